@@ -1,0 +1,57 @@
+"""Figures for single runs (matplotlib, Agg backend: no display needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from simulation.measures import DIMENSIONS  # noqa: E402
+from simulation.parameters import TICKS_PER_YEAR  # noqa: E402
+
+DIMENSION_LABELS = {
+    "shared_leadership": "Shared and supportive leadership",
+    "shared_vision": "Shared values and vision",
+    "collective_learning": "Collective learning and application",
+    "shared_practice": "Shared personal practice",
+    "supportive_conditions": "Supportive conditions",
+}
+
+
+def run_chart(network: pd.DataFrame, schools: pd.DataFrame, threshold: float, path: Path, title: str) -> None:
+    """Four panels: health and Hord's dimensions, state means, each school's health, and retention."""
+    years = network["tick"] / TICKS_PER_YEAR
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True, constrained_layout=True)
+    ax = axes[0, 0]
+    ax.plot(years, network["health"], color="black", lw=2.5, label="PLC health index")
+    for name in DIMENSIONS:
+        ax.plot(years, network[name], lw=1.2, label=DIMENSION_LABELS[name])
+    ax.set(title="Network mean PLC health and Hord's dimensions", ylabel="score (0-1)", ylim=(0, 1))
+    ax.legend(fontsize=7, loc="upper right")
+    ax = axes[0, 1]
+    for name, label in (("knowledge", "knowledge / practice"), ("trust", "relational trust"),
+                        ("engagement", "engagement"), ("memory", "organizational memory"),
+                        ("openness", "openness of practice")):
+        ax.plot(years, network[name], label=label)
+    ax.set(title="Teachers and schools (network means)", ylabel="level (0-1)", ylim=(0, 1))
+    ax.legend(fontsize=7)
+    ax = axes[1, 0]
+    for _, one in schools.groupby("school"):
+        ax.plot(one["tick"] / TICKS_PER_YEAR, one["health"], lw=0.7, alpha=0.5)
+    ax.axhline(threshold, color="red", ls="--", lw=1, label=f"decay threshold {threshold:g}")
+    ax.set(title="PLC health of each school", xlabel="school year", ylabel="health (0-1)", ylim=(0, 1))
+    ax.legend(fontsize=7)
+    ax = axes[1, 1]
+    year_ends = network[(network.tick % TICKS_PER_YEAR == 0) & (network.tick > 0)]
+    ax.bar(year_ends["tick"] / TICKS_PER_YEAR, 100 * (1 - year_ends["retention"]), width=0.8,
+           color="tab:orange", label="teachers who left (%)")
+    ax.plot(years, 100 * network["decayed_share"], color="tab:red", label="schools decayed (%)")
+    ax.set(title="Turnover and decay", xlabel="school year", ylabel="percent", ylim=(0, 100))
+    ax.legend(fontsize=7)
+    fig.suptitle(title)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

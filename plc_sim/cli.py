@@ -1,0 +1,124 @@
+"""The ``plc-sim`` command line.
+
+Every sub-command registers itself from its own module (``register(subparsers)``)
+and sets ``func``; bad input of any kind ends in one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from plc_sim.errors import USER_ERRORS, InputError
+from simulation.parameters import PARAMETERS, TICKS_PER_YEAR, parse_assignment
+from simulation.presets import PRESETS, preset_params
+
+COMMAND_MODULES = ("plc_sim.cli",)
+"""Modules whose ``register`` adds sub-commands, in the order of ``plc-sim --help``."""
+
+MAX_TICKS = 100_000
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one clear line, exit status 2
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def bounded_int(name: str, low: int, high: int):
+    """An argparse type: an integer from ``low`` to ``high``, with an error naming ``name``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}: {text!r} is not allowed; expected an integer from "
+                                             f"{low} to {high}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{name}: {value} is not allowed; expected an integer from "
+                                             f"{low} to {high}")
+        return value
+    return parse
+
+
+def register(subparsers) -> None:
+    """Add the model's own commands: params, presets, run."""
+    params = subparsers.add_parser("params", help="list every parameter: default, range, unit, meaning, source")
+    params.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    params.set_defaults(func=cmd_params)
+    presets = subparsers.add_parser("presets", help="list the named presets and what each shows")
+    presets.set_defaults(func=cmd_presets)
+    run = subparsers.add_parser("run", help="run one model and write tidy data, provenance and a chart")
+    run.add_argument("--preset", default="baseline", help=f"one of: {', '.join(PRESETS)}")
+    run.add_argument("--set", dest="assignments", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a parameter (repeatable); `plc-sim params` lists them")
+    run.add_argument("--ticks", type=bounded_int("--ticks", 1, MAX_TICKS), default=240,
+                     help=f"ticks to run; one tick is a school month, {TICKS_PER_YEAR} make a year (default 240)")
+    run.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=0, help="random seed (default 0)")
+    run.add_argument("--out", type=Path, default=None, help="output folder (default results/runs/PRESET-seedS)")
+    run.set_defaults(func=cmd_run)
+
+
+def cmd_params(args) -> None:
+    if args.markdown:
+        print("| name | type | default | allowed | unit | meaning | source |")
+        print("|---|---|---|---|---|---|---|")
+        for p in PARAMETERS:
+            print(f"| `{p.name}` | {p.kind.__name__} | {p.default} | {p.allowed()} | {p.unit} | {p.meaning} "
+                  f"| {p.source} |")
+        return
+    group = None
+    for p in PARAMETERS:
+        if p.group != group:
+            group = p.group
+            print(f"\n[{group}]")
+        unit = f" {p.unit}" if p.unit else ""
+        print(f"  {p.name} = {p.default!r}{unit}   ({p.allowed()})\n      {p.meaning}. Source: {p.source}.")
+
+
+def cmd_presets(args) -> None:
+    for preset in PRESETS.values():
+        changes = ", ".join(f"{k}={v}" for k, v in preset.overrides.items()) or "defaults"
+        print(f"{preset.name}\n    {preset.story}\n    [{changes}]")
+
+
+def cmd_run(args) -> None:
+    from plc_sim.progress import progress_bar
+    from plc_sim.runs import simulate, summary_lines, write_run
+
+    params = preset_params(args.preset, dict(parse_assignment(a) for a in args.assignments))
+    out = args.out or Path("results") / "runs" / f"{args.preset}-seed{args.seed}"
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out: {out} exists and is not a folder")
+    with progress_bar(total=args.ticks, unit="tick", desc=f"{args.preset} seed {args.seed}") as bar:
+        model = simulate(params, args.seed, args.ticks, progress=lambda _: bar.update(1))
+    write_run(model, out, args.preset, args.ticks)
+    print("\n".join(summary_lines(model)))
+    print(f"results: {out}/ (network.parquet/.csv, schools.parquet/.csv, persistence, events, chart.png, "
+          f"provenance.json)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="plc-sim", description="Simulate professional learning communities in networks of "
+                     "schools: run presets, sweep parameters, analyse sensitivity, report, and demo the app.")
+    subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except USER_ERRORS as error:
+        print(f"plc-sim: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("plc-sim: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

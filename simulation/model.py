@@ -1,0 +1,184 @@
+"""The PLC sustainability model: schools of teachers in a network, on Mesa.
+
+Teachers and support staff talk, learn, trust, engage and leave; principals
+distribute leadership, support collaboration, set an inquiry focus and leave
+on their own clock; schools keep organizational memory and trade knowledge
+with linked schools. Each tick (one school month) runs the rules of
+:mod:`simulation.rules` in the order of :data:`simulation.rules.SCHEDULE`, then
+measures every school's PLC health (:mod:`simulation.measures`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import mesa
+import numpy as np
+
+from simulation import rules as baseline_rules
+from simulation.agents import Principal, School, member_agent, member_agents
+from simulation.invariants import check_invariants, resolve_rules
+from simulation.measures import NETWORK_MEASURES, Observer, network_summary
+from simulation.parameters import TICKS_PER_YEAR, Params
+from simulation.presets import preset_params
+from simulation.state import (Meetings, active_per_school, build_links, build_members, build_schools,
+                              members_per_school)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened, in plain words, for the event log."""
+
+    tick: int
+    kind: str
+    schools: tuple[int, ...]
+    text: str
+
+
+class PLCModel(mesa.Model):
+    """A network of schools whose professional learning communities form, persist or decay.
+
+    Build it from a preset and overrides, or from a :class:`Params`::
+
+        PLCModel(preset="champion-leaves", rng=7, meeting_time=0.4)
+        PLCModel(params=my_params, rng=7, rules={"trust": my_trust})
+
+    Attributes:
+        p: the validated parameters.
+        members, schools: the array-held state (:mod:`simulation.state`).
+        links: (E, 2) array of linked schools.
+        meetings: this tick's conversations.
+        teachers, principals, school_agents: the Mesa agents viewing that state.
+        observer: this tick's measures and each school's decay and recovery.
+        events: what happened, in plain words.
+        datacollector: Mesa's DataCollector with network measures every tick
+            and a per-school snapshot (``"schools"``).
+    """
+
+    def __init__(self, params: Params | None = None, *, preset: str | None = None,
+                 rules: Mapping[str, Callable] | None = None, rng: Any = None, seed: Any = None,
+                 **overrides: Any):
+        if params is None:
+            params = preset_params(preset or "baseline", overrides)
+        elif overrides:
+            params = params.replace(**overrides)
+        rng = _seed_value(rng if rng is not None else seed)
+        super().__init__(rng=rng)
+        self.p = params
+        self.seed_value = rng
+        self.rules = resolve_rules(rules)
+        self.replaced_rules = frozenset(rules or ())
+        self.events: list[Event] = []
+        self.schools = build_schools(params, self.rng)
+        self.members = build_members(params, self.rng, self.schools.is_secondary)
+        self.links = build_links(params, self.rng)
+        self.meetings = Meetings.none(params)
+        self._init_masks()
+        self.members_by_slot = member_agents(self, np.arange(self.members.knowledge.size))
+        self.principals = [Principal(self, school) for school in range(params.n_schools)]
+        self.school_agents = [School(self, school) for school in range(params.n_schools)]
+        self.schools.shared_focus[:] = self.schools.principal_focus
+        baseline_rules.assign_leader_roles(self)
+        baseline_rules.leadership(self)
+        self.observer = Observer(self)
+        self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
+        self._measure()
+
+    def _init_masks(self) -> None:
+        p, m = self.p, self.members
+        self.active_mask = (m.local < active_per_school(p))
+        self.active_slots = np.flatnonzero(self.active_mask)
+        self.expected_shapes = {
+            name: array.shape for name, array in
+            {"knowledge": m.knowledge, "engagement": m.engagement, "openness": m.openness, "trust": m.trust}.items()
+        } | {name: (p.n_schools,) for name in ("memory", "shared_focus", "meeting_time", "workload",
+                                              "distribution", "principal_support", "principal_focus")}
+
+    def _reporters(self) -> dict[str, Callable]:
+        reporters = {name: (lambda model, key=name: model.network_now[key]) for name in NETWORK_MEASURES}
+        reporters["schools"] = lambda model: model.observer.current
+        return reporters
+
+    # --- the schedule ------------------------------------------------------
+    def step(self) -> None:
+        """Run one tick: every process of the schedule in order, then measure."""
+        for name, rule in self.rules.items():
+            rule(self)
+            if name in self.replaced_rules:
+                check_invariants(self, name)
+        self._measure()
+
+    def _measure(self) -> None:
+        self.network_now = network_summary(self.observer.observe(self), self.p.teachers_per_school)
+        self.datacollector.collect(self)
+
+    # --- live shocks (the app's buttons) -----------------------------------
+    def trigger_shock(self, name: str, schools: np.ndarray | None = None) -> None:
+        """Apply shock ``name`` (see ``simulation.rules.LIVE_SHOCKS``) now, to ``schools`` or all schools."""
+        if name not in baseline_rules.LIVE_SHOCKS:
+            raise ValueError(f"shock: {name!r} is not a shock; choose one of {', '.join(baseline_rules.LIVE_SHOCKS)}")
+        hit = np.arange(self.p.n_schools) if schools is None else np.asarray(schools, dtype=np.int64)
+        baseline_rules.LIVE_SHOCKS[name](self, hit)
+
+    # --- views used by rules and agents -----------------------------------
+    @property
+    def year(self) -> int:
+        """Whole school years completed."""
+        return self.steps // TICKS_PER_YEAR
+
+    def trust_means(self) -> np.ndarray:
+        """Mean pairwise trust among the active members of each school."""
+        active = active_per_school(self.p)
+        return self.members.trust[:, :active, :active].sum(axis=(1, 2)) / max(active * (active - 1), 1)
+
+    def trust_in_team(self) -> np.ndarray:
+        """Each member's mean trust in the colleagues of her team (0 for those outside any team)."""
+        m = self.members
+        team_size = m.same_team.sum(axis=2)
+        total = (m.trust * m.same_team).sum(axis=2)
+        return np.divide(total, team_size, out=np.zeros(team_size.shape), where=team_size > 0).ravel()
+
+    def school_members(self, school: int) -> list:
+        """The member agents of ``school``, teachers first."""
+        size = members_per_school(self.p)
+        return self.members_by_slot[school * size:(school + 1) * size]
+
+    @property
+    def teachers(self) -> list:
+        return [a for a in self.members_by_slot if self.members.is_teacher[a.slot]]
+
+    # --- bookkeeping called by rules ---------------------------------------
+    def members_replaced(self, slots: np.ndarray, reason: str) -> None:
+        """Swap in new agents for the newcomers in ``slots`` and log who left."""
+        for slot in slots:
+            self.members_by_slot[slot].remove()
+            self.members_by_slot[slot] = member_agent(self, slot)
+        teachers = slots[self.members.is_teacher[slots]]
+        counts = np.bincount(self.members.school[teachers], minlength=self.p.n_schools)
+        for school in np.flatnonzero(counts):
+            self.record_event("teachers_left", np.array([school]),
+                              f"{counts[school]} of {self.p.teachers_per_school} teachers left at {reason}")
+
+    def principals_replaced(self, schools: np.ndarray) -> None:
+        """Swap in a new Principal agent for each school in ``schools`` and log it."""
+        for school in schools:
+            self.principals[school].remove()
+            self.principals[school] = Principal(self, school)
+        self.record_event("principal_left", schools, "The principal left and a successor arrived")
+
+    def record_event(self, kind: str, schools: np.ndarray, text: str) -> None:
+        """Log ``text`` for ``schools`` at this tick."""
+        if len(schools):
+            self.events.append(Event(self.steps, kind, tuple(int(s) for s in schools), text))
+
+
+def _seed_value(seed: Any) -> Any:
+    """Accept an int, None, or a numeric string (Solara's seed box sends text; mesa issue 3516)."""
+    if isinstance(seed, str):
+        text = seed.strip()
+        if not text.lstrip("-").isdigit():
+            raise ValueError(f"rng: {seed!r} is not a whole-number seed")
+        return int(text)
+    return seed
