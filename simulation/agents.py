@@ -1,9 +1,11 @@
 """Mesa agents: the face of the model's array-held state.
 
-A :class:`Teacher` (or :class:`SupportStaff`) agent owns a slot in the member
-arrays; its attributes read and write that slot, so code, students and the app
-can work with agents while the rules work on whole arrays at once. A newcomer
-who takes a leaver's slot is a new agent. :class:`Principal` and
+A :class:`Teacher` (or :class:`SupportStaff`) agent owns a slot (a post) in
+the member arrays; its attributes read and write that slot, so code, students
+and the app can work with agents while the rules work on whole arrays at once.
+When a teacher leaves, the newcomer who takes her post is seen through the same
+agent with a new ``person_id`` (and zero tenure): creating and removing Mesa
+agents at every turnover would cost more than the whole month's rules. :class:`Principal` and
 :class:`School` agents view the per-school arrays the same way.
 """
 
@@ -34,9 +36,10 @@ def _school_field(name: str, doc: str) -> property:
 
 
 class Teacher(mesa.Agent):
-    """A teacher in one school: knowledge, engagement, openness, tenure, role, and trust ties.
+    """The teacher in one post of a school: knowledge, engagement, openness, tenure, role, and trust ties.
 
-    Attributes are views onto the slot ``slot`` of ``model.members``.
+    Attributes are views onto the slot ``slot`` of ``model.members``;
+    ``person_id`` tells who currently holds the post.
     """
 
     knowledge = _member_field("knowledge", "Knowledge and practice quality, 0..1.")
@@ -48,6 +51,11 @@ class Teacher(mesa.Agent):
     def __init__(self, model, slot: int):
         super().__init__(model)
         self.slot = int(slot)
+
+    @property
+    def person_id(self) -> int:
+        """Id of the person now in this post; it changes when a newcomer replaces a leaver."""
+        return int(self.model.members.person[self.slot])
 
     @property
     def school_id(self) -> int:
@@ -115,12 +123,6 @@ class School(mesa.Agent):
         return self.model.principals[self.school_id]
 
 
-def member_agent(model, slot: int) -> Teacher:
-    """Create the agent for ``slot``: a Teacher or a SupportStaff member."""
-    cls = Teacher if bool(model.members.is_teacher[slot]) else SupportStaff
-    return cls(model, slot)
-
-
 def member_agents(model, slots: np.ndarray) -> list[Teacher]:
-    """Create agents for several slots at once."""
-    return [member_agent(model, slot) for slot in slots]
+    """Create the agent for each slot: a Teacher, or a SupportStaff member."""
+    return [(Teacher if model.members.is_teacher[slot] else SupportStaff)(model, slot) for slot in slots]

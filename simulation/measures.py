@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
+from simulation.aggregates import member_means, trust_summary
 from simulation.parameters import TICKS_PER_YEAR
-from simulation.state import active_per_school
+from simulation.state import active_per_school, members_per_school
 
 DIMENSIONS = (
     "shared_leadership",
@@ -53,28 +55,25 @@ class Observer:
         self.run_below = np.zeros(n, dtype=np.int64)
         self.run_above = np.zeros(n, dtype=np.int64)
         self.decayed = np.zeros(n, dtype=bool)
-        self.first_decay_tick = np.full(n, -1)
-        self.first_recovery_tick = np.full(n, -1)
+        self.first_decay_tick = np.full(n, -1, dtype=np.int64)
+        self.first_recovery_tick = np.full(n, -1, dtype=np.int64)
         self.current = {}
 
     def observe(self, model) -> dict[str, np.ndarray]:
-        """Compute this tick's per-school measures and update persistence."""
+        """Compute this tick's per-school measures (``SCHOOL_MEASURES``) and update persistence."""
         m, s, p = model.members, model.schools, model.p
-        n, active = p.n_schools, active_per_school(p)
-        by_school = lambda a: a.reshape(n, -1)[:, :active]  # noqa: E731
-        engagement = by_school(m.engagement).mean(axis=1)
-        openness = by_school(m.openness).mean(axis=1)
+        active = active_per_school(p)
+        (knowledge, engagement, openness), leaders = member_means(
+            m.knowledge, m.engagement, m.openness, m.is_leader, p.n_schools, members_per_school(p), active)
+        relational, strong_ties = trust_summary(m.trust, active, p.strong_tie_threshold)
         learning_now = s.talk_depth * s.participation
-        w = p.observation_smoothing
         if self.smoothed_learning is None:
             self.smoothed_learning, self.smoothed_participation = learning_now, s.participation.copy()
         else:
+            w = p.observation_smoothing
             self.smoothed_learning = self.smoothed_learning + w * (learning_now - self.smoothed_learning)
             self.smoothed_participation = (self.smoothed_participation
                                            + w * (s.participation - self.smoothed_participation))
-        trust_block = m.trust[:, :active, :active]
-        pairs = max(active * (active - 1), 1)
-        relational = trust_block.sum(axis=(1, 2)) / pairs
         structural = s.meeting_time * (1.0 - s.workload)
         dims = {
             "shared_leadership": 0.5 * s.support + 0.5 * s.distribution * s.leader_engagement,
@@ -83,67 +82,79 @@ class Observer:
             "shared_practice": openness * self.smoothed_participation,
             "supportive_conditions": 0.5 * (relational + structural),
         }
-        health = np.mean([dims[d] for d in DIMENSIONS], axis=0)
+        health = sum(dims.values()) / len(dims)
         self._update_persistence(model, health)
-        is_leader = by_school(m.is_leader)
-        self.current = {
-            "health": health, **dims,
-            "conditions_relational": relational, "conditions_structural": structural,
-            "knowledge": by_school(m.knowledge).mean(axis=1), "engagement": engagement, "openness": openness,
-            "trust": relational,
-            "strong_ties": (trust_block >= p.strong_tie_threshold).sum(axis=(1, 2)) / pairs,
-            "memory": s.memory.copy(), "meeting_time": s.meeting_time.copy(),
-            "teacher_leaders": is_leader.sum(axis=1).astype(float),
-            "bridging_contacts": s.bridging_contacts.copy(),
-            "decayed": self.decayed.astype(float),
-            "teachers_left": s.teachers_left.copy(), "principals_left": s.principals_left.copy(),
-        }
+        self.table = np.array([
+            health, *dims.values(), relational, structural, knowledge, engagement, openness, relational,
+            strong_ties, s.memory, s.meeting_time, leaders, s.bridging_contacts, self.decayed,
+            s.teachers_left, s.principals_left], dtype=float)
+        self.current = dict(zip(SCHOOL_MEASURES, self.table))
         return self.current
 
     def _update_persistence(self, model, health: np.ndarray) -> None:
-        p, tick = model.p, model.steps
-        below = health < p.decay_threshold
-        self.run_below = np.where(below, self.run_below + 1, 0)
-        self.run_above = np.where(below, 0, self.run_above + 1)
-        decays = ~self.decayed & (self.run_below >= p.decay_span)
-        recovers = self.decayed & (self.run_above >= p.decay_span)
-        self.first_decay_tick = np.where(decays & (self.first_decay_tick < 0), tick, self.first_decay_tick)
-        self.first_recovery_tick = np.where(recovers & (self.first_recovery_tick < 0), tick,
-                                            self.first_recovery_tick)
-        self.decayed = (self.decayed | decays) & ~recovers
-        for school in np.flatnonzero(decays):
-            model.record_event("decay", np.array([school]), "The community decayed")
-        for school in np.flatnonzero(recovers):
-            model.record_event("recovery", np.array([school]), "The community recovered")
+        changes = _track_persistence(health, model.p.decay_threshold, model.p.decay_span, model.steps,
+                                     self.run_below, self.run_above, self.decayed, self.first_decay_tick,
+                                     self.first_recovery_tick)
+        for school in np.flatnonzero(changes).tolist():
+            decayed = changes[school] == DECAYED
+            model.record_event("decay" if decayed else "recovery", (school,),
+                               "The community decayed" if decayed else "The community recovered")
 
 
-def network_summary(measures: dict[str, np.ndarray], teachers_per_school: int) -> dict[str, float]:
-    """Network-level measures from one tick's per-school measures."""
-    summary = {name: float(measures[name].mean()) for name in SCHOOL_MEASURES if name not in _COUNTS}
-    teachers_left = float(measures["teachers_left"].sum())
-    summary["decayed_share"] = float(measures["decayed"].mean())
-    summary["teachers_left"] = teachers_left
-    summary["retention"] = 1.0 - teachers_left / (teachers_per_school * measures["health"].size)
-    summary["principals_left"] = float(measures["principals_left"].sum())
-    return summary
+DECAYED, RECOVERED = 1, 2
+
+
+@njit(cache=True)
+def _track_persistence(health, threshold, span, tick, run_below, run_above, decayed, first_decay, first_recovery):
+    """Advance each school's runs below and above the threshold, in place; return DECAYED/RECOVERED per change."""
+    changes = np.zeros(health.size, np.int64)
+    for s in range(health.size):
+        if health[s] < threshold:
+            run_below[s] += 1
+            run_above[s] = 0
+        else:
+            run_above[s] += 1
+            run_below[s] = 0
+        if not decayed[s] and run_below[s] >= span:
+            decayed[s] = True
+            changes[s] = DECAYED
+            if first_decay[s] < 0:
+                first_decay[s] = tick
+        elif decayed[s] and run_above[s] >= span:
+            decayed[s] = False
+            changes[s] = RECOVERED
+            if first_recovery[s] < 0:
+                first_recovery[s] = tick
+    return changes
+
+
+_MEAN_ROWS = [SCHOOL_MEASURES.index(name) for name in SCHOOL_MEASURES if name not in _COUNTS]
+_DECAYED, _TEACHERS_LEFT, _PRINCIPALS_LEFT = (SCHOOL_MEASURES.index(name) for name in _COUNTS)
+
+
+def network_summary(table: np.ndarray, teachers_per_school: int) -> np.ndarray:
+    """Network-level measures, in the order of ``NETWORK_MEASURES``, from one tick's per-school table."""
+    means = table.mean(axis=1)
+    teachers_left, principals_left = table[_TEACHERS_LEFT].sum(), table[_PRINCIPALS_LEFT].sum()
+    retention = 1.0 - teachers_left / (teachers_per_school * table.shape[1])
+    return np.concatenate([means[_MEAN_ROWS], [means[_DECAYED], teachers_left, retention, principals_left]])
 
 
 def school_frame(model) -> pd.DataFrame:
     """Tidy per-school time series: one row per (tick, school), one column per measure."""
-    snapshots = model.datacollector.model_vars["schools"]
-    n = model.p.n_schools
-    ticks = np.repeat(np.arange(len(snapshots)), n)
-    data = {"tick": ticks, "year": ticks // TICKS_PER_YEAR,
-            "school": np.tile(np.arange(n), len(snapshots)),
-            "secondary": np.tile(model.schools.is_secondary, len(snapshots))}
-    for name in SCHOOL_MEASURES:
-        data[name] = np.concatenate([snap[name] for snap in snapshots])
+    tables = np.stack(model.datacollector.model_vars["schools"])  # (ticks, measures, schools)
+    n_ticks, _, n = tables.shape
+    ticks = np.repeat(np.arange(n_ticks), n)
+    data = {"tick": ticks, "year": ticks // TICKS_PER_YEAR, "school": np.tile(np.arange(n), n_ticks),
+            "secondary": np.tile(model.schools.is_secondary, n_ticks)}
+    for index, name in enumerate(SCHOOL_MEASURES):
+        data[name] = tables[:, index, :].ravel()
     return pd.DataFrame(data)
 
 
 def network_frame(model) -> pd.DataFrame:
     """Tidy network time series: one row per tick, one column per measure."""
-    frame = model.datacollector.get_model_vars_dataframe().drop(columns=["schools"])
+    frame = pd.DataFrame(np.array(model.datacollector.model_vars["network"]), columns=list(NETWORK_MEASURES))
     frame.insert(0, "tick", np.arange(len(frame)))
     frame.insert(1, "year", frame["tick"] // TICKS_PER_YEAR)
     return frame.reset_index(drop=True)

@@ -18,13 +18,13 @@ import mesa
 import numpy as np
 
 from simulation import rules as baseline_rules
-from simulation.agents import Principal, School, member_agent, member_agents
+from simulation.agents import Principal, School, member_agents
+from simulation.aggregates import trust_in_team
 from simulation.invariants import check_invariants, resolve_rules
 from simulation.measures import NETWORK_MEASURES, Observer, network_summary
 from simulation.parameters import TICKS_PER_YEAR, Params
 from simulation.presets import preset_params
-from simulation.state import (Meetings, active_per_school, build_links, build_members, build_schools,
-                              members_per_school)
+from simulation.state import Meetings, active_per_school, build_links, build_members, build_schools, members_per_school
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,9 @@ class PLCModel(mesa.Model):
         teachers, principals, school_agents: the Mesa agents viewing that state.
         observer: this tick's measures and each school's decay and recovery.
         events: what happened, in plain words.
-        datacollector: Mesa's DataCollector with network measures every tick
-            and a per-school snapshot (``"schools"``).
+        datacollector: Mesa's DataCollector with the network measures every tick
+            (``"network"``, an array in NETWORK_MEASURES order) and a per-school table (``"schools"``, measures x schools); read
+            them as tidy frames with ``simulation.network_frame`` and ``simulation.school_frame``.
     """
 
     def __init__(self, params: Params | None = None, *, preset: str | None = None,
@@ -76,6 +77,7 @@ class PLCModel(mesa.Model):
         self.links = build_links(params, self.rng)
         self.meetings = Meetings.none(params)
         self._init_masks()
+        self._next_person = self.members.knowledge.size
         self.members_by_slot = member_agents(self, np.arange(self.members.knowledge.size))
         self.principals = [Principal(self, school) for school in range(params.n_schools)]
         self.school_agents = [School(self, school) for school in range(params.n_schools)]
@@ -97,9 +99,7 @@ class PLCModel(mesa.Model):
                                               "distribution", "principal_support", "principal_focus")}
 
     def _reporters(self) -> dict[str, Callable]:
-        reporters = {name: (lambda model, key=name: model.network_now[key]) for name in NETWORK_MEASURES}
-        reporters["schools"] = lambda model: model.observer.current
-        return reporters
+        return {"network": lambda model: model.network_table, "schools": lambda model: model.observer.table}
 
     # --- the schedule ------------------------------------------------------
     def step(self) -> None:
@@ -111,7 +111,8 @@ class PLCModel(mesa.Model):
         self._measure()
 
     def _measure(self) -> None:
-        self.network_now = network_summary(self.observer.observe(self), self.p.teachers_per_school)
+        self.observer.observe(self)
+        self.network_table = network_summary(self.observer.table, self.p.teachers_per_school)
         self.datacollector.collect(self)
 
     # --- live shocks (the app's buttons) -----------------------------------
@@ -122,23 +123,20 @@ class PLCModel(mesa.Model):
         hit = np.arange(self.p.n_schools) if schools is None else np.asarray(schools, dtype=np.int64)
         baseline_rules.LIVE_SHOCKS[name](self, hit)
 
-    # --- views used by rules and agents -----------------------------------
+    # --- views used by rules, agents and the app ---------------------------
+    @property
+    def network_now(self) -> dict[str, float]:
+        """This tick's network measures by name (``simulation.measures.NETWORK_MEASURES``)."""
+        return dict(zip(NETWORK_MEASURES, self.network_table.tolist()))
+
     @property
     def year(self) -> int:
         """Whole school years completed."""
         return self.steps // TICKS_PER_YEAR
 
-    def trust_means(self) -> np.ndarray:
-        """Mean pairwise trust among the active members of each school."""
-        active = active_per_school(self.p)
-        return self.members.trust[:, :active, :active].sum(axis=(1, 2)) / max(active * (active - 1), 1)
-
     def trust_in_team(self) -> np.ndarray:
         """Each member's mean trust in the colleagues of her team (0 for those outside any team)."""
-        m = self.members
-        team_size = m.same_team.sum(axis=2)
-        total = (m.trust * m.same_team).sum(axis=2)
-        return np.divide(total, team_size, out=np.zeros(team_size.shape), where=team_size > 0).ravel()
+        return trust_in_team(self.members.trust, self.members.same_team)
 
     def school_members(self, school: int) -> list:
         """The member agents of ``school``, teachers first."""
@@ -150,15 +148,18 @@ class PLCModel(mesa.Model):
         return [a for a in self.members_by_slot if self.members.is_teacher[a.slot]]
 
     # --- bookkeeping called by rules ---------------------------------------
+    def new_person_ids(self, count: int) -> np.ndarray:
+        """Fresh ids for ``count`` newcomers."""
+        first = self._next_person
+        self._next_person += count
+        return np.arange(first, first + count)
+
     def members_replaced(self, slots: np.ndarray, reason: str) -> None:
-        """Swap in new agents for the newcomers in ``slots`` and log who left."""
-        for slot in slots:
-            self.members_by_slot[slot].remove()
-            self.members_by_slot[slot] = member_agent(self, slot)
+        """Log how many teachers left each school from ``slots``; the newcomers are already in the arrays."""
         teachers = slots[self.members.is_teacher[slots]]
         counts = np.bincount(self.members.school[teachers], minlength=self.p.n_schools)
-        for school in np.flatnonzero(counts):
-            self.record_event("teachers_left", np.array([school]),
+        for school in np.flatnonzero(counts).tolist():
+            self.record_event("teachers_left", (school,),
                               f"{counts[school]} of {self.p.teachers_per_school} teachers left at {reason}")
 
     def principals_replaced(self, schools: np.ndarray) -> None:
@@ -168,10 +169,10 @@ class PLCModel(mesa.Model):
             self.principals[school] = Principal(self, school)
         self.record_event("principal_left", schools, "The principal left and a successor arrived")
 
-    def record_event(self, kind: str, schools: np.ndarray, text: str) -> None:
-        """Log ``text`` for ``schools`` at this tick."""
+    def record_event(self, kind: str, schools, text: str) -> None:
+        """Log ``text`` for ``schools`` (a sequence of school numbers) at this tick."""
         if len(schools):
-            self.events.append(Event(self.steps, kind, tuple(int(s) for s in schools), text))
+            self.events.append(Event(self.steps, kind, tuple(map(int, schools)), text))
 
 
 def _seed_value(seed: Any) -> Any:

@@ -13,25 +13,10 @@ To try your own version of a rule, pass it when building the model:
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from simulation.parameters import TICKS_PER_YEAR
 from simulation.state import Meetings, active_per_school, draw_share, members_per_school
-
-
-def _per_member(model, slots: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Sum ``values`` into one entry per member slot."""
-    return np.bincount(slots, weights=values, minlength=model.members.knowledge.size).astype(float, copy=False)
-
-
-def _per_school(model, schools: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Sum ``values`` into one entry per school."""
-    return np.bincount(schools, weights=values, minlength=model.p.n_schools).astype(float, copy=False)
-
-
-def _by_school(model, array: np.ndarray) -> np.ndarray:
-    """View a per-member array as (schools, active members)."""
-    return array.reshape(model.p.n_schools, -1)[:, : active_per_school(model.p)]
-
 
 # --- 7.1 shocks ---------------------------------------------------------------
 
@@ -105,18 +90,30 @@ def leadership(model) -> None:
     m, s, p = model.members, model.schools, model.p
     if model.steps % TICKS_PER_YEAR == 1:
         assign_leader_roles(model)
-    leaders = m.is_leader
-    n_leaders = _per_school(model, m.school[leaders], np.ones(leaders.sum()))
-    s.leader_engagement = np.divide(_per_school(model, m.school[leaders], m.engagement[leaders]),
-                                    n_leaders, out=np.zeros_like(n_leaders), where=n_leaders > 0)
-    wanted = np.maximum(p.teacher_leader_share * p.teachers_per_school * s.distribution, 1.0)
-    presence = np.minimum(n_leaders / wanted, 1.0)
-    d = s.distribution
-    s.shared_focus += (p.vision_internalization_rate * d * presence * (s.principal_focus - s.shared_focus)
-                       - p.shared_focus_decay * (1.0 - s.memory) * s.shared_focus)
-    np.clip(s.shared_focus, 0.0, 1.0, out=s.shared_focus)
-    s.support = (1.0 - d) * s.principal_support + d * s.leader_engagement
-    s.focus = (1.0 - d) * s.principal_focus + d * s.shared_focus
+    _share_leadership(m.is_leader, m.engagement, m.school, s.distribution, s.principal_support, s.principal_focus,
+                      s.memory, s.shared_focus, s.support, s.focus, s.leader_engagement,
+                      p.teacher_leader_share * p.teachers_per_school, p.vision_internalization_rate,
+                      p.shared_focus_decay)
+
+
+@njit(cache=True)
+def _share_leadership(is_leader, engagement, school_of, distribution, principal_support, principal_focus, memory,
+                      shared_focus, support, focus, leader_engagement, full_roles, internalization, focus_decay):
+    """Update shared focus and blend principal and teacher-leader support and focus, in place (see ``leadership``)."""
+    count, total = np.zeros(distribution.size), np.zeros(distribution.size)
+    for g in range(is_leader.size):
+        if is_leader[g]:
+            count[school_of[g]] += 1.0
+            total[school_of[g]] += engagement[g]
+    for s in range(distribution.size):
+        d = distribution[s]
+        leader_engagement[s] = total[s] / count[s] if count[s] > 0 else 0.0
+        presence = min(count[s] / max(full_roles * d, 1.0), 1.0)
+        held = shared_focus[s]
+        held += internalization * d * presence * (principal_focus[s] - held) - focus_decay * (1.0 - memory[s]) * held
+        shared_focus[s] = min(max(held, 0.0), 1.0)
+        support[s] = (1.0 - d) * principal_support[s] + d * leader_engagement[s]
+        focus[s] = (1.0 - d) * principal_focus[s] + d * shared_focus[s]
 
 
 def assign_leader_roles(model) -> None:
@@ -162,8 +159,9 @@ def dialogue(model) -> None:
 
     Each month each active member attends her team's meeting (her department in
     a secondary school, the whole staff in a primary) with chance
-    ``meeting_time * engagement``. Each active member seeks ``conversations_per_tick`` partners, mostly in her
-    own department (secondary) or among teachers (primary), and with chance
+    ``meeting_time * engagement``. Each active member seeks
+    ``conversations_per_tick`` partners, mostly in her own department
+    (secondary) or among teachers (primary), and with chance
     ``cross_department_contact`` anywhere in the school (Talbert & McLaughlin;
     Spillane, Kim & Frank). A sought conversation happens with chance
     ``meeting_time * mean engagement * ((1 - w) + w * trust)``. Its depth, from
@@ -172,30 +170,75 @@ def dialogue(model) -> None:
     ODD 7.3. Reads: conversations_per_tick, cross_department_contact,
     trust_contact_weight (w), focus_depth_weight (f).
     """
-    m, s, p, rng = model.members, model.schools, model.p, model.rng
-    size, active = members_per_school(p), active_per_school(p)
-    seekers = np.repeat(model.active_slots, p.conversations_per_tick)
-    u = rng.random((3, seekers.size))
-    school = m.school[seekers]
-    anywhere = u[0] < p.cross_department_contact
-    start = np.where(anywhere, 0, m.group_start[seekers])
-    span = np.where(anywhere, active, m.group_size[seekers])
-    partner_local = start + (u[1] * span).astype(np.int64)
-    partner = school * size + partner_local
-    trust = m.trust[school, m.local[seekers], partner_local]
-    chance = (s.meeting_time[school] * 0.5 * (m.engagement[seekers] + m.engagement[partner])
-              * ((1.0 - p.trust_contact_weight) + p.trust_contact_weight * trust))
-    met = (partner != seekers) & (u[2] < chance)
-    a, b, school, trust = seekers[met], partner[met], school[met], trust[met]
-    openness = 0.5 * (m.openness[a] + m.openness[b])
-    depth = trust * (p.focus_depth_weight * s.focus[school] + (1.0 - p.focus_depth_weight) * openness)
-    attending = model.active_mask & (rng.random(model.active_mask.size) < s.meeting_time[m.school] * m.engagement)
-    model.meetings = Meetings(a=a, b=b, school=school, depth=depth, attending=attending.reshape(p.n_schools, size))
-    talked = _per_member(model, np.concatenate([a, b]), np.ones(2 * a.size)) > 0
-    s.participation = _per_school(model, m.school, talked.astype(float)) / active
-    count = _per_school(model, school, np.ones(a.size))
-    s.talk_depth = np.divide(_per_school(model, school, depth), count, out=np.zeros_like(count),
-                             where=count > 0)
+    m, s, p = model.members, model.schools, model.p
+    size, active, n_schools = members_per_school(p), active_per_school(p), p.n_schools
+    seeking = n_schools * active * p.conversations_per_tick
+    draws = model.rng.random(2 * seeking + n_schools * active)
+    a, b, school, depth, attending = _converse(
+        draws, p.conversations_per_tick, p.cross_department_contact, m.group_start, m.group_size, active, size,
+        m.trust, s.meeting_time, m.engagement, m.openness, s.focus, p.trust_contact_weight, p.focus_depth_weight)
+    model.meetings = Meetings(a=a, b=b, school=school, depth=depth, attending=attending)
+    s.participation, s.talk_depth = _school_talk(a, b, school, depth, m.school, n_schools, active)
+
+
+@njit(cache=True)
+def _converse(draws, conversations, cross_contact, group_start, group_size, active, size, trust, meeting_time,
+              engagement, openness, focus, contact_weight, focus_weight):
+    """Draw team-meeting attendance and each seeker's partners, decide who talks and how deeply (see ``dialogue``)."""
+    n_schools = meeting_time.size
+    n = n_schools * active * conversations
+    a, b = np.empty(n, np.int64), np.empty(n, np.int64)
+    school, depth = np.empty(n, np.int64), np.empty(n)
+    attending = np.zeros((n_schools, size), np.bool_)
+    found, c = 0, 0
+    for s in range(n_schools):
+        for local in range(active):
+            seeker = s * size + local
+            attending[s, local] = draws[2 * n + s * active + local] < meeting_time[s] * engagement[seeker]
+            for _ in range(conversations):
+                draw, accept = draws[2 * c], draws[2 * c + 1]
+                c += 1
+                # one uniform picks both where to look and whom: below cross_contact, anywhere in the school
+                if draw < cross_contact:
+                    start, span, position = 0, active, draw / cross_contact
+                else:
+                    start, span = group_start[seeker], group_size[seeker]
+                    position = (draw - cross_contact) / (1.0 - cross_contact)
+                partner_local = start + min(int(position * span), span - 1)
+                if partner_local == local:
+                    continue
+                partner = s * size + partner_local
+                tie = trust[s, local, partner_local]
+                chance = (meeting_time[s] * 0.5 * (engagement[seeker] + engagement[partner])
+                          * ((1.0 - contact_weight) + contact_weight * tie))
+                if accept < chance:
+                    a[found], b[found], school[found] = seeker, partner, s
+                    pair_openness = 0.5 * (openness[seeker] + openness[partner])
+                    depth[found] = tie * (focus_weight * focus[s] + (1.0 - focus_weight) * pair_openness)
+                    found += 1
+    return a[:found], b[:found], school[:found], depth[:found], attending
+
+
+@njit(cache=True)
+def _school_talk(a, b, school, depth, school_of, n_schools, active):
+    """Per school: the share of active members who talked, and the mean depth of its conversations."""
+    talked = np.zeros(school_of.size, np.bool_)
+    count, total = np.zeros(n_schools), np.zeros(n_schools)
+    for c in range(a.size):
+        talked[a[c]] = True
+        talked[b[c]] = True
+        count[school[c]] += 1.0
+        total[school[c]] += depth[c]
+    participation = np.zeros(n_schools)
+    for g in range(talked.size):
+        if talked[g]:
+            participation[school_of[g]] += 1.0
+    mean_depth = np.zeros(n_schools)
+    for s in range(n_schools):
+        participation[s] /= active
+        if count[s] > 0:
+            mean_depth[s] = total[s] / count[s]
+    return participation, mean_depth
 
 
 # --- 7.4 learning ---------------------------------------------------------------
@@ -216,20 +259,30 @@ def learning(model) -> None:
     ODD 7.4.
     """
     m, s, p, talk = model.members, model.schools, model.p, model.meetings
-    k, o, x = m.knowledge, m.openness, talk.depth
-    gap = k[talk.b] - k[talk.a]
-    inquiry = p.inquiry_creation_rate * x * s.focus[talk.school]
-    averaging = p.congenial_averaging_rate * (1.0 - x) * gap
-    gain_a = p.transfer_rate * x * np.maximum(gap, 0.0) * o[talk.a] + averaging + inquiry * (1.0 - k[talk.a])
-    gain_b = p.transfer_rate * x * np.maximum(-gap, 0.0) * o[talk.b] - averaging + inquiry * (1.0 - k[talk.b])
-    opening_a = p.deprivatization_rate * x * (1.0 - o[talk.a]) - p.complacency_rate * (1.0 - x) * o[talk.a]
-    opening_b = p.deprivatization_rate * x * (1.0 - o[talk.b]) - p.complacency_rate * (1.0 - x) * o[talk.b]
-    pair = np.concatenate([talk.a, talk.b])
-    k += _per_member(model, pair, np.concatenate([gain_a, gain_b]))
-    k += p.individual_learning_rate * o * (1.0 - k) - p.knowledge_obsolescence * k
-    o += _per_member(model, pair, np.concatenate([opening_a, opening_b]))
-    np.clip(k, 0.0, 1.0, out=k)
-    np.clip(o, 0.0, 1.0, out=o)
+    _learn(talk.a, talk.b, talk.depth, s.focus[talk.school], m.knowledge, m.openness, p.transfer_rate,
+           p.inquiry_creation_rate, p.congenial_averaging_rate, p.deprivatization_rate, p.complacency_rate,
+           p.individual_learning_rate, p.knowledge_obsolescence)
+
+
+@njit(cache=True)
+def _learn(a, b, depth, focus, knowledge, openness, transfer, creation, averaging, deprivatization, complacency,
+           individual, obsolescence):
+    """Apply one month of learning in place (see ``learning``); changes are summed over conversations."""
+    gain, opening = np.zeros(knowledge.size), np.zeros(knowledge.size)
+    for c in range(a.size):
+        i, j, x = a[c], b[c], depth[c]
+        gap = knowledge[j] - knowledge[i]
+        inquiry = creation * x * focus[c]
+        shallow = averaging * (1.0 - x) * gap
+        gain[i] += transfer * x * max(gap, 0.0) * openness[i] + shallow + inquiry * (1.0 - knowledge[i])
+        gain[j] += transfer * x * max(-gap, 0.0) * openness[j] - shallow + inquiry * (1.0 - knowledge[j])
+        opening[i] += deprivatization * x * (1.0 - openness[i]) - complacency * (1.0 - x) * openness[i]
+        opening[j] += deprivatization * x * (1.0 - openness[j]) - complacency * (1.0 - x) * openness[j]
+    for g in range(knowledge.size):
+        k = knowledge[g] + gain[g]
+        k += individual * openness[g] * (1.0 - k) - obsolescence * k
+        knowledge[g] = min(max(k, 0.0), 1.0)
+        openness[g] = min(max(openness[g] + opening[g], 0.0), 1.0)
 
 
 # --- 7.5 trust ------------------------------------------------------------------
@@ -246,14 +299,28 @@ def trust(model) -> None:
     ODD 7.5. Reads: trust_decay_rate, meeting_trust_rate, trust_growth_rate.
     """
     m, p, talk = model.members, model.p, model.meetings
-    m.trust *= 1.0 - p.trust_decay_rate
-    together = talk.attending[:, :, None] & talk.attending[:, None, :] & m.same_team
-    m.trust += p.meeting_trust_rate * together * (1.0 - m.trust)
-    la, lb = m.local[talk.a], m.local[talk.b]
-    current = m.trust[talk.school, la, lb]
-    grown = current + p.trust_growth_rate * 0.5 * (1.0 + talk.depth) * (1.0 - current)
-    m.trust[talk.school, la, lb] = grown
-    m.trust[talk.school, lb, la] = grown
+    _update_trust(m.trust, talk.attending, m.same_team, talk.school, m.local[talk.a], m.local[talk.b], talk.depth,
+                  p.trust_decay_rate, p.meeting_trust_rate, p.trust_growth_rate)
+
+
+@njit(cache=True)
+def _update_trust(trust, attending, same_team, school, local_a, local_b, depth, decay, meeting_rate, growth):
+    """Apply one month of trust decay, team-meeting trust and conversation trust in place (see ``trust``)."""
+    n_schools, size = attending.shape
+    for s in range(n_schools):
+        for i in range(size):
+            for j in range(size):
+                tie = trust[s, i, j] * (1.0 - decay)
+                if attending[s, i] and attending[s, j] and same_team[s, i, j]:
+                    tie += meeting_rate * (1.0 - tie)
+                trust[s, i, j] = tie
+    grown = np.empty(school.size)  # from this month's trust, so a pair grows once however often it met
+    for c in range(school.size):
+        tie = trust[school[c], local_a[c], local_b[c]]
+        grown[c] = tie + growth * 0.5 * (1.0 + depth[c]) * (1.0 - tie)
+    for c in range(school.size):
+        trust[school[c], local_a[c], local_b[c]] = grown[c]
+        trust[school[c], local_b[c], local_a[c]] = grown[c]
 
 
 # --- 7.6 engagement -------------------------------------------------------------
@@ -271,14 +338,27 @@ def engagement(model) -> None:
     ODD 7.6.
     """
     m, s, p, talk = model.members, model.schools, model.p, model.meetings
-    pair = np.concatenate([talk.a, talk.b])
-    count = _per_member(model, pair, np.ones(pair.size))
-    depth = _per_member(model, pair, np.concatenate([talk.depth, talk.depth]))
-    value = np.divide(depth, count, out=np.zeros_like(depth), where=count > 0)
-    target = (p.engagement_base + p.value_weight * value + p.support_weight * s.support[m.school]
-              - p.overload_weight * s.workload[m.school])
-    active = model.active_mask
-    m.engagement[active] += p.engagement_rate * (np.clip(target, 0.0, 1.0) - m.engagement)[active]
+    _engage(talk.a, talk.b, talk.depth, m.school, model.active_mask, s.support, s.workload, m.engagement,
+            p.engagement_base, p.value_weight, p.support_weight, p.overload_weight, p.engagement_rate)
+
+
+@njit(cache=True)
+def _engage(a, b, depth, school_of, active, support, workload, engagement, base, value_weight, support_weight,
+            overload_weight, rate):
+    """Move each active member's engagement toward its target, in place (see ``engagement``)."""
+    count, total = np.zeros(engagement.size), np.zeros(engagement.size)
+    for c in range(a.size):
+        count[a[c]] += 1.0
+        count[b[c]] += 1.0
+        total[a[c]] += depth[c]
+        total[b[c]] += depth[c]
+    for g in range(engagement.size):
+        if not active[g]:
+            continue
+        value = total[g] / count[g] if count[g] > 0 else 0.0
+        s = school_of[g]
+        target = base + value_weight * value + support_weight * support[s] - overload_weight * workload[s]
+        engagement[g] += rate * (min(max(target, 0.0), 1.0) - engagement[g])
 
 
 # --- 7.7 memory -----------------------------------------------------------------
@@ -294,13 +374,26 @@ def memory(model) -> None:
     ODD 7.7. Reads: codification_rate, memory_decay_rate, memory_catchup_rate.
     """
     m, s, p = model.members, model.schools, model.p
-    mean_knowledge = _by_school(model, m.knowledge).mean(axis=1)
-    s.memory += (p.codification_rate * s.talk_depth * s.participation * np.maximum(mean_knowledge - s.memory, 0)
-                 - p.memory_decay_rate * (1.0 - s.participation) * s.memory)
-    np.clip(s.memory, 0.0, 1.0, out=s.memory)
-    newcomer = m.tenure < 1
-    gap = np.maximum(s.memory[m.school] - m.knowledge, 0.0)
-    m.knowledge[newcomer] += p.memory_catchup_rate * gap[newcomer]
+    _codify(m.knowledge, m.tenure, m.school, s.memory, s.talk_depth, s.participation, members_per_school(p),
+            active_per_school(p), p.codification_rate, p.memory_decay_rate, p.memory_catchup_rate)
+
+
+@njit(cache=True)
+def _codify(knowledge, tenure, school_of, memory, talk_depth, participation, size, active, codification, decay,
+            catchup):
+    """Codify, forget, and let first-year members catch up, in place (see ``memory``)."""
+    for s in range(memory.size):
+        mean_knowledge = 0.0
+        for local in range(active):
+            mean_knowledge += knowledge[s * size + local]
+        mean_knowledge /= active
+        level = memory[s]
+        level += (codification * talk_depth[s] * participation[s] * max(mean_knowledge - level, 0.0)
+                  - decay * (1.0 - participation[s]) * level)
+        memory[s] = min(max(level, 0.0), 1.0)
+    for g in range(knowledge.size):
+        if tenure[g] < 1:
+            knowledge[g] += catchup * max(memory[school_of[g]] - knowledge[g], 0.0)
 
 
 # --- 7.8 networking -------------------------------------------------------------
@@ -311,8 +404,9 @@ def networking(model) -> None:
     Each month two linked schools meet with chance ``bridging_rate *
     sqrt(capacity_a * capacity_b)``; a school's bridging capacity is its
     leadership support (principal and teacher leaders carry the ties) times
-    ``1 - bonding_insularity * trust`` (tightly bonded staff have fewer outside
-    ties; Mulford). In an exchange the weaker school closes
+    ``1 - bonding_insularity * trust``, with the school's mean trust as
+    measured at the end of the last month (tightly bonded staff have fewer
+    outside ties; Mulford). In an exchange the weaker school closes
     ``bridging_transfer`` of its gap to the stronger in knowledge (weighted by
     openness), engagement, shared focus and memory: a network can re-seed a
     school whose community has decayed (Jackson; Katz, Earl & Ben Jaafar). A
@@ -323,29 +417,49 @@ def networking(model) -> None:
     if links.shape[0] == 0:
         s.bridging_contacts = np.zeros(p.n_schools)
         return
-    trust_level = model.trust_means()
-    capacity = s.support * (1.0 - p.bonding_insularity * trust_level)
-    chance = p.bridging_rate * np.sqrt(capacity[links[:, 0]] * capacity[links[:, 1]])
-    met = links[model.rng.random(links.shape[0]) < chance]
-    s.bridging_contacts = _per_school(model, met.ravel(), np.ones(met.size))
-    knowledge = _by_school(model, m.knowledge).mean(axis=1)
-    engaged = _by_school(model, m.engagement).mean(axis=1)
-    school_gap = {}
-    for name, level in (("knowledge", knowledge), ("engagement", engaged),
-                        ("focus", s.shared_focus.copy()), ("memory", s.memory.copy())):
-        up = np.maximum(level[met[:, 1]] - level[met[:, 0]], 0.0)
-        down = np.maximum(level[met[:, 0]] - level[met[:, 1]], 0.0)
-        school_gap[name] = p.bridging_transfer * (_per_school(model, met[:, 0], up)
-                                                   + _per_school(model, met[:, 1], down))
-    m.knowledge += school_gap["knowledge"][m.school] * m.openness
-    m.engagement += school_gap["engagement"][m.school] * model.active_mask
-    s.shared_focus += school_gap["focus"]
-    s.memory += school_gap["memory"]
+    draws = model.rng.random(links.shape[0])
+    s.bridging_contacts = _bridge(
+        links, draws, model.observer.current["trust"], p.bridging_rate, p.bonding_insularity, p.bridging_transfer,
+        members_per_school(p), active_per_school(p), m.openness, m.knowledge, m.engagement, s.support,
+        s.shared_focus, s.memory)
     if p.network_facilitator:
         linked = np.bincount(links.ravel(), minlength=p.n_schools) > 0
         s.shared_focus += p.facilitator_rate * (p.facilitator_focus - s.shared_focus) * linked
-    for array in (m.knowledge, m.engagement, s.shared_focus, s.memory):
-        np.clip(array, 0.0, 1.0, out=array)
+        np.clip(s.shared_focus, 0.0, 1.0, out=s.shared_focus)
+
+
+@njit(cache=True)
+def _bridge(links, draws, trust, rate, insularity, transfer, size, active, openness, knowledge, engagement, support,
+            shared_focus, memory):
+    """One month of exchanges between linked schools, in place; returns each school's number of exchanges."""
+    n_schools = support.size
+    levels = np.zeros((4, n_schools))  # knowledge, engagement, shared focus, memory before any exchange
+    for s in range(n_schools):
+        for local in range(active):
+            levels[0, s] += knowledge[s * size + local] / active
+            levels[1, s] += engagement[s * size + local] / active
+        levels[2, s], levels[3, s] = shared_focus[s], memory[s]
+    gains, contacts = np.zeros((4, n_schools)), np.zeros(n_schools)
+    for e in range(links.shape[0]):
+        x, y = links[e, 0], links[e, 1]
+        capacity_x = support[x] * (1.0 - insularity * trust[x])
+        capacity_y = support[y] * (1.0 - insularity * trust[y])
+        if draws[e] >= rate * np.sqrt(capacity_x * capacity_y):
+            continue
+        contacts[x] += 1.0
+        contacts[y] += 1.0
+        for q in range(4):
+            gains[q, x] += transfer * max(levels[q, y] - levels[q, x], 0.0)
+            gains[q, y] += transfer * max(levels[q, x] - levels[q, y], 0.0)
+    for g in range(knowledge.size):
+        s = g // size
+        knowledge[g] = min(knowledge[g] + gains[0, s] * openness[g], 1.0)
+        if g % size < active:
+            engagement[g] = min(engagement[g] + gains[1, s], 1.0)
+    for s in range(n_schools):
+        shared_focus[s] = min(shared_focus[s] + gains[2, s], 1.0)
+        memory[s] = min(memory[s] + gains[3, s], 1.0)
+    return contacts
 
 
 # --- 7.9 turnover ---------------------------------------------------------------
@@ -373,8 +487,7 @@ def turnover(model) -> None:
     leaving = rng.random(chance.size) < np.minimum(chance, 1.0)
     m.tenure += 1
     s.principal_tenure += 1
-    s.teachers_left = _per_school(model, m.school[leaving & m.is_teacher],
-                                  np.ones((leaving & m.is_teacher).sum()))
+    s.teachers_left = np.bincount(m.school[leaving & m.is_teacher], minlength=p.n_schools).astype(float)
     replace_members(model, np.flatnonzero(leaving), reason="the end of the year")
     succeed_principals(model, np.flatnonzero(rng.random(p.n_schools) < p.principal_turnover_rate))
 
@@ -391,26 +504,37 @@ def replace_members(model, slots: np.ndarray, reason: str) -> None:
     if slots.size == 0:
         return
     m, s, p, rng = model.members, model.schools, model.p, model.rng
-    size = members_per_school(p)
-    school, local = m.school[slots], m.local[slots]
-    lost_trust = m.trust[school, :, local]  # (leavers, members): each colleague's trust in the leaver
-    colleagues = (school[:, None] * size + np.arange(size)).ravel()
-    m.engagement -= p.colleague_loss_effect * _per_member(model, colleagues, lost_trust.ravel())
-    leaders = _per_school(model, m.school[m.is_leader], np.ones(m.is_leader.sum()))
-    lost_leaders = _per_school(model, school[m.is_leader[slots]], np.ones(m.is_leader[slots].sum()))
-    share_lost = np.divide(lost_leaders, leaders, out=np.zeros_like(leaders), where=leaders > 0)
-    s.shared_focus *= 1.0 - share_lost * (1.0 - s.memory)
+    _leave(slots, members_per_school(p), m.trust, m.engagement, m.is_leader, s.shared_focus, s.memory,
+           p.colleague_loss_effect, p.newcomer_trust)
     n = slots.size
     m.knowledge[slots] = draw_share(rng, p.newcomer_knowledge, p.trait_spread, n)
     m.openness[slots] = draw_share(rng, p.initial_openness, p.trait_spread, n)
     m.engagement[slots] = p.newcomer_engagement
     m.tenure[slots] = 0.0
-    m.is_leader[slots] = False
-    m.trust[school, local, :] = p.newcomer_trust
-    m.trust[school, :, local] = p.newcomer_trust
-    m.trust[school, local, local] = 0.0
-    np.clip(m.engagement, 0.0, 1.0, out=m.engagement)
+    m.person[slots] = model.new_person_ids(n)
     model.members_replaced(slots, reason)
+
+
+@njit(cache=True)
+def _leave(slots, size, trust, engagement, is_leader, shared_focus, memory, loss_effect, newcomer_trust):
+    """What leavers take with them, in place: colleagues' engagement, shared focus, and their trust ties."""
+    leaders, lost = np.zeros(shared_focus.size), np.zeros(shared_focus.size)
+    for g in range(is_leader.size):
+        leaders[g // size] += is_leader[g]
+    for g in slots:
+        s, i = g // size, g % size
+        lost[s] += is_leader[g]
+        for j in range(size):
+            engagement[s * size + j] = max(engagement[s * size + j] - loss_effect * trust[s, j, i], 0.0)
+    for s in range(shared_focus.size):
+        if leaders[s] > 0:
+            shared_focus[s] *= 1.0 - lost[s] / leaders[s] * (1.0 - memory[s])
+    for g in slots:
+        s, i = g // size, g % size
+        is_leader[g] = False
+        trust[s, i, :] = newcomer_trust
+        trust[s, :, i] = newcomer_trust
+        trust[s, i, i] = 0.0
 
 
 SCHEDULE = (shocks, leadership, dialogue, learning, trust, engagement, memory, networking, turnover)

@@ -1,9 +1,10 @@
 """The model's state, held in numpy arrays (covasim-style).
 
-Members (teachers and support staff) occupy fixed *slots*: slot ``g`` belongs to
-school ``g // members_per_school`` at local position ``g % members_per_school``.
-Teachers come first in each school, support staff after them. When someone
-leaves, a newcomer takes the slot, so the population is constant.
+Members (teachers and support staff) occupy fixed *slots* (posts): slot ``g``
+belongs to school ``g // members_per_school`` at local position
+``g % members_per_school``. Teachers come first in each school, support staff
+after them. When someone leaves, a newcomer with a new ``person`` id takes the
+slot, so the population is constant.
 Pairwise trust is one dense matrix per school: ``trust[school, i, j]`` is how
 much local member ``i`` trusts local member ``j``.
 
@@ -35,6 +36,7 @@ class Members:
     openness: np.ndarray  # openness to de-privatize practice, 0..1
     tenure: np.ndarray  # whole school years in this school
     is_leader: np.ndarray  # bool, holds an informal teacher-leader role
+    person: np.ndarray  # int, id of the person in the slot; a newcomer gets a new id
     trust: np.ndarray  # (schools, members, members), 0..1, zero diagonal
     same_team: np.ndarray  # (schools, members, members) bool: active pairs who share a team meeting
 
@@ -114,6 +116,7 @@ def build_members(p: Params, rng: np.random.Generator, is_secondary: np.ndarray)
         openness=draw_share(rng, p.initial_openness, p.trait_spread, n),
         tenure=rng.integers(0, 15, n).astype(float),
         is_leader=np.zeros(n, dtype=bool),
+        person=np.arange(n),
         trust=trust,
     )
 
