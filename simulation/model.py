@@ -105,7 +105,12 @@ class PLCModel(mesa.Model):
     def step(self) -> None:
         """Run one tick: every process of the schedule in order, then measure."""
         for name, rule in self.rules.items():
-            rule(self)
+            try:
+                rule(self)
+            except Exception as error:
+                error.add_note(f"(raised in rule {name!r} at tick {self.steps}"
+                               + (", a replacement passed with rules=)" if name in self.replaced_rules else ")"))
+                raise
             if name in self.replaced_rules:
                 check_invariants(self, name)
         self._measure()

@@ -256,7 +256,9 @@ def learning(model) -> None:
     (``complacency_rate``): "together" can preserve the status quo or make
     things worse. Alone, each member learns ``individual_learning_rate *
     openness`` of the room left, and practice loses ``knowledge_obsolescence``.
-    ODD 7.4.
+    ODD 7.4. Reads: transfer_rate, inquiry_creation_rate,
+    congenial_averaging_rate, deprivatization_rate, complacency_rate,
+    individual_learning_rate, knowledge_obsolescence.
     """
     m, s, p, talk = model.members, model.schools, model.p, model.meetings
     _learn(talk.a, talk.b, talk.depth, s.focus[talk.school], m.knowledge, m.openness, p.transfer_rate,
@@ -335,7 +337,8 @@ def engagement(model) -> None:
     withdraw under overload (MODEL.md process 4; Hord's supportive
     conditions). Engagement moves ``engagement_rate`` of the way each month.
     The loss of trusted colleagues is applied at turnover.
-    ODD 7.6.
+    ODD 7.6. Reads: engagement_base, value_weight, support_weight,
+    overload_weight, engagement_rate.
     """
     m, s, p, talk = model.members, model.schools, model.p, model.meetings
     _engage(talk.a, talk.b, talk.depth, m.school, model.active_mask, s.support, s.workload, m.engagement,
@@ -410,8 +413,10 @@ def networking(model) -> None:
     ``bridging_transfer`` of its gap to the stronger in knowledge (weighted by
     openness), engagement, shared focus and memory: a network can re-seed a
     school whose community has decayed (Jackson; Katz, Earl & Ben Jaafar). A
-    facilitator pulls every linked school's shared focus toward hers.
-    ODD 7.8.
+    facilitator (``network_facilitator``) pulls every linked school's shared
+    focus ``facilitator_rate`` of the way toward ``facilitator_focus``.
+    ODD 7.8. Reads: bridging_rate, bonding_insularity, bridging_transfer,
+    network_facilitator, facilitator_rate, facilitator_focus.
     """
     links, s, m, p = model.links, model.schools, model.members, model.p
     if links.shape[0] == 0:
@@ -475,7 +480,8 @@ def turnover(model) -> None:
     they knew and had not codified leaves with them. Each principal leaves
     with chance ``principal_turnover_rate`` (NCES Principal Follow-up Survey
     2016-17). Everyone who stays gains a year of tenure.
-    ODD 7.9.
+    ODD 7.9. Reads: teacher_turnover_rate, early_career_factor,
+    turnover_sensitivity, typical_satisfaction, principal_turnover_rate.
     """
     if model.steps % TICKS_PER_YEAR != 0:
         return

@@ -1,0 +1,79 @@
+"""Every tutorial notebook runs top to bottom on small settings, and is committed without outputs.
+
+The notebooks run in a Jupyter kernel started with this interpreter (``sys.executable``), so the test works
+when pytest is started as ``.venv/bin/python -m pytest`` without the virtualenv activated, whatever kernels
+are installed elsewhere. ``PLC_SIM_NOTEBOOK_FAST=1`` tells the notebooks to use small settings. The kernel's
+working folder is ``notebooks/``, as when a student opens a notebook in Jupyter.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+KERNEL_NAME = "plc-sim-test"
+CELL_TIMEOUT_S = 300
+
+
+@pytest.fixture(autouse=True)
+def _repo_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+def test_there_are_notebooks():
+    assert [path.name for path in NOTEBOOKS][:2] == ["01_quickstart.ipynb", "02_change_a_rule.ipynb"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_committed_without_outputs(path):
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    dirty = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"
+             and (cell.outputs or cell.execution_count is not None)]
+    assert not dirty, f"{path.name}: clear the outputs and execution counts of cells {dirty} before committing"
+    assert notebook.metadata.get("kernelspec", {}).get("name") == "python3", f"{path.name}: use the python3 kernel"
+
+
+@pytest.fixture(scope="module")
+def kernel_spec_manager(tmp_path_factory) -> KernelSpecManager:
+    """A kernelspec that starts ipykernel with this very interpreter, in a folder only this test sees."""
+    folder = tmp_path_factory.mktemp("kernels")
+    spec_dir = folder / KERNEL_NAME
+    spec_dir.mkdir()
+    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "plc-sim (test)", "language": "python"}
+    (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
+    return KernelSpecManager(kernel_dirs=[str(folder)], ensure_native_kernel=False)
+
+
+def _files_under(folder: Path) -> set[Path]:
+    return {path.relative_to(folder) for path in folder.rglob("*")
+            if ".ipynb_checkpoints" not in path.parts and "__pycache__" not in path.parts}
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_runs_top_to_bottom_on_small_settings(path, kernel_spec_manager, monkeypatch):
+    monkeypatch.setenv("PLC_SIM_NOTEBOOK_FAST", "1")
+    notebook = nbformat.read(path, as_version=4)
+    before = _files_under(NOTEBOOK_DIR)
+    kernel = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=kernel_spec_manager)
+    client = NotebookClient(notebook, km=kernel, timeout=CELL_TIMEOUT_S,
+                            resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
+    started = time.perf_counter()
+    client.execute()  # raises CellExecutionError, with the cell and its traceback, if any cell fails
+    seconds = time.perf_counter() - started
+    print(f"{path.name}: {seconds:.1f} s")
+    assert all(cell.execution_count for cell in notebook.cells if cell.cell_type == "code"), "a cell did not run"
+    assert _files_under(NOTEBOOK_DIR) == before, "notebooks may write only under results/ or a temporary folder"

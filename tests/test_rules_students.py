@@ -1,0 +1,289 @@
+"""The students' path: swap in a rule, get a clear error when it breaks the model, see that a change matters.
+
+Also guards the rule documentation against drift: every rule's docstring names its ODD section and the
+parameters its code reads, and ``docs/rules.md`` lists each rule with those parameters.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from simulation import PLCModel, RuleError, network_frame, rules
+from simulation.invariants import RULE_NAMES
+from simulation.parameters import PARAMETERS, PARAMS_BY_NAME
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = {"n_schools": 4, "teachers_per_school": 12, "support_staff": 2}
+
+
+@pytest.fixture(autouse=True)
+def _repo_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+def run(ticks: int, seed: int = 0, rules_: dict | None = None, **overrides) -> PLCModel:
+    model = PLCModel(rng=seed, rules=rules_, **overrides)
+    for _ in range(ticks):
+        model.step()
+    return model
+
+
+def trust_never_decays(model) -> None:
+    """The students' example: the baseline trust rule, but no tie ever ends a month lower than it started."""
+    before = model.members.trust.copy()
+    rules.trust(model)
+    np.maximum(model.members.trust, before, out=model.members.trust)
+
+
+def mean_interval(values) -> tuple[float, float, float]:
+    """Mean and two-sided 95% t-interval of independent replications."""
+    values = np.asarray(values, dtype=float)
+    mean = values.mean()
+    half = stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
+    return float(mean), float(mean - half), float(mean + half)
+
+
+# --- checked on entry ----------------------------------------------------------------------------------------
+
+def test_wrong_signature_stops_on_entry_naming_the_rule():
+    def two_arguments(model, school):
+        pass
+
+    with pytest.raises(RuleError, match=r"rule 'trust'.*exactly one argument, the model.*\(model, school\)"):
+        PLCModel(rules={"trust": two_arguments}, **SMALL)
+    with pytest.raises(RuleError, match=r"rule 'memory'.*exactly one argument"):
+        PLCModel(rules={"memory": lambda: None}, **SMALL)
+
+
+def test_non_callable_stops_on_entry_naming_the_rule():
+    with pytest.raises(RuleError, match=r"rule 'learning': the replacement must be a function of the model, got 0.5"):
+        PLCModel(rules={"learning": 0.5}, **SMALL)
+
+
+def test_unknown_rule_name_lists_the_replaceable_rules():
+    with pytest.raises(RuleError, match=r"'trusting' is not a rule \(did you mean 'trust'\?\); replaceable rules are "
+                                        + ", ".join(RULE_NAMES)):
+        PLCModel(rules={"trusting": trust_never_decays}, **SMALL)
+
+
+def test_rules_must_be_a_mapping():
+    with pytest.raises(RuleError, match=r"rules: expected a dict of rule name -> function"):
+        PLCModel(rules=[trust_never_decays], **SMALL)
+
+
+def test_rule_error_is_a_user_error_of_the_tool():
+    from plc_sim.errors import USER_ERRORS
+
+    assert issubclass(RuleError, USER_ERRORS)
+
+
+# --- checked after every call of a replaced rule ------------------------------------------------------------
+
+def _then(rule_name: str, damage):
+    """A replacement that runs the baseline rule and then does ``damage`` to the model."""
+    baseline = getattr(rules, rule_name)
+
+    def replacement(model):
+        baseline(model)
+        damage(model)
+
+    return replacement
+
+
+def _unclipped_trust(model):
+    model.members.trust += 0.5  # forgot to clip: trust above 1
+
+
+def _nan_knowledge(model):
+    model.members.knowledge[3] = np.nan  # 0/0 somewhere in a student's formula
+
+
+def _negative_memory(model):
+    model.schools.memory -= 2.0
+
+
+def _extra_member(model):
+    model.members.knowledge = np.append(model.members.knowledge, 0.5)  # a teacher appended to the arrays
+
+
+def _agent_removed(model):
+    model.members_by_slot[0].remove()  # a teacher dropped without a successor
+
+
+def _principal_removed(model):
+    model.principals[0].remove()
+
+
+def _cross_school_talk(model):
+    model.meetings.b[:] = (model.meetings.a + model.members.knowledge.size // 2) % model.members.knowledge.size
+
+
+BROKEN = {
+    "values out of bounds (too high)": ("trust", _unclipped_trust, "'trust within [0, 1]'"),
+    "values out of bounds (too low)": ("memory", _negative_memory, "'memory within [0, 1]'"),
+    "NaN": ("learning", _nan_knowledge, "'no NaN': knowledge contains NaN"),
+    "population changed (arrays)": ("turnover", _extra_member, "'population unchanged': knowledge has shape"),
+    "population changed (agents)": ("engagement", _agent_removed, "'population unchanged'"),
+    "principal removed": ("leadership", _principal_removed, "'population unchanged'"),
+    "conversation across schools": ("dialogue", _cross_school_talk, "'conversations within a school'"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_broken_replacement_stops_at_once_naming_rule_and_invariant(case):
+    rule_name, damage, invariant = BROKEN[case]
+    model = PLCModel(rng=1, rules={rule_name: _then(rule_name, damage)}, **SMALL)
+    with pytest.raises(RuleError, match=f"rule '{rule_name}' broke invariant " + re.escape(invariant)):
+        model.step()
+    assert model.steps == 1, "the broken rule must be caught in the month it broke the model"
+
+
+@pytest.mark.parametrize("rule_name", RULE_NAMES)
+def test_every_replaceable_rule_is_checked_after_it_runs(rule_name):
+    def overshoot(model):
+        model.members.engagement[0] = 1.5
+
+    model = PLCModel(rng=2, rules={rule_name: _then(rule_name, overshoot)}, **SMALL)
+    with pytest.raises(RuleError, match=f"rule '{rule_name}' broke invariant 'engagement within \\[0, 1\\]': "
+                                        "found values from .* to 1.5"):
+        model.step()
+
+
+def test_baseline_rules_pass_every_invariant_and_a_pass_through_replacement_changes_nothing():
+    """Wrapping every baseline rule turns every check on; the run must pass them all and stay bit-for-bit equal."""
+    wrapped = {name: (lambda rule: lambda model: rule(model))(getattr(rules, name)) for name in RULE_NAMES}
+    for preset in ("champion-leaves", "networked-schools", "high-turnover-secondary"):
+        plain = run(80, seed=3, preset=preset, **SMALL)
+        checked = run(80, seed=3, rules_=wrapped, preset=preset, **SMALL)
+        assert checked.replaced_rules == set(RULE_NAMES)
+        assert network_frame(checked).equals(network_frame(plain)), preset
+
+
+# --- a student-style change matters, and here is how to check it --------------------------------------------
+
+def _trust_at(tick: int, seeds, rules_=None) -> np.ndarray:
+    """Mean trust over the network at ``tick``, one value per seed (the same seeds for every variant)."""
+    return np.array([network_frame(run(tick, seed=seed, rules_=rules_))["trust"].iloc[tick] for seed in seeds])
+
+
+def _check_detectable_trust_change(seeds) -> None:
+    baseline = _trust_at(120, seeds)
+    changed = _trust_at(120, seeds, {"trust": trust_never_decays})
+    base_mean, _, base_high = mean_interval(baseline)
+    changed_mean, changed_low, _ = mean_interval(changed)
+    assert changed_low > base_high, (f"trust at tick 120: baseline {base_mean:.3f} (upper 95% {base_high:.3f}), "
+                                     f"never-decaying {changed_mean:.3f} (lower 95% {changed_low:.3f})")
+    # Common seeds pair the runs: the paired difference's interval excludes zero too.
+    _, diff_low, _ = mean_interval(changed - baseline)
+    assert diff_low > 0.0
+
+
+def test_trust_that_never_decays_raises_trust_beyond_replication_noise():
+    _check_detectable_trust_change(range(6))
+
+
+def test_a_change_that_changes_nothing_is_not_detected():
+    """The check above can fail: a replacement identical to the baseline shows no difference at all."""
+    seeds = range(3)
+    same = _trust_at(60, seeds, {"trust": lambda model: rules.trust(model)})
+    np.testing.assert_array_equal(same, _trust_at(60, seeds))
+
+
+@pytest.mark.slow
+def test_trust_that_never_decays_raises_trust_and_health_at_report_strength():
+    seeds = range(30)
+    _check_detectable_trust_change(seeds)
+    health = {variant: np.array([network_frame(run(120, seed=s, rules_=r))["health"].iloc[120] for s in seeds])
+              for variant, r in (("baseline", None), ("changed", {"trust": trust_never_decays}))}
+    _, low, _ = mean_interval(health["changed"] - health["baseline"])
+    assert low > 0.0, "more trust must show in PLC health (supportive conditions are part of it)"
+
+
+# --- the docs cannot drift from the code ------------------------------------------------------------------------
+
+# Sizes of the state (how many schools, teachers, staff): every rule reads them to shape its arrays, so
+# docstrings need not list them.
+SHAPE_PARAMETERS = {p.name for p in PARAMETERS if p.group == "structure" and p.kind is not float}
+
+PUBLIC_RULE_FUNCTIONS = {name: f for name, f in inspect.getmembers(rules, inspect.isfunction)
+                         if f.__module__ == rules.__name__ and not name.startswith("_")}
+
+
+def parameters_read_by(function) -> set[str]:
+    """Parameters that ``function``'s own body reads as ``p.NAME`` or ``model.p.NAME``."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in PARAMS_BY_NAME:
+            owner = node.value
+            if (isinstance(owner, ast.Name) and owner.id == "p") or (isinstance(owner, ast.Attribute)
+                                                                      and owner.attr == "p"):
+                names.add(node.attr)
+    return names - SHAPE_PARAMETERS
+
+
+def reads_clause(doc: str) -> list[str]:
+    """The names after ``Reads:`` in a docstring, without their symbols: 'trust_contact_weight (w)' -> ..."""
+    match = re.search(r"Reads:\s*(.+?)\.(?:\s|$)", doc, flags=re.DOTALL)
+    if not match:
+        return []
+    return [item.split("(")[0].strip() for item in match.group(1).replace("\n", " ").split(",")]
+
+
+def _missing_from_docstring(function) -> set[str]:
+    words = set(re.findall(r"[a-z][a-z0-9_]*", function.__doc__ or ""))
+    return parameters_read_by(function) - words
+
+
+
+@pytest.mark.parametrize("name", [rule.__name__ for rule in rules.SCHEDULE])
+def test_every_scheduled_rule_states_its_odd_section_and_a_source(name):
+    doc = inspect.getdoc(getattr(rules, name)) or ""
+    assert re.search(r"\bODD 7\.\d+\b", doc), f"{name}: docstring must name its ODD section, e.g. 'ODD 7.5'"
+    assert re.search(r"\([^()]*[A-Z][a-z]+[^()]*\)", doc), f"{name}: docstring must cite the idea it models"
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_RULE_FUNCTIONS))
+def test_docstring_parameters_are_declared(name):
+    listed = reads_clause(PUBLIC_RULE_FUNCTIONS[name].__doc__ or "")
+    assert all(item in PARAMS_BY_NAME for item in listed), f"{name}: Reads: names an undeclared parameter {listed}"
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_RULE_FUNCTIONS))
+def test_docstring_names_every_parameter_the_code_reads(name):
+    missing = _missing_from_docstring(PUBLIC_RULE_FUNCTIONS[name])
+    assert not missing, f"simulation.rules.{name} reads {sorted(missing)} but its docstring does not name them"
+
+
+def _docs_rows() -> dict[str, list[str]]:
+    """Cells of the table rows in docs/rules.md, by the function named in their first cell.
+
+    Both tables there start with the same three columns: function, ODD section, parameters it reads.
+    """
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    return {match.group(1): [cell.strip() for cell in line.strip().strip("|").split("|")]
+            for line in text.splitlines() if (match := re.match(r"\|\s*`(\w+)`", line))}
+
+
+def test_docs_table_lists_every_rule_with_its_odd_section_and_parameters():
+    rows = _docs_rows()
+    for name, function in PUBLIC_RULE_FUNCTIONS.items():
+        assert name in rows, f"docs/rules.md has no row for simulation.rules.{name}"
+        _, section_cell, parameters_cell, *_ = rows[name]
+        listed = set(re.findall(r"`(\w+)`", parameters_cell))
+        missing = parameters_read_by(function) - listed
+        assert not missing, f"docs/rules.md row {name!r} does not list {sorted(missing)}"
+        undeclared = listed - set(PARAMS_BY_NAME)
+        assert not undeclared, f"docs/rules.md row {name!r} lists {sorted(undeclared)}, which are not parameters"
+        section = re.search(r"\bODD (7\.\d+)", function.__doc__ or "")
+        if section:
+            assert section_cell == section.group(1), \
+                f"docs/rules.md row {name!r} gives ODD section {section_cell!r}, the docstring {section.group(1)}"
