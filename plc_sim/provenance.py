@@ -62,4 +62,5 @@ def write_json_atomic(path: Path, data: Any) -> None:
         json.dump(data, handle, indent=2, sort_keys=True, default=str)
         handle.write("\n")
         temp = handle.name
+    os.chmod(temp, 0o644)  # NamedTemporaryFile creates 0600; results are meant to be shared
     os.replace(temp, path)

@@ -84,6 +84,7 @@ class PLCModel(mesa.Model):
         self.schools.shared_focus[:] = self.schools.principal_focus
         baseline_rules.assign_leader_roles(self)
         baseline_rules.leadership(self)
+        self.rules["dialogue"](self)  # a first month's talk, so that tick 0 observes the starting community
         self.observer = Observer(self)
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         self._measure()

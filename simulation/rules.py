@@ -29,14 +29,14 @@ def shocks(model) -> None:
     turnover_wave_tick, policy_focus_tick.
     """
     p = model.p
-    scheduled = {
-        p.principal_leaves_tick: principal_leaves,
-        p.budget_cut_tick: budget_cut,
-        p.turnover_wave_tick: turnover_wave,
-        p.policy_focus_tick: policy_focus,
-    }
+    scheduled = (
+        (p.principal_leaves_tick, principal_leaves),
+        (p.budget_cut_tick, budget_cut),
+        (p.turnover_wave_tick, turnover_wave),
+        (p.policy_focus_tick, policy_focus),
+    )
     hit = np.arange(round(p.shock_share * p.n_schools))
-    for tick, shock in scheduled.items():
+    for tick, shock in scheduled:
         if tick == model.steps:
             shock(model, hit)
 
