@@ -1,0 +1,101 @@
+"""The model as the workshop app runs it: one per browser session, safe to step, shock and draw at once.
+
+:class:`WorkshopModel` is a :class:`~simulation.model.PLCModel` built from the
+session's :class:`~plc_sim.app_settings.RunSettings` and the seed box's text.
+Mesa's SolaraViz rebuilds it on Reset with ``type(model)(**model_params)``.
+Its play loop steps the model in a worker thread while the buttons act from
+another, so stepping, shocks and drawing take the model's lock in turn.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import numpy as np
+
+from plc_sim.app_settings import RunSettings, parse_seed
+from simulation.model import PLCModel
+
+log = logging.getLogger(__name__)
+
+SHOCK_BUTTONS: dict[str, str] = {
+    "principal_leaves": "Principal leaves now",
+    "budget_cut": "Budget cut",
+    "turnover_wave": "Turnover wave",
+    "policy_focus": "New policy",
+}
+"""Button labels for the model's live shocks, by shock name (the keys of ``simulation.rules.LIVE_SHOCKS``; a test
+keeps the two in step)."""
+
+ALL_SCHOOLS = "all schools"
+
+_SCHEDULED_SHOCKS = {"principal_leaves_tick": "principal_leaves", "budget_cut_tick": "budget_cut",
+                     "turnover_wave_tick": "turnover_wave", "policy_focus_tick": "policy_focus"}
+
+
+class WorkshopModel(PLCModel):
+    """A PLCModel for one browser session, built from ``settings`` and a seed that may come as text.
+
+    ``settings`` is a RunSettings or a reactive variable holding one (read at construction).
+
+    Attributes (beyond PLCModel's):
+        preset_name: the preset the run was built from.
+        seed_notice: a sentence if the seed text was replaced, else None.
+        lock: held while stepping, shocking or reading state to draw.
+        live_shocks: (tick, shock name) for every shock button pressed in this run.
+        failure: a sentence if a step failed (the run then stops), else None.
+    """
+
+    def __init__(self, settings: RunSettings | Any = None, rng: Any = None):
+        # SolaraViz's Reset passes the session's reactive variable, whose value is the settings of the moment
+        settings = getattr(settings, "value", settings)
+        settings = settings if isinstance(settings, RunSettings) else RunSettings()
+        seed, notice = parse_seed(rng)
+        super().__init__(preset=settings.preset, rng=seed, **settings.overrides())
+        self.preset_name = settings.preset
+        self.seed_notice = notice
+        self.lock = threading.RLock()
+        self.live_shocks: list[tuple[int, str]] = []
+        self.failure: str | None = None
+
+    def step(self) -> None:
+        """One tick under the lock; a failing step stops the run with a message instead of an error page."""
+        if self.failure:
+            return
+        with self.lock:
+            try:
+                super().step()
+            except Exception as error:  # the room sees a message; the server log keeps the traceback
+                log.exception("step %d failed", self.steps)
+                self.failure = f"The simulation stopped at month {self.steps}: {error}. Press Reset to start again."
+                self.running = False
+
+    def shock_now(self, name: str, target: str = ALL_SCHOOLS) -> None:
+        """Apply live shock ``name`` to the schools named by ``target`` (see :func:`shock_targets`)."""
+        with self.lock:
+            self.trigger_shock(name, schools_for_target(target, self.p.n_schools))
+            self.live_shocks.append((self.steps, name))
+
+
+def shock_targets(n_schools: int) -> list[str]:
+    """The choices of who a shock hits: all schools, or one school by its 1-based number."""
+    return [ALL_SCHOOLS, *(f"School {k + 1}" for k in range(n_schools))]
+
+
+def schools_for_target(target: str, n_schools: int) -> np.ndarray:
+    """The 0-based school indices for a target choice; an unknown or stale choice means all schools."""
+    number = target.removeprefix("School ")
+    if number.isdigit() and 1 <= int(number) <= n_schools:
+        return np.array([int(number) - 1])
+    return np.arange(n_schools)
+
+
+def shock_marks(model: WorkshopModel) -> list[tuple[int, str]]:
+    """(tick, shock name) of every shock that has hit so far: scheduled by parameters or pressed live."""
+    scheduled = [(tick, shock) for name, shock in _SCHEDULED_SHOCKS.items()
+                 if 1 <= (tick := getattr(model.p, name)) <= model.steps
+                 and round(model.p.shock_share * model.p.n_schools) > 0]
+    return sorted(scheduled + list(model.live_shocks))
+
