@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-full app browser lint bench validate clean
+.PHONY: run test test-full app app-assets browser lint bench validate clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "plc-sim needs Python >= 3.12; found " + sys.version.split()[0] + " (pyenv users: .python-version selects 3.12)")'
@@ -15,19 +15,25 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/plc-sim run
+	$(BIN)/plc-sim sweep experiments/default.toml
+	@echo "figures: results/default/figures/ (PNG and SVG); tables: results/default/tables/"
 
 # Debian's Chromium drives the browser test; nothing downloads a browser at run time.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-test: $(STAMP) browser
+# Solara's page scripts, which its server would fetch from a CDN, installed once from the npm registry.
+app-assets: $(STAMP)
+	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq npm >/dev/null; }
+	@$(BIN)/python -m plc_sim.app_assets
+
+test: $(STAMP) browser app-assets
 	$(BIN)/python -m pytest
 
-test-full: $(STAMP) browser
+test-full: $(STAMP) browser app-assets
 	$(BIN)/python -m pytest -m "slow or not slow"
 
-app: $(STAMP)
+app: $(STAMP) app-assets
 	$(BIN)/plc-sim app
 
 bench: $(STAMP)

@@ -148,8 +148,9 @@ PARAMETERS: tuple[Param, ...] = (
     _p("teacher_leader_share", float, 0.25, "Share of teachers holding informal leadership roles when "
        "leadership is fully distributed", "leadership", unit="share", low=0.0, high=1.0,
        source="Halverson & Spillane; assumption for the value"),
-    _p("vision_internalization_rate", float, 0.08, "How fast teacher leaders take the principal's focus "
-       "as their own, scaled by distribution", "leadership", unit="per tick", low=0.0, high=1.0,
+    _p("vision_internalization_rate", float, 0.08, "How fast teacher leaders take up the principal's focus "
+       "as their own when it is stronger than theirs, scaled by distribution", "leadership",
+       unit="per tick", low=0.0, high=1.0,
        source="Hargreaves (sustainability: depth and length); assumption for the value"),
     _p("shared_focus_decay", float, 0.02, "How fast a focus that no one codifies fades", "leadership",
        unit="per tick", low=0.0, high=1.0),

@@ -79,10 +79,12 @@ def leadership(model) -> None:
 
     A school's effective support and inquiry focus are a blend: the principal
     holds the share ``1 - d`` and teacher leaders hold ``d`` (the principal's
-    distribution). Teacher leaders gradually take the principal's focus as their
-    own (``shared_focus``), which fades unless codified in memory. When a
-    principal leaves, what she held leaves with her; what was distributed stays
-    (Halverson & Spillane; Hargreaves' sustainability). Roles are given at each
+    distribution). Teacher leaders gradually take up the principal's focus as
+    their own (``shared_focus``) when it is stronger than theirs; a weaker focus
+    (a successor's, or one imposed by policy) does not overwrite theirs; theirs
+    fades unless codified in memory. When a principal leaves, what she held
+    leaves with her; what was distributed stays (Halverson & Spillane;
+    Hargreaves' sustainability). Roles are given at each
     year start to the teachers with most knowledge and engagement.
     ODD 7.2. Reads: teacher_leader_share, vision_internalization_rate,
     shared_focus_decay.
@@ -110,7 +112,8 @@ def _share_leadership(is_leader, engagement, school_of, distribution, principal_
         leader_engagement[s] = total[s] / count[s] if count[s] > 0 else 0.0
         presence = min(count[s] / max(full_roles * d, 1.0), 1.0)
         held = shared_focus[s]
-        held += internalization * d * presence * (principal_focus[s] - held) - focus_decay * (1.0 - memory[s]) * held
+        held += (internalization * d * presence * max(principal_focus[s] - held, 0.0)
+                 - focus_decay * (1.0 - memory[s]) * held)
         shared_focus[s] = min(max(held, 0.0), 1.0)
         support[s] = (1.0 - d) * principal_support[s] + d * leader_engagement[s]
         focus[s] = (1.0 - d) * principal_focus[s] + d * shared_focus[s]

@@ -1,0 +1,211 @@
+"""The pieces every validation pattern shares: settings, expectations, results, seeds and the run pool.
+
+A pattern (see :mod:`plc_sim.validation_patterns`) describes its runs as :class:`Task` objects, hands them to a
+:class:`Runner`, and turns the small summaries that come back into :class:`Check` objects: a measured effect,
+its 95% confidence interval and the expectation from the literature it is held to. Replication ``k`` of a
+pattern uses the same seed in every arm (common random numbers), so arms are compared replication by
+replication (paired differences).
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from plc_sim.progress import progress_bar
+from simulation import Params, PLCModel
+
+CONFIDENCE = 0.95
+ROOT_SEED = 20_250_601
+"""Root of every validation seed: the report is the same on every run of the same code."""
+
+
+# --- settings ---------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Setting:
+    """How hard to look: replications per arm, the network each run simulates, and the root seed.
+
+    ``n_schools`` None keeps the default network size; ``teachers_per_school`` is never changed, because
+    the size of a school shapes its dialogue (a 20-teacher primary school is not a small 40-teacher one).
+    """
+
+    name: str
+    replications: int
+    n_schools: int | None
+    description: str
+    seed: int = ROOT_SEED
+
+    def seeds(self, pattern: int) -> list[int]:
+        """The replication seeds of ``pattern`` (see :func:`replication_seeds`)."""
+        return replication_seeds(pattern, self.replications, self.seed)
+
+    def network(self) -> dict[str, int]:
+        """Parameter overrides that set the network size of this setting."""
+        return {} if self.n_schools is None else {"n_schools": self.n_schools}
+
+
+FAST = Setting("fast", replications=12, n_schools=10,
+               description="12 replications per arm on networks of 10 schools (schools of the default size)")
+FULL = Setting("full", replications=60, n_schools=None,
+               description="60 replications per arm on the default network of 20 schools")
+SETTINGS = {setting.name: setting for setting in (FAST, FULL)}
+
+
+# --- expectations and results ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Expected:
+    """What the literature leads us to expect of a measured effect, as an interval the 95% CI must lie in.
+
+    ``above`` and ``below`` are strict bounds (None = unbounded): a direction is ``Expected(above=0)``, a
+    range is ``Expected(above=0.14, below=0.18)``. ``text`` says it in words for the report.
+    """
+
+    text: str
+    above: float | None = None
+    below: float | None = None
+
+    def holds(self, low: float, high: float) -> bool:
+        """Whether the confidence interval [low, high] lies wholly inside the expected interval."""
+        if not (math.isfinite(low) and math.isfinite(high)):
+            return False
+        return (self.above is None or low > self.above) and (self.below is None or high < self.below)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One measured quantity of a pattern: effect, 95% CI, unit and the expectation it is held to."""
+
+    name: str
+    effect: float
+    low: float
+    high: float
+    unit: str
+    expected: Expected
+
+    @property
+    def passed(self) -> bool:
+        return self.expected.holds(self.low, self.high)
+
+
+@dataclass
+class PatternResult:
+    """The outcome of one pattern: its checks (all must pass), how it was measured, its source and figure."""
+
+    number: int
+    key: str
+    title: str
+    claim: str
+    source: str
+    design: str
+    checks: tuple[Check, ...]
+    figure: Any  # a matplotlib Figure
+    notes: tuple[str, ...] = ()
+    context: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+
+# --- seeds and runs ---------------------------------------------------------------------------------------------
+
+def replication_seeds(pattern: int, replications: int, root: int = ROOT_SEED) -> list[int]:
+    """One seed per replication of ``pattern``: replication k gets the same seed in every arm of the pattern.
+
+    Seeds come from ``SeedSequence(root).spawn``-style keys, so patterns draw independent streams.
+    """
+    children = np.random.SeedSequence(root, spawn_key=(pattern,)).spawn(replications)
+    return [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for child in children]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One model run: ``params`` and ``seed`` for ``ticks`` ticks, reduced in the worker by ``summarize``.
+
+    ``summarize`` must be a module-level function of the finished model (so it pickles) that returns a small
+    summary: returning per-agent rows from workers would cost more than the runs.
+    """
+
+    arm: str
+    replication: int
+    params: Params
+    seed: int
+    ticks: int
+    summarize: Callable[[PLCModel], Any]
+
+
+def run_task(task: Task) -> Any:
+    """Run ``task`` and return its summary (module level, so worker processes can receive it)."""
+    model = PLCModel(params=task.params, rng=task.seed)
+    for _ in range(task.ticks):
+        model.step()
+    return task.summarize(model)
+
+
+class Runner:
+    """Runs tasks in this process or on a fork-started process pool, with a progress bar; results keep task order.
+
+    Use as a context manager so the pool is shut down: ``with Runner(workers=2) as runner: runner.run(tasks)``.
+    Fork is cheap here (the numba kernels are already loaded) and safe: every run draws only from its own seeded
+    generator, never from inherited global random state.
+    """
+
+    def __init__(self, workers: int = 1):
+        if workers < 1:
+            raise ValueError(f"workers: {workers} is not allowed; expected an integer from 1")
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Runner:
+        if self.workers > 1:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def run(self, tasks: Sequence[Task], desc: str) -> list[Any]:
+        """Summaries of ``tasks``, in the order given."""
+        with progress_bar(total=len(tasks), unit="run", desc=desc) as bar:
+            if self._pool is None:
+                results = []
+                for task in tasks:
+                    results.append(run_task(task))
+                    bar.update(1)
+                return results
+            chunk = max(1, len(tasks) // (4 * self.workers))
+            results = []
+            with warnings.catch_warnings():
+                # Python warns at fork when the process has other OS threads; here they are only numpy's idle
+                # OpenBLAS pool, which registers its own fork handlers. No Python thread holds a lock.
+                warnings.filterwarnings("ignore", r"This process .* is multi-threaded", DeprecationWarning)
+                for summary in self._pool.map(run_task, tasks, chunksize=chunk):
+                    results.append(summary)
+                    bar.update(1)
+            return results
+
+
+def by_arm(tasks: Sequence[Task], summaries: Sequence[Any]) -> dict[str, list[Any]]:
+    """Summaries grouped by arm, each list in replication order."""
+    grouped: dict[str, list[tuple[int, Any]]] = {}
+    for task, summary in zip(tasks, summaries, strict=True):
+        grouped.setdefault(task.arm, []).append((task.replication, summary))
+    return {arm: [summary for _, summary in sorted(rows, key=lambda row: row[0])] for arm, rows in grouped.items()}
+
+
+def arm_tasks(arms: dict[str, Params], seeds: Sequence[int], ticks: int,
+              summarize: Callable[[PLCModel], Any]) -> list[Task]:
+    """One task per (arm, replication); replication k runs with ``seeds[k]`` in every arm."""
+    return [Task(arm, k, params, seed, ticks, summarize)
+            for k, seed in enumerate(seeds) for arm, params in arms.items()]
