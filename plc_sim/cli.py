@@ -15,7 +15,8 @@ from plc_sim.errors import USER_ERRORS, InputError
 from simulation.parameters import PARAMETERS, TICKS_PER_YEAR, parse_assignment
 from simulation.presets import PRESETS, preset_params
 
-COMMAND_MODULES = ("plc_sim.cli",)
+COMMAND_MODULES = ("plc_sim.cli", "plc_sim.sweep", "plc_sim.sensitivity", "plc_sim.report", "plc_sim.app_cli",
+                   "plc_sim.validation")
 """Modules whose ``register`` adds sub-commands, in the order of ``plc-sim --help``."""
 
 MAX_TICKS = 100_000
@@ -117,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("plc-sim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `plc-sim params | head`
+        sys.stderr.close()
+        return 0
     return 0
 
 

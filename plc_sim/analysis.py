@@ -1,0 +1,242 @@
+"""Reading a sweep's results and summarizing them: survival of communities and replication means with CIs.
+
+:func:`load_sweep` returns the tidy tables of ``results/NAME/`` (sorted by run
+id, so the data do not depend on how many workers made them or in what order).
+Persistence is summarized as Kaplan-Meier survival: each school in each run is
+one community, its *duration* is the tick at which it first decayed, or the
+length of the run if it never did (then it is *censored*: it survived at least
+that long). Replication means carry t-based confidence intervals, with the
+replication as the unit: replications share seeds across design points (common
+random numbers), so points within one replication are not independent draws.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from plc_sim.errors import InputError
+from plc_sim.specs import Spec, parse_spec
+from simulation.parameters import TICKS_PER_YEAR
+
+CONFIDENCE = 0.95
+UNBOUNDED = {"teacher_leaders", "bridging_contacts", "teachers_left", "principals_left"}
+"""Measures that are counts rather than shares; every other outcome and run measure lies in 0..1 or is >= 0."""
+
+
+def clip_interval(name: str, low, high):
+    """Clip a t-interval to the range the measure can take (shares in 0..1, durations >= 0)."""
+    bare = name.removeprefix("final_")
+    if bare in UNBOUNDED:
+        return low, high
+    if name == "years_before_decay":
+        return np.maximum(low, 0.0), high
+    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class SweepData:
+    """A sweep's results. ``runs``: one row per run (factors and run measures); ``series``: one row per run and
+    tick (the spec's outcomes); ``schools``: one row per run and school (persistence)."""
+
+    folder: Path
+    spec: Spec
+    manifest: dict
+    points: pd.DataFrame
+    runs: pd.DataFrame
+    series: pd.DataFrame
+    schools: pd.DataFrame
+
+    @property
+    def complete(self) -> bool:
+        return len(self.runs) == self.spec.run_count
+
+    def with_factors(self, table: str) -> pd.DataFrame:
+        """``series`` or ``schools`` with each run's point, replication and factor values joined on."""
+        keys = self.runs[["run_id", "point", "replication", *self.spec.factor_names]]
+        return getattr(self, table).merge(keys, on="run_id", how="left", validate="many_to_one")
+
+
+def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
+    """Every complete batch's ``runs``, ``series`` and ``schools`` tables, concatenated and sorted by run id."""
+    from plc_sim.sweep import BATCH_TABLES, ResultFolder
+
+    batches = ResultFolder(Path(folder)).batch_dirs()
+    tables = {}
+    for name in BATCH_TABLES:
+        frames = [pd.read_parquet(batch / f"{name}.parquet") for batch in batches]
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"run_id": pd.Series(dtype="int64")})
+        order = {"runs": ["run_id"], "series": ["run_id", "tick"], "schools": ["run_id", "school"]}[name]
+        tables[name] = frame.sort_values(order, kind="stable").reset_index(drop=True)
+    if tables["runs"]["run_id"].duplicated().any():
+        raise InputError(f"{folder}: a run is stored twice; this should not happen, please report it")
+    return tables
+
+
+def load_sweep(folder: str | Path) -> SweepData:
+    """Load the results in ``folder`` (``results/NAME``) with the spec they were made from."""
+    folder = Path(folder)
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists():
+        raise InputError(f"{folder}: no manifest.json; not a sweep's result folder (run `plc-sim sweep` first)")
+    manifest = json.loads(manifest_path.read_text())
+    spec = parse_spec(manifest["spec"]["text"], source=manifest["spec"]["source"], default_name=manifest["name"])
+    points = pd.read_parquet(folder / "points.parquet")
+    return SweepData(folder, spec, manifest, points, **read_tables(folder))
+
+
+def select(frame: pd.DataFrame, where: Mapping[str, Any] | None) -> pd.DataFrame:
+    """Rows of ``frame`` whose factor columns equal the values in ``where`` (all rows if it is empty)."""
+    for name, value in (where or {}).items():
+        frame = frame[frame[name] == value]
+    return frame
+
+
+# --- confidence intervals ----------------------------------------------------------------------------------
+
+def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+    """Mean and t-based confidence interval of independent ``values`` (NaN bounds for fewer than two)."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return (np.nan, np.nan, np.nan)
+    mean = float(values.mean())
+    if values.size < 2:
+        return (mean, np.nan, np.nan)
+    half = stats.t.ppf(0.5 + confidence / 2, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
+    return (mean, mean - half, mean + half)
+
+
+def replication_means(data: SweepData, measures: Sequence[str], by: Sequence[str] = (),
+                      where: Mapping[str, Any] | None = None, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """Mean of each run measure per level of ``by``, with a CI across replications.
+
+    Runs of one replication are first averaged over the factors not in ``by``,
+    so each replication contributes one value per level.
+    """
+    runs = select(data.runs, where)
+    by = list(by)
+    per_replication = runs.groupby([*by, "replication"], sort=True)[list(measures)].mean().reset_index()
+    rows = []
+    for level, group in (per_replication.groupby(by, sort=True) if by else [((), per_replication)]):
+        row = dict(zip(by, level if isinstance(level, tuple) else (level,), strict=True))
+        row["replications"] = len(group)
+        for name in measures:
+            row[name], low, high = mean_ci(group[name], confidence)
+            row[f"{name}_low"], row[f"{name}_high"] = clip_interval(name, low, high)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def series_bands(data: SweepData, outcome: str, by: str | None = None, where: Mapping[str, Any] | None = None,
+                 confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """Mean of ``outcome`` per tick (and level of ``by``) with a CI across replications."""
+    series = select(data.with_factors("series"), where)
+    keys = ([by] if by else [])
+    per_replication = series.groupby([*keys, "replication", "tick"], sort=True)[outcome].mean().reset_index()
+    grouped = per_replication.groupby([*keys, "tick"], sort=True)[outcome]
+    frame = grouped.agg(["mean", "std", "count"]).reset_index()
+    t = stats.t.ppf(0.5 + confidence / 2, np.maximum(frame["count"] - 1, 1))
+    half = np.where(frame["count"] > 1, t * frame["std"] / np.sqrt(frame["count"]), np.nan)
+    frame["low"], frame["high"] = clip_interval(outcome, frame["mean"] - half, frame["mean"] + half)
+    frame["year"] = frame["tick"] / TICKS_PER_YEAR
+    return frame.drop(columns="std").rename(columns={"count": "replications"})
+
+
+# --- survival ------------------------------------------------------------------------------------------------
+
+def kaplan_meier(durations: Sequence[float] | np.ndarray, observed: Sequence[bool] | np.ndarray,
+                 confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """Kaplan-Meier survival with Greenwood log-log confidence bounds.
+
+    ``durations``: time of the event, or of the end of observation when
+    ``observed`` is False (censored). Returns one row at time 0 and one per
+    distinct event time, plus the last censoring time when it is later: time,
+    at_risk, events, survival, low, high.
+    """
+    durations = np.asarray(durations, dtype=float)
+    observed = np.asarray(observed, dtype=bool)
+    if durations.shape != observed.shape or durations.size == 0:
+        raise ValueError("kaplan_meier: durations and observed must be non-empty and of equal length")
+    ordered = np.sort(durations)
+    times, events = np.unique(durations[observed], return_counts=True)
+    at_risk = durations.size - np.searchsorted(ordered, times, side="left")
+    survival = np.cumprod(1.0 - events / at_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        greenwood = np.cumsum(events / (at_risk * (at_risk - events)))
+        z = stats.norm.ppf(0.5 + confidence / 2)
+        spread = z * np.sqrt(greenwood) / np.abs(np.log(survival))
+        low = survival ** np.exp(spread)
+        high = survival ** np.exp(-spread)
+    low = np.where(survival > 0, np.nan_to_num(low, nan=0.0), 0.0)
+    high = np.where(survival > 0, np.nan_to_num(high, nan=1.0), 0.0)
+    frame = pd.DataFrame({"time": np.concatenate([[0.0], times]),
+                          "at_risk": np.concatenate([[durations.size], at_risk]),
+                          "events": np.concatenate([[0], events]),
+                          "survival": np.concatenate([[1.0], survival]),
+                          "low": np.concatenate([[1.0], low]), "high": np.concatenate([[1.0], high])})
+    end = durations.max()
+    if end > frame["time"].iloc[-1]:
+        last = frame.iloc[-1]
+        tail = {"time": end, "at_risk": int((durations >= end).sum()), "events": 0, "survival": last["survival"],
+                "low": last["low"], "high": last["high"]}
+        frame = pd.concat([frame, pd.DataFrame([tail])], ignore_index=True)
+    return frame
+
+
+def median_survival(km: pd.DataFrame) -> float:
+    """First time at which survival falls to one half or below; NaN if it never does (the median is censored)."""
+    below = km.loc[km["survival"] <= 0.5, "time"]
+    return float(below.iloc[0]) if len(below) else np.nan
+
+
+def community_durations(schools: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(durations in ticks, decayed) per community: first decay tick, or the run's length if it never decayed."""
+    decayed = schools["first_decay_tick"].to_numpy() >= 0
+    durations = np.where(decayed, schools["first_decay_tick"], schools["ticks_observed"])
+    return durations.astype(float), decayed
+
+
+def survival_curves(data: SweepData, by: str | None = None, where: Mapping[str, Any] | None = None,
+                    levels: Sequence[Any] | None = None, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """Kaplan-Meier survival of communities per level of ``by`` (time in ticks and years)."""
+    schools = select(data.with_factors("schools"), where)
+    groups = schools.groupby(by, sort=True) if by else [(None, schools)]
+    frames = []
+    for level, group in groups:
+        if levels is not None and level not in levels:
+            continue
+        km = kaplan_meier(*community_durations(group), confidence=confidence)
+        if by:
+            km.insert(0, by, level)
+        frames.append(km)
+    frame = pd.concat(frames, ignore_index=True)
+    frame["year"] = frame["time"] / TICKS_PER_YEAR
+    return frame
+
+
+def point_summary(data: SweepData, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """One row per design point: factors, runs, each run measure's replication mean and CI, and the
+    Kaplan-Meier median years to decay (NaN when more than half the communities outlast the run)."""
+    measures = list(data.spec.run_measures)
+    rows = []
+    schools = data.schools.merge(data.runs[["run_id", "point"]], on="run_id")
+    medians = {point: median_survival(kaplan_meier(*community_durations(group)))
+               for point, group in schools.groupby("point", sort=True)}
+    for point, group in data.runs.groupby("point", sort=True):
+        first = group.iloc[0]
+        row = {"point": point, "design": first["design"], **{f: first[f] for f in data.spec.factor_names},
+               "runs": len(group)}
+        for name in measures:
+            row[name], low, high = mean_ci(group[name], confidence)
+            row[f"{name}_low"], row[f"{name}_high"] = clip_interval(name, low, high)
+        row["median_years_to_decay"] = medians.get(point, np.nan) / TICKS_PER_YEAR
+        rows.append(row)
+    return pd.DataFrame(rows)

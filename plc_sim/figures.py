@@ -1,0 +1,364 @@
+"""Experiment figures (PNG and SVG) and tables from a sweep's results.
+
+Figures a spec can ask for in its ``[figures]`` table (see ``experiments/README.md``):
+
+- ``phase_diagram``: share of communities that persist, and Kaplan-Meier median
+  years to decay, over two varied parameters;
+- ``survival``: Kaplan-Meier survival curves of communities with 95% bands, by
+  the levels of a varied parameter;
+- ``curves``: outcomes over time (replication means with 95% bands) by level;
+- ``effects``: run measures against a varied parameter, with 95% error bars.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without pyplot
+(no display or global backend needed; notebooks show it with ``display``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from plc_sim.analysis import (
+    SweepData,
+    community_durations,
+    kaplan_meier,
+    load_sweep,
+    median_survival,
+    point_summary,
+    replication_means,
+    select,
+    series_bands,
+    survival_curves,
+)
+from plc_sim.specs import PERSISTENCE_MEASURES, Spec
+from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR
+
+OUTCOME_LABELS = {
+    "health": "PLC health index (0-1)",
+    "decayed_share": "communities decayed (share)",
+    "knowledge": "knowledge / practice quality (0-1)",
+    "trust": "mean relational trust (0-1)",
+    "engagement": "engagement (0-1)",
+    "memory": "organizational memory (0-1)",
+    "retention": "teachers retained this tick (share)",
+    "openness": "openness of practice (0-1)",
+    "strong_ties": "strong trust ties (share of pairs)",
+}
+MEASURE_LABELS = {
+    "persisting_share": "communities that never decayed (share)",
+    "decayed_at_end_share": "communities decayed at the end (share)",
+    "recovered_share": "communities that decayed and recovered (share)",
+    "years_before_decay": "mean years before decay (restricted to the run)",
+}
+CI_NOTE = "mean of replications with 95% CI"
+
+
+def factor_label(name: str) -> str:
+    """Axis label of a parameter: its name in words and its declared unit."""
+    unit = PARAMS_BY_NAME[name].unit
+    return name.replace("_", " ") + (f" ({unit})" if unit else "")
+
+
+def outcome_label(name: str) -> str:
+    return OUTCOME_LABELS.get(name, name.replace("_", " ") + " (0-1)")
+
+
+def measure_label(name: str) -> str:
+    """Label of a run measure: a persistence measure, or an outcome's mean over the final school year."""
+    if name in MEASURE_LABELS:
+        return MEASURE_LABELS[name]
+    if name.startswith("final_"):
+        return outcome_label(name.removeprefix("final_")).replace(" (", ", final year (", 1)
+    return name.replace("_", " ")
+
+
+def level_text(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float | np.floating) else str(value)
+
+
+def level_colors(levels: Sequence[Any]) -> list:
+    """Ordered colours for numeric levels (viridis), distinct colours for named ones."""
+    if all(isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_) for v in levels):
+        cmap = matplotlib.colormaps["viridis"]
+        return [cmap(x) for x in np.linspace(0.0, 0.9, len(levels))]
+    cmap = matplotlib.colormaps["tab10"]
+    return [cmap(i % 10) for i in range(len(levels))]
+
+
+def save(fig: Figure, stem: Path) -> list[Path]:
+    """Write ``fig`` as ``stem.png`` and ``stem.svg`` (reproducible SVG: fixed ids, no date)."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    # Not with_suffix: a stem such as "curves_where_trust_0.6" has a dot of its own.
+    png, svg = stem.parent / f"{stem.name}.png", stem.parent / f"{stem.name}.svg"
+    fig.savefig(png, dpi=150)
+    with matplotlib.rc_context({"svg.hashsalt": "plc-sim"}):
+        fig.savefig(svg, metadata={"Date": None})
+    return [png, svg]
+
+
+def _title(fig: Figure, data: SweepData, text: str, where: Mapping[str, Any] | None) -> None:
+    held = ", ".join(f"{k} = {level_text(v)}" for k, v in (where or {}).items())
+    sub = f"{data.spec.name}: {data.spec.replications} replications x {data.spec.ticks} ticks" + (
+        f"; {held}" if held else "")
+    fig.suptitle(f"{text}\n{sub}", fontsize=10)
+
+
+def _averaged_over(data: SweepData, shown: Sequence[str], where: Mapping[str, Any] | None) -> str:
+    rest = [f for f in data.spec.factor_names if f not in shown and f not in (where or {})]
+    return f" (averaged over {', '.join(r.replace('_', ' ') for r in rest)})" if rest else ""
+
+
+# --- the figures ---------------------------------------------------------------------------------------------
+
+def phase_diagram(data: SweepData, x: str, y: str, where: Mapping[str, Any] | None = None) -> Figure:
+    """Two heat maps over ``x`` and ``y``: communities that never decayed, and median years to decay."""
+    schools = select(data.with_factors("schools"), where)
+    xs, ys = sorted(schools[x].unique()), sorted(schools[y].unique())
+    persisting = np.full((len(ys), len(xs)), np.nan)
+    median = np.full((len(ys), len(xs)), np.nan)
+    for (xv, yv), group in schools.groupby([x, y]):
+        i, j = ys.index(yv), xs.index(xv)
+        durations, decayed = community_durations(group)
+        persisting[i, j] = 1.0 - decayed.mean()
+        median[i, j] = median_survival(kaplan_meier(durations, decayed)) / TICKS_PER_YEAR
+    horizon = data.spec.ticks / TICKS_PER_YEAR
+    fig = Figure(figsize=(13, 5.6), layout="constrained")
+    axes = fig.subplots(1, 2)
+    panels = ((persisting * 100, "communities that never decayed (%)", "viridis", (0, 100), "{:.0f}"),
+              (median, "median years to decay (Kaplan-Meier)", "magma", (0, horizon), "{:.1f}"))
+    for ax, (grid, label, cmap, limits, fmt) in zip(axes, panels, strict=True):
+        image = ax.imshow(grid, origin="lower", cmap=cmap, vmin=limits[0], vmax=limits[1], aspect="auto")
+        colorbar = fig.colorbar(image, ax=ax)
+        colorbar.set_label(label)
+        ax.set_xticks(range(len(xs)), [level_text(v) for v in xs], rotation=45 if len(xs) > 8 else 0)
+        ax.set_yticks(range(len(ys)), [level_text(v) for v in ys])
+        ax.set(xlabel=factor_label(x), ylabel=factor_label(y))
+        size = 7 if max(len(xs), len(ys)) > 8 else 9
+        for i in range(len(ys)):
+            for j in range(len(xs)):
+                value = grid[i, j]
+                if np.isnan(value) and grid is median and not np.isnan(persisting[i, j]):
+                    ax.add_patch(matplotlib.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//",
+                                                              edgecolor="0.6", lw=0))
+                    ax.text(j, i, f">{horizon:g}", ha="center", va="center", fontsize=size - 1, color="0.3")
+                elif not np.isnan(value):
+                    shade = (value - limits[0]) / (limits[1] - limits[0])
+                    ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=size,
+                            color="black" if shade > 0.55 else "white")
+    axes[0].set_title("Share of communities that persist" + _averaged_over(data, (x, y), where), fontsize=9)
+    axes[1].set_title(f"Median time to decay; hatched: more than half persist the whole {horizon:g} years",
+                      fontsize=9)
+    _title(fig, data, "Where communities persist and where they decay", where)
+    return fig
+
+
+def survival_figure(data: SweepData, by: str | None = None, where: Mapping[str, Any] | None = None,
+                    levels: Sequence[Any] | None = None) -> Figure:
+    """Kaplan-Meier survival of communities (no decay yet) over school years, per level of ``by``."""
+    curves = survival_curves(data, by, where, levels)
+    fig = Figure(figsize=(8, 5.2), layout="constrained")
+    ax = fig.subplots()
+    groups = list(curves.groupby(by, sort=True)) if by else [(None, curves)]
+    for (level, km), color in zip(groups, level_colors([g[0] for g in groups]) if by else ["black"], strict=True):
+        label = f"{level_text(level) if by else 'all'} (n={int(km['at_risk'].iloc[0])})"
+        ax.step(km["year"], km["survival"], where="post", color=color, lw=1.8, label=label)
+        ax.fill_between(km["year"], km["low"], km["high"], step="post", color=color, alpha=0.15, lw=0)
+    ax.axhline(0.5, color="0.5", ls=":", lw=1)
+    ax.set(xlabel="school year", ylabel="communities not yet decayed (share)", ylim=(0, 1.02),
+           xlim=(0, data.spec.ticks / TICKS_PER_YEAR))
+    ax.legend(title=(factor_label(by) if by else None), fontsize=8, title_fontsize=8, loc="best",
+              ncols=2 if len(groups) > 6 else 1)
+    ax.set_title("Kaplan-Meier survival with 95% CI (Greenwood, log-log); dotted line: median"
+                 + _averaged_over(data, [by] if by else [], where), fontsize=9)
+    _title(fig, data, "How long communities last before they decay", where)
+    return fig
+
+
+def curves_figure(data: SweepData, by: str, outcomes: Sequence[str] | None = None, mark_tick: int | None = None,
+                  mark_label: str | None = None, where: Mapping[str, Any] | None = None,
+                  levels: Sequence[Any] | None = None) -> Figure:
+    """Each outcome over time by level of ``by``: replication means with 95% bands; optional marked tick."""
+    outcomes = list(outcomes or data.spec.outcomes)
+    columns = min(2, len(outcomes))
+    rows = -(-len(outcomes) // columns)
+    fig = Figure(figsize=(6.5 * columns, 4.2 * rows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, columns, sharex=True, squeeze=False)).ravel()
+    for ax, outcome in zip(axes, outcomes, strict=False):
+        bands = series_bands(data, outcome, by, where)
+        if levels is not None:
+            bands = bands[bands[by].isin(levels)]
+        shown = sorted(bands[by].unique())
+        for level, color in zip(shown, level_colors(shown), strict=True):
+            one = bands[bands[by] == level]
+            ax.plot(one["year"], one["mean"], color=color, lw=1.6, label=level_text(level))
+            ax.fill_between(one["year"], one["low"], one["high"], color=color, alpha=0.18, lw=0)
+        if mark_tick is not None:
+            ax.axvline(mark_tick / TICKS_PER_YEAR, color="red", ls="--", lw=1,
+                       label=mark_label or f"tick {mark_tick}")
+        ax.set(xlabel="school year", ylabel=outcome_label(outcome))
+        ax.set_title(outcome_label(outcome).split(" (")[0] + f": {CI_NOTE}", fontsize=9)
+        ax.legend(title=factor_label(by), fontsize=7, title_fontsize=7, ncols=2 if len(shown) > 6 else 1)
+    for ax in axes[len(outcomes):]:
+        ax.set_visible(False)
+    _title(fig, data, "Outcomes over time" + _averaged_over(data, [by], where), where)
+    return fig
+
+
+def effects_figure(data: SweepData, x: str, measures: Sequence[str] | None = None, by: str | None = None,
+                   where: Mapping[str, Any] | None = None, levels: Sequence[Any] | None = None) -> Figure:
+    """Run measures against ``x`` (lines per level of ``by``), replication means with 95% error bars."""
+    measures = list(measures or (f"final_{data.spec.outcomes[0]}", "persisting_share"))
+    table = replication_means(data, measures, [x, by] if by else [x], where)
+    if by and levels is not None:
+        table = table[table[by].isin(levels)]
+    xs = sorted(table[x].unique())
+    numeric = PARAMS_BY_NAME[x].kind in (int, float)
+    position = {v: (float(v) if numeric else i) for i, v in enumerate(xs)}
+    fig = Figure(figsize=(5.5 * len(measures), 4.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(measures), squeeze=False)).ravel()
+    groups = list(table.groupby(by, sort=True)) if by else [(None, table)]
+    colors = level_colors([g[0] for g in groups]) if by else ["black"]
+    # Dodge the groups sideways a little so their error bars do not hide each other.
+    width = 0.12 if not numeric else 0.012 * (float(max(xs)) - float(min(xs)) or 1.0)
+    offsets = np.linspace(-width, width, len(groups)) if len(groups) > 1 else np.zeros(1)
+    for ax, name in zip(axes, measures, strict=True):
+        for (level, group), color, offset in zip(groups, colors, offsets, strict=True):
+            px = np.array([position[v] for v in group[x]]) + offset
+            err = np.vstack([group[name] - group[f"{name}_low"], group[f"{name}_high"] - group[name]])
+            ax.errorbar(px, group[name], yerr=np.nan_to_num(err), color=color, marker="o", ms=4, capsize=3,
+                        lw=1.4, ls="-" if numeric else "none", label=level_text(level) if by else None)
+        if not numeric:
+            ax.set_xticks(range(len(xs)), [level_text(v) for v in xs])
+        ax.set(xlabel=factor_label(x), ylabel=measure_label(name))
+        ax.set_title(f"{measure_label(name).split(' (')[0]}: {CI_NOTE}", fontsize=9)
+        if by:
+            ax.legend(title=factor_label(by), fontsize=7, title_fontsize=7)
+    _title(fig, data, f"Effect of {x.replace('_', ' ')}" + _averaged_over(data, [x, by] if by else [x], where),
+           where)
+    return fig
+
+
+def ranked_bars(table: pd.DataFrame, value: str, error: str, title: str, xlabel: str,
+                second: tuple[str, str, str] | None = None) -> Figure:
+    """Horizontal bars of ``value`` per parameter, ranked, with ``error`` half-widths; one panel per measure.
+
+    ``second`` = (value, error, label) adds a second bar per parameter (e.g. Sobol S1 beside ST).
+    """
+    measures = list(dict.fromkeys(table["measure"]))
+    fig = Figure(figsize=(5.2 * len(measures), 0.45 * table["parameter"].nunique() + 1.8), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(measures), squeeze=False)).ravel()
+    for ax, measure in zip(axes, measures, strict=True):
+        rows = table[table["measure"] == measure].sort_values(value, ascending=True, na_position="first")
+        y = np.arange(len(rows))
+        height = 0.38 if second else 0.7
+        half = rows[error].fillna(0).to_numpy()
+        # mu* and ST cannot be negative: clip the lower whisker of their (symmetric bootstrap) interval at zero.
+        lower = np.minimum(half, np.maximum(rows[value].fillna(0).to_numpy(), 0))
+        ax.barh(y + (height / 2 if second else 0), rows[value], xerr=[lower, half], height=height,
+                color="tab:blue", capsize=3, label=value)
+        if second:
+            other, other_error, other_label = second
+            ax.barh(y - height / 2, rows[other], xerr=rows[other_error].fillna(0), height=height,
+                    color="tab:orange", capsize=3, label=other_label)
+            ax.legend(fontsize=7, loc="lower right")
+        ax.set_yticks(y, [p.replace("_", " ") for p in rows["parameter"]], fontsize=8)
+        ax.axvline(0, color="0.4", lw=0.8)
+        ax.set(xlabel=xlabel)
+        ax.set_title(measure_label(measure), fontsize=9)
+    fig.suptitle(title, fontsize=10)
+    return fig
+
+
+FIGURE_FUNCTIONS = {"phase_diagram": phase_diagram, "survival": survival_figure, "curves": curves_figure,
+                    "effects": effects_figure}
+
+
+# --- all outputs of one experiment ---------------------------------------------------------------------------
+
+def default_figures(spec: Spec) -> list[tuple[str, dict[str, Any]]]:
+    """Figures for a spec without a ``[figures]`` table: grid factors drive phase diagram, survival, curves."""
+    grid = [f.name for f in spec.factors if f.values]
+    if not grid:
+        return [("survival", {})]
+    numeric = [f for f in grid if PARAMS_BY_NAME[f].kind in (int, float)]
+    figures: list[tuple[str, dict[str, Any]]] = []
+    if len(numeric) >= 2:
+        figures.append(("phase_diagram", {"x": numeric[0], "y": numeric[1]}))
+    figures += [("survival", {"by": grid[0]}), ("curves", {"by": grid[0]}),
+                ("effects", {"x": grid[0], **({"by": grid[1]} if len(grid) > 1 else {})})]
+    return figures
+
+
+def figure_stem(kind: str, options: Mapping[str, Any]) -> str:
+    parts = {"phase_diagram": lambda o: f"phase_diagram_{o['x']}_x_{o['y']}",
+             "survival": lambda o: f"survival_by_{o['by']}" if o.get("by") else "survival",
+             "curves": lambda o: f"curves_by_{o['by']}",
+             "effects": lambda o: f"effects_of_{o['x']}"}[kind](options)
+    where = options.get("where") or {}
+    return parts + "".join(f"_at_{k}_{level_text(v)}" for k, v in where.items())
+
+
+@dataclass
+class Outputs:
+    """Files written for one experiment."""
+
+    folder: Path
+    figures: list[Path] = field(default_factory=list)
+    tables: list[Path] = field(default_factory=list)
+    headline: str = ""
+
+    def lines(self) -> list[str]:
+        pngs = [p.name for p in self.figures if p.suffix == ".png"]
+        return [self.headline,
+                f"figures: {self.folder / 'figures'}/ ({', '.join(pngs)}; each also as .svg)",
+                f"tables: {self.folder / 'tables'}/ ({', '.join(p.name for p in self.tables)})"]
+
+
+def experiment_outputs(folder: str | Path, data: SweepData | None = None) -> Outputs:
+    """Write every figure of the experiment in ``folder`` (its spec's ``[figures]`` or defaults) and its tables."""
+    data = data or load_sweep(folder)
+    folder = Path(folder)
+    outputs = Outputs(folder)
+    if data.runs.empty:
+        outputs.headline = "no runs stored yet: nothing to draw"
+        return outputs
+    # Drop figures and tables an earlier drawing left (e.g. before the spec's [figures] changed); keep others'
+    # files, such as the sensitivity charts.
+    for pattern in ("figures/phase_diagram_*", "figures/survival*", "figures/curves_by_*", "figures/effects_of_*",
+                    "tables/points.csv", "tables/by_*.csv"):
+        for stale in folder.glob(pattern):
+            stale.unlink()
+    stems: dict[str, int] = {}
+    for kind, options in (list(data.spec.figures) or default_figures(data.spec)):
+        stem = figure_stem(kind, options)
+        stems[stem] = stems.get(stem, 0) + 1
+        if stems[stem] > 1:
+            stem = f"{stem}_{stems[stem]}"
+        fig = FIGURE_FUNCTIONS[kind](data, **options)
+        outputs.figures += save(fig, folder / "figures" / stem)
+    tables = folder / "tables"
+    tables.mkdir(parents=True, exist_ok=True)
+    summary = point_summary(data)
+    summary.to_csv(tables / "points.csv", index=False, float_format="%.6g")
+    outputs.tables.append(tables / "points.csv")
+    for name in data.spec.factor_names:
+        if data.spec.factors[data.spec.factor_names.index(name)].values:
+            path = tables / f"by_{name}.csv"
+            replication_means(data, data.spec.run_measures, [name]).to_csv(path, index=False, float_format="%.6g")
+            outputs.tables.append(path)
+    overall = replication_means(data, ["persisting_share", "years_before_decay"])
+    share, low, high = (overall[c].iloc[0] for c in ("persisting_share", "persisting_share_low",
+                                                     "persisting_share_high"))
+    spread = summary["persisting_share"]
+    outputs.headline = (f"communities that never decayed in {data.spec.ticks / TICKS_PER_YEAR:g} years: "
+                        f"{share:.1%} (95% CI {low:.1%} to {high:.1%}); by design point from {spread.min():.1%} "
+                        f"to {spread.max():.1%}")
+    assert set(PERSISTENCE_MEASURES) <= set(data.spec.run_measures)
+    return outputs

@@ -1,0 +1,274 @@
+"""``plc-sim report``: one Markdown and HTML report of every experiment in ``results/``.
+
+For each result folder with a ``manifest.json`` (made by ``plc-sim sweep`` or
+``plc-sim sensitivity``) the report gives the question, the design, the
+provenance (when, git commit, sessions), every figure, and compact tables:
+replication means with 95% CIs by each grid parameter, and sensitivity indices.
+Complete experiments whose figures are missing get them drawn first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from plc_sim.errors import InputError
+from plc_sim.figures import factor_label, level_text, measure_label
+from plc_sim.sweep import MANIFEST, RESULTS_ROOT
+
+SUMMARY_MEASURES = ("persisting_share", "years_before_decay", "final_health")
+"""Measures shown in the report's tables (each with its 95% CI), when the experiment has them."""
+
+
+@dataclass
+class Table:
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class Section:
+    """One experiment's part of the report."""
+
+    name: str
+    question: str
+    facts: list[str] = field(default_factory=list)
+    figures: list[tuple[str, str, str | None]] = field(default_factory=list)  # caption, PNG, SVG (relative)
+    tables: list[Table] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _with_ci(row: pd.Series, name: str) -> str:
+    value, low, high = row.get(name), row.get(f"{name}_low"), row.get(f"{name}_high")
+    if pd.isna(value):
+        return "-"
+    if pd.isna(low):
+        return f"{value:.3g}"
+    return f"{value:.3g} ({low:.3g} to {high:.3g})"
+
+
+def experiment_section(folder: Path, root: Path, refresh: bool = False) -> Section:
+    """Gather one experiment's facts, figures and tables (drawing figures that are missing)."""
+    import json
+
+    manifest = json.loads((folder / MANIFEST).read_text())
+    done = _count_runs(folder)
+    total = manifest.get("runs_total", 0)
+    complete = done == total
+    section = Section(manifest.get("name", folder.name), manifest.get("question", ""))
+    created = manifest.get("created", {})
+    git = created.get("git", {}) or {}
+    commit = (git.get("commit") or "unknown")[:10] + (" (uncommitted changes)" if git.get("dirty") else "")
+    section.facts = [
+        f"Design: {manifest.get('design', '')}",
+        f"Runs stored: {done} of {total}" + ("" if complete else " (incomplete: rerun the sweep to finish)"),
+        f"Started {created.get('created', '?')} from git commit {commit}; "
+        f"{len(manifest.get('sessions', []))} session(s); spec `{manifest.get('spec', {}).get('source', '?')}` "
+        f"(hash {manifest.get('spec', {}).get('hash', '')[:12]})",
+    ]
+    if complete and (refresh or not (folder / "figures").exists()):
+        _draw(folder, manifest)
+    for png in _figures_in_spec_order(folder, manifest):
+        section.figures.append(_figure(figure_caption(png.stem), png, root))
+    tables = folder / "tables"
+    for csv in sorted(tables.glob("by_*.csv")):
+        section.tables.append(_by_factor_table(csv))
+    for kind in ("morris", "sobol"):
+        if (tables / f"{kind}.csv").exists():
+            section.tables.append(_sensitivity_table(tables / f"{kind}.csv", kind))
+    section.links = [(p.name, p.relative_to(root).as_posix()) for p in sorted(tables.glob("*.csv"))]
+    section.links.append(("manifest.json", (folder / MANIFEST).relative_to(root).as_posix()))
+    return section
+
+
+CAPTIONS = {
+    "phase_diagram_": "Share of communities that persist and Kaplan-Meier median years to decay: {}",
+    "survival_by_": "Kaplan-Meier survival of communities with 95% CI, by {}",
+    "curves_by_": "Outcomes over time (replication means with 95% CI), by {}",
+    "effects_of_": "Run measures against {} (replication means with 95% CI)",
+    "morris_ranked": "Morris screening: mu* with 95% CI, ranked{}",
+    "sobol_ranked": "Sobol indices: total (ST) and first-order (S1) with 95% CI, ranked{}",
+}
+
+
+def figure_caption(stem: str) -> str:
+    """A sentence for a figure file named by :func:`plc_sim.figures.figure_stem` or the sensitivity charts."""
+    for prefix, caption in CAPTIONS.items():
+        if stem.startswith(prefix):
+            return caption.format(stem.removeprefix(prefix).replace("_", " "))
+    return stem.replace("_", " ")
+
+
+def _figures_in_spec_order(folder: Path, manifest: dict) -> list[Path]:
+    """The experiment's PNGs in the order its spec lists the figures, then any others by name."""
+    from plc_sim.figures import default_figures, figure_stem
+    from plc_sim.specs import parse_spec
+
+    spec = parse_spec(manifest["spec"]["text"], manifest["spec"]["source"], manifest["name"])
+    order = [figure_stem(kind, options) for kind, options in (list(spec.figures) or default_figures(spec))]
+    order += ["morris_ranked", "sobol_ranked"]
+    rank = {stem: i for i, stem in enumerate(order)}
+    return sorted((folder / "figures").glob("*.png"), key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
+
+
+def _figure(caption: str, png: Path, root: Path) -> tuple[str, str, str | None]:
+    svg = png.with_name(png.stem + ".svg")
+    return caption, png.relative_to(root).as_posix(), svg.relative_to(root).as_posix() if svg.exists() else None
+
+
+def _is_sweep_manifest(path: Path) -> bool:
+    import json
+
+    try:
+        return "hash" in json.loads(path.read_text()).get("spec", {})
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def other_report_section(folder: Path, root: Path) -> Section:
+    """A folder with its own report.md (such as ``plc-sim validate``'s): a link and its figures."""
+    section = Section(folder.name, "")
+    section.facts = [f"This folder has its own report: {folder.name}/report.md"]
+    for png in sorted(folder.rglob("*.png")):
+        section.figures.append(_figure(png.stem.replace("_", " "), png, root))
+    section.links = [("report.md", (folder / "report.md").relative_to(root).as_posix())]
+    return section
+
+
+def _count_runs(folder: Path) -> int:
+    from plc_sim.sweep import ResultFolder
+
+    return len(ResultFolder(folder).completed_run_ids())
+
+
+def _draw(folder: Path, manifest: dict) -> None:
+    from plc_sim.analysis import load_sweep
+    from plc_sim.figures import experiment_outputs
+    from plc_sim.sensitivity import sensitivity_outputs
+
+    data = load_sweep(folder)
+    if data.spec.sensitivity:
+        sensitivity_outputs(folder, data)
+    else:
+        experiment_outputs(folder, data)
+
+
+def _by_factor_table(csv: Path) -> Table:
+    frame = pd.read_csv(csv)
+    factor = csv.stem.removeprefix("by_")
+    measures = [m for m in SUMMARY_MEASURES if m in frame.columns]
+    header = [factor_label(factor), "replications", *(f"{measure_label(m)}, 95% CI" for m in measures)]
+    rows = [[level_text(row[factor]), str(int(row["replications"])), *(_with_ci(row, m) for m in measures)]
+            for _, row in frame.iterrows()]
+    return Table(f"Replication means by {factor.replace('_', ' ')} (averaged over the other parameters)",
+                 header, rows)
+
+
+def _sensitivity_table(csv: Path, kind: str) -> Table:
+    frame = pd.read_csv(csv)
+    if kind == "morris":
+        header = ["measure", "rank", "parameter", "mu* (CI half-width)", "sigma"]
+        rows = [[measure_label(r["measure"]), str(r["rank"]), r["parameter"],
+                 f"{r['mu_star']:.3g} (±{r['mu_star_conf']:.2g})", f"{r['sigma']:.3g}"] for _, r in frame.iterrows()]
+        return Table("Morris screening (ranked by mu*)", header, rows)
+    header = ["measure", "rank", "parameter", "ST (CI half-width)", "S1 (CI half-width)"]
+    rows = [[measure_label(r["measure"]), str(r["rank"]), r["parameter"], f"{r['ST']:.3g} (±{r['ST_conf']:.2g})",
+             f"{r['S1']:.3g} (±{r['S1_conf']:.2g})"] for _, r in frame.iterrows()]
+    return Table("Sobol indices (ranked by total index ST)", header, rows)
+
+
+# --- rendering -----------------------------------------------------------------------------------------------
+
+def render_markdown(sections: list[Section], title: str) -> str:
+    lines = [f"# {title}", "", f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by `plc-sim report`.", ""]
+    lines += [f"- [{s.name}](#{s.name.lower().replace('_', '-').replace('.', '')})" for s in sections] + [""]
+    for s in sections:
+        lines += [f"## {s.name}", ""]
+        if s.question:
+            lines += [f"**Question.** {s.question}", ""]
+        lines += [f"- {fact}" for fact in s.facts] + [""]
+        for caption, png, svg in s.figures:
+            lines += [f"![{caption}]({png})", f"*{caption}*" + (f" ([SVG]({svg}))" if svg else ""), ""]
+        for table in s.tables:
+            lines += [f"**{table.caption}**", "", "| " + " | ".join(table.header) + " |",
+                      "|" + "---|" * len(table.header)]
+            lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in table.rows]
+            lines.append("")
+        if s.links:
+            lines += ["Data: " + ", ".join(f"[{name}]({path})" for name, path in s.links), ""]
+    return "\n".join(lines)
+
+
+def render_html(sections: list[Section], title: str) -> str:
+    e = html.escape
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>",
+             "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;"
+             "line-height:1.45}img{max-width:100%;border:1px solid #ddd}table{border-collapse:collapse;"
+             "margin:.5em 0 1.5em;font-size:.9em}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}"
+             "th{background:#f3f3f3}figure{margin:1.5em 0}figcaption{font-style:italic;color:#444}</style>",
+             f"</head><body><h1>{e(title)}</h1>",
+             f"<p>Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by <code>plc-sim report</code>.</p><ul>"]
+    parts += [f"<li><a href='#{e(s.name)}'>{e(s.name)}</a></li>" for s in sections]
+    parts.append("</ul>")
+    for s in sections:
+        parts.append(f"<h2 id='{e(s.name)}'>{e(s.name)}</h2>")
+        if s.question:
+            parts.append(f"<p><strong>Question.</strong> {e(s.question)}</p>")
+        parts.append("<ul>" + "".join(f"<li>{e(f)}</li>" for f in s.facts) + "</ul>")
+        for caption, png, svg in s.figures:
+            link = f" (<a href='{e(svg)}'>SVG</a>)" if svg else ""
+            parts.append(f"<figure><img src='{e(png)}' alt='{e(caption)}'><figcaption>{e(caption)}{link}"
+                         f"</figcaption></figure>")
+        for table in s.tables:
+            parts.append(f"<table><caption>{e(table.caption)}</caption><tr>"
+                         + "".join(f"<th>{e(h)}</th>" for h in table.header) + "</tr>")
+            parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in table.rows]
+            parts.append("</table>")
+        if s.links:
+            parts.append("<p>Data: " + ", ".join(f"<a href='{e(p)}'>{e(n)}</a>" for n, p in s.links) + "</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_report(root: Path = RESULTS_ROOT, formats: tuple[str, ...] = ("md", "html"),
+                 refresh: bool = False) -> list[Path]:
+    """Write ``root/report.md`` and/or ``root/report.html`` from every experiment folder under ``root``."""
+    root = Path(root)
+    folders = sorted(p.parent for p in root.glob(f"*/{MANIFEST}") if _is_sweep_manifest(p)) if root.is_dir() else []
+    if not folders:
+        raise InputError(f"--results: no experiment results in {root}/ (run `plc-sim sweep experiments/NAME.toml`)")
+    sections = [experiment_section(folder, root, refresh) for folder in folders]
+    sections += [other_report_section(folder, root) for folder in sorted(p.parent for p in root.glob("*/report.md"))
+                 if folder not in folders]
+    title = "plc-sim experiments"
+    written = []
+    for fmt in formats:
+        path = root / f"report.{fmt}"
+        text = render_markdown(sections, title) if fmt == "md" else render_html(sections, title)
+        temp = path.with_suffix(f".{fmt}.tmp")
+        temp.write_text(text, encoding="utf-8")
+        temp.replace(path)
+        written.append(path)
+    return written
+
+
+def register(subparsers) -> None:
+    """Add ``plc-sim report``."""
+    parser = subparsers.add_parser("report", help="gather every experiment's figures and tables into "
+                                   "results/report.md and results/report.html")
+    parser.add_argument("--results", type=Path, default=RESULTS_ROOT, help="folder of experiment results "
+                        "(default results)")
+    parser.add_argument("--format", choices=("md", "html", "both"), default="both", help="default both")
+    parser.add_argument("--refresh", action="store_true", help="redraw every figure and table from the data first")
+    parser.set_defaults(func=cmd_report)
+
+
+def cmd_report(args) -> None:
+    formats = ("md", "html") if args.format == "both" else (args.format,)
+    for path in write_report(args.results, formats, args.refresh):
+        print(f"report: {path}")

@@ -1,0 +1,158 @@
+"""Figures, tables, the report, and the statistics under them (Kaplan-Meier, replication CIs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sweep_helpers import TINY_GRID, write_spec
+
+from plc_sim.analysis import (
+    kaplan_meier,
+    load_sweep,
+    mean_ci,
+    median_survival,
+    point_summary,
+    replication_means,
+    series_bands,
+    survival_curves,
+)
+from plc_sim.cli import main
+from plc_sim.figures import default_figures, experiment_outputs, phase_diagram, save
+from plc_sim.report import write_report
+
+pytestmark = pytest.mark.timeout(120)
+
+WITH_FIGURES = TINY_GRID.replace("ticks = 20", "ticks = 24") + """
+[figures.phase_diagram]
+x = "leadership_distribution"
+y = "initial_trust"
+
+[figures.survival]
+by = "initial_trust"
+levels = [0.1, 0.6]
+
+[figures.curves]
+by = "leadership_distribution"
+outcomes = ["health", "knowledge"]
+mark_tick = 10
+mark_label = "a shock"
+where = { initial_trust = 0.6 }
+
+[figures.effects]
+x = "leadership_distribution"
+by = "initial_trust"
+measures = ["final_health", "persisting_share", "years_before_decay"]
+"""
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    """A tiny sweep with every figure kind, run through the command line (which draws the figures)."""
+    folder = tmp_path_factory.mktemp("figures")
+    path = write_spec(folder, WITH_FIGURES)
+    assert main(["sweep", str(path), "--out", str(folder / "results" / "tiny"), "--workers", "1"]) == 0
+    return folder / "results" / "tiny"
+
+
+@pytest.mark.parametrize("stem", ["phase_diagram_leadership_distribution_x_initial_trust", "survival_by_initial_trust",
+                                  "curves_by_leadership_distribution_at_initial_trust_0.6",
+                                  "effects_of_leadership_distribution"])
+def test_each_figure_is_written_as_png_and_svg(swept, stem):
+    for suffix in (".png", ".svg"):
+        path = swept / "figures" / f"{stem}{suffix}"
+        assert path.stat().st_size > 10_000, path
+    svg = (swept / "figures" / f"{stem}.svg").read_text()
+    assert "school year" in svg or "(share)" in svg, "axes are labelled with units"
+
+
+def test_the_tables_hold_replication_means_with_intervals(swept):
+    points = (swept / "tables" / "points.csv").read_text().splitlines()
+    assert len(points) == 1 + 4
+    assert "persisting_share_low" in points[0] and "median_years_to_decay" in points[0]
+    assert (swept / "tables" / "by_leadership_distribution.csv").exists()
+
+
+def test_svg_output_is_reproducible(swept, tmp_path):
+    data = load_sweep(swept)
+    first = save(phase_diagram(data, "leadership_distribution", "initial_trust"), tmp_path / "a")
+    second = save(phase_diagram(data, "leadership_distribution", "initial_trust"), tmp_path / "b")
+    assert first[1].read_bytes() == second[1].read_bytes()
+
+
+def test_a_spec_without_figures_gets_sensible_defaults(tmp_path):
+    from plc_sim.specs import parse_spec
+
+    kinds = [kind for kind, _ in default_figures(parse_spec(TINY_GRID))]
+    assert kinds == ["phase_diagram", "survival", "curves", "effects"]
+
+
+def test_the_report_gathers_every_experiment(swept):
+    root = swept.parent
+    (root / "validation").mkdir(exist_ok=True)  # another command's folder with its own report: linked
+    (root / "validation" / "report.md").write_text("# Validation\n")
+    md, html = write_report(root)
+    text, page = md.read_text(), html.read_text()
+    for png in (swept / "figures").glob("*.png"):
+        assert f"tiny/figures/{png.name}" in text and f"tiny/figures/{png.name}" in page
+    assert "A tiny grid for tests" in text and "Replication means by leadership distribution" in text
+    assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
+    assert "(validation/report.md)" in text
+
+
+def test_the_report_command_fails_clearly_without_results(tmp_path, capsys):
+    assert main(["report", "--results", str(tmp_path)]) == 2
+    assert "no experiment results" in capsys.readouterr().err
+
+
+# --- the statistics under the figures ----------------------------------------------------------------------
+
+def test_kaplan_meier_matches_a_hand_computed_example():
+    km = kaplan_meier([1, 2, 2, 3, 4], [True, True, False, True, False])
+    assert list(km["time"]) == [0, 1, 2, 3, 4]
+    assert list(km["at_risk"]) == [5, 5, 4, 2, 1]
+    assert np.allclose(km["survival"], [1, 0.8, 0.6, 0.3, 0.3])
+    assert median_survival(km) == 3
+    assert (km["low"] <= km["survival"]).all() and (km["survival"] <= km["high"]).all()
+    assert km["low"].between(0, 1).all() and km["high"].between(0, 1).all()
+    # Greenwood: var S(2) = 0.6^2 (1/(5*4) + 1/(4*3)); the log-log bound brackets S at that spread.
+    se = 0.6 * np.sqrt(1 / 20 + 1 / 12)
+    assert km["high"][2] - km["low"][2] == pytest.approx(2 * 1.96 * se, rel=0.25)
+
+
+def test_kaplan_meier_without_censoring_is_the_share_still_surviving():
+    durations = np.array([3, 1, 4, 1, 5, 9, 2, 6])
+    km = kaplan_meier(durations, np.ones(8, bool))
+    for time, survival in zip(km["time"], km["survival"], strict=True):
+        assert survival == pytest.approx((durations > time).mean())
+    assert np.isnan(median_survival(kaplan_meier([5, 5, 5], [False, False, False])))
+
+
+def test_mean_ci_is_the_t_interval():
+    mean, low, high = mean_ci([1.0, 2.0, 3.0])
+    assert mean == 2 and high - mean == pytest.approx(4.302653 / np.sqrt(3), rel=1e-6)
+    assert np.isnan(mean_ci([1.0])[1])
+
+
+def test_summaries_use_the_replication_as_the_unit(swept):
+    data = load_sweep(swept)
+    by = replication_means(data, ["final_health"], ["leadership_distribution"])
+    assert list(by["replications"]) == [3, 3]
+    runs = data.runs
+    level = runs[runs.leadership_distribution == 1.0]
+    per_replication = level.groupby("replication")["final_health"].mean()
+    expected = mean_ci(per_replication.to_numpy())
+    row = by[by.leadership_distribution == 1.0].iloc[0]
+    assert (row["final_health"], row["final_health_low"], row["final_health_high"]) == pytest.approx(expected)
+    bands = series_bands(data, "health", "leadership_distribution")
+    assert len(bands) == 2 * (data.spec.ticks + 1) and (bands["low"] <= bands["mean"]).all()
+    curves = survival_curves(data, "initial_trust")
+    assert set(curves["initial_trust"]) == {0.1, 0.6} and curves["survival"].between(0, 1).all()
+    summary = point_summary(data)
+    assert len(summary) == 4 and summary["runs"].eq(3).all()
+
+
+def test_outputs_report_what_they_wrote(swept):
+    outputs = experiment_outputs(swept)
+    lines = outputs.lines()
+    assert "communities that never decayed" in lines[0]
+    assert len([p for p in outputs.figures if p.suffix == ".svg"]) == 4
