@@ -4,7 +4,7 @@ Both models run in this one process, interleaved in rounds, so the reported rati
 machine. Agent-steps are agents x ticks: for plc-sim, every teacher (and support-staff member) of every school;
 for BoltzmannWealth, its 800 agents.
 
-    .venv/bin/python benchmarks/bench_model.py            # speed ratio + memory of 200 schools x 60 teachers x 240 ticks
+    .venv/bin/python benchmarks/bench_model.py            # speed ratio, and memory of 200 x 60 over 240 ticks
     .venv/bin/python benchmarks/bench_model.py --no-memory
 """
 
@@ -39,7 +39,7 @@ def speed(rounds: int, ticks: int) -> None:
     for _ in range(rounds):
         ours.append(plc_agents * steps_per_second(plc, ticks))
         theirs.append(800 * steps_per_second(boltzmann, ticks // 4))
-    ratios = [a / b for a, b in zip(ours, theirs)]
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
     print(f"plc-sim default network ({plc.p.n_schools} schools x {plc.p.teachers_per_school} teachers, "
           f"{plc_agents} active member agents): median {statistics.median(ours):,.0f} agent-steps/s")
     print(f"Mesa BoltzmannWealth (800 agents):                  median {statistics.median(theirs):,.0f} agent-steps/s")

@@ -7,8 +7,11 @@ import importlib.metadata
 import json
 import os
 import platform
+import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +67,21 @@ def write_json_atomic(path: Path, data: Any) -> None:
         temp = handle.name
     os.chmod(temp, 0o644)  # NamedTemporaryFile creates 0600; results are meant to be shared
     os.replace(temp, path)
+
+
+@contextmanager
+def staged_folder(out: Path) -> Iterator[Path]:
+    """Yield an empty staging folder that replaces ``out`` only if the block completes.
+
+    A crash or an interrupt inside the block leaves ``out`` as it was and no staging folder behind.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield staging
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)

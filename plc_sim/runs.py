@@ -6,16 +6,14 @@ when complete, so an interrupted or failed run leaves nothing half-written.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from plc_sim.charts import run_chart
-from plc_sim.provenance import provenance, write_json_atomic
-from simulation import PLCModel, Params, network_frame, persistence_table, school_frame
+from plc_sim.provenance import provenance, staged_folder, write_json_atomic
+from simulation import Params, PLCModel, network_frame, persistence_table, school_frame
 from simulation.measures import DIMENSIONS
 from simulation.parameters import TICKS_PER_YEAR
 
@@ -39,9 +37,7 @@ def write_table(frame: pd.DataFrame, stem: Path) -> None:
 def write_run(model: PLCModel, out: Path, preset: str, ticks: int) -> dict[str, Path]:
     """Write the run's tables, events, provenance and chart into ``out`` atomically."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with staged_folder(out) as staging:
         network, schools = network_frame(model), school_frame(model)
         write_table(network, staging / "network")
         write_table(schools, staging / "schools")
@@ -53,12 +49,6 @@ def write_run(model: PLCModel, out: Path, preset: str, ticks: int) -> dict[str, 
         write_json_atomic(staging / "provenance.json", provenance(
             preset=preset, seed=model.seed_value, ticks=ticks, parameters=model.p.as_dict(),
             replaced_rules=sorted(model.replaced_rules)))
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
     return {name: out / name for name in ("network.parquet", "schools.parquet", "chart.png", "provenance.json")}
 
 

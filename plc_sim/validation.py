@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +26,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from plc_sim.errors import InputError
-from plc_sim.provenance import provenance, write_json_atomic
+from plc_sim.provenance import provenance, staged_folder, write_json_atomic
 from plc_sim.validation_core import FAST, ROOT_SEED, SETTINGS, Expected, PatternResult, Runner, Setting
 from plc_sim.validation_patterns import (
     pattern_inquiry,
@@ -186,23 +184,17 @@ def write_report(results: Sequence[PatternResult], setting: Setting, out: Path) 
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out: {out} exists and is not a folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        (staging / "figures").mkdir()
-        for result in results:
-            result.figure.savefig(staging / "figures" / figure_name(result), dpi=110)
-        record = provenance(command="validate", setting=dataclasses.asdict(setting),
-                            patterns=[r.key for r in results], passed={r.key: r.passed for r in results})
-        results_table(results).to_csv(staging / "results.csv", index=False, float_format="%.6g")
-        (staging / "report.md").write_text(report_markdown(results, setting, record), encoding="utf-8")
-        write_json_atomic(staging / "provenance.json", record)
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
+        with staged_folder(out) as staging:
+            (staging / "figures").mkdir()
+            for result in results:
+                result.figure.savefig(staging / "figures" / figure_name(result), dpi=110)
+            record = provenance(command="validate", setting=dataclasses.asdict(setting),
+                                patterns=[r.key for r in results], passed={r.key: r.passed for r in results})
+            results_table(results).to_csv(staging / "results.csv", index=False, float_format="%.6g")
+            (staging / "report.md").write_text(report_markdown(results, setting, record), encoding="utf-8")
+            write_json_atomic(staging / "provenance.json", record)
     finally:
-        if staging.exists():
-            shutil.rmtree(staging)
         for result in results:
             plt.close(result.figure)
     return out / "report.md"

@@ -88,7 +88,7 @@ class Observer:
             health, *dims.values(), relational, structural, knowledge, engagement, openness, relational,
             strong_ties, s.memory, s.meeting_time, leaders, s.bridging_contacts, self.decayed,
             s.teachers_left, s.principals_left], dtype=float)
-        self.current = dict(zip(SCHOOL_MEASURES, self.table))
+        self.current = dict(zip(SCHOOL_MEASURES, self.table, strict=True))
         return self.current
 
     def _update_persistence(self, model, health: np.ndarray) -> None:

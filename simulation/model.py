@@ -54,7 +54,8 @@ class PLCModel(mesa.Model):
         observer: this tick's measures and each school's decay and recovery.
         events: what happened, in plain words.
         datacollector: Mesa's DataCollector with the network measures every tick
-            (``"network"``, an array in NETWORK_MEASURES order) and a per-school table (``"schools"``, measures x schools); read
+            (``"network"``, an array in NETWORK_MEASURES order) and a per-school table
+            (``"schools"``, measures x schools); read
             them as tidy frames with ``simulation.network_frame`` and ``simulation.school_frame``.
     """
 
@@ -133,7 +134,7 @@ class PLCModel(mesa.Model):
     @property
     def network_now(self) -> dict[str, float]:
         """This tick's network measures by name (``simulation.measures.NETWORK_MEASURES``)."""
-        return dict(zip(NETWORK_MEASURES, self.network_table.tolist()))
+        return dict(zip(NETWORK_MEASURES, self.network_table.tolist(), strict=True))
 
     @property
     def year(self) -> int:

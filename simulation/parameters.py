@@ -192,7 +192,8 @@ PARAMETERS: tuple[Param, ...] = (
        "learning", unit="per conversation", low=0.0, high=1.0,
        source="Katz, Earl & Ben Jaafar ('together' can preserve the status quo)"),
     _p("complacency_rate", float, 0.03, "Openness to change lost in one shallow conversation", "learning",
-       unit="per conversation", low=0.0, high=1.0, source="Katz, Earl & Ben Jaafar; Mulford (strong bonds can block change)"),
+       unit="per conversation", low=0.0, high=1.0,
+       source="Katz, Earl & Ben Jaafar; Mulford (strong bonds can block change)"),
     _p("deprivatization_rate", float, 0.03, "Openness gained in one deep conversation", "learning",
        unit="per conversation", low=0.0, high=1.0, source="Hord (shared personal practice)"),
     _p("individual_learning_rate", float, 0.012, "Knowledge a fully open teacher gains alone in a month, "
@@ -230,7 +231,8 @@ PARAMETERS: tuple[Param, ...] = (
     # --- turnover -------------------------------------------------------------
     _p("teacher_turnover_rate", float, 0.155, "Annual chance that a teacher past her first three years, of "
        "typical satisfaction, leaves the school (moves or quits); with early-career leaving the overall rate "
-       "is about 16%", "turnover", unit="per year", low=0.0, high=1.0, source=NCES_TFS + " (calibrated to the 15.8% overall rate)"),
+       "is about 16%", "turnover", unit="per year", low=0.0, high=1.0,
+       source=NCES_TFS + " (calibrated to the 15.8% overall rate)"),
     _p("turnover_sensitivity", float, 2.0, "How strongly low trust and engagement raise the chance of leaving",
        "turnover", unit="log-odds per unit", low=0.0, high=10.0),
     _p("typical_satisfaction", float, 0.6, "Satisfaction (mean of engagement and trust) at which the annual "
