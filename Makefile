@@ -16,7 +16,6 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/plc-sim sweep experiments/default.toml
-	@echo "figures: results/default/figures/ (PNG and SVG); tables: results/default/tables/"
 
 # Debian's Chromium drives the browser test; nothing downloads a browser at run time.
 browser:
