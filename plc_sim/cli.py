@@ -56,7 +56,9 @@ def register(subparsers) -> None:
     run.add_argument("--ticks", type=bounded_int("--ticks", 1, MAX_TICKS), default=240,
                      help=f"ticks to run; one tick is a school month, {TICKS_PER_YEAR} make a year (default 240)")
     run.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=0, help="random seed (default 0)")
-    run.add_argument("--out", type=Path, default=None, help="output folder (default results/runs/PRESET-seedS)")
+    run.add_argument("--out", type=Path, default=None, help="output folder (default results/runs/PRESET-seedS, refreshed on each run); a new or empty "
+                     "folder, or an earlier run's folder with --overwrite")
+    run.add_argument("--overwrite", action="store_true", help="replace an earlier `plc-sim run` result in --out")
     run.set_defaults(func=cmd_run)
 
 
@@ -85,15 +87,16 @@ def cmd_presets(args) -> None:
 
 def cmd_run(args) -> None:
     from plc_sim.progress import progress_bar
+    from plc_sim.provenance import claim_folder
     from plc_sim.runs import simulate, summary_lines, write_run
 
     params = preset_params(args.preset, dict(parse_assignment(a) for a in args.assignments))
     out = args.out or Path("results") / "runs" / f"{args.preset}-seed{args.seed}"
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out: {out} exists and is not a folder")
+    overwrite = args.overwrite or args.out is None  # the default folder is plc-sim's own to refresh
+    claim_folder(out, "run", overwrite)  # before the work, not after
     with progress_bar(total=args.ticks, unit="tick", desc=f"{args.preset} seed {args.seed}") as bar:
         model = simulate(params, args.seed, args.ticks, progress=lambda _: bar.update(1))
-    write_run(model, out, args.preset, args.ticks)
+    write_run(model, out, args.preset, args.ticks, overwrite)
     print("\n".join(summary_lines(model)))
     print(f"results: {out}/ (network.parquet/.csv, schools.parquet/.csv, persistence, events, chart.png, "
           f"provenance.json)")

@@ -34,10 +34,10 @@ def write_table(frame: pd.DataFrame, stem: Path) -> None:
     frame.to_csv(stem.with_suffix(".csv"), index=False, float_format="%.10g")
 
 
-def write_run(model: PLCModel, out: Path, preset: str, ticks: int) -> dict[str, Path]:
-    """Write the run's tables, events, provenance and chart into ``out`` atomically."""
+def write_run(model: PLCModel, out: Path, preset: str, ticks: int, overwrite: bool = False) -> dict[str, Path]:
+    """Write the run's tables, events, provenance and chart into ``out`` atomically (see ``staged_folder``)."""
     out = Path(out)
-    with staged_folder(out) as staging:
+    with staged_folder(out, "run", overwrite) as staging:
         network, schools = network_frame(model), school_frame(model)
         write_table(network, staging / "network")
         write_table(schools, staging / "schools")
@@ -47,7 +47,7 @@ def write_run(model: PLCModel, out: Path, preset: str, ticks: int) -> dict[str, 
         run_chart(network, schools, model.p.decay_threshold, staging / "chart.png",
                   title=f"plc-sim: {preset}, seed {model.seed_value}, {ticks // TICKS_PER_YEAR} years")
         write_json_atomic(staging / "provenance.json", provenance(
-            preset=preset, seed=model.seed_value, ticks=ticks, parameters=model.p.as_dict(),
+            command="run", preset=preset, seed=model.seed_value, ticks=ticks, parameters=model.p.as_dict(),
             replaced_rules=sorted(model.replaced_rules)))
     return {name: out / name for name in ("network.parquet", "schools.parquet", "chart.png", "provenance.json")}
 

@@ -291,13 +291,11 @@ def open_result_folder(spec: Spec, out: Path | None, restart: bool) -> ResultFol
     folder = ResultFolder(out if out is not None else default_out(spec))
     if folder.path.exists() and not folder.path.is_dir():
         raise InputError(f"--out: {folder.path} exists and is not a folder")
+    _refuse_foreign(folder)  # before the lock file, which would be a change to someone else's folder
     folder.lock()
     try:
+        _refuse_foreign(folder)
         manifest = folder.manifest()
-        foreign = [p.name for p in folder.path.iterdir() if p.name != ".lock"]
-        if manifest is None and foreign:
-            raise InputError(f"--out: {folder.path} is not empty and holds no plc-sim {MANIFEST}; choose another "
-                             f"folder with --out")
         if manifest is not None and manifest.get("spec", {}).get("hash") != spec.digest:
             if not restart:
                 made_from = manifest.get("spec", {}).get("source", "another spec")
@@ -315,6 +313,14 @@ def open_result_folder(spec: Spec, out: Path | None, restart: bool) -> ResultFol
         folder.unlock()
         raise
     return folder
+
+
+def _refuse_foreign(folder: ResultFolder) -> None:
+    """Refuse a non-empty folder that holds no plc-sim manifest: plc-sim never writes into what is not its own."""
+    if folder.path.is_dir() and not folder.manifest_path.exists() and any(
+            p.name != ".lock" for p in folder.path.iterdir()):
+        raise InputError(f"--out: {folder.path} is not empty and holds no plc-sim {MANIFEST}; choose another "
+                         f"folder with --out")
 
 
 def _write_new_manifest(folder: ResultFolder, spec: Spec) -> None:

@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from plc_sim.errors import InputError
-from plc_sim.provenance import provenance, staged_folder, write_json_atomic
+from plc_sim.provenance import claim_folder, provenance, staged_folder, write_json_atomic
 from plc_sim.validation_core import FAST, ROOT_SEED, SETTINGS, Expected, PatternResult, Runner, Setting
 from plc_sim.validation_patterns import (
     pattern_inquiry,
@@ -179,13 +179,11 @@ def report_markdown(results: Sequence[PatternResult], setting: Setting, record: 
     return "\n".join(lines) + "\n"
 
 
-def write_report(results: Sequence[PatternResult], setting: Setting, out: Path) -> Path:
+def write_report(results: Sequence[PatternResult], setting: Setting, out: Path, overwrite: bool = False) -> Path:
     """Write report.md, figures/, results.csv and provenance.json into ``out`` atomically; return report.md."""
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out: {out} exists and is not a folder")
     try:
-        with staged_folder(out) as staging:
+        with staged_folder(out, "validate", overwrite) as staging:
             (staging / "figures").mkdir()
             for result in results:
                 result.figure.savefig(staging / "figures" / figure_name(result), dpi=110)
@@ -214,7 +212,10 @@ def register(subparsers) -> None:
     strength.add_argument("--full", dest="setting", action="store_const", const="full",
                           help=f"report strength: {SETTINGS['full'].description}")
     parser.set_defaults(setting="fast", func=cmd_validate)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"report folder (default {DEFAULT_OUT})")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"report folder (default {DEFAULT_OUT}); a new "
+                        "or empty folder, or an earlier report's folder")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an earlier report in --out (the default folder is always replaced)")
     parser.add_argument("--only", action="append", default=[], metavar="PATTERN",
                         help="measure only this pattern, by key or number (repeatable): "
                              + ", ".join(f"{p.number} {p.key}" for p in PATTERNS))
@@ -228,15 +229,10 @@ def cmd_validate(args, expect: Mapping[str, Mapping[str, Expected]] | None = Non
     """Run the chosen patterns, write the report, print one line per pattern; exit 1 if any pattern fails."""
     setting = dataclasses.replace(SETTINGS[args.setting], seed=args.seed)
     patterns = select_patterns(args.only)
-    blocking = next((path for path in (args.out, *args.out.parents) if path.exists() and not path.is_dir()), None)
-    if blocking is not None:
-        raise InputError(f"--out: {blocking} exists and is not a folder")
-    try:  # fail before minutes of work, not after
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InputError(f"--out: cannot create the folder {args.out.parent} ({error.strerror})") from None
+    overwrite = args.overwrite or args.out == DEFAULT_OUT  # the default folder is plc-sim's own to refresh
+    claim_folder(args.out, "validate", overwrite)  # fail before minutes of work, not after
     results = run_patterns(setting, patterns, args.workers, expect)
-    report = write_report(results, setting, args.out)
+    report = write_report(results, setting, args.out, overwrite)
     for r in results:
         verdict = "pass" if r.passed else "FAIL"
         detail = "; ".join(f"{c.name} {_interval(c)} ({'ok' if c.passed else 'expected ' + c.expected.text})"
