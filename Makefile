@@ -24,7 +24,7 @@ browser:
 # Solara's page scripts, which its server would fetch from a CDN, installed once from the npm registry.
 app-assets: $(STAMP)
 	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq npm >/dev/null; }
-	@$(BIN)/python -m plc_sim.app_assets
+	@$(BIN)/python -m plc_sim.app.assets
 
 test: $(STAMP) browser app-assets
 	$(BIN)/python -m pytest

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from plc_sim.analysis import read_tables
-from plc_sim.specs import load_spec, spec_with
-from plc_sim.sweep import run_sweep
+from plc_sim.experiments.analysis import read_tables
+from plc_sim.experiments.execute import run_sweep
+from plc_sim.experiments.spec import load_spec, spec_with
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL_SPEC = ROOT / "experiments" / "leadership_social_capital.toml"

@@ -25,6 +25,15 @@ DIMENSIONS = (
 )
 """Hord's five dimensions, in the order of the PLCA-R."""
 
+DIMENSION_LABELS = {
+    "shared_leadership": "Shared and supportive leadership",
+    "shared_vision": "Shared values and vision",
+    "collective_learning": "Collective learning and application",
+    "shared_practice": "Shared personal practice",
+    "supportive_conditions": "Supportive conditions",
+}
+"""Each dimension's name as the PLCA-R words it."""
+
 CONDITION_HALVES = ("conditions_relational", "conditions_structural")
 
 SCHOOL_MEASURES = (
@@ -97,8 +106,7 @@ class Observer:
                                      self.first_recovery_tick)
         for school in np.flatnonzero(changes).tolist():
             decayed = changes[school] == DECAYED
-            model.record_event("decay" if decayed else "recovery", (school,),
-                               "The community decayed" if decayed else "The community recovered")
+            model.record_event("decay" if decayed else "recovery", (school,))
 
 
 DECAYED, RECOVERED = 1, 2

@@ -11,7 +11,6 @@ measures every school's PLC health (:mod:`simulation.measures`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import mesa
@@ -20,21 +19,12 @@ import numpy as np
 from simulation import rules as baseline_rules
 from simulation.agents import Principal, School, member_agents
 from simulation.aggregates import trust_in_team
+from simulation.events import Event
 from simulation.invariants import check_invariants, resolve_rules
 from simulation.measures import NETWORK_MEASURES, Observer, network_summary
 from simulation.parameters import TICKS_PER_YEAR, Params
 from simulation.presets import preset_params
 from simulation.state import Meetings, active_per_school, build_links, build_members, build_schools, members_per_school
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something that happened, in plain words, for the event log."""
-
-    tick: int
-    kind: str
-    schools: tuple[int, ...]
-    text: str
 
 
 class PLCModel(mesa.Model):
@@ -161,25 +151,25 @@ class PLCModel(mesa.Model):
         self._next_person += count
         return np.arange(first, first + count)
 
-    def members_replaced(self, slots: np.ndarray, reason: str) -> None:
+    def members_replaced(self, slots: np.ndarray, cause: str) -> None:
         """Log how many teachers left each school from ``slots``; the newcomers are already in the arrays."""
         teachers = slots[self.members.is_teacher[slots]]
         counts = np.bincount(self.members.school[teachers], minlength=self.p.n_schools)
         for school in np.flatnonzero(counts).tolist():
-            self.record_event("teachers_left", (school,),
-                              f"{counts[school]} of {self.p.teachers_per_school} teachers left at {reason}")
+            self.record_event("teachers_left", (school,), count=int(counts[school]), of=self.p.teachers_per_school,
+                              cause=cause)
 
     def principals_replaced(self, schools: np.ndarray) -> None:
         """Swap in a new Principal agent for each school in ``schools`` and log it."""
         for school in schools:
             self.principals[school].remove()
             self.principals[school] = Principal(self, school)
-        self.record_event("principal_left", schools, "The principal left and a successor arrived")
+        self.record_event("principal_left", schools)
 
-    def record_event(self, kind: str, schools, text: str) -> None:
-        """Log ``text`` for ``schools`` (a sequence of school numbers) at this tick."""
+    def record_event(self, kind: str, schools, **counts: Any) -> None:
+        """Log an :class:`~simulation.events.Event` of ``kind`` for ``schools`` (school numbers) at this tick."""
         if len(schools):
-            self.events.append(Event(self.steps, kind, tuple(map(int, schools)), text))
+            self.events.append(Event(self.steps, kind, tuple(map(int, schools)), **counts))
 
 
 def _seed_value(seed: Any) -> Any:

@@ -49,14 +49,14 @@ def principal_leaves(model, schools: np.ndarray) -> None:
 def budget_cut(model, schools: np.ndarray) -> None:
     """Shock: a budget cut removes ``budget_cut_size`` of the meeting time of ``schools``."""
     model.schools.meeting_time[schools] *= 1.0 - model.p.budget_cut_size
-    model.record_event("budget_cut", schools, "A budget cut removed meeting time")
+    model.record_event("budget_cut", schools)
 
 
 def turnover_wave(model, schools: np.ndarray) -> None:
     """Shock: each member of ``schools`` leaves with chance ``turnover_wave_share``."""
     in_hit = np.isin(model.members.school, schools)
     leaving = in_hit & (model.rng.random(in_hit.size) < model.p.turnover_wave_share)
-    replace_members(model, np.flatnonzero(leaving), reason="a turnover wave")
+    replace_members(model, np.flatnonzero(leaving), cause="turnover_wave")
 
 
 def policy_focus(model, schools: np.ndarray) -> None:
@@ -69,7 +69,7 @@ def policy_focus(model, schools: np.ndarray) -> None:
     s = model.schools
     s.principal_focus[schools] = model.p.policy_focus_level
     s.workload[schools] = np.minimum(1.0, s.workload[schools] + model.p.policy_workload)
-    model.record_event("policy_focus", schools, "A new policy focus arrived")
+    model.record_event("policy_focus", schools)
 
 
 # --- 7.2 leadership -------------------------------------------------------------
@@ -497,12 +497,12 @@ def turnover(model) -> None:
     m.tenure += 1
     s.principal_tenure += 1
     s.teachers_left = np.bincount(m.school[leaving & m.is_teacher], minlength=p.n_schools).astype(float)
-    replace_members(model, np.flatnonzero(leaving), reason="the end of the year")
+    replace_members(model, np.flatnonzero(leaving), cause="year_end")
     succeed_principals(model, np.flatnonzero(rng.random(p.n_schools) < p.principal_turnover_rate))
 
 
-def replace_members(model, slots: np.ndarray, reason: str) -> None:
-    """Members in ``slots`` leave; newcomers take their places with low trust and drawn knowledge.
+def replace_members(model, slots: np.ndarray, cause: str) -> None:
+    """Members in ``slots`` leave for ``cause`` (a key of ``events.CAUSES``); newcomers take their places.
 
     Colleagues lose ``colleague_loss_effect`` engagement per unit of trust they
     had in each leaver. Departing teacher leaders take their share of the
@@ -521,7 +521,7 @@ def replace_members(model, slots: np.ndarray, reason: str) -> None:
     m.engagement[slots] = p.newcomer_engagement
     m.tenure[slots] = 0.0
     m.person[slots] = model.new_person_ids(n)
-    model.members_replaced(slots, reason)
+    model.members_replaced(slots, cause)
 
 
 @njit(cache=True)

@@ -54,11 +54,11 @@ def wait_for_http(url: str, server: subprocess.Popen, seconds: float = 90) -> No
 
 @pytest.fixture(scope="module")
 def server():
-    from plc_sim.app_assets import cache_dir, missing, needed_packages
+    from plc_sim.app.assets import cache_dir, missing, needed_packages
 
     absent = missing(needed_packages(), cache_dir())
     assert not absent, (f"the app's browser files are missing ({', '.join(absent)}); `make test` installs them, "
-                        f"or run `.venv/bin/python -m plc_sim.app_assets`")
+                        f"or run `.venv/bin/python -m plc_sim.app.assets`")
     OUTPUT.mkdir(exist_ok=True)
     port = free_port()
     log_path = OUTPUT / "app-server.log"

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from sweep_helpers import TINY_GRID, write_spec
 
-from plc_sim.analysis import (
+from plc_sim.cli import main
+from plc_sim.experiments.analysis import (
     kaplan_meier,
     load_sweep,
     mean_ci,
@@ -16,9 +17,8 @@ from plc_sim.analysis import (
     series_bands,
     survival_curves,
 )
-from plc_sim.cli import main
-from plc_sim.figures import default_figures, experiment_outputs, phase_diagram, save
-from plc_sim.report import write_report
+from plc_sim.experiments.figures import default_figures, experiment_outputs, phase_diagram, save
+from plc_sim.experiments.report import write_report
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -80,7 +80,7 @@ def test_svg_output_is_reproducible(swept, tmp_path):
 
 
 def test_a_spec_without_figures_gets_sensible_defaults(tmp_path):
-    from plc_sim.specs import parse_spec
+    from plc_sim.experiments.spec import parse_spec
 
     kinds = [kind for kind, _ in default_figures(parse_spec(TINY_GRID))]
     assert kinds == ["phase_diagram", "survival", "curves", "effects"]

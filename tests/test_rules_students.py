@@ -80,7 +80,7 @@ def test_rules_must_be_a_mapping():
 
 
 def test_rule_error_is_a_user_error_of_the_tool():
-    from plc_sim.errors import USER_ERRORS
+    from plc_sim.core.errors import USER_ERRORS
 
     assert issubclass(RuleError, USER_ERRORS)
 

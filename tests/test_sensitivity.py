@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from sweep_helpers import TINY_GRID, TINY_SENSITIVITY, write_spec
 
-from plc_sim.analysis import SweepData, load_sweep
 from plc_sim.cli import main
-from plc_sim.sensitivity import analyse, morris_indices, sobol_indices
-from plc_sim.specs import parse_spec, salib_problem
+from plc_sim.experiments.analysis import SweepData, load_sweep
+from plc_sim.experiments.sensitivity import analyse, morris_indices, sobol_indices
+from plc_sim.experiments.spec import parse_spec, salib_problem
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -87,7 +87,7 @@ def test_a_spec_without_a_sensitivity_table_is_refused_before_running(tmp_path, 
 
 
 def test_a_sensitivity_table_needs_a_morris_or_sobol_design(tmp_path):
-    from plc_sim.specs import SpecError
+    from plc_sim.experiments.spec import SpecError
 
     with pytest.raises(SpecError, match="sensitivity: needs a Sobol or Morris design"):
         parse_spec(TINY_GRID + "[sensitivity]\nmeasures = ['final_health']\n")

@@ -9,7 +9,7 @@ import pytest
 from sweep_helpers import TINY_GRID, TINY_NETWORK, write_spec
 
 from plc_sim.cli import main
-from plc_sim.specs import SpecError, load_spec, parse_spec, spec_with
+from plc_sim.experiments.spec import SpecError, load_spec, parse_spec, spec_with
 from simulation.parameters import PARAMS_BY_NAME
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from sweep_helpers import TINY_GRID, assert_same_tables, write_spec
 
-from plc_sim.analysis import read_tables
 from plc_sim.cli import main
-from plc_sim.specs import parse_spec
-from plc_sim.sweep import RunResult, run_measures, run_sweep
+from plc_sim.experiments.analysis import read_tables
+from plc_sim.experiments.execute import RunResult, run_measures, run_sweep
+from plc_sim.experiments.spec import parse_spec
 
 pytestmark = pytest.mark.timeout(180)
 

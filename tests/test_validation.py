@@ -3,7 +3,7 @@ the statistics the patterns rely on.
 
 The CI setting of all seven patterns runs once per session on two worker processes (about 20 s). A pattern
 must pass, unless it is a documented disagreement between the model and the literature
-(``plc_sim.validation.KNOWN_DISAGREEMENTS``, described in docs/ODD.md): then it must still fail (strict xfail),
+(``plc_sim.validation.command.KNOWN_DISAGREEMENTS``, described in docs/ODD.md): then it must still fail (strict xfail),
 so the document is kept true when a mechanism changes. The report-strength setting is in the ``slow`` tier.
 """
 
@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from plc_sim import validation
-from plc_sim.cli import build_parser
-from plc_sim.validation_core import FAST, FULL, Expected, Runner, Setting
-from plc_sim.validation_stats import bootstrap_ratio, median_with_ci, years_to_regain
+from plc_sim.cli.main import build_parser
+from plc_sim.validation import command as validation
+from plc_sim.validation.core import FAST, FULL, Expected, Runner, Setting
+from plc_sim.validation.stats import bootstrap_ratio, median_with_ci, years_to_regain
 from simulation.parameters import TICKS_PER_YEAR
 
 WORKERS = 2

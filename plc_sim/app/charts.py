@@ -16,9 +16,8 @@ from matplotlib import colormaps
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from plc_sim.app_model import SHOCK_BUTTONS
-from plc_sim.charts import DIMENSION_LABELS
-from simulation.measures import DIMENSIONS, school_frame
+from plc_sim.app.model import SHOCK_BUTTONS
+from simulation.measures import DIMENSION_LABELS, DIMENSIONS, school_frame
 from simulation.parameters import TICKS_PER_YEAR
 
 SERIES = {

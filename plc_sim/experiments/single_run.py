@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from plc_sim.charts import run_chart
-from plc_sim.provenance import provenance, staged_folder, write_json_atomic
+from plc_sim.core.files import staged_folder, write_json_atomic
+from plc_sim.core.provenance import provenance
+from plc_sim.experiments.run_chart import run_chart
 from simulation import Params, PLCModel, network_frame, persistence_table, school_frame
 from simulation.measures import DIMENSIONS
 from simulation.parameters import TICKS_PER_YEAR
@@ -42,8 +43,9 @@ def write_run(model: PLCModel, out: Path, preset: str, ticks: int, overwrite: bo
         write_table(network, staging / "network")
         write_table(schools, staging / "schools")
         write_table(persistence_table(model), staging / "persistence")
-        write_table(pd.DataFrame([e.__dict__ | {"schools": list(e.schools)} for e in model.events],
-                                 columns=["tick", "kind", "schools", "text"]), staging / "events")
+        write_table(pd.DataFrame([e.as_row(model.p) for e in model.events],
+                                 columns=["tick", "kind", "schools", "count", "of", "cause", "text"]),
+                    staging / "events")
         run_chart(network, schools, model.p.decay_threshold, staging / "chart.png",
                   title=f"plc-sim: {preset}, seed {model.seed_value}, {ticks // TICKS_PER_YEAR} years")
         write_json_atomic(staging / "provenance.json", provenance(

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from plc_sim.analysis import kaplan_meier
-from plc_sim.validation_core import (
+from plc_sim.experiments.analysis import kaplan_meier
+from plc_sim.validation.core import (
     Check,
     Expected,
     PatternResult,
@@ -24,8 +24,8 @@ from plc_sim.validation_core import (
     arm_tasks,
     by_arm,
 )
-from plc_sim.validation_figures import check_panel, decorate, mean_band, new_figure
-from plc_sim.validation_stats import (
+from plc_sim.validation.figures import check_panel, decorate, mean_band, new_figure
+from plc_sim.validation.stats import (
     bootstrap_ratio,
     half_recovery_years,
     mean_ci,

@@ -11,35 +11,19 @@ import importlib
 import sys
 from pathlib import Path
 
-from plc_sim.errors import USER_ERRORS, InputError
+from plc_sim.cli.options import bounded_int
+from plc_sim.core.errors import USER_ERRORS
+from plc_sim.core.limits import MAX_SEED, MAX_TICKS
 from simulation.parameters import PARAMETERS, TICKS_PER_YEAR, parse_assignment
 from simulation.presets import PRESETS, preset_params
 
-COMMAND_MODULES = ("plc_sim.cli", "plc_sim.sweep", "plc_sim.sensitivity", "plc_sim.report", "plc_sim.app_cli",
-                   "plc_sim.validation")
+COMMAND_MODULES = ("plc_sim.cli.main", "plc_sim.experiments.execute", "plc_sim.experiments.sensitivity",
+                   "plc_sim.experiments.report", "plc_sim.app.command", "plc_sim.validation.command")
 """Modules whose ``register`` adds sub-commands, in the order of ``plc-sim --help``."""
-
-MAX_TICKS = 100_000
-
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one clear line, exit status 2
         self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def bounded_int(name: str, low: int, high: int):
-    """An argparse type: an integer from ``low`` to ``high``, with an error naming ``name``."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}: {text!r} is not allowed; expected an integer from "
-                                             f"{low} to {high}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{name}: {value} is not allowed; expected an integer from "
-                                             f"{low} to {high}")
-        return value
-    return parse
 
 
 def register(subparsers) -> None:
@@ -55,8 +39,9 @@ def register(subparsers) -> None:
                      help="override a parameter (repeatable); `plc-sim params` lists them")
     run.add_argument("--ticks", type=bounded_int("--ticks", 1, MAX_TICKS), default=240,
                      help=f"ticks to run; one tick is a school month, {TICKS_PER_YEAR} make a year (default 240)")
-    run.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=0, help="random seed (default 0)")
-    run.add_argument("--out", type=Path, default=None, help="output folder (default results/runs/PRESET-seedS, refreshed on each run); a new or empty "
+    run.add_argument("--seed", type=bounded_int("--seed", 0, MAX_SEED), default=0, help="random seed (default 0)")
+    run.add_argument("--out", type=Path, default=None,
+                     help="output folder (default results/runs/PRESET-seedS, refreshed on each run); a new or empty "
                      "folder, or an earlier run's folder with --overwrite")
     run.add_argument("--overwrite", action="store_true", help="replace an earlier `plc-sim run` result in --out")
     run.set_defaults(func=cmd_run)
@@ -86,9 +71,9 @@ def cmd_presets(args) -> None:
 
 
 def cmd_run(args) -> None:
-    from plc_sim.progress import progress_bar
-    from plc_sim.provenance import claim_folder
-    from plc_sim.runs import simulate, summary_lines, write_run
+    from plc_sim.core.files import claim_folder
+    from plc_sim.core.progress import progress_bar
+    from plc_sim.experiments.single_run import simulate, summary_lines, write_run
 
     params = preset_params(args.preset, dict(parse_assignment(a) for a in args.assignments))
     out = args.out or Path("results") / "runs" / f"{args.preset}-seed{args.seed}"

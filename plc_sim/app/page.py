@@ -1,9 +1,9 @@
 """The workshop app: watch professional learning communities grow, last and fade, and shock them live.
 
 Start it with ``plc-sim app`` (or ``make app``) and open http://127.0.0.1:8765;
-``solara run plc_sim.app:page`` works too. It is Mesa's SolaraViz (play, step,
+``solara run plc_sim.app.page:page`` works too. It is Mesa's SolaraViz (play, step,
 reset, seed box) with no components of its own (``components=[]``), and our
-panels (:mod:`plc_sim.app_panels`) laid out below it for a projector.
+panels (:mod:`plc_sim.app.panels`) laid out below it for a projector.
 
 Each browser tab gets its own model, built inside the page component: Solara
 runs this module once per server, so a model made at module level would be
@@ -18,8 +18,8 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update
 
-from plc_sim.app_model import WorkshopModel
-from plc_sim.app_panels import (
+from plc_sim.app.model import WorkshopModel
+from plc_sim.app.panels import (
     ChartsView,
     EventLog,
     Explanation,
@@ -30,7 +30,7 @@ from plc_sim.app_panels import (
     SettingsPanel,
     ShockBar,
 )
-from plc_sim.app_settings import DEFAULT_SEED, RunSettings
+from plc_sim.app.settings import DEFAULT_SEED, RunSettings
 
 TITLE = "PLC-sim: learning communities in schools"
 
@@ -127,4 +127,4 @@ def SettingsCard(settings: solara.Reactive[RunSettings], model: solara.Reactive[
 
 
 page = Page
-"""The target of ``solara run plc_sim.app:page``."""
+"""The target of ``solara run plc_sim.app.page:page``."""

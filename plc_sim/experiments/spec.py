@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from plc_sim.errors import InputError
+from plc_sim.core.errors import InputError
+from plc_sim.core.limits import MAX_SEED, MAX_TICKS
 from simulation.measures import NETWORK_MEASURES
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR, Param, ParameterError, make_params
 from simulation.presets import PRESETS
@@ -68,9 +69,7 @@ FIGURE_OPTIONS = {
 TOP_LEVEL = ("name", "question", "preset", "ticks", "replications", "master_seed", "outcomes", "fixed", "vary",
              "design", "figures", "sensitivity")
 DEFAULT_OUTCOMES = ("health", "decayed_share")
-MAX_TICKS = 100_000
 MAX_RUNS = 10_000_000
-MAX_SEED = 2**63 - 1
 
 
 class SpecError(InputError):
@@ -145,7 +144,7 @@ class Spec:
 
     @property
     def run_measures(self) -> tuple[str, ...]:
-        """Names of the scalar measures computed for every run (see :func:`plc_sim.sweep.run_measures`)."""
+        """Names of the scalar measures computed for every run (see ``execute.run_measures``)."""
         return (*(f"final_{name}" for name in self.outcomes), *PERSISTENCE_MEASURES)
 
     @cached_property

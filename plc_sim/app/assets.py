@@ -8,8 +8,8 @@ set-up (``make test``/``make app`` run it; it does nothing when the files are
 there). The versions are read from Solara's own page template, so they follow
 a Solara upgrade.
 
-    .venv/bin/python -m plc_sim.app_assets          # install what is missing
-    .venv/bin/python -m plc_sim.app_assets --check  # exit 1 if something is missing
+    .venv/bin/python -m plc_sim.app.assets          # install what is missing
+    .venv/bin/python -m plc_sim.app.assets --check  # exit 1 if something is missing
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def install(packages: list[str], folder: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m plc_sim.app_assets", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m plc_sim.app.assets", description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only report; exit 1 if files are missing")
     args = parser.parse_args(argv)
     folder, packages = cache_dir(), needed_packages()

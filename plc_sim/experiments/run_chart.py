@@ -10,16 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from simulation.measures import DIMENSIONS  # noqa: E402
+from simulation.measures import DIMENSION_LABELS, DIMENSIONS  # noqa: E402
 from simulation.parameters import TICKS_PER_YEAR  # noqa: E402
-
-DIMENSION_LABELS = {
-    "shared_leadership": "Shared and supportive leadership",
-    "shared_vision": "Shared values and vision",
-    "collective_learning": "Collective learning and application",
-    "shared_practice": "Shared personal practice",
-    "supportive_conditions": "Supportive conditions",
-}
 
 
 def run_chart(network: pd.DataFrame, schools: pd.DataFrame, threshold: float, path: Path, title: str) -> None:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from plc_sim.errors import InputError
-from plc_sim.figures import factor_label, level_text, measure_label
-from plc_sim.sweep import MANIFEST, RESULTS_ROOT
+from plc_sim.core.errors import InputError
+from plc_sim.experiments.figures import factor_label, level_text, measure_label
+from plc_sim.experiments.store import MANIFEST, RESULTS_ROOT
 
 SUMMARY_MEASURES = ("persisting_share", "years_before_decay", "final_health")
 """Measures shown in the report's tables (each with its 95% CI), when the experiment has them."""
@@ -97,7 +97,7 @@ CAPTIONS = {
 
 
 def figure_caption(stem: str) -> str:
-    """A sentence for a figure file named by :func:`plc_sim.figures.figure_stem` or the sensitivity charts."""
+    """A sentence for a figure file named by ``figures.figure_stem`` or the sensitivity charts."""
     for prefix, caption in CAPTIONS.items():
         if stem.startswith(prefix):
             return caption.format(stem.removeprefix(prefix).replace("_", " "))
@@ -106,8 +106,8 @@ def figure_caption(stem: str) -> str:
 
 def _figures_in_spec_order(folder: Path, manifest: dict) -> list[Path]:
     """The experiment's PNGs in the order its spec lists the figures, then any others by name."""
-    from plc_sim.figures import default_figures, figure_stem
-    from plc_sim.specs import parse_spec
+    from plc_sim.experiments.figures import default_figures, figure_stem
+    from plc_sim.experiments.spec import parse_spec
 
     spec = parse_spec(manifest["spec"]["text"], manifest["spec"]["source"], manifest["name"])
     order = [figure_stem(kind, options) for kind, options in (list(spec.figures) or default_figures(spec))]
@@ -141,15 +141,15 @@ def other_report_section(folder: Path, root: Path) -> Section:
 
 
 def _count_runs(folder: Path) -> int:
-    from plc_sim.sweep import ResultFolder
+    from plc_sim.experiments.store import ResultFolder
 
     return len(ResultFolder(folder).completed_run_ids())
 
 
 def _draw(folder: Path, manifest: dict) -> None:
-    from plc_sim.analysis import load_sweep
-    from plc_sim.figures import experiment_outputs
-    from plc_sim.sensitivity import sensitivity_outputs
+    from plc_sim.experiments.analysis import load_sweep
+    from plc_sim.experiments.figures import experiment_outputs
+    from plc_sim.experiments.sensitivity import sensitivity_outputs
 
     data = load_sweep(folder)
     if data.spec.sensitivity:

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from plc_sim.core.limits import MAX_SEED
 from simulation.parameters import PARAMS_BY_NAME, Param, ParameterError
 from simulation.presets import PRESETS, preset_params
 
@@ -33,7 +34,6 @@ APP_CEILINGS: dict[str, int] = {"n_schools": 40, "teachers_per_school": 60}
 batch runs; a browser demo past 40 x 60 = 2,400 teachers would stop being responsive."""
 
 DEFAULT_SEED = 0
-MAX_SEED = 2**63 - 1
 
 
 def control_range(param: Param) -> tuple[float, float]:

@@ -16,11 +16,11 @@ import solara
 from mesa.visualization.solara_viz import UserInputs
 from mesa.visualization.utils import update_counter
 
-from plc_sim.app_charts import school_table_html, timeseries_figure
-from plc_sim.app_events import describe_events, when
-from plc_sim.app_model import SHOCK_BUTTONS, WorkshopModel, shock_marks, shock_targets
-from plc_sim.app_network import COLOUR_MEASURES, draws_every_member, network_figure, network_layout
-from plc_sim.app_settings import CONTROL_GROUPS, RunSettings, control_help, control_spec
+from plc_sim.app.charts import school_table_html, timeseries_figure
+from plc_sim.app.model import SHOCK_BUTTONS, WorkshopModel, shock_marks, shock_targets
+from plc_sim.app.network import COLOUR_MEASURES, draws_every_member, network_figure, network_layout
+from plc_sim.app.settings import CONTROL_GROUPS, RunSettings, control_help, control_spec
+from simulation.events import describe_events, when
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR
 from simulation.presets import PRESETS
 

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from plc_sim.errors import InputError
-from plc_sim.specs import Spec, parse_spec
+from plc_sim.core.errors import InputError
+from plc_sim.experiments.spec import Spec, parse_spec
 from simulation.parameters import TICKS_PER_YEAR
 
 CONFIDENCE = 0.95
@@ -66,7 +66,7 @@ class SweepData:
 
 def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
     """Every complete batch's ``runs``, ``series`` and ``schools`` tables, concatenated and sorted by run id."""
-    from plc_sim.sweep import BATCH_TABLES, ResultFolder
+    from plc_sim.experiments.store import BATCH_TABLES, ResultFolder
 
     batches = ResultFolder(Path(folder)).batch_dirs()
     tables = {}

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from plc_sim.validation_core import CONFIDENCE, Check  # noqa: E402
+from plc_sim.validation.core import CONFIDENCE, Check  # noqa: E402
 
 BAND_NOTE = f"Lines: mean over replications; bands and error bars: {CONFIDENCE:.0%} confidence intervals."
 

@@ -1,7 +1,7 @@
 """``plc-sim validate``: does the model reproduce documented patterns from the PLC literature?
 
 Pattern-oriented modelling (Grimm et al. 2005): a model earns trust by reproducing several patterns observed
-in the system it describes. Each of the seven patterns of :mod:`plc_sim.validation_patterns` is measured with
+in the system it describes. Each of the seven patterns of :mod:`plc_sim.validation.patterns` is measured with
 replications and 95% confidence intervals and held to the direction or range its source documents; the
 command writes ``results/validation/report.md`` with a table, one figure per pattern (PNG), ``results.csv``
 and ``provenance.json``, and exits with status 1 when any pattern fails.
@@ -25,10 +25,11 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from plc_sim.errors import InputError
-from plc_sim.provenance import claim_folder, provenance, staged_folder, write_json_atomic
-from plc_sim.validation_core import FAST, ROOT_SEED, SETTINGS, Expected, PatternResult, Runner, Setting
-from plc_sim.validation_patterns import (
+from plc_sim.core.errors import InputError
+from plc_sim.core.files import claim_folder, staged_folder, write_json_atomic
+from plc_sim.core.provenance import provenance
+from plc_sim.validation.core import FAST, ROOT_SEED, SETTINGS, Expected, PatternResult, Runner, Setting
+from plc_sim.validation.patterns import (
     pattern_inquiry,
     pattern_memory,
     pattern_networks,
@@ -202,7 +203,8 @@ def write_report(results: Sequence[PatternResult], setting: Setting, out: Path, 
 
 def register(subparsers) -> None:
     """Add ``plc-sim validate``."""
-    from plc_sim.cli import bounded_int
+    from plc_sim.cli.options import bounded_int
+    from plc_sim.core.limits import MAX_SEED
 
     parser = subparsers.add_parser("validate", help="check the model against seven documented patterns of the PLC "
                                    "literature; write a report; exit 1 if a pattern fails")
@@ -221,7 +223,7 @@ def register(subparsers) -> None:
                              + ", ".join(f"{p.number} {p.key}" for p in PATTERNS))
     parser.add_argument("--workers", type=bounded_int("--workers", 1, 256), default=min(2, os.cpu_count() or 1),
                         help="worker processes (default: up to 2)")
-    parser.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=ROOT_SEED,
+    parser.add_argument("--seed", type=bounded_int("--seed", 0, MAX_SEED), default=ROOT_SEED,
                         help=f"root seed of every replication (default {ROOT_SEED})")
 
 

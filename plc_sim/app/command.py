@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from plc_sim.cli import bounded_int
+from plc_sim.cli.options import bounded_int
 
 DEFAULT_PORT = 8765
 
@@ -20,7 +20,7 @@ def register(subparsers) -> None:
 
 def server_command(port: int) -> list[str]:
     """The command that serves the app: Solara's server in production mode, on 127.0.0.1 only."""
-    return [sys.executable, "-m", "solara", "run", "plc_sim.app:page", "--host", "127.0.0.1", "--port", str(port),
+    return [sys.executable, "-m", "solara", "run", "plc_sim.app.page:page", "--host", "127.0.0.1", "--port", str(port),
             "--production", "--no-open"]
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from plc_sim.analysis import (
+from plc_sim.experiments.analysis import (
     SweepData,
     community_durations,
     kaplan_meier,
@@ -37,7 +37,7 @@ from plc_sim.analysis import (
     series_bands,
     survival_curves,
 )
-from plc_sim.specs import PERSISTENCE_MEASURES, Spec
+from plc_sim.experiments.spec import PERSISTENCE_MEASURES, Spec
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR
 
 OUTCOME_LABELS = {

@@ -1,22 +1,46 @@
-"""The event log in plain words, for a room of teachers and principals.
+"""What happened in a run, as structured records, and the one place that puts them into words.
 
-The model logs :class:`~simulation.model.Event` records, one per school and
-kind; the room wants one sentence per moment: "Year 2, month 3: the principal
-of School 3 left; a successor arrived", "End of year 2: 97 of 800 teachers
-left their schools (most from School 3: 9 of 40)". Schools are numbered from
-1 on screen (the data files count from 0).
+Rules and measures log :class:`Event` records (kind, schools, counts): data that tables and charts can use
+without parsing text. :func:`describe_events` turns them into one plain sentence per moment for a room of
+teachers and principals: "Year 2, month 3: the principal of School 3 left; a successor arrived", "End of year
+2: 97 of 800 teachers left their schools (most from School 3: 9 of 40)". Schools are numbered from 1 in words
+(the data count from 0).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import groupby
 
 from simulation.parameters import TICKS_PER_YEAR, Params
 
-_LEFT = re.compile(r"^(\d+) of (\d+) teachers left at (.+)$")
+EVENT_KINDS = ("teachers_left", "principal_left", "decay", "recovery", "budget_cut", "policy_focus")
+"""Every kind of event the model logs."""
+
+CAUSES = {"year_end": "the end of the year", "turnover_wave": "a turnover wave"}
+"""Why teachers left, as a cause code and in words."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened at ``tick`` to ``schools`` (0-based).
+
+    For ``teachers_left`` (one event per school), ``count`` teachers of ``of`` left because of ``cause``
+    (a key of :data:`CAUSES`); other kinds leave them at their defaults.
+    """
+
+    tick: int
+    kind: str
+    schools: tuple[int, ...]
+    count: int = 0
+    of: int = 0
+    cause: str = ""
+
+    def as_row(self, params: Params) -> dict:
+        """A flat row for an events table, with the event in words."""
+        return {"tick": self.tick, "kind": self.kind, "schools": list(self.schools), "count": self.count,
+                "of": self.of, "cause": self.cause, "text": _sentence(self.kind, [self], params)}
 
 
 @dataclass(frozen=True)
@@ -50,7 +74,7 @@ def school_phrase(schools: Iterable[int], n_schools: int) -> str:
     return f"{len(numbers)} schools"
 
 
-def describe_events(events: Iterable, params: Params) -> list[LogLine]:
+def describe_events(events: Iterable[Event], params: Params) -> list[LogLine]:
     """One plain sentence per (tick, kind) group of ``events``, oldest first."""
     lines = []
     for (tick, kind), group in groupby(events, key=lambda e: (e.tick, e.kind)):
@@ -59,7 +83,7 @@ def describe_events(events: Iterable, params: Params) -> list[LogLine]:
     return lines
 
 
-def _sentence(kind: str, group: list, p: Params) -> str:
+def _sentence(kind: str, group: list[Event], p: Params) -> str:
     schools = [s for event in group for s in event.schools]
     where = school_phrase(schools, p.n_schools)
     many = len(set(schools)) > 1
@@ -79,17 +103,15 @@ def _sentence(kind: str, group: list, p: Params) -> str:
         return f"a budget cut removed {100 * p.budget_cut_size:.0f}% of the meeting time in {where}"
     if kind == "policy_focus":
         return f"a new policy replaced the principals' focus and added workload in {where}"
-    return "; ".join(dict.fromkeys(event.text for event in group)) + f" ({where})"
+    return f"{kind.replace('_', ' ')} ({where})"
 
 
-def _teachers_left(group: list, p: Params) -> str:
+def _teachers_left(group: list[Event], p: Params) -> str:
     """'4 of 40 teachers left School 2', or a total with the hardest-hit school."""
-    parsed = [(event.schools[0], _LEFT.match(event.text)) for event in group]
-    if not all(match for _, match in parsed):  # the model's wording changed: fall back to its own text
-        return "; ".join(f"{school_phrase(e.schools, p.n_schools)}: {e.text}" for e in group)
-    counts = {school: int(match[1]) for school, match in parsed}
-    size, reason = int(parsed[0][1][2]), parsed[0][1][3]
-    wave = not reason.startswith("the end of")  # a shock, e.g. "a turnover wave"
+    counts = {event.schools[0]: event.count for event in group}
+    size, cause = group[0].of, group[0].cause
+    wave = cause != "year_end"  # a shock, e.g. a turnover wave
+    reason = CAUSES.get(cause, cause.replace("_", " "))
     if len(counts) == 1:
         (school, count), = counts.items()
         return f"{reason}: {count} of {size} teachers left School {school + 1}" if wave else (

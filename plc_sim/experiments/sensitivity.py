@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from plc_sim.analysis import SweepData, load_sweep
-from plc_sim.errors import InputError
-from plc_sim.figures import Outputs, measure_label, ranked_bars, save
-from plc_sim.specs import Spec, salib_problem
+from plc_sim.core.errors import InputError
+from plc_sim.experiments.analysis import SweepData, load_sweep
+from plc_sim.experiments.figures import Outputs, measure_label, ranked_bars, save
+from plc_sim.experiments.spec import Spec, salib_problem
 
 
 def design_response(data: SweepData, kind: str, measure: str) -> tuple[np.ndarray, np.ndarray]:
@@ -133,7 +133,7 @@ def _ranking_line(kind: str, table: pd.DataFrame) -> str:
 
 def register(subparsers) -> None:
     """Add ``plc-sim sensitivity``."""
-    from plc_sim.sweep import add_sweep_arguments
+    from plc_sim.experiments.execute import add_sweep_arguments
 
     parser = subparsers.add_parser("sensitivity", help="global sensitivity (SALib Morris screening and Sobol "
                                    "indices) of health and persistence; e.g. experiments/sensitivity.toml")
@@ -149,7 +149,7 @@ def require_sensitivity(spec: Spec) -> None:
 
 
 def cmd_sensitivity(args) -> None:
-    from plc_sim.sweep import execute_spec
+    from plc_sim.experiments.execute import execute_spec
 
     spec, summary = execute_spec(args, check=require_sensitivity)
     if summary is None or not summary.complete:

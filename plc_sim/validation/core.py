@@ -1,6 +1,6 @@
 """The pieces every validation pattern shares: settings, expectations, results, seeds and the run pool.
 
-A pattern (see :mod:`plc_sim.validation_patterns`) describes its runs as :class:`Task` objects, hands them to a
+A pattern (see :mod:`plc_sim.validation.patterns`) describes its runs as :class:`Task` objects, hands them to a
 :class:`Runner`, and turns the small summaries that come back into :class:`Check` objects: a measured effect,
 its 95% confidence interval and the expectation from the literature it is held to. Replication ``k`` of a
 pattern uses the same seed in every arm (common random numbers), so arms are compared replication by
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from plc_sim.progress import progress_bar
+from plc_sim.core.progress import progress_bar
 from simulation import Params, PLCModel
 
 CONFIDENCE = 0.95

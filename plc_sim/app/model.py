@@ -1,7 +1,7 @@
 """The model as the workshop app runs it: one per browser session, safe to step, shock and draw at once.
 
 :class:`WorkshopModel` is a :class:`~simulation.model.PLCModel` built from the
-session's :class:`~plc_sim.app_settings.RunSettings` and the seed box's text.
+session's :class:`~plc_sim.app.settings.RunSettings` and the seed box's text.
 Mesa's SolaraViz rebuilds it on Reset with ``type(model)(**model_params)``.
 Its play loop steps the model in a worker thread while the buttons act from
 another, so stepping, shocks and drawing take the model's lock in turn.
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from plc_sim.app_settings import RunSettings, parse_seed
+from plc_sim.app.settings import RunSettings, parse_seed
 from simulation.model import PLCModel
 
 log = logging.getLogger(__name__)

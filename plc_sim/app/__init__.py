@@ -1,0 +1,1 @@
+"""The workshop app: a Solara page served by ``plc-sim app``."""

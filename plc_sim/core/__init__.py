@@ -1,0 +1,1 @@
+"""What every tool shares: input errors, progress bars, provenance and safe file writing."""

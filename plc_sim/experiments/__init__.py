@@ -1,0 +1,2 @@
+"""Experiments on the model: single runs, specs, sweeps and their result store, analysis, figures, sensitivity,
+reports."""

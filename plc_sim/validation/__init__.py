@@ -1,0 +1,1 @@
+"""Validation: documented patterns from the PLC literature, measured with replications and intervals."""
