@@ -10,7 +10,6 @@ naming the rule and the invariant it broke.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Callable, Mapping
 
@@ -18,6 +17,7 @@ import numpy as np
 
 from simulation import rules as baseline
 from simulation.agents import Principal, Teacher
+from simulation.parameters import suggest
 
 RULE_NAMES = tuple(rule.__name__ for rule in baseline.SCHEDULE)
 
@@ -43,9 +43,8 @@ def resolve_rules(replacements: Mapping[str, Callable] | None) -> dict[str, Call
                         f"got {replacements!r}")
     for name, rule in replacements.items():
         if name not in chosen:
-            close = difflib.get_close_matches(str(name), RULE_NAMES, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise RuleError(f"rules: {name!r} is not a rule{hint}; replaceable rules are {', '.join(RULE_NAMES)}")
+            raise RuleError(f"rules: {name!r} is not a rule{suggest(name, RULE_NAMES)}; "
+                            f"replaceable rules are {', '.join(RULE_NAMES)}")
         if not callable(rule):
             raise RuleError(f"rule {name!r}: the replacement must be a function of the model, got {rule!r}")
         _check_signature(name, rule)

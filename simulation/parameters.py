@@ -13,6 +13,7 @@ ticks. Rates marked "per tick" apply every month, "per year" at year ends.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -319,13 +320,22 @@ Params = _make_params_class()
 Params.__module__ = __name__
 
 
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """A " (did you mean X?)" hint naming the choice closest to ``word``, or "" when none is close.
+
+    The one "did you mean" of the project (difflib's similarity ratio, cutoff 0.6): ``trust_growht``
+    suggests ``trust_growth_rate``, never an unrelated name that merely shares a prefix.
+    """
+    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 def check_names(names: Iterable[str]) -> None:
     """Raise ParameterError for the first name that is not a declared parameter."""
     for name in names:
         if name not in PARAMS_BY_NAME:
-            close = [p for p in PARAMS_BY_NAME if name.split("_")[0] in p]
-            hint = f" (did you mean {', '.join(close[:3])}?)" if close else ""
-            raise ParameterError(f"{name}: unknown parameter{hint}; `plc-sim params` lists them all")
+            raise ParameterError(f"{name}: unknown parameter{suggest(name, PARAMS_BY_NAME)}; "
+                                 "`plc-sim params` lists them all")
 
 
 def make_params(overrides: Mapping[str, Any] | None = None, base: Params | None = None) -> Params:

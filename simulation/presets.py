@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulation.parameters import ParameterError, Params, make_params
+from simulation.parameters import ParameterError, Params, make_params, suggest
 
 
 @dataclass(frozen=True)
@@ -54,5 +54,6 @@ PRESETS: dict[str, Preset] = {
 def preset_params(name: str = "baseline", overrides: dict[str, Any] | None = None) -> Params:
     """Return validated Params for preset ``name`` with ``overrides`` applied on top."""
     if name not in PRESETS:
-        raise ParameterError(f"preset: {name!r} is not a preset; choose one of {', '.join(PRESETS)}")
+        raise ParameterError(f"preset: {name!r} is not a preset{suggest(name, PRESETS)}; "
+                             f"choose one of {', '.join(PRESETS)}")
     return make_params({**PRESETS[name].overrides, **(overrides or {})})

@@ -23,6 +23,7 @@ from simulation.parameters import (
     Params,
     make_params,
     parse_assignment,
+    suggest,
 )
 from simulation.presets import PRESETS, preset_params
 
@@ -118,6 +119,17 @@ def test_make_params_layers_overrides_on_a_base():
     assert (params.n_schools, params.meeting_time) == (3, 0.2)
     with pytest.raises(ParameterError, match=r"^meetng_time: unknown parameter.*plc-sim params"):
         make_params({"meetng_time": 0.2})
+
+
+def test_suggest_names_the_closest_choice_and_nothing_unrelated():
+    assert suggest("trust_growht", PARAMS_BY_NAME) == " (did you mean trust_growth_rate?)"
+    assert suggest("meetng_time", PARAMS_BY_NAME) == " (did you mean meeting_time?)"
+    assert suggest("champion_leaves", PRESETS) == " (did you mean champion-leaves?)"
+    assert suggest("zzzz", PARAMS_BY_NAME) == ""
+    with pytest.raises(ParameterError, match=r"^trust_growht: unknown parameter \(did you mean trust_growth_rate\?\)"):
+        make_params({"trust_growht": 0.2})
+    with pytest.raises(ParameterError, match=r"^preset: .champion-leave. is not a preset \(did you mean champion-le"):
+        preset_params("champion-leave")
 
 
 # --- coerce: what it accepts ------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def test_non_callable_stops_on_entry_naming_the_rule():
 
 
 def test_unknown_rule_name_lists_the_replaceable_rules():
-    with pytest.raises(RuleError, match=r"'trusting' is not a rule \(did you mean 'trust'\?\); replaceable rules are "
+    with pytest.raises(RuleError, match=r"'trusting' is not a rule \(did you mean trust\?\); replaceable rules are "
                                         + ", ".join(RULE_NAMES)):
         PLCModel(rules={"trusting": trust_never_decays}, **SMALL)
 
