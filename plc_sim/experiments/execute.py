@@ -138,14 +138,16 @@ class PoolResults:
 
     The pool starts and every task is submitted on construction, so forked
     workers are made before the caller starts any thread (a progress bar's).
+    ``function`` (module level, so it pickles) turns one task into its result:
+    :func:`run_one` for sweeps; validation and calibration pass their own.
     """
 
-    def __init__(self, tasks: list[RunTask], workers: int):
+    def __init__(self, tasks: list, workers: int, function=run_one):
         context = pool_context()
         self.lifeline, self.parent_end = context.Pipe(duplex=False)
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
                                         initargs=(self.lifeline, self.parent_end))
-        self.futures = [self.pool.submit(run_one, task) for task in tasks]
+        self.futures = [self.pool.submit(function, task) for task in tasks]
 
     def __iter__(self) -> Iterator[RunResult]:
         for future in as_completed(self.futures):
@@ -157,14 +159,15 @@ class PoolResults:
         self.lifeline.close()
 
 
-def local_results(tasks: list[RunTask], workers: int):
+def local_results(tasks: list, workers: int, function=run_one):
     """Results of ``tasks`` as they finish: run in this process (1 worker) or on a pool of ``workers`` processes.
 
-    Either way the returned object is iterable and has ``close()``.
+    Either way the returned object is iterable and has ``close()``. ``function`` turns a task into its result
+    (default :func:`run_one`, a sweep's run).
     """
     if workers == 1 or not tasks:
-        return (run_one(task) for task in tasks)
-    return PoolResults(tasks, workers)
+        return (function(task) for task in tasks)
+    return PoolResults(tasks, workers, function)
 
 
 def connect(scheduler: Any):
