@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +21,8 @@ import numpy as np
 
 from plc_sim.core.progress import progress_bar
 from simulation import Params, PLCModel
+from simulation.parameters import make_params
+from simulation.presets import PRESETS
 
 CONFIDENCE = 0.95
 ROOT_SEED = 20_250_601
@@ -42,6 +44,7 @@ class Setting:
     n_schools: int | None
     description: str
     seed: int = ROOT_SEED
+    defaults: Mapping[str, Any] = field(default_factory=dict)
 
     def seeds(self, pattern: int) -> list[int]:
         """The replication seeds of ``pattern`` (see :func:`replication_seeds`)."""
@@ -50,6 +53,17 @@ class Setting:
     def network(self) -> dict[str, int]:
         """Parameter overrides that set the network size of this setting."""
         return {} if self.n_schools is None else {"n_schools": self.n_schools}
+
+    def params(self, preset: str = "baseline", overrides: Mapping[str, Any] | None = None) -> Params:
+        """The parameters of one arm: declared defaults, then this setting's ``defaults`` (the point a calibration
+        evaluates), then the preset's own overrides, the network size, and the arm's ``overrides``.
+
+        A preset or an arm that sets a parameter keeps its value: a calibrated default moves only what the
+        pattern's design leaves at its default.
+        """
+        if preset not in PRESETS:
+            raise ValueError(f"preset: {preset!r} is not a preset; choose one of {', '.join(PRESETS)}")
+        return make_params({**self.defaults, **PRESETS[preset].overrides, **self.network(), **(overrides or {})})
 
 
 FAST = Setting("fast", replications=12, n_schools=10,

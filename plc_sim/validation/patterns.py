@@ -38,7 +38,6 @@ from plc_sim.validation.stats import (
 from simulation import PLCModel, network_frame, school_frame
 from simulation.measures import SCHOOL_MEASURES
 from simulation.parameters import TICKS_PER_YEAR
-from simulation.presets import preset_params
 
 YEAR = TICKS_PER_YEAR
 """Ticks in a school year, for readable tick arithmetic."""
@@ -94,7 +93,7 @@ def pattern_turnover(runner: Runner, setting: Setting, expect: Mapping[str, Expe
     """Pattern 1: annual teacher turnover 14-18%, principal turnover 15-22%, median principal tenure 3-6 years."""
     expected = _expectations(TURNOVER_EXPECTED, expect)
     seeds = setting.seeds(1)
-    tasks = arm_tasks({"default": preset_params("baseline", setting.network())}, seeds, TURNOVER_YEARS * YEAR,
+    tasks = arm_tasks({"default": setting.params()}, seeds, TURNOVER_YEARS * YEAR,
                       summarize_turnover)
     runs = by_arm(tasks, runner.run(tasks, "1 turnover"))["default"]
     durations = np.concatenate([r["durations"] for r in runs])
@@ -167,13 +166,13 @@ def pattern_succession(runner: Runner, setting: Setting,
                        expect: Mapping[str, Expected] | None = None) -> PatternResult:
     """Pattern 2: after a champion principal leaves, distributed leadership keeps more health and recovers sooner."""
     expected = _expectations(SUCCESSION_EXPECTED, expect)
-    leaves = preset_params("champion-leaves").principal_leaves_tick
+    leaves = setting.params("champion-leaves").principal_leaves_tick
     ticks, labels = leaves + SUCCESSION_HORIZON * YEAR, ("held", "distributed")
     arms = {}
     for label, share in zip(labels, (SUCCESSION_HELD, SUCCESSION_SHARED), strict=True):
-        base = {**setting.network(), "leadership_distribution": share}
-        arms[f"{label} leaves"] = preset_params("champion-leaves", base)
-        arms[f"{label} stays"] = preset_params("champion-leaves", {**base, "principal_leaves_tick": -1})
+        base = {"leadership_distribution": share}
+        arms[f"{label} leaves"] = setting.params("champion-leaves", base)
+        arms[f"{label} stays"] = setting.params("champion-leaves", {**base, "principal_leaves_tick": -1})
     tasks = arm_tasks(arms, setting.seeds(2), ticks, summarize_schools)
     runs = by_arm(tasks, runner.run(tasks, "2 succession"))
     health = {arm: np.array([r["health"].mean(axis=1) for r in rows]) for arm, rows in runs.items()}
@@ -268,7 +267,7 @@ def summarize_trust(model: PLCModel) -> dict:
 def pattern_trust(runner: Runner, setting: Setting, expect: Mapping[str, Expected] | None = None) -> PatternResult:
     """Pattern 3: high-trust schools are several times more likely to sustain and improve than low-trust ones."""
     expected = _expectations(TRUST_EXPECTED, expect)
-    arms = {label: preset_params("baseline", {**setting.network(), "initial_trust": trust})
+    arms = {label: setting.params("baseline", {"initial_trust": trust})
             for label, trust in (("low trust", TRUST_LOW), ("high trust", TRUST_HIGH))}
     tasks = arm_tasks(arms, setting.seeds(3), TRUST_YEARS * YEAR, summarize_trust)
     runs = by_arm(tasks, runner.run(tasks, "3 trust"))
@@ -331,7 +330,7 @@ def pattern_subcultures(runner: Runner, setting: Setting,
                         expect: Mapping[str, Expected] | None = None) -> PatternResult:
     """Pattern 4: secondary schools with department subcultures have weaker, less persistent communities."""
     expected = _expectations(SUBCULTURE_EXPECTED, expect)
-    arms = {kind: preset_params("baseline", {**setting.network(), "school_type": kind})
+    arms = {kind: setting.params("baseline", {"school_type": kind})
             for kind in ("primary", "secondary")}
     tasks = arm_tasks(arms, setting.seeds(4), SUBCULTURE_YEARS * YEAR, summarize_subculture)
     runs = by_arm(tasks, runner.run(tasks, "4 subcultures"))
@@ -354,7 +353,7 @@ def pattern_subcultures(runner: Runner, setting: Setting,
         grid = np.linspace(0, SUBCULTURE_YEARS, 201)
         axes[1].plot(grid, [((pooled > t) | (pooled >= SUBCULTURE_YEARS)).mean() for t in grid], color=colors[kind],
                      label=kind)
-    axes[0].axhline(preset_params("baseline").decay_threshold, color="red", ls="--", lw=1, label="decay threshold")
+    axes[0].axhline(setting.params().decay_threshold, color="red", ls="--", lw=1, label="decay threshold")
     decorate(axes[0], "PLC health, network mean", "school year", "health (0-1)")
     decorate(axes[1], "Communities not yet decayed (all schools pooled)", "school year", "share of communities")
     axes[1].set_ylim(0, 1.02)
@@ -393,12 +392,11 @@ def summarize_knowledge(model: PLCModel) -> np.ndarray:
 def pattern_inquiry(runner: Runner, setting: Setting, expect: Mapping[str, Expected] | None = None) -> PatternResult:
     """Pattern 5: congenial talk gains nothing over working alone (or loses ground); focused inquiry gains."""
     expected = _expectations(INQUIRY_EXPECTED, expect)
-    base = setting.network()
     arms = {
-        "alone": preset_params("congenial-collaboration", {**base, "conversations_per_tick": 0}),
-        "congenial": preset_params("congenial-collaboration", base),
-        "focused inquiry": preset_params("congenial-collaboration",
-                                         {**base, "inquiry_focus": INQUIRY_FOCUS, "successor_focus": INQUIRY_FOCUS}),
+        "alone": setting.params("congenial-collaboration", {"conversations_per_tick": 0}),
+        "congenial": setting.params("congenial-collaboration"),
+        "focused inquiry": setting.params("congenial-collaboration",
+                                          {"inquiry_focus": INQUIRY_FOCUS, "successor_focus": INQUIRY_FOCUS}),
     }
     tasks = arm_tasks(arms, setting.seeds(5), INQUIRY_YEARS * YEAR, summarize_knowledge)
     series = {arm: np.array(rows) for arm, rows in by_arm(tasks, runner.run(tasks, "5 inquiry")).items()}
@@ -453,8 +451,8 @@ def pattern_networks(runner: Runner, setting: Setting, expect: Mapping[str, Expe
     labels = ("networked", "isolated")
     arms = {}
     for label, preset in zip(labels, ("networked-schools", "isolated-schools"), strict=True):
-        arms[f"{label} shocked"] = preset_params(preset, {**setting.network(), **wave})
-        arms[f"{label} unshocked"] = preset_params(preset, {**setting.network(), **wave, "turnover_wave_tick": -1})
+        arms[f"{label} shocked"] = setting.params(preset, wave)
+        arms[f"{label} unshocked"] = setting.params(preset, {**wave, "turnover_wave_tick": -1})
     ticks = NETWORK_SHOCK_TICK + NETWORK_HORIZON * YEAR
     tasks = arm_tasks(arms, setting.seeds(6), ticks, summarize_hit_schools)
     runs = by_arm(tasks, runner.run(tasks, "6 networks"))
@@ -523,8 +521,8 @@ def summarize_memory(model: PLCModel) -> dict:
 def pattern_memory(runner: Runner, setting: Setting, expect: Mapping[str, Expected] | None = None) -> PatternResult:
     """Pattern 7: teacher turnover erodes community health and organizational memory buffers the loss (2x2)."""
     expected = _expectations(MEMORY_EXPECTED, expect)
-    arms = {f"{level} turnover, memory {mem}": preset_params(
-        "baseline", {**setting.network(), "teacher_turnover_rate": rate, **(MEMORY_OFF if mem == "off" else {})})
+    arms = {f"{level} turnover, memory {mem}": setting.params(
+        "baseline", {"teacher_turnover_rate": rate, **(MEMORY_OFF if mem == "off" else {})})
         for level, rate in MEMORY_TURNOVER.items() for mem in ("off", "on")}
     tasks = arm_tasks(arms, setting.seeds(7), MEMORY_YEARS * YEAR, summarize_memory)
     runs = by_arm(tasks, runner.run(tasks, "7 memory"))
