@@ -15,7 +15,8 @@ from itertools import groupby
 
 from simulation.parameters import TICKS_PER_YEAR, Params
 
-EVENT_KINDS = ("teachers_left", "principal_left", "decay", "recovery", "budget_cut", "policy_focus")
+EVENT_KINDS = ("teachers_left", "principal_left", "decay", "recovery", "budget_cut", "policy_focus",
+               "intervention_start", "intervention_end")
 """Every kind of event the model logs."""
 
 CAUSES = {"year_end": "the end of the year", "turnover_wave": "a turnover wave"}
@@ -27,7 +28,8 @@ class Event:
     """Something that happened at ``tick`` to ``schools`` (0-based).
 
     For ``teachers_left`` (one event per school), ``count`` teachers of ``of`` left because of ``cause``
-    (a key of :data:`CAUSES`); other kinds leave them at their defaults.
+    (a key of :data:`CAUSES`); for ``intervention_start`` and ``intervention_end``, ``cause`` names the
+    intervention; other kinds leave them at their defaults.
     """
 
     tick: int
@@ -101,6 +103,10 @@ def _sentence(kind: str, group: list[Event], p: Params) -> str:
                 else f"the community of {where} recovered ({rule})")
     if kind == "budget_cut":
         return f"a budget cut removed {100 * p.budget_cut_size:.0f}% of the meeting time in {where}"
+    if kind in ("intervention_start", "intervention_end"):  # cause: the intervention's name
+        from simulation.interventions import INTERVENTIONS
+        labels = " and ".join(dict.fromkeys(INTERVENTIONS[event.cause].label for event in group))
+        return f"{labels} {'began' if kind == 'intervention_start' else 'ended'} in {where}"
     if kind == "policy_focus":
         return f"a new policy replaced the principals' focus and added workload in {where}"
     return f"{kind.replace('_', ' ')} ({where})"

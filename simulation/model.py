@@ -10,7 +10,7 @@ measures every school's PLC health (:mod:`simulation.measures`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import mesa
@@ -20,6 +20,7 @@ from simulation import rules as baseline_rules
 from simulation.agents import Principal, School, member_agents
 from simulation.aggregates import trust_in_team
 from simulation.events import Event
+from simulation.interventions import Intervention, start_interventions
 from simulation.invariants import check_invariants, resolve_rules
 from simulation.measures import NETWORK_MEASURES, Observer, network_summary
 from simulation.parameters import TICKS_PER_YEAR, Params
@@ -34,6 +35,7 @@ class PLCModel(mesa.Model):
 
         PLCModel(preset="champion-leaves", rng=7, meeting_time=0.4)
         PLCModel(params=my_params, rng=7, rules={"trust": my_trust})
+        PLCModel(rng=7, interventions=[Intervention("induction", start_year=3)])
 
     Attributes:
         p: the validated parameters.
@@ -43,6 +45,8 @@ class PLCModel(mesa.Model):
         teachers, principals, school_agents: the Mesa agents viewing that state.
         observer: this tick's measures and each school's decay and recovery.
         events: what happened, in plain words.
+        interventions: the policy interventions of this run (:mod:`simulation.interventions`), each acting
+            at the start of the months it runs, before the processes.
         datacollector: Mesa's DataCollector with the network measures every tick
             (``"network"``, an array in NETWORK_MEASURES order) and a per-school table
             (``"schools"``, measures x schools); read
@@ -51,7 +55,7 @@ class PLCModel(mesa.Model):
 
     def __init__(self, params: Params | None = None, *, preset: str | None = None,
                  rules: Mapping[str, Callable] | None = None, rng: Any = None, seed: Any = None,
-                 **overrides: Any):
+                 interventions: Iterable[Intervention] | None = None, **overrides: Any):
         if params is None:
             params = preset_params(preset or "baseline", overrides)
         elif overrides:
@@ -62,6 +66,7 @@ class PLCModel(mesa.Model):
         self.seed_value = rng
         self.rules = resolve_rules(rules)
         self.replaced_rules = frozenset(rules or ())
+        self.interventions = start_interventions(interventions, params)
         self.events: list[Event] = []
         self.schools = build_schools(params, self.rng)
         self.members = build_members(params, self.rng, self.schools.is_secondary)
@@ -95,7 +100,10 @@ class PLCModel(mesa.Model):
 
     # --- the schedule ------------------------------------------------------
     def step(self) -> None:
-        """Run one tick: every process of the schedule in order, then measure."""
+        """Run one tick: the interventions running this month, every process of the schedule in order, then
+        measure."""
+        for intervention in self.interventions:
+            intervention.step(self)
         for name, rule in self.rules.items():
             try:
                 rule(self)

@@ -19,9 +19,9 @@ from simulation.measures import DIMENSIONS
 from simulation.parameters import TICKS_PER_YEAR
 
 
-def simulate(params: Params, seed: int, ticks: int, progress=None) -> PLCModel:
-    """Build the model from ``params`` and ``seed`` and run it for ``ticks`` ticks."""
-    model = PLCModel(params=params, rng=seed)
+def simulate(params: Params, seed: int, ticks: int, progress=None, interventions=()) -> PLCModel:
+    """Build the model from ``params``, ``seed`` and ``interventions`` and run it for ``ticks`` ticks."""
+    model = PLCModel(params=params, rng=seed, interventions=interventions)
     for _ in range(ticks):
         model.step()
         if progress is not None:
@@ -50,7 +50,8 @@ def write_run(model: PLCModel, out: Path, preset: str, ticks: int, overwrite: bo
                   title=f"plc-sim: {preset}, seed {model.seed_value}, {ticks // TICKS_PER_YEAR} years")
         write_json_atomic(staging / "provenance.json", provenance(
             command="run", preset=preset, seed=model.seed_value, ticks=ticks, parameters=model.p.as_dict(),
-            replaced_rules=sorted(model.replaced_rules)))
+            replaced_rules=sorted(model.replaced_rules),
+            interventions=[running.intervention.text() for running in model.interventions]))
     return {name: out / name for name in ("network.parquet", "schools.parquet", "chart.png", "provenance.json")}
 
 

@@ -1,0 +1,192 @@
+"""Policy interventions: each changes what it should, in the schools it reaches, and nothing before it starts.
+
+Effects are paired comparisons: the same seed with and without the intervention (common random numbers);
+an effect counts when the 95% t-interval of the paired differences over seeds excludes zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from simulation import ParameterError, PLCModel, network_frame, school_frame
+from simulation.events import describe_events
+from simulation.interventions import INTERVENTIONS, Intervention, parse_intervention
+
+SMALL = {"n_schools": 6, "teachers_per_school": 12}
+SEEDS = range(8)
+REACHED = (0, 1, 2)  # schools 1-3
+START, END = 2, 4  # school years 2 to 4: ticks 11..40
+NEEDS = {"succession_planning": {"principal_leaves_tick": 15, "shock_share": 0.5}}
+"""What an intervention needs to have something to act on (succession planning: a principal who leaves)."""
+
+
+def run(seed: int, interventions=(), ticks: int = 50, probe=None, **overrides):
+    """Run a small model; ``probe(model)`` is called after every tick and its values returned by tick."""
+    model = PLCModel(rng=seed, interventions=interventions, **(SMALL | overrides))
+    seen = {}
+    for _ in range(ticks):
+        model.step()
+        if probe is not None:
+            seen[model.steps] = probe(model)
+    return model, seen
+
+
+def paired_interval(differences) -> tuple[float, float]:
+    differences = np.asarray(differences, dtype=float)
+    half = stats.t.ppf(0.975, differences.size - 1) * differences.std(ddof=1) / np.sqrt(differences.size)
+    return differences.mean() - half, differences.mean() + half
+
+
+def effect(name: str, probe, args=None, ticks=range(11, 41), **overrides) -> tuple[float, float]:
+    """Paired 95% interval of (with - without) for ``probe``'s mean over ``ticks``."""
+    plan = Intervention(name, args or {}, START, END, REACHED)
+    differences = []
+    for seed in SEEDS:
+        _, treated = run(seed, [plan], probe=probe, **overrides)
+        _, control = run(seed, probe=probe, **overrides)
+        differences.append(np.mean([treated[t] for t in ticks]) - np.mean([control[t] for t in ticks]))
+    return paired_interval(differences)
+
+
+def reached(array: np.ndarray) -> float:
+    return float(np.mean(array[list(REACHED)]))
+
+
+@pytest.mark.parametrize("name", list(INTERVENTIONS))
+def test_nothing_changes_before_the_start_year(name):
+    plan = Intervention(name, {}, START, END, REACHED)
+    treated, _ = run(3, [plan], ticks=30, **NEEDS.get(name, {}))
+    control, _ = run(3, ticks=30, **NEEDS.get(name, {}))
+    first = plan.first_tick
+    assert first == 11
+    for frame in (network_frame, school_frame):
+        before_t, before_c = frame(treated), frame(control)
+        before_t, before_c = before_t[before_t.tick < first], before_c[before_c.tick < first]
+        assert before_t.equals(before_c)
+    after_t, after_c = school_frame(treated), school_frame(control)
+    assert not after_t[after_t.tick >= first].equals(after_c[after_c.tick >= first])
+    starts = [e for e in treated.events if e.kind == "intervention_start"]
+    assert [(e.tick, e.schools, e.cause) for e in starts] == [(first, REACHED, name)]
+
+
+@pytest.mark.parametrize("name", [n for n in INTERVENTIONS if n != "network_partner"])
+def test_untouched_schools_are_unchanged_until_the_year_end(name):
+    """Without links (and without draws of its own), an intervention reaches only its schools, until year-end
+    turnover, whose number of leavers feeds the random stream, couples the schools."""
+    plan = Intervention(name, {}, START, END, REACHED)
+    treated, _ = run(4, [plan], ticks=19, network_type="none", **NEEDS.get(name, {}))
+    control, _ = run(4, ticks=19, network_type="none", **NEEDS.get(name, {}))
+    t, c = school_frame(treated), school_frame(control)
+    assert t[t.school > 2].reset_index(drop=True).equals(c[c.school > 2].reset_index(drop=True))
+    assert not t[t.school <= 2].reset_index(drop=True).equals(c[c.school <= 2].reset_index(drop=True))
+
+
+def test_protected_time_holds_meeting_time_up_through_a_budget_cut_and_ends():
+    plan = Intervention("protected_time", {"level": 0.9}, START, END, REACHED)
+    model, seen = run(1, [plan], probe=lambda m: m.schools.meeting_time.copy(), budget_cut_tick=25)
+    assert np.all(seen[10] == 0.6)
+    assert np.all(seen[20][:3] == 0.9) and np.all(seen[20][3:] == 0.6)
+    assert np.all(seen[30][:3] == 0.9) and np.all(seen[30][3:] == 0.3)  # cut elsewhere, protected here
+    assert np.all(seen[41][:3] == 0.6)  # back to the time it had before
+    low, high = effect("protected_time", lambda m: reached(m.observer.current["health"]))
+    assert low > 0, "protected time should raise the reached schools' PLC health"
+
+
+def test_teacher_leader_roles_put_more_teachers_in_roles():
+    low, high = effect("teacher_leader_roles", lambda m: reached(m.observer.current["teacher_leaders"]),
+                       leadership_distribution=0.3)
+    assert low > 0
+    low, _ = effect("teacher_leader_roles", lambda m: reached(m.schools.distribution), leadership_distribution=0.3)
+    assert low > 0
+
+
+def newcomer_probe(model):
+    m = model.members
+    new = np.flatnonzero((m.tenure < 1) & np.isin(m.school, REACHED) & m.is_teacher)
+    if new.size == 0:
+        return np.nan, np.nan
+    return float(m.knowledge[new].mean()), float(model.trust_in_team()[new].mean())
+
+
+def test_induction_raises_newcomers_knowledge_and_trust():
+    plan = Intervention("induction", {"trust": 0.4, "rate": 0.1}, START, END, REACHED)
+    differences = []
+    for seed in SEEDS:
+        _, treated = run(seed, [plan], probe=newcomer_probe)
+        _, control = run(seed, probe=newcomer_probe)
+        differences.append(np.subtract(treated[29], control[29]))  # year 3, month 9: last year's newcomers
+    knowledge, trust = np.array(differences).T
+    assert paired_interval(knowledge)[0] > 0
+    assert paired_interval(trust)[0] > 0
+
+
+def test_network_partner_links_isolated_schools_while_it_runs():
+    plan = Intervention("network_partner", {"partners": 2, "focus": 0.9, "rate": 0.2}, START, END, REACHED)
+    model, seen = run(2, [plan], probe=lambda m: (len(m.links), m.schools.bridging_contacts[:3].sum(),
+                                                  m.schools.shared_focus.copy()), network_type="none")
+    assert seen[10][0] == 0 and seen[20][0] > 0 and seen[41][0] == 0
+    assert sum(seen[t][1] for t in range(11, 41)) > 0
+    assert np.all(seen[40][2][:3] > 0.8) and np.all(seen[40][2][3:] < 0.8)
+
+
+def test_succession_planning_carries_the_predecessor_over():
+    traits = lambda m: np.stack([m.schools.principal_support, m.schools.principal_focus, m.schools.distribution])  # noqa: E731
+    shock = {"principal_leaves_tick": 25, "shock_share": 0.5}  # the principals of schools 1-3 leave
+    full = Intervention("succession_planning", {"handover": 1.0}, START, END, REACHED)
+    _, kept = run(5, [full], probe=traits, **shock)
+    _, control = run(5, probe=traits, **shock)
+    assert not np.allclose(control[26][:, :3], control[24][:, :3])  # without a plan, a different principal
+    assert np.array_equal(kept[26][:, :3], kept[24][:, :3])  # an internal successor continues her practice
+    none = Intervention("succession_planning", {"handover": 0.0}, START, END, REACHED)
+    _, same = run(5, [none], probe=traits, **shock)
+    assert all(np.array_equal(same[t], control[t]) for t in control)
+
+
+def test_data_use_protocol_raises_focus_and_memory():
+    low, _ = effect("data_use_protocol", lambda m: reached(m.schools.shared_focus))
+    assert low > 0
+    low, _ = effect("data_use_protocol", lambda m: reached(m.schools.memory))
+    assert low > 0
+
+
+def test_same_seed_same_result_and_events_in_words():
+    plans = [parse_intervention("network_partner@2-3#1-3"), parse_intervention("induction@2")]
+    first, _ = run(9, plans, ticks=40)
+    again, _ = run(9, plans, ticks=40)
+    assert school_frame(first).equals(school_frame(again))
+    words = [line.text for line in describe_events(first.events, first.p) if line.kind.startswith("intervention")]
+    assert words[0] == ("Year 2, month 1: a network facilitator with partner schools and induction and mentoring of "
+                        "newcomers began in all 6 schools")
+    assert words[1] == "Year 4, month 1: a network facilitator with partner schools ended in Schools 1, 2 and 3"
+
+
+def test_parse_intervention_syntax():
+    plan = parse_intervention("protected_time:level=0.75@3-6#1-3,5")
+    assert plan == Intervention("protected_time", {"level": 0.75}, 3, 6, (0, 1, 2, 4))
+    assert plan.text() == "protected_time:level=0.75@3-6#1,2,3,5"
+    assert parse_intervention(plan.text()) == plan
+    assert parse_intervention("induction") == Intervention("induction")
+    assert (plan.first_tick, plan.last_tick) == (21, 60)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("inductoin", "did you mean induction"),
+    ("induction:rat=0.1", "did you mean rate"),
+    ("induction:rate=2", "rate: 2.0 is not allowed; expected a number from 0 to 1"),
+    ("induction:rate", "not name=value"),
+    ("induction@0", "start year 0"),
+    ("induction@3-2", "end year 2"),
+    ("induction#0", "school numbers from 1"),
+    ("induction@x", "expected NAME"),
+])
+def test_bad_intervention_text_names_the_field(text, words):
+    with pytest.raises(ParameterError, match=words):
+        parse_intervention(text)
+
+
+def test_schools_beyond_the_network_are_refused():
+    with pytest.raises(ParameterError, match="school 9 does not exist; schools are numbered 1 to 6"):
+        PLCModel(rng=1, interventions=[parse_intervention("induction#9")], **SMALL)
+
