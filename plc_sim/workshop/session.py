@@ -1,0 +1,290 @@
+"""One workshop session: a shared, seeded model; the participants; their decisions; the facilitator's controls.
+
+Everything a page does goes through a :class:`Workshop` method, under one lock, and every change bumps
+``version`` and wakes the pages waiting in :meth:`Workshop.wait_for_change` (the server pushes updates to every
+browser). A participant can change only their own school, for the year the room is deciding, with a form
+never sent before: anything else raises :class:`WorkshopError` with a sentence to show and changes nothing.
+
+The session's log (:attr:`Workshop.actions`) lists, in order, every decision applied and every shock: with the
+seed it reproduces the session exactly (:func:`plc_sim.workshop.record.replay`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from plc_sim.workshop.decisions import (
+    FULL_BUDGET,
+    Decision,
+    DecisionError,
+    NamedRoles,
+    apply_decision,
+    parse_decision,
+    partner_links,
+)
+from simulation.model import PLCModel
+from simulation.parameters import TICKS_PER_YEAR, Params
+from simulation.rules import LIVE_SHOCKS
+
+MAX_NAME = 40
+"""Longest participant name, in characters."""
+
+MAX_PARTICIPANTS = 300
+MAX_YEARS = 30
+"""Most school years one session runs."""
+
+CODE_ALPHABET = "ACDEFHJKMNPQRTUVWXY3479"
+"""Join-code letters that cannot be mistaken for one another when read aloud or off a projector."""
+
+SHOCK_LABELS = {
+    "principal_leaves": "Your principal is promoted away",
+    "budget_cut": "Budget cut",
+    "turnover_wave": "Turnover wave",
+    "policy_focus": "New policy",
+}
+"""The facilitator's shocks (the model's live shocks), as the room hears them."""
+
+
+class WorkshopError(ValueError):
+    """An action the session refuses; the message is shown to whoever tried it."""
+
+
+@dataclass
+class Participant:
+    """Someone in the room: a name, the school they lead (0-based), and a secret token their page holds."""
+
+    number: int
+    name: str
+    school: int
+    token: str
+    used_forms: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One entry of the session log: a decision applied to a school, or a shock, at ``tick``."""
+
+    seq: int
+    tick: int
+    kind: str  # "decision" or "shock"
+    schools: tuple[int, ...]
+    decision: Decision | None = None
+    shock: str = ""
+    source: str = ""  # for a decision: "participant" or "autopilot"
+    participant: int = -1
+
+
+def new_code(length: int = 4) -> str:
+    """A short join code from :data:`CODE_ALPHABET`."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def clean_name(text) -> str:
+    """A participant's name: trimmed, inner spaces collapsed, 1 to MAX_NAME printable characters."""
+    if not isinstance(text, str):
+        raise WorkshopError("name: expected text")
+    name = " ".join(text.split())
+    if not 1 <= len(name) <= MAX_NAME:
+        raise WorkshopError(f"name: expected 1 to {MAX_NAME} characters, got {len(name)}")
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise WorkshopError("name: control characters are not allowed")
+    return name
+
+
+class Workshop:
+    """A room of participants leading the schools of one shared, seeded :class:`PLCModel`."""
+
+    def __init__(self, params: Params, seed: int, code: str | None = None, preset: str = "baseline"):
+        self.params, self.seed, self.preset = params, int(seed), preset
+        self.code = code or new_code()
+        self.facilitator_key = secrets.token_urlsafe(12)
+        self.started = time.time()
+        self.model, self.roles = build_model(params, self.seed)
+        self.base_links = self.model.links.copy()
+        n = params.n_schools
+        self.budget = np.full(n, FULL_BUDGET)
+        self.current = [Decision(float(self.model.schools.meeting_time[s]), float(self.model.schools.distribution[s]))
+                        for s in range(n)]
+        self.pending: dict[int, tuple[Decision, int]] = {}
+        self.actions: list[Action] = []
+        self.participants: dict[str, Participant] = {}
+        self.paused = False
+        self.timer_seconds: int | None = None
+        self.deadline: float | None = None
+        self.version = 0
+        self.lock = threading.RLock()
+        self._changed = threading.Condition(self.lock)
+        self.on_advance = None  # called with the workshop after each year (the server saves the session)
+
+    # --- reading -----------------------------------------------------------------------------------------
+    @property
+    def year(self) -> int:
+        """The school year the room is deciding now (1 before the first advance)."""
+        return self.model.steps // TICKS_PER_YEAR + 1
+
+    @property
+    def finished(self) -> bool:
+        return self.year > MAX_YEARS
+
+    def team(self, school: int) -> list[Participant]:
+        return [p for p in self.participants.values() if p.school == school]
+
+    def wait_for_change(self, seen: int, timeout: float) -> int:
+        """Block until ``version`` differs from ``seen`` (or ``timeout`` seconds pass); return the version."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.version != seen, timeout=timeout)
+            return self.version
+
+    def _bump(self) -> None:
+        self.version += 1
+        self._changed.notify_all()
+
+    # --- participants ------------------------------------------------------------------------------------
+    def join(self, code, name) -> Participant:
+        """Join with the room's code; the same name joining again gets the same school and token back."""
+        if not isinstance(code, str) or not hmac.compare_digest(code.strip().upper().encode(), self.code.encode()):
+            raise WorkshopError("code: that is not this room's join code")
+        name = clean_name(name)
+        with self.lock:
+            for participant in self.participants.values():
+                if participant.name.casefold() == name.casefold():
+                    return participant
+            if len(self.participants) >= MAX_PARTICIPANTS:
+                raise WorkshopError(f"the room is full ({MAX_PARTICIPANTS} participants)")
+            sizes = np.bincount([p.school for p in self.participants.values()], minlength=self.params.n_schools)
+            participant = Participant(len(self.participants) + 1, name, int(np.argmin(sizes)),
+                                      secrets.token_urlsafe(16))
+            self.participants[participant.token] = participant
+            self._bump()
+            return participant
+
+    def participant(self, token) -> Participant:
+        found = self.participants.get(token) if isinstance(token, str) else None
+        if found is None:
+            raise WorkshopError("unknown participant: join again with the room's code and your name")
+        return found
+
+    def submit(self, token, school, year, form_id, values: Mapping) -> Decision:
+        """Record a participant's decision for their school for the coming year; refuse anything else."""
+        with self.lock:
+            who = self.participant(token)
+            if school != who.school:
+                raise WorkshopError(f"you can change only your own school, School {who.school + 1}")
+            if year != self.year:
+                raise WorkshopError(f"this form was for year {year}; the room is deciding year {self.year} now")
+            if not isinstance(form_id, str) or not 8 <= len(form_id) <= 64 or form_id in who.used_forms:
+                raise WorkshopError("this form was already sent (or is not one the page made); change it and send "
+                                    "again")
+            if self.paused or self.finished:
+                raise WorkshopError("the facilitator has paused the session" if self.paused
+                                    else "the session has ended")
+            try:
+                decision = parse_decision(values, self.model, school, float(self.budget[school]))
+            except DecisionError as error:
+                raise WorkshopError(str(error)) from None
+            who.used_forms.add(form_id)
+            self.pending[school] = (decision, who.number)
+            self._bump()
+            return decision
+
+    def decision_for(self, school: int) -> tuple[Decision, str, int]:
+        """What ``school`` will do this year: the team's decision, or last year's (autopilot), within budget."""
+        if school in self.pending:
+            decision, number = self.pending[school]
+            return decision, "participant", number
+        return self.current[school].fitted(float(self.budget[school])), "autopilot", -1
+
+    # --- the facilitator ---------------------------------------------------------------------------------
+    def shock(self, name: str, school: int | None = None) -> None:
+        """Apply shock ``name`` now to ``school`` (0-based) or, when None, to every school."""
+        if name not in LIVE_SHOCKS:
+            raise WorkshopError(f"shock: {name!r} is not a shock; choose one of {', '.join(LIVE_SHOCKS)}")
+        n = self.params.n_schools
+        if school is not None and not (isinstance(school, int) and 0 <= school < n):
+            raise WorkshopError(f"school: expected a school from 1 to {n}, or all schools")
+        with self.lock:
+            schools = tuple(range(n)) if school is None else (school,)
+            apply_shock(self.model, name, schools, self.budget)
+            self.actions.append(Action(len(self.actions), self.model.steps, "shock", schools, shock=name))
+            self._bump()
+
+    def advance(self) -> None:
+        """Run the coming school year: apply every school's decision (or autopilot), then its ten months."""
+        with self.lock:
+            if self.paused or self.finished:
+                raise WorkshopError("the session is paused" if self.paused else "the session has ended")
+            for school in range(self.params.n_schools):
+                decision, source, number = self.decision_for(school)
+                self.actions.append(Action(len(self.actions), self.model.steps, "decision", (school,),
+                                           decision=decision, source=source, participant=number))
+                self.current[school] = decision
+            apply_decisions(self.model, self.roles, self.base_links, self.current)
+            for _ in range(TICKS_PER_YEAR):
+                self.model.step()
+            self.pending.clear()
+            self._restart_timer()
+            self._bump()
+        if self.on_advance is not None:
+            self.on_advance(self)
+
+    def set_paused(self, paused: bool) -> None:
+        with self.lock:
+            self.paused = bool(paused)
+            self._restart_timer()
+            self._bump()
+
+    def set_timer(self, seconds: int | None) -> None:
+        """Advance automatically every ``seconds`` (30 to 1800) while not paused; None switches the timer off."""
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int)
+                                    or not 30 <= seconds <= 1800):
+            raise WorkshopError("timer: expected whole seconds from 30 to 1800, or off")
+        with self.lock:
+            self.timer_seconds = seconds
+            self._restart_timer()
+            self._bump()
+        if seconds is not None and not getattr(self, "_timer_thread", None):
+            self._timer_thread = threading.Thread(target=self._run_timer, daemon=True, name="workshop-timer")
+            self._timer_thread.start()
+
+    def _restart_timer(self) -> None:
+        running = self.timer_seconds is not None and not self.paused and not self.finished
+        self.deadline = time.monotonic() + self.timer_seconds if running else None
+
+    def _run_timer(self) -> None:
+        while True:
+            time.sleep(0.25)
+            with self.lock:
+                due = self.deadline is not None and time.monotonic() >= self.deadline
+            if due:
+                try:
+                    self.advance()
+                except WorkshopError:
+                    pass  # paused or ended between the check and the advance
+
+
+def build_model(params: Params, seed: int) -> tuple[PLCModel, NamedRoles]:
+    """The session's model and its leadership rule with named roles (the same for the session and its replay)."""
+    roles = NamedRoles()
+    return PLCModel(params=params, rng=seed, rules={"leadership": roles}), roles
+
+
+def apply_decisions(model: PLCModel, roles: NamedRoles, base_links: np.ndarray, decisions: list[Decision]) -> None:
+    """Set every school's decision for the coming year on the model (see :mod:`plc_sim.workshop.decisions`)."""
+    for school, decision in enumerate(decisions):
+        apply_decision(model, roles, school, decision)
+    model.links = partner_links(base_links, {s: d.partner for s, d in enumerate(decisions)})
+
+
+def apply_shock(model: PLCModel, name: str, schools: tuple[int, ...], budget: np.ndarray) -> None:
+    """The model's live shock ``name`` on ``schools``; a budget cut also lowers their budget for later years."""
+    model.trigger_shock(name, np.array(schools, dtype=np.int64))
+    if name == "budget_cut":
+        budget[list(schools)] *= 1.0 - model.p.budget_cut_size

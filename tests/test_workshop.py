@@ -1,0 +1,282 @@
+"""The participatory workshop without a browser: joining, decisions, hostile input, shocks, saving, replay."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from plc_sim.workshop import record
+from plc_sim.workshop.decisions import DECISION_FIELDS, Decision, candidates, max_leaders
+from plc_sim.workshop.session import MAX_NAME, Workshop, WorkshopError
+from simulation import Params, school_frame
+from simulation.presets import preset_params
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def room(schools: int = 4, seed: int = 11) -> Workshop:
+    return Workshop(preset_params("baseline", {"n_schools": schools, "teachers_per_school": 12}), seed=seed,
+                    code="KMNP")
+
+
+def state(w: Workshop):
+    """Everything a refused message must leave alone."""
+    s = w.model.schools
+    return (w.version, dict(w.pending), w.model.steps, s.meeting_time.tolist(), s.distribution.tolist(),
+            w.model.links.tolist(), len(w.actions), w.budget.tolist())
+
+
+FORM = iter(f"form-{k:06d}" for k in range(10**6))
+
+
+def send(w: Workshop, who, values, school=None, year=None, form=None):
+    return w.submit(who.token, who.school if school is None else school, w.year if year is None else year,
+                    form or next(FORM), values)
+
+
+def test_join_assigns_schools_evenly_and_rejoin_gets_the_school_back():
+    w = room(schools=3)
+    people = [w.join("kmnp", f"Person {k}") for k in range(7)]
+    assert [p.school for p in people] == [0, 1, 2, 0, 1, 2, 0]  # more participants than schools share a school
+    again = w.join(" KMNP ", "  person   3 ")
+    assert again is people[3] and again.school == 0 and again.token == people[3].token
+    assert len({p.token for p in people}) == 7
+
+
+@pytest.mark.parametrize(("code", "name", "message"), [
+    ("ZZZZ", "Ana", "join code"),
+    (None, "Ana", "join code"),
+    ("KMNP", "", "1 to 40 characters"),
+    ("KMNP", "x" * (MAX_NAME + 1), "1 to 40 characters"),
+    ("KMNP", "Ana\x00<b>", "control characters"),
+    ("KMNP", 42, "expected text"),
+])
+def test_bad_joins_are_refused(code, name, message):
+    w = room()
+    before = state(w)
+    with pytest.raises(WorkshopError, match=message):
+        w.join(code, name)
+    assert state(w) == before and not w.participants
+
+
+def test_a_decision_sets_the_schools_state_for_the_year():
+    w = room()
+    ana = w.join("KMNP", "Ana")
+    chosen = [c["person"] for c in candidates(w.model, ana.school)[-2:]]  # the two weakest of those offered
+    send(w, ana, {"meeting_time": 0.9, "distribution": 0.8, "induction": 0.1, "partner": 2, "leaders": chosen})
+    w.advance()
+    s = w.model.schools
+    assert s.meeting_time[0] == pytest.approx(0.9)  # no rule moves meeting time without a shock
+    assert [0, 2] in w.model.links.tolist()
+    still_here = np.isin(chosen, w.model.members.person)
+    w.advance()  # roles are named at the year start
+    size = w.model.members.knowledge.size // 4
+    leaders = set(w.model.members.person[:size][w.model.members.is_leader[:size]].tolist())
+    assert leaders == {p for p, here in zip(chosen, still_here, strict=True) if here} or not still_here.any()
+    rows = record.decision_table(w.actions)
+    assert rows.query("school == 0 and year == 1").source.item() == "participant"
+    assert rows.query("school == 0 and year == 2").source.item() == "autopilot"  # kept the last decision
+
+
+def test_autopilot_keeps_the_last_decision_and_schools_without_a_team_keep_the_start():
+    w = room()
+    ana = w.join("KMNP", "Ana")
+    send(w, ana, {"meeting_time": 0.3, "distribution": 0.2})
+    for _ in range(3):
+        w.advance()
+    rows = record.decision_table(w.actions)
+    mine = rows[rows.school == 0]
+    assert (mine.meeting_time == 0.3).all() and (mine.distribution == 0.2).all()
+    other = rows[rows.school == 1]
+    assert (other.meeting_time == w.params.meeting_time).all() and (other.source == "autopilot").all()
+
+
+def test_a_budget_cut_lowers_later_budgets_and_the_autopilot_fits_them():
+    w = room()
+    ana = w.join("KMNP", "Ana")
+    send(w, ana, {"meeting_time": 0.7, "induction": 0.3})
+    w.advance()
+    w.shock("budget_cut", 0)
+    assert w.budget[0] == pytest.approx(1 - w.params.budget_cut_size) and w.budget[1] == 1.0
+    with pytest.raises(WorkshopError, match="budget"):
+        send(w, ana, {"meeting_time": 0.7, "induction": 0.3})
+    w.advance()
+    last = record.decision_table(w.actions).query("school == 0").iloc[-1]
+    assert last.meeting_time + last.induction == pytest.approx(w.budget[0])
+    assert last.meeting_time / last.induction == pytest.approx(0.7 / 0.3)
+
+
+HOSTILE = [
+    ({"meeting_time": 1.5}, "meeting_time: 1.5 is not allowed; expected a number from 0 to 1"),
+    ({"meeting_time": -0.1}, "meeting_time"),
+    ({"distribution": math.nan}, "distribution"),
+    ({"distribution": math.inf}, "distribution"),
+    ({"induction": "lots"}, "induction"),
+    ({"induction": True}, "induction"),
+    ({"meeting_time": 0.8, "induction": 0.5}, "budget"),
+    ({"partner": 0}, "partner"),  # one's own school
+    ({"partner": 99}, "partner"),
+    ({"partner": "<script>alert(1)</script>"}, "partner"),
+    ({"leaders": [10**9]}, "not a teacher now in your school"),
+    ({"leaders": "17"}, "leaders"),
+    ({"leaders": list(range(100))}, "at most"),
+    ({"<script>": 1}, "not a decision"),
+    ("meeting_time=1", "named fields"),
+]
+
+
+@pytest.mark.parametrize(("values", "message"), HOSTILE)
+def test_hostile_values_are_refused_with_a_message_and_change_nothing(values, message):
+    w = room()
+    ana = w.join("KMNP", "Ana")
+    before = state(w)
+    with pytest.raises(WorkshopError, match=message.replace("(", r"\(")):
+        send(w, ana, values)
+    assert state(w) == before
+
+
+def test_another_schools_teachers_and_duplicates_are_not_leaders():
+    w = room()
+    ana = w.join("KMNP", "Ana")
+    theirs = candidates(w.model, 1)[0]["person"]
+    mine = candidates(w.model, 0)[0]["person"]
+    before = state(w)
+    for leaders in ([theirs], [mine, mine]):
+        with pytest.raises(WorkshopError, match="not a teacher now in your school"):
+            send(w, ana, {"leaders": leaders})
+    assert state(w) == before
+    assert len(candidates(w.model, 0)) <= 12 and max_leaders(w.model) == 3
+
+
+def test_forged_replayed_and_stale_messages_are_refused_and_change_nothing():
+    w = room()
+    ana, bo = w.join("KMNP", "Ana"), w.join("KMNP", "Bo")
+    send(w, ana, {"meeting_time": 0.4}, form="form-first-one")
+    before = state(w)
+    cases = [
+        (lambda: w.submit("forged-token", 0, w.year, "form-aaaaaaaa", {}), "unknown participant"),
+        (lambda: w.submit(None, 0, w.year, "form-aaaaaaab", {}), "unknown participant"),
+        (lambda: send(w, ana, {"meeting_time": 0.9}, school=bo.school), "only your own school, School 1"),
+        (lambda: send(w, ana, {"meeting_time": 0.9}, form="form-first-one"), "already sent"),
+        (lambda: send(w, ana, {"meeting_time": 0.9}, form="x"), "already sent"),
+        (lambda: send(w, ana, {"meeting_time": 0.9}, year=w.year + 1), "room is deciding year 1"),
+    ]
+    for attempt, message in cases:
+        with pytest.raises(WorkshopError, match=message):
+            attempt()
+        assert state(w) == before
+    w.advance()
+    with pytest.raises(WorkshopError, match="this form was for year 1"):  # a message from last year
+        send(w, ana, {"meeting_time": 0.9}, year=1)
+
+
+def test_pause_stops_advances_and_forms():
+    w = room()
+    ana = w.join("KMNP", "Ana")
+    w.set_paused(True)
+    with pytest.raises(WorkshopError, match="paused"):
+        w.advance()
+    with pytest.raises(WorkshopError, match="paused"):
+        send(w, ana, {"meeting_time": 0.5})
+    w.set_paused(False)
+    w.advance()
+    assert w.year == 2
+
+
+@pytest.mark.parametrize(("name", "school", "message"), [("meteor", None, "not a shock"),
+                                                          ("budget_cut", 9, "school"), ("budget_cut", "1", "school")])
+def test_bad_shocks_are_refused(name, school, message):
+    w = room()
+    before = state(w)
+    with pytest.raises(WorkshopError, match=message):
+        w.shock(name, school)
+    assert state(w) == before
+
+
+def test_pages_waiting_for_a_change_wake_on_an_advance():
+    w = room()
+    woke = []
+    seen = w.version
+    waiter = threading.Thread(target=lambda: woke.append((w.wait_for_change(seen, timeout=10), time.monotonic())))
+    waiter.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    w.advance()
+    waiter.join(5)
+    assert woke and woke[0][0] != seen and woke[0][1] - started < 1.0
+
+
+def test_timer_advances_and_respects_pause():
+    w = room()
+    with pytest.raises(WorkshopError, match="timer"):
+        w.set_timer(5)
+    w.set_timer(30)
+    w.deadline = time.monotonic()  # due now: the timer thread advances within a quarter second
+    deadline = time.monotonic() + 5
+    while w.year == 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert w.year == 2
+    w.set_paused(True)
+    assert w.deadline is None
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    w = room(schools=5, seed=3)
+    ana, bo = w.join("KMNP", "Ana <script>"), w.join("KMNP", "Bo")
+    send(w, ana, {"meeting_time": 0.9, "distribution": 0.9, "induction": 0.1, "partner": 4,
+                  "leaders": [candidates(w.model, 0)[3]["person"]]})
+    w.advance()
+    w.shock("turnover_wave", 1)
+    w.shock("principal_leaves")
+    send(w, bo, {"meeting_time": 0.2, "distribution": 0.1})
+    w.advance()
+    w.shock("budget_cut", 0)
+    w.advance()
+    return w, record.save(w, tmp_path_factory.mktemp("workshops"))
+
+
+def test_a_saved_session_has_its_tables_and_provenance(saved):
+    w, folder = saved
+    assert folder.name.endswith("-KMNP")
+    for name in ("decisions", "shocks", "events", "schools", "network", "participants"):
+        assert (folder / f"{name}.parquet").exists()
+    decisions = pd.read_parquet(folder / "decisions.parquet")
+    assert len(decisions) == 3 * 5 and set(decisions.source) == {"participant", "autopilot"}
+    assert pd.read_parquet(folder / "shocks.parquet").shock.tolist() == ["turnover_wave", "principal_leaves",
+                                                                         "budget_cut"]
+    assert pd.read_parquet(folder / "schools.parquet").tick.max() == 30
+    record_ = json.loads((folder / "provenance.json").read_text())
+    assert record_["command"] == "workshop" and record_["seed"] == 3 and record_["ticks"] == 30
+    everything = b"".join(path.read_bytes() for path in folder.iterdir())
+    assert b"Ana" not in everything  # names stay in the room
+    assert record.save(w, folder.parent) == folder  # saving again replaces its own earlier save
+
+
+def test_the_saved_session_replays_to_identical_series(saved):
+    _, folder = saved
+    assert record.replays_identically(folder)
+
+
+def test_replay_follows_the_log(saved):
+    """A replay with one decision changed gives different series: replay really uses the log."""
+    _, folder = saved
+    actions = record.load_actions(folder)
+    changed = [a if a.seq != 0 else type(a)(a.seq, a.tick, a.kind, a.schools, Decision(0.0, 0.0), a.source)
+               for a in actions]
+    record_ = json.loads((folder / "provenance.json").read_text())
+    params = Params(**record_["parameters"])
+    schools = pd.read_parquet(folder / "schools.parquet")
+    assert school_frame(record.replay(params, 3, actions, 30)).equals(schools)
+    assert not school_frame(record.replay(params, 3, changed, 30)).equals(schools)
+
+
+def test_decision_fields_come_with_context():
+    for declared in DECISION_FIELDS.values():
+        assert declared.low == 0.0 and declared.high == 1.0 and declared.source.endswith(").")
