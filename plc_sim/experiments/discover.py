@@ -1,0 +1,185 @@
+"""Scenario discovery: under which conditions does an outcome of interest happen?
+
+The cases are a sweep's runs (or its communities: one per school per run, for ``persists``); the conditions
+are the sweep's factors (and levers); the outcome is a yes/no per case. PRIM (Friedman & Fisher 1999), as
+implemented by the EMA Workbench (Kwakkel 2017), peels the factor space down to a box where the outcome is
+dense, tracing a *peeling trajectory* of boxes that trade coverage (the share of all cases of interest that
+fall in the box) for density (the share of the box's cases that are of interest). One box of the trajectory
+is chosen (the densest whose coverage is at least ``min_coverage``, or a given one) and reported with its
+limits and quasi-p-values (Bryant & Lempert 2010). CART (Breiman et al. 1984) gives a second, tree-based view.
+Nothing here runs a model: it reads a table.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from plc_sim.core.errors import InputError
+
+MIN_CASES = 20
+"""Fewer cases than this give no meaningful box."""
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """One limit of a box: ``low <= name <= high`` (numbers, either side may be open) or ``name in values``."""
+
+    name: str
+    low: float | None = None
+    high: float | None = None
+    values: tuple = ()
+    qp_low: float = float("nan")
+    qp_high: float = float("nan")
+
+    def words(self) -> str:
+        label = self.name.replace("_", " ")
+        if self.values:
+            return f"{label} is {' or '.join(map(str, self.values))}"
+        if self.low is not None and self.high is not None:
+            return f"{label} is from {self.low:.3g} to {self.high:.3g}"
+        return f"{label} >= {self.low:.3g}" if self.low is not None else f"{label} <= {self.high:.3g}"
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """PRIM's peeling trajectory, the chosen box and its restrictions, and CART's leaves."""
+
+    trajectory: pd.DataFrame  # one row per box: id, coverage, density, mass, res_dim, n
+    chosen: int  # id of the chosen box
+    restrictions: tuple[Restriction, ...]
+    cart_leaves: pd.DataFrame  # one row per CART leaf: coverage, density, mass, res_dim, and its limits
+    cases: int
+    of_interest: int
+
+    @property
+    def box(self) -> pd.Series:
+        return self.trajectory.loc[self.chosen]
+
+    def summary(self, what: str, unit: str = "cases") -> str:
+        """One sentence: '<what> in 86% of cases when X >= a and Y >= b; this box covers 71% of all ...'."""
+        box, base = self.box, self.of_interest / self.cases
+        what = what[:1].upper() + what[1:]
+        if not self.restrictions:
+            return f"{what} in {base:.0%} of {self.cases:,} {unit}; PRIM found no box that concentrates them."
+        conditions = " and ".join(r.words() for r in self.restrictions)
+        return (f"{what} in {box.density:.0%} of cases when {conditions}; this box covers {box.coverage:.0%} of all "
+                f"cases where this happens and holds {box.mass:.0%} of all {self.cases:,} {unit} (across all "
+                f"{unit}: {base:.0%}).")
+
+
+def prepare_inputs(x: pd.DataFrame) -> pd.DataFrame:
+    """Factors PRIM can peel: constant columns dropped, numbers (booleans as 0/1) as floats, text as categories."""
+    columns = {}
+    for name in x.columns:
+        column = x[name]
+        if column.nunique(dropna=False) < 2:
+            continue
+        if pd.api.types.is_numeric_dtype(column):  # bool and int too: the workbench's CART writes float limits
+            column = column.astype(np.float64)
+        else:
+            column = column.astype(str).astype("category")
+        columns[name] = column.reset_index(drop=True)
+    if not columns:
+        raise InputError("discover: every factor has a single value in these results; nothing to discover")
+    return pd.DataFrame(columns)
+
+
+def discover(x: pd.DataFrame, y: np.ndarray, *, min_coverage: float = 0.5, box: int | None = None,
+             mass_min: float = 0.05, peel_alpha: float = 0.05, alpha: float = 0.05) -> Discovery:
+    """Run PRIM and CART on cases ``x`` (factors) with outcome ``y`` (True = of interest).
+
+    The chosen box keeps only restrictions with a quasi-p-value at most ``alpha`` on at least one side (the
+    others are dropped, which adds the box without them to the trajectory).
+    """
+    with warnings.catch_warnings():  # the workbench warns at import about optional parallel back-ends
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import cart, prim
+
+    x = prepare_inputs(x)
+    y = np.asarray(y, dtype=bool)
+    if len(y) < MIN_CASES or y.all() or not y.any():
+        raise InputError(f"discover: {int(y.sum())} of {len(y)} cases are of interest; PRIM needs at least "
+                         f"{MIN_CASES} cases with some of each (choose another --threshold)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = prim.Prim(x, y, mass_min=mass_min, peel_alpha=peel_alpha).find_box()
+    chosen = _choose(found.peeling_trajectory, min_coverage, box)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        chosen = _drop_insignificant(found, chosen, x, alpha)
+    trajectory = found.peeling_trajectory.set_index("id", drop=False)
+    trajectory = trajectory[["id", "coverage", "density", "mass", "res_dim", "n"]].astype(
+        {"id": np.int64, "res_dim": np.int64, "n": np.int64})
+    return Discovery(trajectory, chosen, _restrictions(found, chosen, x), _cart_leaves(cart, x, y, mass_min),
+                     len(y), int(y.sum()))
+
+
+def _choose(trajectory: pd.DataFrame, min_coverage: float, box: int | None) -> int:
+    """``box``, or the densest box whose coverage is at least ``min_coverage`` (the first box if none is)."""
+    if box is not None:
+        if box not in trajectory.index:
+            raise InputError(f"--box: {box} is not on the peeling trajectory; expected 0 to {trajectory.index.max()}")
+        return int(box)
+    eligible = trajectory[trajectory.coverage >= min_coverage]
+    eligible = eligible if len(eligible) else trajectory.iloc[:1]
+    return int(eligible.density.idxmax())
+
+
+def _restrictions(found, chosen: int, x: pd.DataFrame) -> tuple[Restriction, ...]:
+    """The limits of box ``chosen`` that are tighter than the data's, with their quasi-p-values."""
+    qp = {name: [np.nan if v == -1 else float(v) for v in values] for name, values in found.p_values[chosen].items()}
+    return _tighter(x, found.box_lims[chosen], found.box_lims[0], qp)
+
+
+def _tighter(x: pd.DataFrame, limits: pd.DataFrame, initial: pd.DataFrame, qp: dict) -> tuple[Restriction, ...]:
+    """Restrictions for the columns whose ``limits`` (row 0 low, row 1 high) are tighter than ``initial``."""
+    out = []
+    for name in x.columns:
+        low, high = limits[name].iloc[0], limits[name].iloc[1]
+        qp_low, qp_high = qp.get(name, (np.nan, np.nan))
+        if isinstance(x[name].dtype, pd.CategoricalDtype):
+            if set(low) != set(initial[name].iloc[0]):
+                out.append(Restriction(name, values=tuple(sorted(low)), qp_low=qp_low, qp_high=qp_high))
+            continue
+        low_tight, high_tight = float(low) > float(initial[name].iloc[0]), float(high) < float(initial[name].iloc[1])
+        if low_tight or high_tight:
+            out.append(Restriction(name, float(low) if low_tight else None, float(high) if high_tight else None,
+                                   qp_low=qp_low, qp_high=qp_high))
+    return tuple(out)
+
+
+def _drop_insignificant(found, chosen: int, x: pd.DataFrame, alpha: float) -> int:
+    """Drop the chosen box's restrictions whose quasi-p-values both exceed ``alpha``; the id of the box left."""
+    for restriction in _restrictions(found, chosen, x):
+        if min(restriction.qp_low, restriction.qp_high) > alpha:  # NaN compares False: kept
+            found.drop_restriction(restriction.name, chosen)
+            chosen = len(found.peeling_trajectory) - 1
+    return chosen
+
+
+def _cart_leaves(cart, x: pd.DataFrame, y: np.ndarray, mass_min: float) -> pd.DataFrame:
+    """CART's leaves as boxes in words, densest first."""
+    tree = cart.CART(x, y, mass_min=mass_min)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tree.build_tree()
+        stats = tree.stats
+    initial = pd.DataFrame({name: ([set(x[name].cat.categories)] * 2 if isinstance(x[name].dtype, pd.CategoricalDtype)
+                                   else [x[name].min(), x[name].max()]) for name in x.columns})
+    rows = [{"coverage": float(stat["coverage"]), "density": float(stat["density"]), "mass": float(stat["mass"]),
+             "rule": " and ".join(r.words() for r in _tighter(x, limits, initial, {})) or "all cases"}
+            for limits, stat in zip(tree.boxes, stats, strict=True)]
+    return pd.DataFrame(rows).sort_values(["density", "coverage"], ascending=False, kind="stable").reset_index(
+        drop=True)
+
+
+def limits_table(discovery: Discovery) -> pd.DataFrame:
+    """The chosen box's restrictions as a table (factor, low, high, values, quasi-p-values)."""
+    return pd.DataFrame([{"factor": r.name, "low": r.low, "high": r.high, "values": " or ".join(map(str, r.values)),
+                          "qp_low": r.qp_low, "qp_high": r.qp_high, "in_words": r.words()}
+                         for r in discovery.restrictions],
+                        columns=["factor", "low", "high", "values", "qp_low", "qp_high", "in_words"])
