@@ -95,18 +95,18 @@ def summary_markdown(found: Discovery, case_set: Cases, source: str) -> str:
              + (" The communities of one run share its conditions and its random stream, so they are not "
                 "independent cases: read the quasi-p-values as optimistic." if case_set.label == PERSISTS else ""),
              "",
-             _markdown_table(limits, ["restriction", "quasi-p (low)", "quasi-p (high)"]), "",
+             markdown_table(limits, ["restriction", "quasi-p (low)", "quasi-p (high)"]), "",
              "## Peeling trajectory", "",
              "Each row is a box; pick another with `--box ID` (see `peeling.png`).", "",
-             _markdown_table(found.trajectory[["id", "coverage", "density", "mass", "res_dim"]],
+             markdown_table(found.trajectory[["id", "coverage", "density", "mass", "res_dim"]],
                              ["box", "coverage", "density", "mass", "restricted"]), "",
              "## CART leaves (densest first)", "",
-             _markdown_table(found.cart_leaves[["rule", "density", "coverage", "mass"]],
+             markdown_table(found.cart_leaves[["rule", "density", "coverage", "mass"]],
                              ["leaf", "density", "coverage", "mass"]), ""]
     return "\n".join(lines)
 
 
-def _markdown_table(frame: pd.DataFrame, header: list[str]) -> str:
+def markdown_table(frame: pd.DataFrame, header: list[str]) -> str:
     def cell(value) -> str:
         return f"{value:.3g}" if isinstance(value, float | np.floating) else str(value)
     rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
