@@ -60,3 +60,19 @@ def trust_in_team(trust, same_team):
             if count > 0:
                 result[s * size + i] = total / count
     return result
+
+
+@njit(cache=True)
+def trust_in_colleagues(trust, active):
+    """Each member's mean trust in the school's other active members, flat over slots (the collegial climate)."""
+    n_schools, size, _ = trust.shape
+    result = np.zeros(n_schools * size)
+    colleagues = max(active - 1, 1)
+    for s in range(n_schools):
+        for i in range(size):
+            total = 0.0
+            for j in range(active):
+                total += trust[s, i, j]
+            # the zero self-trust of an active member is no colleague; an inactive member has all active ones
+            result[s * size + i] = total / (colleagues if i < active else active)
+    return result

@@ -95,11 +95,14 @@ def _sentence(kind: str, group: list[Event], p: Params) -> str:
         return (f"the principals of {where} left; successors arrived" if many
                 else f"the principal of {where} left; a successor arrived")
     if kind == "decay":
-        rule = f"PLC health below {p.decay_threshold:g} for {p.decay_span} months"
-        return f"the communities of {where} decayed ({rule})" if many else f"the community of {where} decayed ({rule})"
+        rule = (f"its yearly PLC health more than {p.decay_drop:g} below its established level for "
+                f"{_years(p.decay_span)}")
+        return (f"the communities of {where} decayed (each: {rule})" if many
+                else f"the community of {where} decayed ({rule})")
     if kind == "recovery":
-        rule = f"PLC health back above {p.decay_threshold:g} for {p.decay_span} months"
-        return (f"the communities of {where} recovered ({rule})" if many
+        rule = (f"its yearly PLC health back within {p.recovery_drop:g} of its established level for "
+                f"{_years(p.decay_span)}")
+        return (f"the communities of {where} recovered (each: {rule})" if many
                 else f"the community of {where} recovered ({rule})")
     if kind == "budget_cut":
         return f"a budget cut removed {100 * p.budget_cut_size:.0f}% of the meeting time in {where}"
@@ -110,6 +113,10 @@ def _sentence(kind: str, group: list[Event], p: Params) -> str:
     if kind == "policy_focus":
         return f"a new policy replaced the principals' focus and added workload in {where}"
     return f"{kind.replace('_', ' ')} ({where})"
+
+
+def _years(count: int) -> str:
+    return "a year" if count == 1 else f"{count} years"
 
 
 def _teachers_left(group: list[Event], p: Params) -> str:

@@ -50,42 +50,59 @@ NETWORK_MEASURES = (*(name for name in SCHOOL_MEASURES if name not in _COUNTS),
 
 
 class Observer:
-    """Measures the schools every tick and tracks when each community decays and recovers.
+    """Measures the schools every tick and judges, once a year, whether each community formed, decayed or recovered.
 
-    A community *decays* when its health stays below ``decay_threshold`` for
-    ``decay_span`` consecutive ticks, and *recovers* when, after decaying, it
-    stays at or above the threshold for as long.
+    Persistence is judged on each school's *yearly mean* health against its own *established level*, not
+    on a fixed line: a community *forms* when its yearly mean first reaches ``formation_level`` (its
+    established level starts there and follows its yearly means, ``establishing_rate``, while it is
+    healthy); it *decays* when its yearly mean stays more than ``decay_drop`` below that level for
+    ``decay_span`` years, and *recovers* when it is back within ``recovery_drop`` of it for as long (a
+    hysteresis band). A community that never forms is reported as "never formed", not as decayed.
     """
 
     def __init__(self, model):
         n = model.p.n_schools
         self.smoothed_learning = None
         self.smoothed_participation = None
-        self.run_below = np.zeros(n, dtype=np.int64)
-        self.run_above = np.zeros(n, dtype=np.int64)
+        self.health_sum = np.zeros(n)
+        self.health_count = 0
+        self.established = np.full(n, np.nan)  # NaN until the community forms
+        self.run = np.zeros(n, dtype=np.int64)  # consecutive yearly means beyond the band
         self.decayed = np.zeros(n, dtype=bool)
         self.first_decay_tick = np.full(n, -1, dtype=np.int64)
         self.first_recovery_tick = np.full(n, -1, dtype=np.int64)
         self.current = {}
 
+    @property
+    def formed(self) -> np.ndarray:
+        """Whether each community has reached the formation level (in some year so far)."""
+        return ~np.isnan(self.established)
+
+    def year_health(self) -> np.ndarray:
+        """Each school's mean health over the school year so far (the last observation if none yet this year)."""
+        if self.health_count == 0:
+            return self.current["health"] if self.current else np.zeros(self.health_sum.size)
+        return self.health_sum / self.health_count
+
     def observe(self, model) -> dict[str, np.ndarray]:
-        """Compute this tick's per-school measures (``SCHOOL_MEASURES``) and update persistence."""
+        """Compute this tick's per-school measures (``SCHOOL_MEASURES``) and, at a year end, judge persistence."""
         m, s, p = model.members, model.schools, model.p
         active = active_per_school(p)
         (knowledge, engagement, openness), leaders = member_means(
             m.knowledge, m.engagement, m.openness, m.is_leader, p.n_schools, members_per_school(p), active)
         relational, strong_ties = trust_summary(m.trust, active, p.strong_tie_threshold)
-        learning_now = s.talk_depth * s.participation
+        learning_now = s.whole_school_depth * s.participation
+        sharing_now = s.participation * s.reach
         if self.smoothed_learning is None:
-            self.smoothed_learning, self.smoothed_participation = learning_now, s.participation.copy()
+            self.smoothed_learning, self.smoothed_participation = learning_now, sharing_now
         else:
             w = p.observation_smoothing
             self.smoothed_learning = self.smoothed_learning + w * (learning_now - self.smoothed_learning)
-            self.smoothed_participation = (self.smoothed_participation
-                                           + w * (s.participation - self.smoothed_participation))
+            self.smoothed_participation = self.smoothed_participation + w * (sharing_now - self.smoothed_participation)
         structural = s.meeting_time * (1.0 - s.workload)
+        lead = p.leader_support_share
         dims = {
-            "shared_leadership": 0.5 * s.support + 0.5 * s.distribution * s.leader_engagement,
+            "shared_leadership": lead * s.support + (1.0 - lead) * s.distribution * s.leader_engagement,
             "shared_vision": np.sqrt(s.focus * engagement),
             "collective_learning": self.smoothed_learning,
             "shared_practice": openness * self.smoothed_participation,
@@ -101,38 +118,56 @@ class Observer:
         return self.current
 
     def _update_persistence(self, model, health: np.ndarray) -> None:
-        changes = _track_persistence(health, model.p.decay_threshold, model.p.decay_span, model.steps,
-                                     self.run_below, self.run_above, self.decayed, self.first_decay_tick,
-                                     self.first_recovery_tick)
+        if model.steps == 0:
+            return  # tick 0 shows the designed start, not a month of the school year
+        self.health_sum += health
+        self.health_count += 1
+        if model.steps % TICKS_PER_YEAR:
+            return
+        p = model.p
+        changes = _judge_year(self.health_sum / self.health_count, p.formation_level, p.decay_drop, p.recovery_drop,
+                              p.decay_span, p.establishing_rate, model.steps, self.established, self.run,
+                              self.decayed, self.first_decay_tick, self.first_recovery_tick)
+        self.health_sum[:] = 0.0
+        self.health_count = 0
         for school in np.flatnonzero(changes).tolist():
-            decayed = changes[school] == DECAYED
-            model.record_event("decay" if decayed else "recovery", (school,))
+            model.record_event("decay" if changes[school] == DECAYED else "recovery", (school,))
 
 
 DECAYED, RECOVERED = 1, 2
 
 
 @njit(cache=True)
-def _track_persistence(health, threshold, span, tick, run_below, run_above, decayed, first_decay, first_recovery):
-    """Advance each school's runs below and above the threshold, in place; return DECAYED/RECOVERED per change."""
-    changes = np.zeros(health.size, np.int64)
-    for s in range(health.size):
-        if health[s] < threshold:
-            run_below[s] += 1
-            run_above[s] = 0
+def _judge_year(year_mean, formation, drop, recovery_drop, span, rate, tick, established, run, decayed, first_decay,
+                first_recovery):
+    """Judge one school year per school, in place; return DECAYED/RECOVERED per change (0 = none).
+
+    ``established`` is NaN until a school's yearly mean first reaches ``formation``; after that it follows
+    the yearly means (weight ``rate``) while the community is healthy and within the band.
+    """
+    changes = np.zeros(year_mean.size, np.int64)
+    for s in range(year_mean.size):
+        y = year_mean[s]
+        if np.isnan(established[s]):
+            if y >= formation:
+                established[s] = y
+            continue
+        if not decayed[s]:
+            if y < established[s] - drop:
+                run[s] += 1
+            else:
+                run[s] = 0
+                established[s] += rate * (y - established[s])
+            if run[s] >= span:
+                decayed[s], run[s], changes[s] = True, 0, DECAYED
+                if first_decay[s] < 0:
+                    first_decay[s] = tick
         else:
-            run_above[s] += 1
-            run_below[s] = 0
-        if not decayed[s] and run_below[s] >= span:
-            decayed[s] = True
-            changes[s] = DECAYED
-            if first_decay[s] < 0:
-                first_decay[s] = tick
-        elif decayed[s] and run_above[s] >= span:
-            decayed[s] = False
-            changes[s] = RECOVERED
-            if first_recovery[s] < 0:
-                first_recovery[s] = tick
+            run[s] = run[s] + 1 if y >= established[s] - recovery_drop else 0
+            if run[s] >= span:
+                decayed[s], run[s], changes[s] = False, 0, RECOVERED
+                if first_recovery[s] < 0:
+                    first_recovery[s] = tick
     return changes
 
 
@@ -169,7 +204,7 @@ def network_frame(model) -> pd.DataFrame:
 
 
 def persistence_table(model) -> pd.DataFrame:
-    """One row per school: whether and when its community decayed and recovered."""
+    """One row per school: whether and when its community decayed and recovered, and whether it ever formed."""
     obs = model.observer
     decay, recover = obs.first_decay_tick, obs.first_recovery_tick
     return pd.DataFrame({
@@ -180,5 +215,6 @@ def persistence_table(model) -> pd.DataFrame:
         "recovered": recover >= 0,
         "first_recovery_tick": recover,
         "decayed_at_end": obs.decayed,
+        "never_formed": ~obs.formed,
         "ticks_observed": model.steps,
     })

@@ -21,10 +21,11 @@ from simulation.agents import Principal, School, member_agents
 from simulation.aggregates import trust_in_team
 from simulation.events import Event
 from simulation.interventions import Intervention, start_interventions
-from simulation.invariants import check_invariants, resolve_rules
+from simulation.invariants import RuleError, call_checked, resolve_rules, state_shapes
 from simulation.measures import NETWORK_MEASURES, Observer, network_summary
-from simulation.parameters import TICKS_PER_YEAR, Params
+from simulation.parameters import TICKS_PER_YEAR, ParameterError, Params, suggest
 from simulation.presets import preset_params
+from simulation.shocks import SHOCKS_BY_NAME
 from simulation.state import Meetings, active_per_school, build_links, build_members, build_schools, members_per_school
 
 
@@ -58,6 +59,10 @@ class PLCModel(mesa.Model):
                  interventions: Iterable[Intervention] | None = None, **overrides: Any):
         if params is None:
             params = preset_params(preset or "baseline", overrides)
+        elif not isinstance(params, Params):
+            raise ParameterError(f"params: expected a Params (simulation.make_params({{...}})), got "
+                                 f"{type(params).__name__}; pass a dict of overrides as keywords instead: "
+                                 f"PLCModel(**{{...}}) or PLCModel(params=make_params({{...}}))")
         elif overrides:
             params = params.replace(**overrides)
         rng = _seed_value(rng if rng is not None else seed)
@@ -89,11 +94,7 @@ class PLCModel(mesa.Model):
         p, m = self.p, self.members
         self.active_mask = (m.local < active_per_school(p))
         self.active_slots = np.flatnonzero(self.active_mask)
-        self.expected_shapes = {
-            name: array.shape for name, array in
-            {"knowledge": m.knowledge, "engagement": m.engagement, "openness": m.openness, "trust": m.trust}.items()
-        } | {name: (p.n_schools,) for name in ("memory", "shared_focus", "meeting_time", "workload",
-                                              "distribution", "principal_support", "principal_focus")}
+        self.expected_shapes = state_shapes(self)
 
     def _reporters(self) -> dict[str, Callable]:
         return {"network": lambda model: model.network_table, "schools": lambda model: model.observer.table}
@@ -105,14 +106,18 @@ class PLCModel(mesa.Model):
         for intervention in self.interventions:
             intervention.step(self)
         for name, rule in self.rules.items():
+            replaced = name in self.replaced_rules
             try:
-                rule(self)
+                if replaced:
+                    call_checked(self, name, rule)
+                else:
+                    rule(self)
+            except RuleError:
+                raise
             except Exception as error:
                 error.add_note(f"(raised in rule {name!r} at tick {self.steps}"
-                               + (", a replacement passed with rules=)" if name in self.replaced_rules else ")"))
+                               + (", a replacement passed with rules=)" if replaced else ")"))
                 raise
-            if name in self.replaced_rules:
-                check_invariants(self, name)
         self._measure()
 
     def _measure(self) -> None:
@@ -121,12 +126,25 @@ class PLCModel(mesa.Model):
         self.datacollector.collect(self)
 
     # --- live shocks (the app's buttons) -----------------------------------
-    def trigger_shock(self, name: str, schools: np.ndarray | None = None) -> None:
-        """Apply shock ``name`` (see ``simulation.rules.LIVE_SHOCKS``) now, to ``schools`` or all schools."""
-        if name not in baseline_rules.LIVE_SHOCKS:
-            raise ValueError(f"shock: {name!r} is not a shock; choose one of {', '.join(baseline_rules.LIVE_SHOCKS)}")
-        hit = np.arange(self.p.n_schools) if schools is None else np.asarray(schools, dtype=np.int64)
-        baseline_rules.LIVE_SHOCKS[name](self, hit)
+    def trigger_shock(self, name: str, schools: Any = None) -> None:
+        """Apply shock ``name`` (see ``simulation.shocks.SHOCKS``) now, to ``schools`` (0-based) or all schools."""
+        if name not in SHOCKS_BY_NAME:
+            raise ValueError(f"shock: {name!r} is not a shock{suggest(name, SHOCKS_BY_NAME)}; "
+                             f"choose one of {', '.join(SHOCKS_BY_NAME)}")
+        SHOCKS_BY_NAME[name].apply(self, self._school_numbers(schools))
+
+    def _school_numbers(self, schools: Any) -> np.ndarray:
+        """``schools`` as an array of school numbers, refusing anything outside 0..n_schools-1 in one line."""
+        last = self.p.n_schools - 1
+        if schools is None:
+            return np.arange(self.p.n_schools)
+        numbers = np.atleast_1d(np.asarray(schools))
+        if numbers.dtype == bool or not np.issubdtype(numbers.dtype, np.integer):
+            raise ValueError(f"schools: {schools!r} is not allowed; expected school numbers from 0 to {last}")
+        if numbers.size and (numbers.min() < 0 or numbers.max() > last):
+            raise ValueError(f"schools: {numbers.tolist()!r} is not allowed; schools are numbered from 0 to {last} "
+                             "(counting from 0; negative numbers do not count from the end)")
+        return numbers.astype(np.int64)
 
     # --- views used by rules, agents and the app ---------------------------
     @property

@@ -13,102 +13,14 @@ ticks. Rates marked "per tick" apply every month, "per year" at year ends.
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
-TICKS_PER_YEAR = 10
-"""One tick is one school month; ten teaching months make a school year."""
+from simulation.declaration import TICKS_PER_YEAR, Param, ParameterError, _p, suggest
 
-
-class ParameterError(ValueError):
-    """A parameter name, type or value that the declaration does not allow."""
-
-
-@dataclass(frozen=True)
-class Param:
-    """Declaration of one model parameter.
-
-    ``kind`` is one of ``float``, ``int``, ``bool`` or ``str``; a ``str``
-    parameter is a named choice among ``choices``. Numeric parameters are
-    bounded by ``low`` and ``high`` (inclusive).
-    """
-
-    name: str
-    kind: type
-    default: Any
-    meaning: str
-    group: str
-    unit: str = ""
-    low: float | None = None
-    high: float | None = None
-    choices: tuple[str, ...] = ()
-    source: str = "assumption"
-    sweepable: bool = True
-
-    def allowed(self) -> str:
-        """Describe the allowed values in words, for error messages and docs."""
-        if self.kind is bool:
-            return "true or false"
-        if self.kind is str:
-            return "one of " + ", ".join(self.choices)
-        kind = "an integer" if self.kind is int else "a number"
-        return f"{kind} from {_fmt(self.low)} to {_fmt(self.high)}"
-
-    def coerce(self, value: Any) -> Any:
-        """Return ``value`` converted to this parameter's type, or raise ParameterError."""
-        if isinstance(value, str) and self.kind is not str:
-            value = _parse_text(self, value)
-        if self.kind is bool:
-            if isinstance(value, bool | int) and value in (0, 1):
-                return bool(value)
-            raise self._error(value)
-        if self.kind is str:
-            if value not in self.choices:
-                raise self._error(value)
-            return value
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self._error(value)
-        if self.kind is int:
-            if isinstance(value, float) and not value.is_integer():
-                raise self._error(value)
-            value = int(value)
-        else:
-            value = float(value)
-            if math.isnan(value):
-                raise self._error(value)
-        if not self.low <= value <= self.high:
-            raise self._error(value)
-        return value
-
-    def _error(self, value: Any) -> ParameterError:
-        return ParameterError(f"{self.name}: {value!r} is not allowed; expected {self.allowed()}")
-
-
-def _fmt(number: float | None) -> str:
-    return f"{number:g}" if isinstance(number, float) else str(number)
-
-
-def _parse_text(param: Param, text: str) -> Any:
-    cleaned = text.strip().lower()
-    if param.kind is bool:
-        if cleaned in ("true", "yes", "1", "on"):
-            return True
-        if cleaned in ("false", "no", "0", "off"):
-            return False
-        raise param._error(text)
-    try:
-        number = float(cleaned)
-    except ValueError:
-        raise param._error(text) from None
-    return number
-
-
-def _p(name, kind, default, meaning, group, **kw) -> Param:
-    return Param(name=name, kind=kind, default=default, meaning=meaning, group=group, **kw)
-
+__all__ = ["PARAMETERS", "PARAMS_BY_NAME", "TICKS_PER_YEAR", "Param", "ParameterError", "Params", "check_names",
+           "make_params", "parse_assignment", "suggest"]
 
 NCES_TFS = "NCES Teacher Follow-up Survey 2012-13: 84.3% stay, 8.1% move, 7.7% leave"
 NCES_PFS = "NCES Principal Follow-up Survey 2016-17: 82% stay, 6% move, 10% leave, 2% unknown"
@@ -128,6 +40,15 @@ PARAMETERS: tuple[Param, ...] = (
        "partner is drawn from the whole school rather than her own department", "structure",
        unit="probability", low=0.0, high=1.0,
        source="Talbert & McLaughlin; Spillane, Kim & Frank 2012 (advice ties follow subject and role)"),
+    _p("grade_teams", int, 6, "Grade-level teams in a primary school (a primary teacher's own group)", "structure",
+       unit="teams", low=1, high=12, source="Spillane, Kim & Frank 2012 (grade level organizes primary advice ties)"),
+    _p("cross_grade_contact", float, 0.4, "Chance that a primary teacher's conversation partner is drawn from the "
+       "whole school rather than her own grade team", "structure", unit="probability", low=0.0, high=1.0,
+       source="Spillane, Kim & Frank 2012; assumption for the value"),
+    _p("subgroup_discount", float, 0.5, "How much whole-school measures of learning and shared practice discount "
+       "talk confined to a teacher's own department or grade team (balkanization)", "structure",
+       unit="share", low=0.0, high=1.0,
+       source="Hargreaves (balkanized cultures); Louis, Marks & Kruse 1996; assumption for the value"),
     _p("support_staff", int, 6, "Support staff (teaching assistants, librarians...) in each school", "structure",
        unit="people", low=0, high=60, source="Bolam, Stoll & Greenwood (support staff)"),
     _p("include_support_staff", bool, False, "Whether support staff take part in the community's dialogue",
@@ -140,12 +61,23 @@ PARAMETERS: tuple[Param, ...] = (
        "leadership", unit="share", low=0.0, high=1.0, source="Hord (supportive conditions)"),
     _p("inquiry_focus", float, 0.5, "Strength of the evidence-based focus the first principals set for inquiry",
        "leadership", unit="share", low=0.0, high=1.0, source="Katz, Earl & Ben Jaafar (clear evidence-based focus)"),
-    _p("successor_support", float, 0.5, "Mean support of principals who arrive later", "leadership",
-       unit="share", low=0.0, high=1.0),
-    _p("successor_focus", float, 0.4, "Mean inquiry focus of principals who arrive later", "leadership",
-       unit="share", low=0.0, high=1.0),
+    _p("champion_boost", float, 0.0, "Extra support and focus of the first principals of the schools hit by a "
+       "scheduled principal departure (champions); every successor is drawn like the sitting principals",
+       "leadership", unit="share", low=0.0, high=1.0, source="Hargreaves (charismatic leaders and succession)"),
+    _p("succession_ramp_years", float, 3.0, "Years a new principal needs to build her full standing and support",
+       "leadership", unit="years", low=0.0, high=10.0,
+       source="Hart 1993 (succession as socialization); Miller 2013 (achievement recovers within a few years)"),
+    _p("successor_initial_standing", float, 0.4, "Share of her support a new principal can give on arrival",
+       "leadership", unit="share", low=0.0, high=1.0,
+       source="Béteille, Kalogrides & Loeb 2012; Miller 2013 (dip after a change); assumption for the value"),
+    _p("successor_adoption_rate", float, 0.05, "How fast a principal in her first years takes up her teacher "
+       "leaders' shared focus when it is stronger than her own", "leadership", unit="per tick", low=0.0, high=1.0,
+       source="Hart 1993 (the group socializes its new leader); assumption for the value"),
     _p("principal_trait_sd", float, 0.1, "Spread of drawn principal traits around their means", "leadership",
        unit="share", low=0.0, high=0.5),
+    _p("leader_support_share", float, 0.5, "Weight of the principal's support, against teacher leaders' engagement, "
+       "in the shared-leadership dimension", "leadership", unit="share", low=0.0, high=1.0,
+       source="Hipp & Huffman (PLCA-R: shared and supportive leadership); assumption for the value"),
     _p("teacher_leader_share", float, 0.25, "Share of teachers holding informal leadership roles when "
        "leadership is fully distributed", "leadership", unit="share", low=0.0, high=1.0,
        source="Halverson & Spillane; assumption for the value"),
@@ -166,14 +98,25 @@ PARAMETERS: tuple[Param, ...] = (
     _p("trust_spread", float, 0.1, "Spread of initial pairwise trust around its mean", "trust",
        unit="share", low=0.0, high=0.5),
     _p("newcomer_trust", float, 0.1, "Trust between a newcomer and each colleague on arrival", "trust",
-       unit="share", low=0.0, high=1.0, source="MODEL.md: trust starts low for newcomers"),
-    _p("trust_growth_rate", float, 0.12, "Trust gained in one useful conversation, as a share of the room left",
-       "trust", unit="per conversation", low=0.0, high=1.0, source="Kruse & Louis (trust through exchange)"),
-    _p("meeting_trust_rate", float, 0.3, "Trust gained by two colleagues who attend the same team meeting, "
-       "as a share of the room left", "trust", unit="per meeting", low=0.0, high=1.0,
+       unit="share", low=0.0, high=1.0, source="Bryk & Schneider 2002 (trust is built over time)"),
+    _p("trust_growth_rate", float, 0.06, "Trust gained in one conversation with a colleague who shows full "
+       "competence and commitment, as a share of the room left", "trust", unit="per conversation",
+       low=0.0, high=1.0, source="Bryk & Schneider 2002 (competence, respect, regard, integrity); Kruse & Louis"),
+    _p("meeting_trust_rate", float, 0.2, "Familiarity trust gained by two colleagues who attend the same team "
+       "meeting, as a share of the room left", "trust", unit="per meeting", low=0.0, high=1.0,
        source="Hord (supportive conditions: relationships); assumption for the value"),
-    _p("trust_decay_rate", float, 0.01, "Share of trust lost each month between colleagues", "trust",
-       unit="per tick", low=0.0, high=1.0),
+    _p("trust_decay_rate", float, 0.002, "Share of trust forgotten each month between colleagues", "trust",
+       unit="per tick", low=0.0, high=1.0, source="assumption (trust has a long memory: Bryk & Schneider 2002)"),
+    _p("breach_chance", float, 0.04, "Chance that a conversation breaches trust when the partner shows nothing "
+       "(scaled by what she does not show)", "trust", unit="per conversation", low=0.0, high=1.0,
+       source="Bryk & Schneider 2002 (discernments of integrity); assumption for the value"),
+    _p("breach_loss", float, 0.4, "Share of trust lost in one breach: trust is lost fast and gained slowly",
+       "trust", unit="share", low=0.0, high=1.0, source="Slovic 1993 (the asymmetry principle)"),
+    _p("vulnerability_threshold", float, 0.35, "Trust at which colleagues risk talking about their own practice: "
+       "below it, talk stays congenial", "trust", unit="share", low=0.0, high=1.0,
+       source="Bryk & Schneider 2002 (trust as willingness to be vulnerable); assumption for the value"),
+    _p("vulnerability_width", float, 0.08, "How sharply depth rises around the vulnerability threshold "
+       "(logistic width)", "trust", unit="share", low=0.01, high=1.0, source="assumption"),
     _p("strong_tie_threshold", float, 0.5, "Trust at or above which a tie counts as strong", "trust",
        unit="share", low=0.0, high=1.0),
     # --- dialogue and learning ----------------------------------------------
@@ -192,10 +135,15 @@ PARAMETERS: tuple[Param, ...] = (
     _p("congenial_averaging_rate", float, 0.08, "Share of a knowledge gap averaged away by shallow talk",
        "learning", unit="per conversation", low=0.0, high=1.0,
        source="Katz, Earl & Ben Jaafar ('together' can preserve the status quo)"),
-    _p("complacency_rate", float, 0.03, "Openness to change lost in one shallow conversation", "learning",
+    _p("collegial_norm", float, 0.3, "Depth of talk a staff expects: talk below it closes practice, talk above it "
+       "opens it", "learning", unit="depth", low=0.0, high=1.0,
+       source="Little 1990 (from storytelling to joint work); assumption for the value"),
+    _p("complacency_rate", float, 0.03, "Openness to change lost in one conversation with no depth at all "
+       "(scaled by how far talk falls below the collegial norm)", "learning",
        unit="per conversation", low=0.0, high=1.0,
        source="Katz, Earl & Ben Jaafar; Mulford (strong bonds can block change)"),
-    _p("deprivatization_rate", float, 0.03, "Openness gained in one deep conversation", "learning",
+    _p("deprivatization_rate", float, 0.03, "Openness gained in one fully deep conversation (scaled by how far "
+       "talk rises above the collegial norm)", "learning",
        unit="per conversation", low=0.0, high=1.0, source="Hord (shared personal practice)"),
     _p("individual_learning_rate", float, 0.012, "Knowledge a fully open teacher gains alone in a month, "
        "as a share of the room left", "learning", unit="per tick", low=0.0, high=1.0),
@@ -207,6 +155,8 @@ PARAMETERS: tuple[Param, ...] = (
        "learning", unit="share", low=0.0, high=0.5),
     _p("initial_openness", float, 0.5, "Mean openness to de-privatize practice", "learning",
        unit="share", low=0.0, high=1.0, source="Hord (shared personal practice)"),
+    _p("newcomer_openness", float, 0.5, "Mean openness of teachers who replace leavers", "learning",
+       unit="share", low=0.0, high=1.0, source="assumption"),
     # --- engagement -----------------------------------------------------------
     _p("engagement_rate", float, 0.1, "How fast engagement moves toward what the community is worth to a member",
        "engagement", unit="per tick", low=0.0, high=1.0),
@@ -218,8 +168,9 @@ PARAMETERS: tuple[Param, ...] = (
        unit="weight", low=0.0, high=3.0, source="Hord (supportive conditions)"),
     _p("overload_weight", float, 0.3, "Weight of workload in engagement", "engagement",
        unit="weight", low=0.0, high=3.0),
-    _p("colleague_loss_effect", float, 0.05, "Engagement lost per unit of trust in a colleague who leaves",
-       "engagement", unit="per departure", low=0.0, high=1.0, source="MODEL.md: loss of trusted colleagues"),
+    _p("colleague_loss_effect", float, 0.3, "Engagement a member loses if every colleague she trusts fully leaves "
+       "(scaled by her trust in each leaver and the share of staff leaving)", "engagement", unit="share",
+       low=0.0, high=1.0, source="Johnson, Kraft & Papay 2012 (colleagues shape staying); assumption for the value"),
     # --- organizational memory ----------------------------------------------
     _p("initial_memory", float, 0.3, "Codified practice (routines, artefacts) at the start", "memory",
        unit="share", low=0.0, high=1.0, source="Kruse & Louis (organizational memory)"),
@@ -227,21 +178,50 @@ PARAMETERS: tuple[Param, ...] = (
        "memory", unit="per tick", low=0.0, high=1.0, source="Kruse & Louis"),
     _p("memory_decay_rate", float, 0.02, "How fast unused routines are forgotten", "memory",
        unit="per tick", low=0.0, high=1.0),
-    _p("memory_catchup_rate", float, 0.08, "How fast a newcomer in her first year learns from codified practice",
+    _p("memory_catchup_rate", float, 0.08, "How fast a newcomer in her first years learns from codified practice",
        "memory", unit="per tick", low=0.0, high=1.0, source="Kruse & Louis (memory lets newcomers catch up)"),
+    _p("catchup_years", int, 1, "Years in which a newcomer counts as new (learns from memory, is inducted)",
+       "memory", unit="years", low=0, high=10, source="assumption (a first-year induction)"),
+    _p("socialization_rate", float, 0.0, "How fast every member's knowledge moves toward codified practice "
+       "(March's socialization)", "memory", unit="per tick", low=0.0, high=1.0,
+       source="March 1991 (exploration and exploitation); 0 keeps socialization to newcomers"),
+    _p("memory_rule", str, "protocols", "How codified memory acts: archive (newcomers catch up on it) or "
+       "protocols (also, its protocols let colleagues talk about practice before trust is high, and its "
+       "induction routines bring newcomers into the staff's openness)", "memory", choices=("archive", "protocols"),
+       source="Kruse & Louis; Little & Horn (protocols structure consequential talk)"),
+    _p("protocol_strength", float, 0.5, "How much codified protocols stand in for trust in making talk deep "
+       "(protocols rule)", "memory", unit="share", low=0.0, high=1.0, source="Little & Horn; assumption"),
     # --- turnover -------------------------------------------------------------
     _p("teacher_turnover_rate", float, 0.155, "Annual chance that a teacher past her first three years, of "
        "typical satisfaction, leaves the school (moves or quits); with early-career leaving the overall rate "
        "is about 16%", "turnover", unit="per year", low=0.0, high=1.0,
        source=NCES_TFS + " (calibrated to the 15.8% overall rate)"),
-    _p("turnover_sensitivity", float, 2.0, "How strongly low trust and engagement raise the chance of leaving",
-       "turnover", unit="log-odds per unit", low=0.0, high=10.0),
-    _p("typical_satisfaction", float, 0.6, "Satisfaction (mean of engagement and trust) at which the annual "
-       "leaving chance equals teacher_turnover_rate", "turnover", unit="share", low=0.0, high=1.0),
-    _p("early_career_factor", float, 1.5, "Multiplier on leaving for teachers in their first three years",
+    _p("turnover_sensitivity", float, 2.0, "How strongly a poor school (low engagement, collegial trust and "
+       "leadership support) raises the chance of leaving", "turnover", unit="log-odds per unit", low=0.0, high=10.0,
+       source="Johnson, Kraft & Papay 2012; Ingersoll 2001 (working conditions drive leaving)"),
+    _p("conditions_weight", float, 0.34, "Weight of leadership support in a teacher's satisfaction; engagement "
+       "and collegial trust share the rest equally", "turnover", unit="share", low=0.0, high=1.0,
+       source="Johnson, Kraft & Papay 2012 (leadership matters most); assumption for the value"),
+    _p("typical_satisfaction", float, 0.56, "Satisfaction at which the annual leaving chance equals "
+       "teacher_turnover_rate", "turnover", unit="share", low=0.0, high=1.0, source="assumption (calibrated)"),
+    _p("early_career_factor", float, 1.5, "Multiplier on leaving for teachers early in their time at a school",
        "turnover", unit="ratio", low=0.0, high=5.0, source="NCES TFS 2012-13: leaving is higher early in a career"),
-    _p("principal_turnover_rate", float, 0.18, "Annual chance that a principal leaves", "turnover",
-       unit="per year", low=0.0, high=1.0, source=NCES_PFS),
+    _p("early_career_years", int, 3, "Years at a school during which early_career_factor applies", "turnover",
+       unit="years", low=0, high=20, source="NCES TFS 2012-13 (teachers with 1-3 years)"),
+    _p("mover_share", float, 0.51, "Share of leavers who move to another school of the network, taking their "
+       "knowledge; the rest leave teaching or the network", "turnover", unit="share", low=0.0, high=1.0,
+       source=NCES_TFS + " (8.1 of 15.8)"),
+    _p("initial_tenure_max", int, 14, "Longest tenure (years) drawn for the starting teachers (uniform from 0)",
+       "turnover", unit="years", low=0, high=40, source="assumption"),
+    _p("principal_turnover_rate", float, 0.18, "Annual chance that a principal of a school of typical health "
+       "leaves", "turnover", unit="per year", low=0.0, high=1.0, source=NCES_PFS),
+    _p("principal_exit_sensitivity", float, 2.0, "How strongly a school's low health raises the chance that its "
+       "principal leaves", "turnover", unit="log-odds per unit", low=0.0, high=20.0,
+       source="Béteille, Kalogrides & Loeb 2012 (principals leave struggling schools)"),
+    _p("typical_health", float, 0.48, "Yearly mean health at which the principal's leaving chance equals "
+       "principal_turnover_rate", "turnover", unit="health", low=0.0, high=1.0, source="assumption (calibrated)"),
+    _p("initial_principal_tenure_max", int, 7, "Longest tenure (years) drawn for the first principals",
+       "turnover", unit="years", low=0, high=40, source="assumption"),
     _p("newcomer_knowledge", float, 0.4, "Mean knowledge of teachers who replace leavers", "turnover",
        unit="share", low=0.0, high=1.0),
     _p("newcomer_engagement", float, 0.5, "Engagement of a newcomer on arrival", "turnover",
@@ -251,6 +231,8 @@ PARAMETERS: tuple[Param, ...] = (
        "random or complete", "network", choices=("none", "ring", "small_world", "random", "complete"),
        source="Jackson (networked learning communities); Fang, Lee & Schilling 2010"),
     _p("network_degree", int, 4, "Partner schools per school", "network", unit="schools", low=1, high=50),
+    _p("small_world_rewiring", float, 0.1, "Chance that a small-world link is rewired to a random school",
+       "network", unit="probability", low=0.0, high=1.0, source="Watts & Strogatz 1998"),
     _p("bridging_rate", float, 0.3, "Chance per month that two linked schools' boundary spanners meet, "
        "at full bridging capacity", "network", unit="per tick", low=0.0, high=1.0,
        source="Mulford (bridging social capital)"),
@@ -266,10 +248,19 @@ PARAMETERS: tuple[Param, ...] = (
     _p("facilitator_rate", float, 0.03, "How fast schools' shared focus moves toward the facilitator's",
        "network", unit="per tick", low=0.0, high=1.0),
     # --- persistence ----------------------------------------------------------
-    _p("decay_threshold", float, 0.35, "PLC health below which a community is failing", "persistence",
-       unit="health", low=0.0, high=1.0),
-    _p("decay_span", int, 10, "Consecutive ticks below (or back above) the threshold that count as decay "
-       "(or recovery)", "persistence", unit="ticks", low=1, high=120),
+    _p("formation_level", float, 0.3, "Yearly mean health a community must reach to count as formed; one that "
+       "never does is 'never formed', not 'decayed'", "persistence", unit="health", low=0.0, high=1.0,
+       source="assumption"),
+    _p("decay_drop", float, 0.1, "Fall of a school's yearly mean health below its own established level that "
+       "counts as decay", "persistence", unit="health", low=0.0, high=1.0,
+       source="assumption (about two standard deviations of a school's yearly mean)"),
+    _p("recovery_drop", float, 0.04, "A decayed community recovers when its yearly mean is back within this of "
+       "its established level (smaller than decay_drop: a hysteresis band)", "persistence", unit="health",
+       low=0.0, high=1.0, source="assumption"),
+    _p("decay_span", int, 2, "Consecutive yearly means beyond the band that count as decay (or recovery)",
+       "persistence", unit="years", low=1, high=20, source="assumption"),
+    _p("establishing_rate", float, 0.3, "Weight of the newest yearly mean in a healthy school's established level",
+       "persistence", unit="share", low=0.0, high=1.0, source="assumption"),
     _p("observation_smoothing", float, 0.3, "Weight of the newest month in smoothed dialogue measures",
        "persistence", unit="share", low=0.01, high=1.0),
     # --- shocks (scenario events; -1 = never) --------------------------------
@@ -318,16 +309,6 @@ def _replace(self, **changes: Any) -> Params:
 
 Params = _make_params_class()
 Params.__module__ = __name__
-
-
-def suggest(word: str, choices: Iterable[str]) -> str:
-    """A " (did you mean X?)" hint naming the choice closest to ``word``, or "" when none is close.
-
-    The one "did you mean" of the project (difflib's similarity ratio, cutoff 0.6): ``trust_growht``
-    suggests ``trust_growth_rate``, never an unrelated name that merely shares a prefix.
-    """
-    close = difflib.get_close_matches(str(word), list(choices), n=1)
-    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def check_names(names: Iterable[str]) -> None:

@@ -27,11 +27,11 @@ PRESETS: dict[str, Preset] = {
     for p in (
         Preset("baseline", "A network of 20 primary and secondary schools with calibrated turnover and "
                "moderately shared leadership: the reference case."),
-        Preset("champion-leaves", "Strong principals who give time and a clear focus leave in year 6 "
-               "(tick 60) and are replaced by ordinary successors. Routine principal turnover is switched "
+        Preset("champion-leaves", "Champion principals, stronger in support and focus than the system's "
+               "principals, leave in year 6 (tick 60) and are replaced by successors drawn like any principal. "
+               "Routine principal turnover is switched "
                "off so that the succession is the only change.",
-               {"principal_support": 0.9, "inquiry_focus": 0.9, "principal_turnover_rate": 0.0,
-                "principal_leaves_tick": 60}),
+               {"champion_boost": 0.3, "principal_turnover_rate": 0.0, "principal_leaves_tick": 60}),
         Preset("distributed-leadership", "Principals share most leadership with teacher leaders, so the "
                "community's focus lives in many people rather than one.",
                {"leadership_distribution": 0.9, "teacher_leader_share": 0.3}),
@@ -46,7 +46,7 @@ PRESETS: dict[str, Preset] = {
                {"network_type": "none", "budget_cut_tick": 50, "shock_share": 0.5}),
         Preset("congenial-collaboration", "Plenty of meeting time but no inquiry focus: friendly talk that "
                "averages practice and preserves the status quo.",
-               {"inquiry_focus": 0.0, "successor_focus": 0.0, "meeting_time": 0.8, "focus_depth_weight": 0.8}),
+               {"inquiry_focus": 0.0, "meeting_time": 0.8, "focus_depth_weight": 0.8}),
     )
 }
 

@@ -375,9 +375,11 @@ def test_the_log_speaks_plain_words():
         "Year 2, month 3: the principal of School 3 left; a successor arrived",
         "End of year 2: 4 of 40 teachers left School 2",
         "End of year 3: 12 of 800 teachers left their schools (most from School 5: 9 of 40)",
-        "Year 4, month 1: the community of School 7 decayed (PLC health below 0.35 for 10 months)",
+        "Year 4, month 1: the community of School 7 decayed (its yearly PLC health more than 0.1 below its "
+        "established level for 2 years)",
         "Year 4, month 2: a turnover wave: 12 of 40 teachers left School 1",
-        "Year 4, month 3: the communities of Schools 7 and 8 recovered (PLC health back above 0.35 for 10 months)",
+        "Year 4, month 3: the communities of Schools 7 and 8 recovered (each: its yearly PLC health back within "
+        "0.04 of its established level for 2 years)",
         "Year 4, month 4: mystery shock (School 1)",
     ]
     assert isinstance(describe_events(events, p)[0], LogLine)

@@ -22,7 +22,7 @@ from simulation import PLCModel, network_frame, persistence_table, school_frame
 from simulation import rules as baseline_rules
 from simulation.agents import Principal, SupportStaff, Teacher
 from simulation.measures import SCHOOL_MEASURES
-from simulation.parameters import PARAMETERS, TICKS_PER_YEAR, make_params
+from simulation.parameters import PARAMETERS, TICKS_PER_YEAR, ParameterError, make_params
 from simulation.presets import preset_params
 from simulation.state import members_per_school
 
@@ -143,10 +143,11 @@ def test_state_stays_within_bounds_and_free_of_nan(params, seed):
 # --- population and turnover ----------------------------------------------------------------------------------
 
 @settings(max_examples=25, deadline=None)
-@given(params=valid_params(teacher_turnover_rate=0.5, turnover_sensitivity=0.0, turnover_wave_tick=-1),
+@given(params=valid_params(teacher_turnover_rate=0.5, turnover_sensitivity=0.0, early_career_factor=1.0,
+                          turnover_wave_tick=-1),
        seed=st.integers(0, 2**32 - 1))
 def test_population_is_constant_and_leavers_get_new_agents(params, seed):
-    """Each leaver's post gets a newcomer (new person id, newcomer trust); nobody else changes, nobody is lost.
+    """Each leaver's post gets a mover from another school or a newcomer (new id), with newcomer trust; nobody is lost.
 
     With ``turnover_sensitivity`` 0 every member leaves a year end with chance at least 0.5, so leavers appear.
     """
@@ -169,7 +170,11 @@ def test_population_is_constant_and_leavers_get_new_agents(params, seed):
         new_principal = np.array([a.unique_id for a in model.principals]) != principals_before
         np.testing.assert_array_equal(new_principal, model.schools.principals_left > left_before)
         replaced = before != after
-        assert ever_seen.isdisjoint(after[replaced]), "a newcomer must get an id never used before"
+        moved = replaced & np.isin(after, before)  # movers keep their person id in another school's post
+        assert ever_seen.isdisjoint(after[replaced & ~moved]), "a newcomer must get an id never used before"
+        for slot in np.flatnonzero(moved):
+            old_slot = int(np.flatnonzero(before == after[slot])[0])
+            assert m.school[old_slot] != m.school[slot], "a mover goes to another school"
         ever_seen.update(after[replaced])
         if model.steps % TICKS_PER_YEAR != 0:
             assert not replaced.any(), "members left outside a year end"
@@ -305,6 +310,29 @@ def test_unknown_live_shock_is_refused_with_the_choices():
         small_model().trigger_shock("earthquake")
 
 
+@pytest.mark.parametrize(("schools", "message"), [
+    ([99], r"^schools: \[99\] is not allowed; schools are numbered from 0 to 2"),
+    ([-1], r"^schools: \[-1\] is not allowed; .*negative numbers do not count from the end"),
+    (["1"], r"^schools: \['1'\] is not allowed; expected school numbers from 0 to 2"),
+])
+def test_live_shock_refuses_schools_outside_the_network_in_one_line(schools, message):
+    model = small_model()
+    before = model.schools.meeting_time.copy()
+    with pytest.raises(ValueError, match=message):
+        model.trigger_shock("budget_cut", schools=schools)
+    np.testing.assert_array_equal(model.schools.meeting_time, before)  # nothing half-done
+
+
+def test_a_misspelt_shock_gets_a_suggestion():
+    with pytest.raises(ValueError, match=r"'budget cut' is not a shock \(did you mean budget_cut\?\)"):
+        small_model().trigger_shock("budget cut")
+
+
+def test_params_given_as_a_dict_gets_a_one_line_message_with_the_fix():
+    with pytest.raises(ParameterError, match=r"^params: expected a Params .*got dict; .*PLCModel\(\*\*"):
+        PLCModel(params={"meeting_time": 0.5})
+
+
 @pytest.mark.parametrize("tick_param, kind", [("principal_leaves_tick", "principal_left"),
                                               ("budget_cut_tick", "budget_cut"),
                                               ("turnover_wave_tick", "teachers_left"),
@@ -422,9 +450,9 @@ def knowledge_change(seed: int, ticks: int, overrides: dict) -> float:
 ])
 def test_focused_inquiry_raises_knowledge_where_congenial_talk_does_not(n_seeds, ticks, network):
     """Katz, Earl & Ben Jaafar: together can be better, or make no difference, or make things worse."""
-    focused = np.array([knowledge_change(seed, ticks, {**network, "inquiry_focus": 0.9, "successor_focus": 0.9})
+    focused = np.array([knowledge_change(seed, ticks, {**network, "inquiry_focus": 0.9})
                         for seed in range(n_seeds)])
-    congenial = np.array([knowledge_change(seed, ticks, {**network, "inquiry_focus": 0.0, "successor_focus": 0.0})
+    congenial = np.array([knowledge_change(seed, ticks, {**network, "inquiry_focus": 0.0})
                           for seed in range(n_seeds)])
     f_mean, f_low, f_high = mean_ci(focused)
     c_mean, c_low, c_high = mean_ci(congenial)

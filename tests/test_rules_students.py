@@ -17,6 +17,8 @@ import pytest
 from scipy import stats
 
 from simulation import PLCModel, RuleError, network_frame, rules
+from simulation import shocks as shocks_module
+from simulation import turnover as turnover_module
 from simulation.invariants import RULE_NAMES
 from simulation.parameters import PARAMETERS, PARAMS_BY_NAME
 
@@ -126,24 +128,71 @@ def _cross_school_talk(model):
     model.meetings.b[:] = (model.meetings.a + model.members.knowledge.size // 2) % model.members.knowledge.size
 
 
+def _nan_tenure(model):
+    model.members.tenure[0] = np.nan  # years computed from a missing start date
+
+
+def _nan_leader(model):
+    model.members.is_leader = np.where(model.members.is_leader, 1.0, np.nan)  # "not a leader" written as NaN
+
+
+def _list_trust(model):
+    model.members.trust = model.members.trust.tolist()  # a Python list written into the state
+
+
+def _reshaped_memory(model):
+    model.schools.memory = model.schools.memory[:, None]  # a column where a row was expected
+
+
 BROKEN = {
-    "values out of bounds (too high)": ("trust", _unclipped_trust, "'trust within [0, 1]'"),
-    "values out of bounds (too low)": ("memory", _negative_memory, "'memory within [0, 1]'"),
-    "NaN": ("learning", _nan_knowledge, "'no NaN': knowledge contains NaN"),
-    "population changed (arrays)": ("turnover", _extra_member, "'population unchanged': knowledge has shape"),
-    "population changed (agents)": ("engagement", _agent_removed, "'population unchanged'"),
-    "principal removed": ("leadership", _principal_removed, "'population unchanged'"),
-    "conversation across schools": ("dialogue", _cross_school_talk, "'conversations within a school'"),
+    "values out of bounds (too high)": ("trust", _unclipped_trust, "'trust within [0, 1]'", "np.clip"),
+    "values out of bounds (too low)": ("memory", _negative_memory, "'memory within [0, 1]'", "np.clip"),
+    "NaN": ("learning", _nan_knowledge, "'no NaN': members.knowledge contains NaN", "np.divide"),
+    "NaN in tenure": ("turnover", _nan_tenure, "'no NaN': members.tenure contains NaN", "np.divide"),
+    "NaN in is_leader": ("leadership", _nan_leader, "'no NaN': members.is_leader contains NaN", "np.divide"),
+    "a list written into state": ("trust", _list_trust, "'state stays numpy arrays': members.trust is a list",
+                                  "np.asarray"),
+    "wrong shape": ("memory", _reshaped_memory, "'shape unchanged': schools.memory has shape (4, 1), expected (4,)",
+                    "in place"),
+    "population changed (arrays)": ("turnover", _extra_member, "'shape unchanged': members.knowledge has shape",
+                                    "never added or removed"),
+    "population changed (agents)": ("engagement", _agent_removed, "'population unchanged'", ""),
+    "principal removed": ("leadership", _principal_removed, "'population unchanged'", ""),
+    "conversation across schools": ("dialogue", _cross_school_talk, "'conversations within a school'", ""),
 }
 
 
 @pytest.mark.parametrize("case", BROKEN)
 def test_broken_replacement_stops_at_once_naming_rule_and_invariant(case):
-    rule_name, damage, invariant = BROKEN[case]
+    rule_name, damage, invariant, fix = BROKEN[case]
     model = PLCModel(rng=1, rules={rule_name: _then(rule_name, damage)}, **SMALL)
-    with pytest.raises(RuleError, match=f"rule '{rule_name}' broke invariant " + re.escape(invariant)):
+    steps = 10 if rule_name == "turnover" else 1  # turnover acts at the year end
+    with pytest.raises(RuleError, match=f"rule '{rule_name}' broke invariant " + re.escape(invariant)) as caught:
+        for _ in range(steps):
+            model.step()
+    assert fix in str(caught.value), "the message must say how to fix it"
+    assert model.steps <= steps, "the broken rule must be caught in the month it broke the model"
+
+
+def _returns_new_trust(model):
+    """A student's trust rule that builds a new array and returns it (the model would silently ignore it)."""
+    return np.clip(model.members.trust + 0.01, 0, 1)
+
+
+def _uses_global_random(model):
+    """A student's engagement rule that draws from np.random instead of model.rng."""
+    rules.engagement(model)
+    model.members.engagement *= 1 - 0.01 * np.random.random(model.members.engagement.size)
+
+
+@pytest.mark.parametrize(("rule_name", "rule", "message"), [
+    ("trust", _returns_new_trust, r"rule 'trust' returned a ndarray, which the model ignores; .* in place"),
+    ("engagement", _uses_global_random, r"rule 'engagement' drew from the global random numbers .*model\.rng"),
+])
+def test_a_rule_that_returns_state_or_uses_global_random_is_stopped_with_the_fix(rule_name, rule, message):
+    model = PLCModel(rng=1, rules={rule_name: rule}, **SMALL)
+    with pytest.raises(RuleError, match=message):
         model.step()
-    assert model.steps == 1, "the broken rule must be caught in the month it broke the model"
 
 
 @pytest.mark.parametrize("rule_name", RULE_NAMES)
@@ -170,24 +219,25 @@ def test_baseline_rules_pass_every_invariant_and_a_pass_through_replacement_chan
 # --- a student-style change matters, and here is how to check it --------------------------------------------
 
 def _trust_at(tick: int, seeds, rules_=None) -> np.ndarray:
-    """Mean trust over the network at ``tick``, one value per seed (the same seeds for every variant)."""
-    return np.array([network_frame(run(tick, seed=seed, rules_=rules_))["trust"].iloc[tick] for seed in seeds])
+    """Mean trust over the network in the year up to ``tick``, one value per seed (the same seeds for every variant).
+
+    A year's mean is steadier than one month's value, so a small change shows with fewer replications.
+    """
+    return np.array([network_frame(run(tick, seed=seed, rules_=rules_))["trust"].iloc[tick - 9:tick + 1].mean()
+                     for seed in seeds])
 
 
 def _check_detectable_trust_change(seeds) -> None:
     baseline = _trust_at(120, seeds)
     changed = _trust_at(120, seeds, {"trust": trust_never_decays})
-    base_mean, _, base_high = mean_interval(baseline)
-    changed_mean, changed_low, _ = mean_interval(changed)
-    assert changed_low > base_high, (f"trust at tick 120: baseline {base_mean:.3f} (upper 95% {base_high:.3f}), "
-                                     f"never-decaying {changed_mean:.3f} (lower 95% {changed_low:.3f})")
-    # Common seeds pair the runs: the paired difference's interval excludes zero too.
-    _, diff_low, _ = mean_interval(changed - baseline)
-    assert diff_low > 0.0
+    # Common seeds pair the runs: the paired difference's interval must exclude zero.
+    diff_mean, diff_low, _ = mean_interval(changed - baseline)
+    assert diff_low > 0.0, (f"trust at tick 120: baseline {baseline.mean():.3f}, never-decaying {changed.mean():.3f}, "
+                            f"paired difference {diff_mean:.3f} (lower 95% {diff_low:.3f})")
 
 
 def test_trust_that_never_decays_raises_trust_beyond_replication_noise():
-    _check_detectable_trust_change(range(6))
+    _check_detectable_trust_change(range(12))
 
 
 def test_a_change_that_changes_nothing_is_not_detected():
@@ -213,8 +263,12 @@ def test_trust_that_never_decays_raises_trust_and_health_at_report_strength():
 # docstrings need not list them.
 SHAPE_PARAMETERS = {p.name for p in PARAMETERS if p.group == "structure" and p.kind is not float}
 
-PUBLIC_RULE_FUNCTIONS = {name: f for name, f in inspect.getmembers(rules, inspect.isfunction)
-                         if f.__module__ == rules.__name__ and not name.startswith("_")}
+RULE_MODULES = (rules, turnover_module, shocks_module)
+"""Where the rules and the functions they call live (the schedule is in rules; turnover and shocks beside it)."""
+
+PUBLIC_RULE_FUNCTIONS = {name: f for module in RULE_MODULES
+                         for name, f in inspect.getmembers(module, inspect.isfunction)
+                         if f.__module__ == module.__name__ and not name.startswith("_")}
 
 
 def parameters_read_by(function) -> set[str]:

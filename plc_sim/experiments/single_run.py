@@ -46,7 +46,7 @@ def write_run(model: PLCModel, out: Path, preset: str, ticks: int, overwrite: bo
         write_table(pd.DataFrame([e.as_row(model.p) for e in model.events],
                                  columns=["tick", "kind", "schools", "count", "of", "cause", "text"]),
                     staging / "events")
-        run_chart(network, schools, model.p.decay_threshold, staging / "chart.png",
+        run_chart(network, schools, model.p.formation_level, staging / "chart.png",
                   title=f"plc-sim: {preset}, seed {model.seed_value}, {ticks // TICKS_PER_YEAR} years")
         write_json_atomic(staging / "provenance.json", provenance(
             command="run", preset=preset, seed=model.seed_value, ticks=ticks, parameters=model.p.as_dict(),

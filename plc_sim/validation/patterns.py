@@ -353,7 +353,7 @@ def pattern_subcultures(runner: Runner, setting: Setting,
         grid = np.linspace(0, SUBCULTURE_YEARS, 201)
         axes[1].plot(grid, [((pooled > t) | (pooled >= SUBCULTURE_YEARS)).mean() for t in grid], color=colors[kind],
                      label=kind)
-    axes[0].axhline(setting.params().decay_threshold, color="red", ls="--", lw=1, label="decay threshold")
+    axes[0].axhline(setting.params().formation_level, color="red", ls="--", lw=1, label="formation level")
     decorate(axes[0], "PLC health, network mean", "school year", "health (0-1)")
     decorate(axes[1], "Communities not yet decayed (all schools pooled)", "school year", "share of communities")
     axes[1].set_ylim(0, 1.02)
@@ -396,7 +396,7 @@ def pattern_inquiry(runner: Runner, setting: Setting, expect: Mapping[str, Expec
         "alone": setting.params("congenial-collaboration", {"conversations_per_tick": 0}),
         "congenial": setting.params("congenial-collaboration"),
         "focused inquiry": setting.params("congenial-collaboration",
-                                          {"inquiry_focus": INQUIRY_FOCUS, "successor_focus": INQUIRY_FOCUS}),
+                                          {"inquiry_focus": INQUIRY_FOCUS}),
     }
     tasks = arm_tasks(arms, setting.seeds(5), INQUIRY_YEARS * YEAR, summarize_knowledge)
     series = {arm: np.array(rows) for arm, rows in by_arm(tasks, runner.run(tasks, "5 inquiry")).items()}
@@ -422,7 +422,7 @@ def pattern_inquiry(runner: Runner, setting: Setting, expect: Mapping[str, Expec
         "even make things worse\"; Little & Horn (2007)",
         f"Preset congenial-collaboration (meeting time 0.8, no inquiry focus) in three arms: alone "
         f"(conversations_per_tick 0: teachers learn only on their own), congenial (the preset), focused inquiry "
-        f"(inquiry_focus and successor_focus {INQUIRY_FOCUS}). {INQUIRY_YEARS} years, {setting.replications} "
+        f"(inquiry_focus {INQUIRY_FOCUS}). {INQUIRY_YEARS} years, {setting.replications} "
         f"replications. Gain: change in network mean knowledge from tick 0 to the end. \"No gain\" is an "
         f"equivalence bound: the whole interval must lie below +{NO_GAIN_MARGIN} (one hundredth of the scale).",
         checks, fig, context={f"{arm}: knowledge gain": float(g.mean()) for arm, g in gain.items()})

@@ -1,0 +1,403 @@
+"""The compiled hot loops of the rules (numba ``@njit``), each documented argument by argument.
+
+A rule in :mod:`simulation.rules` gathers state arrays and parameters and calls one kernel here. Kernels work
+in place on the arrays they are given (they write, they do not return new state) and never draw random
+numbers: the rule draws them from ``model.rng`` and passes them in, so a run is reproducible. Rates come in
+small named tuples (``*Rates``), so a call reads ``_update_trust(..., TrustRates(decay=..., ...))``.
+
+Indexing, as in :mod:`simulation.state`: a *slot* ``g`` is global over the network (``school = g // size``,
+``local = g % size``, with ``size`` posts per school, teachers first); ``trust[s, i, j]`` uses *local*
+positions inside school ``s``; the conversation arrays ``a`` and ``b`` hold global slots.
+
+To change a formula, copy the kernel and its rule into your own module, change one line, keep ``@njit``
+(a plain-Python copy runs about 40 times slower; ``kernel.py_func`` is the plain version for debugging) and
+pass the rule with ``PLCModel(rules={...})`` (``docs/rules.md``, "Edit a kernel").
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+
+class LeadershipRates(NamedTuple):
+    """Rates of the leadership kernel (parameters of the same names)."""
+
+    full_roles: float  # roles in a school at full distribution: teacher_leader_share * teachers_per_school
+    internalization: float  # vision_internalization_rate, per tick
+    focus_decay: float  # shared_focus_decay, per tick
+    ramp_ticks: float  # succession_ramp_years * TICKS_PER_YEAR (0 = a new principal has full standing at once)
+    initial_standing: float  # successor_initial_standing
+    adoption: float  # successor_adoption_rate, per tick
+
+
+class DialogueRates(NamedTuple):
+    """Rates of the dialogue kernel."""
+
+    contact_weight: float  # trust_contact_weight
+    focus_weight: float  # focus_depth_weight
+    threshold: float  # vulnerability_threshold
+    width: float  # vulnerability_width
+
+
+class LearningRates(NamedTuple):
+    """Rates of the learning kernel (all per conversation except the last two, per tick)."""
+
+    transfer: float  # transfer_rate
+    creation: float  # inquiry_creation_rate
+    averaging: float  # congenial_averaging_rate
+    deprivatization: float  # deprivatization_rate
+    complacency: float  # complacency_rate
+    norm: float  # collegial_norm
+    individual: float  # individual_learning_rate
+    obsolescence: float  # knowledge_obsolescence
+
+
+class TrustRates(NamedTuple):
+    """Rates of the trust kernel."""
+
+    decay: float  # trust_decay_rate, per tick
+    meeting: float  # meeting_trust_rate, per shared meeting
+    growth: float  # trust_growth_rate, per conversation
+    breach_chance: float  # breach_chance, per conversation
+    breach_loss: float  # breach_loss, share of trust
+
+
+class MemoryRates(NamedTuple):
+    """Rates of the memory kernel."""
+
+    codification: float  # codification_rate, per tick
+    decay: float  # memory_decay_rate, per tick
+    catchup: float  # memory_catchup_rate, per tick
+    catchup_years: float  # catchup_years
+    socialization: float  # socialization_rate, per tick
+    induct: bool  # memory_rule == "protocols": newcomers are inducted into the staff's openness
+
+
+@njit(cache=True)
+def share_leadership(is_leader, engagement, school_of, distribution, principal_support, principal_focus,
+                     principal_months, principal_standing, memory, shared_focus, support, focus, leader_engagement,
+                     rates):
+    """One month of leadership, in place (see ``rules.leadership``).
+
+    Args:
+        is_leader, engagement, school_of: per slot (bool, 0..1, school number); read.
+        distribution, principal_support, memory: per school; read.
+        principal_focus: per school; a principal in her first years moves it toward a stronger shared focus.
+        principal_months: per school, ticks in post; read (the rule counts them).
+        principal_standing: per school; written: the share of her support she can give.
+        shared_focus: per school; written: teacher leaders take up a stronger principal focus, it fades uncodified.
+        support, focus, leader_engagement: per school; written: the effective blends.
+        rates: :class:`LeadershipRates`.
+    """
+    count, total = np.zeros(distribution.size), np.zeros(distribution.size)
+    for g in range(is_leader.size):
+        if is_leader[g]:
+            count[school_of[g]] += 1.0
+            total[school_of[g]] += engagement[g]
+    for s in range(distribution.size):
+        d = distribution[s]
+        leader_engagement[s] = total[s] / count[s] if count[s] > 0 else 0.0
+        presence = min(count[s] / max(rates.full_roles * d, 1.0), 1.0)
+        held = shared_focus[s]
+        held += (rates.internalization * d * presence * max(principal_focus[s] - held, 0.0)
+                 - rates.focus_decay * (1.0 - memory[s]) * held)
+        shared_focus[s] = min(max(held, 0.0), 1.0)
+        settled = min(principal_months[s] / rates.ramp_ticks, 1.0) if rates.ramp_ticks > 0 else 1.0
+        principal_standing[s] = rates.initial_standing + (1.0 - rates.initial_standing) * settled
+        principal_focus[s] += rates.adoption * (1.0 - settled) * max(shared_focus[s] - principal_focus[s], 0.0)
+        support[s] = (1.0 - d) * principal_support[s] * principal_standing[s] + d * leader_engagement[s]
+        focus[s] = (1.0 - d) * principal_focus[s] + d * shared_focus[s]
+
+
+@njit(cache=True)
+def converse(draws, conversations, cross_contact, group_start, group_size, active, size, trust, meeting_time,
+             engagement, openness, focus, protocol, rates):
+    """Draw meeting attendance and conversations; return (a, b, school, depth, within, attending).
+
+    Args:
+        draws: uniforms from ``model.rng``: two per sought conversation, then one per active member.
+        conversations: partners each active member seeks (``conversations_per_tick``).
+        cross_contact: per school, chance a partner is sought school-wide rather than in the own group.
+        group_start, group_size: per slot, the local range of the member's department or grade team.
+        active, size: members per school who take part, and posts per school.
+        trust: (schools, size, size); read.
+        meeting_time, focus, protocol: per school; read (protocol: how much codified protocols stand in for trust).
+        engagement, openness: per slot; read.
+        rates: :class:`DialogueRates`.
+
+    A conversation's depth is ``quality * 1 / (1 + exp(-(t - threshold) / width))`` with quality
+    ``f * focus + (1 - f) * mean openness`` and ``t = tie + protocol * (1 - tie)``: below the vulnerability
+    threshold talk stays congenial. ``within`` flags a partner from the seeker's own group.
+    """
+    n_schools = meeting_time.size
+    n = n_schools * active * conversations
+    a, b = np.empty(n, np.int64), np.empty(n, np.int64)
+    school, depth, within = np.empty(n, np.int64), np.empty(n), np.empty(n, np.bool_)
+    attending = np.zeros((n_schools, size), np.bool_)
+    found, c = 0, 0
+    for s in range(n_schools):
+        cross = cross_contact[s]
+        for local in range(active):
+            seeker = s * size + local
+            attending[s, local] = draws[2 * n + s * active + local] < meeting_time[s] * engagement[seeker]
+            start_own, span_own = group_start[seeker], group_size[seeker]
+            for _ in range(conversations):
+                draw, accept = draws[2 * c], draws[2 * c + 1]
+                c += 1
+                # one uniform picks both where to look and whom: below cross, anywhere in the school
+                if draw < cross:
+                    start, span, position = 0, active, draw / cross
+                else:
+                    start, span = start_own, span_own
+                    position = (draw - cross) / (1.0 - cross)
+                partner_local = start + min(int(position * span), span - 1)
+                if partner_local == local:
+                    continue
+                partner = s * size + partner_local
+                tie = trust[s, local, partner_local]
+                chance = (meeting_time[s] * 0.5 * (engagement[seeker] + engagement[partner])
+                          * ((1.0 - rates.contact_weight) + rates.contact_weight * tie))
+                if accept < chance:
+                    a[found], b[found], school[found] = seeker, partner, s
+                    quality = (rates.focus_weight * focus[s]
+                               + (1.0 - rates.focus_weight) * 0.5 * (openness[seeker] + openness[partner]))
+                    felt = tie + protocol[s] * (1.0 - tie)
+                    depth[found] = quality / (1.0 + np.exp(-(felt - rates.threshold) / rates.width))
+                    within[found] = start_own <= partner_local < start_own + span_own
+                    found += 1
+    return a[:found], b[:found], school[:found], depth[:found], within[:found], attending
+
+
+@njit(cache=True)
+def school_talk(a, b, school, depth, within, school_of, n_schools, active, discount):
+    """Per school: (participation, mean depth, whole-school depth, reach) of this month's conversations.
+
+    Args:
+        a, b, school, depth, within: this month's conversations (global slots, school, depth, own-group flag).
+        school_of: per slot, its school. n_schools, active: counts.
+        discount: ``subgroup_discount``; a conversation inside the own group weighs ``1 - discount`` in
+            whole-school measures (balkanization).
+    """
+    talked = np.zeros(school_of.size, np.bool_)
+    count, total, whole, weight = np.zeros(n_schools), np.zeros(n_schools), np.zeros(n_schools), np.zeros(n_schools)
+    for c in range(a.size):
+        talked[a[c]] = True
+        talked[b[c]] = True
+        w = 1.0 - discount if within[c] else 1.0
+        count[school[c]] += 1.0
+        total[school[c]] += depth[c]
+        whole[school[c]] += w * depth[c]
+        weight[school[c]] += w
+    participation = np.zeros(n_schools)
+    for g in range(talked.size):
+        if talked[g]:
+            participation[school_of[g]] += 1.0
+    mean_depth, whole_depth, reach = np.zeros(n_schools), np.zeros(n_schools), np.ones(n_schools)
+    for s in range(n_schools):
+        participation[s] /= active
+        if count[s] > 0:
+            mean_depth[s] = total[s] / count[s]
+            whole_depth[s] = whole[s] / count[s]
+            reach[s] = weight[s] / count[s]
+    return participation, mean_depth, whole_depth, reach
+
+
+@njit(cache=True)
+def learn(a, b, depth, focus, knowledge, openness, rates):
+    """One month of learning, in place (see ``rules.learning``); changes are summed over conversations.
+
+    Args:
+        a, b, depth: this month's conversations. focus: the inquiry focus of each conversation's school.
+        knowledge, openness: per slot; written.
+        rates: :class:`LearningRates`.
+    """
+    gain, opening = np.zeros(knowledge.size), np.zeros(knowledge.size)
+    for c in range(a.size):
+        i, j, x = a[c], b[c], depth[c]
+        gap = knowledge[j] - knowledge[i]
+        inquiry = rates.creation * x * focus[c]
+        shallow = rates.averaging * (1.0 - x) * gap
+        gain[i] += rates.transfer * x * max(gap, 0.0) * openness[i] + shallow + inquiry * (1.0 - knowledge[i])
+        gain[j] += rates.transfer * x * max(-gap, 0.0) * openness[j] - shallow + inquiry * (1.0 - knowledge[j])
+        opens, closes = rates.deprivatization * max(x - rates.norm, 0.0), rates.complacency * max(rates.norm - x, 0.0)
+        opening[i] += opens * (1.0 - openness[i]) - closes * openness[i]
+        opening[j] += opens * (1.0 - openness[j]) - closes * openness[j]
+    for g in range(knowledge.size):
+        k = knowledge[g] + gain[g]
+        k += rates.individual * openness[g] * (1.0 - k) - rates.obsolescence * k
+        knowledge[g] = min(max(k, 0.0), 1.0)
+        openness[g] = min(max(openness[g] + opening[g], 0.0), 1.0)
+
+
+@njit(cache=True)
+def update_trust(trust, attending, same_team, a, b, local_a, local_b, school, depth, knowledge, engagement, draws,
+                 rates):
+    """One month of trust, in place (see ``rules.trust``).
+
+    Args:
+        trust: (schools, size, size); written.
+        attending: (schools, size) who attended this month's team meeting. same_team: (schools, size, size).
+        a, b, local_a, local_b, school, depth: this month's conversations (global and local positions).
+        knowledge, engagement: per slot: what a colleague shows (competence, commitment), in meetings and talk.
+        draws: two uniforms per conversation from ``model.rng`` (a breach of a's trust in b, then of b's in a).
+        rates: :class:`TrustRates`.
+    """
+    n_schools, size = attending.shape
+    for s in range(n_schools):
+        for i in range(size):
+            for j in range(size):
+                tie = trust[s, i, j] * (1.0 - rates.decay)
+                if attending[s, i] and attending[s, j] and same_team[s, i, j]:
+                    g = s * size + j
+                    tie += rates.meeting * 0.5 * (knowledge[g] + engagement[g]) * (1.0 - tie)
+                trust[s, i, j] = tie
+    for c in range(school.size):
+        s, x = school[c], depth[c]
+        for k in range(2):
+            truster, shown_by = (local_a[c], b[c]) if k == 0 else (local_b[c], a[c])
+            trusted = local_b[c] if k == 0 else local_a[c]
+            shown = (knowledge[shown_by] + engagement[shown_by] + x) / 3.0
+            tie = trust[s, truster, trusted]
+            if draws[2 * c + k] < rates.breach_chance * (1.0 - shown):
+                tie *= 1.0 - rates.breach_loss
+            else:
+                tie += rates.growth * shown * (1.0 - tie)
+            trust[s, truster, trusted] = tie
+
+
+@njit(cache=True)
+def engage(a, b, depth, school_of, active, support, workload, engagement, base, value_weight, support_weight,
+           overload_weight, rate):
+    """Move each active member's engagement toward its target, in place (see ``rules.engagement``).
+
+    Args:
+        a, b, depth: this month's conversations. school_of, active: per slot (school, takes part).
+        support, workload: per school; read. engagement: per slot; written.
+        base, value_weight, support_weight, overload_weight, rate: the engagement parameters of those names.
+    """
+    count, total = np.zeros(engagement.size), np.zeros(engagement.size)
+    for c in range(a.size):
+        count[a[c]] += 1.0
+        count[b[c]] += 1.0
+        total[a[c]] += depth[c]
+        total[b[c]] += depth[c]
+    for g in range(engagement.size):
+        if not active[g]:
+            continue
+        value = total[g] / count[g] if count[g] > 0 else 0.0
+        s = school_of[g]
+        target = base + value_weight * value + support_weight * support[s] - overload_weight * workload[s]
+        engagement[g] += rate * (min(max(target, 0.0), 1.0) - engagement[g])
+
+
+@njit(cache=True)
+def codify(knowledge, openness, tenure, memory, talk_depth, participation, size, active, rates):
+    """Codify, forget, socialize and induct, in place (see ``rules.memory``).
+
+    Args:
+        knowledge, openness, tenure: per slot; knowledge and newcomers' openness written.
+        memory: per school; written. talk_depth, participation: per school; read.
+        size, active: posts and taking-part members per school.
+        rates: :class:`MemoryRates`.
+
+    The code learns from the members who know more than it: memory rises by ``codification * depth *
+    participation`` times the mean of ``max(k - memory, 0)`` over the staff (March 1991: the code adapts to
+    its superior members).
+    """
+    for s in range(memory.size):
+        ahead, open_total = 0.0, 0.0
+        for g in range(s * size, s * size + active):
+            ahead += max(knowledge[g] - memory[s], 0.0)
+            open_total += openness[g]
+        level = memory[s]
+        level += (rates.codification * talk_depth[s] * participation[s] * ahead / active
+                  - rates.decay * (1.0 - participation[s]) * level)
+        memory[s] = min(max(level, 0.0), 1.0)
+        staff_openness = open_total / active
+        for g in range(s * size, s * size + active):
+            k = knowledge[g] + rates.socialization * (memory[s] - knowledge[g])
+            if tenure[g] < rates.catchup_years:
+                k += rates.catchup * max(memory[s] - k, 0.0)
+                if rates.induct:
+                    openness[g] += rates.catchup * memory[s] * max(staff_openness - openness[g], 0.0)
+            knowledge[g] = min(max(k, 0.0), 1.0)
+
+
+@njit(cache=True)
+def leave(slots, size, active, trust, engagement, is_leader, shared_focus, memory, loss_effect, newcomer_trust):
+    """What leavers take with them, in place: colleagues' engagement, shared focus, and their trust ties.
+
+    Args:
+        slots: global slots of this moment's leavers. size, active: posts and taking-part members per school.
+        trust: (schools, size, size); the leavers' rows and columns are reset to ``newcomer_trust``.
+        engagement: per slot; each colleague loses ``loss_effect * sum of her trust in leavers / (active - 1)``:
+            the loss scales with the *share* of trusted colleagues who left, not their number.
+        is_leader: per slot; leavers lose their role. shared_focus, memory: per school.
+    """
+    leaders, lost = np.zeros(shared_focus.size), np.zeros(shared_focus.size)
+    loss = np.zeros(engagement.size)
+    for g in range(is_leader.size):
+        leaders[g // size] += is_leader[g]
+    colleagues = max(active - 1, 1)
+    for g in slots:
+        s, i = g // size, g % size
+        lost[s] += is_leader[g]
+        for j in range(size):
+            loss[s * size + j] += loss_effect * trust[s, j, i] / colleagues
+    for g in range(engagement.size):
+        engagement[g] = max(engagement[g] - loss[g], 0.0)
+    for s in range(shared_focus.size):
+        if leaders[s] > 0:
+            shared_focus[s] *= 1.0 - lost[s] / leaders[s] * (1.0 - memory[s])
+    for g in slots:
+        s, i = g // size, g % size
+        is_leader[g] = False
+        trust[s, i, :] = newcomer_trust
+        trust[s, :, i] = newcomer_trust
+        trust[s, i, i] = 0.0
+
+
+@njit(cache=True)
+def bridge(links, draws, trust, rate, insularity, transfer, size, active, openness, knowledge, engagement, support,
+           shared_focus, memory):
+    """One month of exchanges between linked schools, in place; returns each school's number of exchanges.
+
+    Args:
+        links: (E, 2) linked schools. draws: one uniform per link from ``model.rng``.
+        trust: per school, mean trust (the last observation); read.
+        rate, insularity, transfer: ``bridging_rate``, ``bonding_insularity``, ``bridging_transfer``.
+        size, active: posts and taking-part members per school.
+        openness: per slot; read. knowledge, engagement: per slot; written.
+        support: per school; read. shared_focus, memory: per school; written.
+    """
+    n_schools = support.size
+    levels = np.zeros((4, n_schools))  # knowledge, engagement, shared focus, memory before any exchange
+    for s in range(n_schools):
+        for local in range(active):
+            levels[0, s] += knowledge[s * size + local] / active
+            levels[1, s] += engagement[s * size + local] / active
+        levels[2, s], levels[3, s] = shared_focus[s], memory[s]
+    gains, contacts = np.zeros((4, n_schools)), np.zeros(n_schools)
+    for e in range(links.shape[0]):
+        x, y = links[e, 0], links[e, 1]
+        capacity_x = support[x] * (1.0 - insularity * trust[x])
+        capacity_y = support[y] * (1.0 - insularity * trust[y])
+        if draws[e] >= rate * np.sqrt(capacity_x * capacity_y):
+            continue
+        contacts[x] += 1.0
+        contacts[y] += 1.0
+        for q in range(4):
+            gains[q, x] += transfer * max(levels[q, y] - levels[q, x], 0.0)
+            gains[q, y] += transfer * max(levels[q, x] - levels[q, y], 0.0)
+    for g in range(knowledge.size):
+        s = g // size
+        knowledge[g] = min(knowledge[g] + gains[0, s] * openness[g], 1.0)
+        if g % size < active:
+            engagement[g] = min(engagement[g] + gains[1, s], 1.0)
+    for s in range(n_schools):
+        shared_focus[s] = min(shared_focus[s] + gains[2, s], 1.0)
+        memory[s] = min(memory[s] + gains[3, s], 1.0)
+    return contacts

@@ -1,0 +1,68 @@
+"""Shocks: scenario events that hit chosen schools at once, declared once in :data:`SHOCKS`.
+
+Each :class:`Shock` has a name, the function that applies it (``apply(model, schools)``), the words for a
+button ("Principal leaves now") and the parameter that schedules it in a run (a tick, -1 = never). The
+``shocks`` rule fires the scheduled ones; ``PLCModel.trigger_shock(name)`` fires one at any moment (the
+app's buttons read their words here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulation.turnover import replace_members, succeed_principals
+
+
+def principal_leaves(model, schools: np.ndarray) -> None:
+    """Shock: the principals of ``schools`` leave now and successors arrive (Hargreaves: succession)."""
+    succeed_principals(model, schools)
+
+
+def budget_cut(model, schools: np.ndarray) -> None:
+    """Shock: a budget cut removes ``budget_cut_size`` of the meeting time of ``schools``."""
+    model.schools.meeting_time[schools] *= 1.0 - model.p.budget_cut_size
+    model.record_event("budget_cut", schools)
+
+
+def turnover_wave(model, schools: np.ndarray) -> None:
+    """Shock: each member of ``schools`` leaves with chance ``turnover_wave_share`` (no one moves in the network)."""
+    in_hit = np.isin(model.members.school, schools)
+    leaving = in_hit & (model.rng.random(in_hit.size) < model.p.turnover_wave_share)
+    replace_members(model, np.flatnonzero(leaving), cause="turnover_wave")
+
+
+def policy_focus(model, schools: np.ndarray) -> None:
+    """Shock: a new policy replaces the principals' focus and adds workload.
+
+    What teacher leaders already hold (``shared_focus``) stays: distributed
+    focus resists a change imposed on the principal (Halverson & Spillane).
+    Reads: policy_focus_level, policy_workload.
+    """
+    s = model.schools
+    s.principal_focus[schools] = model.p.policy_focus_level
+    s.workload[schools] = np.minimum(1.0, s.workload[schools] + model.p.policy_workload)
+    model.record_event("policy_focus", schools)
+
+
+@dataclass(frozen=True)
+class Shock:
+    """A shock: its name, the function applying it to chosen schools, a button's words, its scheduling parameter."""
+
+    name: str
+    apply: Callable[..., None]
+    button: str
+    tick_param: str
+
+
+SHOCKS: tuple[Shock, ...] = (
+    Shock("principal_leaves", principal_leaves, "Principal leaves now", "principal_leaves_tick"),
+    Shock("budget_cut", budget_cut, "Budget cut", "budget_cut_tick"),
+    Shock("turnover_wave", turnover_wave, "Turnover wave", "turnover_wave_tick"),
+    Shock("policy_focus", policy_focus, "New policy", "policy_focus_tick"),
+)
+"""Every shock, once: the scheduled ``shocks`` rule, ``PLCModel.trigger_shock`` and the app read this table."""
+
+SHOCKS_BY_NAME: dict[str, Shock] = {shock.name: shock for shock in SHOCKS}

@@ -1,0 +1,129 @@
+"""Turnover (ODD 7.9): who leaves at a year end, where movers go, and principal succession.
+
+A teacher's chance of leaving depends on her school (engagement, collegial trust, leadership support:
+Ingersoll 2001; Johnson, Kraft & Papay 2012); a principal's on her school's health (Béteille, Kalogrides &
+Loeb 2012). Of those who leave, a share move to another school of the network with what they know (NCES
+TFS 2012-13: 8.1% move, 7.7% leave); the rest leave the network and newcomers take their posts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.aggregates import trust_in_colleagues
+from simulation.kernels import leave
+from simulation.parameters import TICKS_PER_YEAR
+from simulation.state import active_per_school, draw_share, members_per_school
+
+
+def turnover(model) -> None:
+    """At each year end, teachers and principals leave with chances set by their school; movers stay in the network.
+
+    A member's annual chance of leaving is ``teacher_turnover_rate * career *
+    exp(turnover_sensitivity * (typical_satisfaction - satisfaction))``, with satisfaction ``(1 - w) *
+    (engagement + trust in colleagues) / 2 + w * support`` (``w = conditions_weight``; trust is her mean
+    trust in all active colleagues, so department size does not matter) and ``career`` =
+    ``early_career_factor`` in her first ``early_career_years`` at the school (Ingersoll 2001; Johnson, Kraft
+    & Papay 2012; NCES TFS 2012-13). A share ``mover_share`` of leavers take a vacant post in another school
+    of the network (:func:`place_movers`). A principal leaves with chance ``principal_turnover_rate *
+    exp(principal_exit_sensitivity * (typical_health - health))``, health being her school's mean this year
+    (Béteille, Kalogrides & Loeb 2012). Everyone who stays gains a year of tenure.
+    ODD 7.9. Reads: teacher_turnover_rate, turnover_sensitivity, conditions_weight, typical_satisfaction,
+    early_career_factor, early_career_years, mover_share, principal_turnover_rate,
+    principal_exit_sensitivity, typical_health.
+    State read: members.engagement, members.trust, members.tenure, schools.support, the observer's yearly
+    health. State written: members.tenure, schools.principal_tenure, schools.teachers_left (and, through
+    replace_members and succeed_principals, the leavers' posts and the principals).
+    """
+    if model.steps % TICKS_PER_YEAR != 0:
+        return
+    m, s, p, rng = model.members, model.schools, model.p, model.rng
+    collegial = trust_in_colleagues(m.trust, active_per_school(p))
+    satisfaction = ((1.0 - p.conditions_weight) * 0.5 * (m.engagement + collegial)
+                    + p.conditions_weight * s.support[m.school])
+    career = np.where(m.tenure < p.early_career_years, p.early_career_factor, 1.0)
+    chance = p.teacher_turnover_rate * career * np.exp(p.turnover_sensitivity
+                                                       * (p.typical_satisfaction - satisfaction))
+    leaving = rng.random(chance.size) < np.minimum(chance, 1.0)
+    moving = leaving & (rng.random(chance.size) < p.mover_share)
+    m.tenure += 1
+    s.principal_tenure += 1
+    s.teachers_left = np.bincount(m.school[leaving & m.is_teacher], minlength=p.n_schools).astype(float)
+    replace_members(model, np.flatnonzero(leaving), cause="year_end", movers=np.flatnonzero(moving))
+    health = model.observer.year_health()
+    principal_chance = p.principal_turnover_rate * np.exp(p.principal_exit_sensitivity * (p.typical_health - health))
+    succeed_principals(model, np.flatnonzero(rng.random(p.n_schools) < np.minimum(principal_chance, 1.0)))
+
+
+def place_movers(movers: np.ndarray, vacancies: np.ndarray, school_of: np.ndarray, rng) -> tuple[np.ndarray, ...]:
+    """Match movers to vacant posts in *other* schools, at random; return (movers placed, their new posts).
+
+    Movers and posts are shuffled with ``rng``; each mover in turn takes the first free post of another
+    school. Movers with no such post left leave the network.
+    """
+    movers, posts = rng.permutation(movers), rng.permutation(vacancies)
+    free = np.ones(posts.size, dtype=bool)
+    placed, destination = [], []
+    for mover in movers.tolist():
+        options = np.flatnonzero(free & (school_of[posts] != school_of[mover]))
+        if options.size:
+            free[options[0]] = False
+            placed.append(mover)
+            destination.append(posts[options[0]])
+    return np.array(placed, dtype=np.int64), np.array(destination, dtype=np.int64)
+
+
+def replace_members(model, slots: np.ndarray, cause: str, movers: np.ndarray | None = None) -> None:
+    """Members in ``slots`` leave for ``cause`` (a key of ``events.CAUSES``); movers and newcomers take the posts.
+
+    Colleagues lose ``colleague_loss_effect`` engagement times their trust in each leaver divided by the
+    number of colleagues (so the loss scales with the share of staff leaving, not school size). Departing
+    teacher leaders take their share of the shared focus with them, except what memory has codified
+    (Kruse & Louis). ``movers`` (a subset of ``slots``) take posts in other schools with their knowledge,
+    openness and person id; the other posts go to newcomers drawn around ``newcomer_knowledge`` and
+    ``newcomer_openness``. Every arrival starts with ``newcomer_engagement``, ``newcomer_trust`` and no tenure.
+    Reads: colleague_loss_effect, newcomer_knowledge, newcomer_openness, newcomer_engagement, newcomer_trust,
+    trait_spread. State written: the posts' knowledge, openness, engagement, tenure, person, is_leader and
+    trust rows and columns; colleagues' engagement; schools.shared_focus.
+    """
+    if slots.size == 0:
+        return
+    m, s, p, rng = model.members, model.schools, model.p, model.rng
+    moved_from, moved_to = place_movers(movers if movers is not None else slots[:0], slots, m.school, rng)
+    carried = {name: getattr(m, name)[moved_from].copy() for name in ("knowledge", "openness", "person")}
+    leave(slots, members_per_school(p), active_per_school(p), m.trust, m.engagement, m.is_leader, s.shared_focus,
+          s.memory, p.colleague_loss_effect, p.newcomer_trust)
+    n = slots.size
+    m.knowledge[slots] = draw_share(rng, p.newcomer_knowledge, p.trait_spread, n)
+    m.openness[slots] = draw_share(rng, p.newcomer_openness, p.trait_spread, n)
+    m.engagement[slots] = p.newcomer_engagement
+    m.tenure[slots] = 0.0
+    m.person[slots] = model.new_person_ids(n)
+    for name, values in carried.items():
+        getattr(m, name)[moved_to] = values
+    model.members_replaced(slots, cause)
+
+
+def succeed_principals(model, schools: np.ndarray) -> None:
+    """Replace the principals of ``schools`` with successors drawn like the sitting principals.
+
+    A successor's support and focus are drawn around ``principal_support`` and ``inquiry_focus`` (the
+    system's principals; a champion's ``champion_boost`` is not passed on), her distribution around
+    ``leadership_distribution``. She arrives with no time in post, so her standing starts at
+    ``successor_initial_standing`` and builds over ``succession_ramp_years`` (``leadership``). The leaving
+    principal takes the support and focus she held; teacher roles and the shared focus stay (Hargreaves).
+    Reads: principal_support, inquiry_focus, leadership_distribution, principal_trait_sd.
+    State written: schools.principal_support, principal_focus, distribution, principal_tenure,
+    principal_months, principals_left; the Principal agents.
+    """
+    if len(schools) == 0:
+        return
+    s, p, rng = model.schools, model.p, model.rng
+    n, sd = len(schools), p.principal_trait_sd
+    s.principal_support[schools] = draw_share(rng, p.principal_support, sd, n)
+    s.principal_focus[schools] = draw_share(rng, p.inquiry_focus, sd, n)
+    s.distribution[schools] = draw_share(rng, p.leadership_distribution, sd, n)
+    s.principal_tenure[schools] = 0.0
+    s.principal_months[schools] = 0.0
+    s.principals_left[schools] += 1
+    model.principals_replaced(schools)

@@ -1,0 +1,290 @@
+"""Regression tests for the model-v2 mechanisms: each would fail on the behaviour an audit found to be an artifact.
+
+Succession as a transition with successors drawn like sitting principals; exits that depend on the school,
+with the colleague-loss effect scaled by the share of staff leaving; movers who stay in the network; trust
+with memory (slow gains from what colleagues show, fast losses, a vulnerability threshold); balkanization;
+openness that closes only below a collegial norm; persistence judged on yearly means with a hysteresis band and
+a separate "never formed" outcome; constants moved into the declaration.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulation import PLCModel, network_frame, persistence_table
+from simulation.kernels import (
+    DialogueRates,
+    LearningRates,
+    TrustRates,
+    converse,
+    learn,
+    leave,
+    school_talk,
+    update_trust,
+)
+from simulation.measures import DECAYED, RECOVERED, _judge_year
+from simulation.parameters import TICKS_PER_YEAR
+from simulation.turnover import place_movers, succeed_principals
+
+SMALL = {"n_schools": 4, "teachers_per_school": 10, "support_staff": 0}
+
+
+def run(ticks: int, **kw) -> PLCModel:
+    model = PLCModel(**kw)
+    for _ in range(ticks):
+        model.step()
+    return model
+
+
+# --- 1. successors and succession -----------------------------------------------------------------------------
+
+def test_successors_are_drawn_like_the_sitting_principals_and_champions_only_at_the_start():
+    params = {**SMALL, "principal_trait_sd": 0.0, "principal_support": 0.7, "inquiry_focus": 0.55,
+              "champion_boost": 0.2, "principal_leaves_tick": 5, "shock_share": 0.5}
+    model = PLCModel(rng=1, **params)
+    s = model.schools
+    np.testing.assert_allclose(s.principal_support, [0.9, 0.9, 0.7, 0.7])  # the hit half are champions
+    np.testing.assert_allclose(s.principal_focus, [0.75, 0.75, 0.55, 0.55])
+    succeed_principals(model, np.arange(4))
+    np.testing.assert_allclose(s.principal_support, 0.7)  # every successor: the system's distribution
+    np.testing.assert_allclose(s.principal_focus, 0.55)
+    no_departure = PLCModel(rng=1, **{**params, "principal_leaves_tick": -1})
+    np.testing.assert_allclose(no_departure.schools.principal_support, 0.7)  # no champions without a departure
+
+
+def test_a_new_principal_builds_her_standing_and_takes_up_a_stronger_shared_focus():
+    model = PLCModel(rng=2, **SMALL, principal_turnover_rate=0.0, succession_ramp_years=2.0,
+                     successor_initial_standing=0.4, successor_adoption_rate=0.1, principal_trait_sd=0.0,
+                     inquiry_focus=0.2)
+    model.schools.shared_focus[:] = 0.8
+    succeed_principals(model, np.array([0]))
+    standing, focus = [], []
+    for _ in range(3 * TICKS_PER_YEAR):
+        model.step()
+        standing.append(model.schools.principal_standing[0])
+        focus.append(model.schools.principal_focus[0])
+    assert standing[0] == pytest.approx(0.4 + 0.6 / 20)  # one month into a two-year ramp
+    assert np.all(np.diff(standing[:20]) > 0) and standing[-1] == 1.0
+    assert focus[-1] > 0.3, "a successor in her first years takes up her teacher leaders' stronger focus"
+    assert model.schools.principal_standing[1:].min() == 1.0, "sitting principals keep their full standing"
+
+
+# --- 2. exits that depend on the school, scaled by the share of staff leaving ------------------------------------
+
+def _loss_after_leaving(size: int, leavers: int) -> float:
+    trust = np.full((1, size, size), 0.5)
+    engagement = np.full(size, 0.6)
+    leave(np.arange(leavers), size, size, trust, engagement, np.zeros(size, bool), np.zeros(1), np.zeros(1), 0.3,
+          0.1)
+    return 0.6 - engagement[-1]
+
+
+def test_colleague_loss_scales_with_the_share_of_staff_leaving_not_their_number():
+    """The old rule summed over leavers: 4 of 40 leaving cost four times what 1 of 10 cost."""
+    small, large = _loss_after_leaving(10, 1), _loss_after_leaving(37, 4)
+    assert small == pytest.approx(0.3 * 0.5 * 1 / 9)
+    assert large == pytest.approx(0.3 * 0.5 * 4 / 36)
+    assert large == pytest.approx(small)
+
+
+def _turnover(seed: int, **kw) -> float:
+    frame = network_frame(run(6 * TICKS_PER_YEAR, rng=seed, n_schools=4, **kw))
+    year_ends = frame[(frame.tick % TICKS_PER_YEAR == 0) & (frame.tick > TICKS_PER_YEAR)]
+    return float(1 - year_ends["retention"].mean())
+
+
+def test_teacher_turnover_does_not_depend_on_school_size():
+    """The old summed loss gave 12% a year at 10 teachers, 16% at 40 and 33% at 160."""
+    small = np.mean([_turnover(seed, teachers_per_school=10, support_staff=0) for seed in range(4)])
+    large = np.mean([_turnover(seed, teachers_per_school=60, support_staff=0) for seed in range(2)])
+    assert abs(small - large) < 0.04, (small, large)
+
+
+def test_leadership_support_keeps_teachers():
+    kw = {"teachers_per_school": 10, "support_staff": 0}
+    weak = np.mean([_turnover(seed, **kw, principal_support=0.1) for seed in range(3)])
+    strong = np.mean([_turnover(seed, **kw, principal_support=0.95) for seed in range(3)])
+    assert strong < weak - 0.02, (weak, strong)
+
+
+def test_principals_leave_struggling_schools_more_often():
+    model = PLCModel(rng=3, n_schools=200, teachers_per_school=4, support_staff=0)
+    health = np.where(np.arange(200) < 100, 0.2, 0.7)
+    model.observer.health_sum[:], model.observer.health_count = health, 1
+    model.steps = TICKS_PER_YEAR - 1
+    model.step()
+    left = model.schools.principals_left
+    assert left[:100].mean() > left[100:].mean() + 0.2
+
+
+# --- 3. movers stay in the network ----------------------------------------------------------------------------
+
+def test_movers_take_posts_in_other_schools_with_their_knowledge():
+    model = PLCModel(rng=4, **SMALL)
+    m = model.members
+    m.knowledge[:] = np.linspace(0, 1, m.knowledge.size)
+    leavers = np.array([0, 1, 12, 25, 33])
+    knowledge_before, person_before = m.knowledge.copy(), m.person.copy()
+    from simulation.turnover import replace_members
+    replace_members(model, leavers, "year_end", movers=np.array([0, 12]))
+    for mover in (0, 12):
+        (post,) = np.flatnonzero(m.person == person_before[mover])
+        assert post in leavers and m.school[post] != m.school[mover]
+        assert m.knowledge[post] == knowledge_before[mover] and m.tenure[post] == 0
+
+
+def test_place_movers_never_places_a_mover_in_her_own_school():
+    school_of = np.repeat(np.arange(3), 5)
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        vacancies = rng.choice(15, size=6, replace=False)
+        movers = vacancies[:3]
+        placed, posts = place_movers(movers, vacancies, school_of, rng)
+        assert np.all(school_of[placed] != school_of[posts]) and len(set(posts.tolist())) == posts.size
+
+
+# --- 4. trust with memory -------------------------------------------------------------------------------------
+
+def _trust_after(draw: float, tie: float = 0.5) -> float:
+    trust = np.full((1, 2, 2), tie)
+    knowledge, engagement = np.full(2, 0.5), np.full(2, 0.5)
+    rates = TrustRates(decay=0.0, meeting=0.0, growth=0.06, breach_chance=0.5, breach_loss=0.4)
+    update_trust(trust, np.zeros((1, 2), bool), np.zeros((1, 2, 2), bool), np.array([0]), np.array([1]),
+                 np.array([0]), np.array([1]), np.array([0]), np.array([0.5]), knowledge, engagement,
+                 np.array([draw, 0.99]), rates)
+    return float(trust[0, 0, 1])
+
+
+def test_trust_is_gained_slowly_from_what_colleagues_show_and_lost_fast_in_a_breach():
+    gained, breached = _trust_after(0.99) - 0.5, 0.5 - _trust_after(0.0)
+    assert gained == pytest.approx(0.06 * 0.5 * 0.5)  # growth * shown * room left
+    assert breached == pytest.approx(0.2) and breached > 10 * gained
+
+
+def test_team_meetings_no_longer_close_a_third_of_every_trust_gap():
+    """The old rule closed 30% of the gap at each shared meeting, whatever happened in it: trust had no memory."""
+    default = run(0, rng=1).p
+    assert default.meeting_trust_rate * 0.5 < 0.3 and default.trust_decay_rate < 0.01
+
+
+def _depth(tie: float, protocol: float = 0.0) -> float:
+    trust = np.full((1, 2, 2), tie)
+    draws = np.array([0.75, 0.0, 0.9, 0.9, 0.9, 0.9])  # seeker 0 finds partner 1 and talks; attendance draws
+    *_, depth, _, _ = converse(draws, 1, np.array([0.0]), np.zeros(2, np.int64), np.full(2, 2), 2, 2, trust,
+                               np.ones(1), np.ones(2), np.ones(2), np.ones(1), np.array([protocol]),
+                               DialogueRates(0.0, 0.5, 0.35, 0.05))
+    return float(depth[0])
+
+
+def test_deep_talk_needs_trust_above_a_vulnerability_threshold_or_protocols():
+    assert _depth(0.2) < 0.1 < 0.9 < _depth(0.5)
+    assert _depth(0.2, protocol=0.5) > 0.9, "codified protocols stand in for trust (protocols rule)"
+
+
+# --- 5. balkanization and openness ------------------------------------------------------------------------------
+
+def test_whole_school_measures_discount_talk_confined_to_a_subgroup():
+    a, b, school = np.array([0, 1]), np.array([1, 2]), np.array([0, 0])
+    depth = np.array([0.6, 0.6])
+    args = (a, b, school, depth)
+    _, mean_depth, whole, reach = school_talk(*args, np.array([True, False]), np.zeros(3, np.int64), 1, 3, 0.5)
+    assert mean_depth[0] == pytest.approx(0.6) and whole[0] == pytest.approx(0.45) and reach[0] == 0.75
+    _, _, whole_cross, reach_cross = school_talk(*args, np.array([False, False]), np.zeros(3, np.int64), 1, 3, 0.5)
+    assert whole_cross[0] == pytest.approx(0.6) and reach_cross[0] == 1.0
+
+
+def test_primary_teachers_belong_to_grade_teams_and_meet_as_a_whole_staff():
+    model = PLCModel(rng=1, n_schools=2, teachers_per_school=12, support_staff=0, school_type="primary",
+                     grade_teams=4)
+    m = model.members
+    assert set(m.department[:12].tolist()) == {0, 1, 2, 3} and m.group_size[0] == 3
+    assert m.same_team[0].sum() == 12 * 11, "the whole staff meets as one team"
+
+
+def _openness_after(depth: float) -> float:
+    knowledge, openness = np.full(2, 0.5), np.full(2, 0.5)
+    learn(np.array([0]), np.array([1]), np.array([depth]), np.array([0.0]), knowledge, openness,
+          LearningRates(0.0, 0.0, 0.0, 0.03, 0.03, 0.3, 0.0, 0.0))
+    return float(openness[0])
+
+
+def test_openness_closes_only_below_the_collegial_norm():
+    """The old rule closed practice in any conversation short of full depth, so incumbents closed up over time."""
+    assert _openness_after(0.1) < 0.5
+    assert _openness_after(0.3) == 0.5
+    assert _openness_after(0.45) > 0.5
+
+
+def test_at_a_year_end_those_who_stay_lose_little_engagement_and_keep_their_practice_open():
+    """The old summed loss cost stayers 0.13 engagement at each year end; shallow talk closed incumbents' practice."""
+    model = run(3 * TICKS_PER_YEAR - 1, rng=5, n_schools=6)
+    m = model.members
+    engagement, openness, person = m.engagement.copy(), m.openness.copy(), m.person.copy()
+    model.step()  # the year end
+    stayed = m.person == person
+    assert (~stayed).any()
+    assert abs((m.engagement[stayed] - engagement[stayed]).mean()) < 0.03
+    for _ in range(2 * TICKS_PER_YEAR):
+        model.step()
+    stayed &= m.person == person
+    assert (m.openness[stayed] - openness[stayed]).mean() > -0.01, "incumbents do not close their practice"
+
+
+# --- 6. persistence ---------------------------------------------------------------------------------------------
+
+def _judge(years: list[float], formation=0.3, drop=0.1, recovery=0.04, span=2, rate=0.2):
+    established, run_, decayed = np.full(1, np.nan), np.zeros(1, np.int64), np.zeros(1, bool)
+    first_decay, first_recovery = np.full(1, -1), np.full(1, -1)
+    changes = []
+    for year, mean in enumerate(years, start=1):
+        change = _judge_year(np.array([mean]), formation, drop, recovery, span, rate, year * TICKS_PER_YEAR,
+                             established, run_, decayed, first_decay, first_recovery)
+        changes.append(int(change[0]))
+    return changes, established[0], first_decay[0], first_recovery[0]
+
+
+def test_decay_is_judged_on_yearly_means_against_the_schools_own_level_with_hysteresis():
+    noisy = [0.45, 0.47, 0.43, 0.46, 0.44, 0.45, 0.47, 0.43]
+    changes, level, first_decay, _ = _judge(noisy)
+    assert not any(changes) and 0.44 < level < 0.47, "noise around an established level is not decay"
+    slide = [0.45, 0.45, 0.33, 0.32, 0.38, 0.42, 0.43, 0.44]
+    changes, _, first_decay, first_recovery = _judge(slide)
+    assert changes.count(DECAYED) == 1 and first_decay == 4 * TICKS_PER_YEAR
+    assert RECOVERED in changes and first_recovery == 7 * TICKS_PER_YEAR  # back within 0.04 for two years
+    _, _, _, no_recovery = _judge([0.45, 0.45, 0.33, 0.32, 0.39, 0.39, 0.39, 0.39])
+    assert no_recovery == -1, "inside the hysteresis band (between 0.35 and 0.41) is neither decayed nor recovered"
+
+
+def test_a_community_that_never_forms_is_not_counted_as_decayed():
+    changes, level, first_decay, _ = _judge([0.2, 0.22, 0.21, 0.1, 0.05])
+    assert not any(changes) and np.isnan(level) and first_decay == -1
+    model = run(3 * TICKS_PER_YEAR, rng=1, **SMALL, formation_level=0.99)
+    table = persistence_table(model)
+    assert table["never_formed"].all() and not table["decayed_ever"].any()
+    assert {"first_decay_tick", "first_recovery_tick", "decayed_at_end", "decayed_ever", "secondary",
+            "never_formed"} <= set(table.columns)
+
+
+# --- 7. constants in the declaration ----------------------------------------------------------------------------
+
+def test_set_up_constants_are_declared_parameters():
+    model = PLCModel(rng=1, **SMALL, initial_tenure_max=2, initial_principal_tenure_max=0, newcomer_openness=0.9,
+                     trait_spread=0.0)
+    assert model.members.tenure.max() <= 2 and model.schools.principal_tenure.max() == 0
+    ring = PLCModel(rng=1, n_schools=12, teachers_per_school=4, support_staff=0, network_type="small_world",
+                    small_world_rewiring=0.0)
+    assert sorted(map(tuple, ring.links.tolist())) == sorted({tuple(sorted((i, (i + d) % 12)))
+                                                              for i in range(12) for d in (1, 2)})
+    person = model.members.person.copy()
+    model.trigger_shock("turnover_wave", schools=[0])
+    arrived = model.members.person != person
+    assert arrived.any() and np.all(model.members.openness[arrived] == 0.9)
+
+
+@pytest.mark.parametrize("rule", ["archive", "protocols"])
+def test_both_memory_rules_run_and_differ(rule):
+    other = {"archive": "protocols", "protocols": "archive"}[rule]
+    a = network_frame(run(40, rng=2, **SMALL, memory_rule=rule))
+    b = network_frame(run(40, rng=2, **SMALL, memory_rule=other))
+    assert not a["health"].equals(b["health"])
