@@ -12,7 +12,7 @@ from scipy import stats
 
 from simulation import ParameterError, PLCModel, network_frame, school_frame
 from simulation.events import describe_events
-from simulation.interventions import INTERVENTIONS, Intervention, parse_intervention
+from simulation.interventions import INTERVENTIONS, Intervention, Running, parse_intervention
 
 SMALL = {"n_schools": 6, "teachers_per_school": 12}
 SEEDS = range(8)
@@ -71,16 +71,37 @@ def test_nothing_changes_before_the_start_year(name):
     assert [(e.tick, e.schools, e.cause) for e in starts] == [(first, REACHED, name)]
 
 
-@pytest.mark.parametrize("name", [n for n in INTERVENTIONS if n != "network_partner"])
-def test_untouched_schools_are_unchanged_until_the_year_end(name):
-    """Without links (and without draws of its own), an intervention reaches only its schools, until year-end
-    turnover, whose number of leavers feeds the random stream, couples the schools."""
-    plan = Intervention(name, {}, START, END, REACHED)
-    treated, _ = run(4, [plan], ticks=19, network_type="none", **NEEDS.get(name, {}))
-    control, _ = run(4, ticks=19, network_type="none", **NEEDS.get(name, {}))
-    t, c = school_frame(treated), school_frame(control)
-    assert t[t.school > 2].reset_index(drop=True).equals(c[c.school > 2].reset_index(drop=True))
-    assert not t[t.school <= 2].reset_index(drop=True).equals(c[c.school <= 2].reset_index(drop=True))
+def snapshot(model) -> dict[str, np.ndarray]:
+    """Every per-school array (schools x ...) of the model's state, members' arrays folded by school."""
+    m, size = model.members, model.members.trust.shape[1]
+    state = {name: np.array(value, copy=True) for name, value in vars(model.schools).items()
+             if isinstance(value, np.ndarray)}
+    for name in ("knowledge", "engagement", "openness", "tenure", "is_leader"):
+        state[name] = getattr(m, name).reshape(model.p.n_schools, size).copy()
+    state["trust"] = m.trust.copy()
+    return state
+
+
+@pytest.mark.parametrize("name", list(INTERVENTIONS))
+def test_an_intervention_writes_only_to_the_schools_it_reaches(name):
+    """One month of the intervention's own action (no rules run): the other schools' state is untouched."""
+    model, _ = run(4, ticks=21, network_type="none")  # just past a year end: there are newcomers to induct
+    running = Running(Intervention(name, {}, 1, None, REACHED), model.p)
+    kind = running.intervention.kind
+    if name == "succession_planning":  # it acts when a principal changes
+        kind.act(model, running)  # remembers the sitting principals
+        model.trigger_shock("principal_leaves")
+    before = snapshot(model)
+    if kind.begin is not None:
+        kind.begin(model, running)
+    kind.act(model, running)
+    after = snapshot(model)
+    others = [s for s in range(model.p.n_schools) if s not in REACHED]
+    changed = [key for key in before if not np.array_equal(before[key][list(REACHED)], after[key][list(REACHED)])]
+    assert all(np.array_equal(before[key][others], after[key][others]) for key in before), name
+    assert changed or name == "network_partner", f"{name} changed nothing in the schools it reaches"
+    if name == "network_partner":
+        assert len(model.links) and np.isin(model.links, REACHED).all()
 
 
 def test_protected_time_holds_meeting_time_up_through_a_budget_cut_and_ends():
