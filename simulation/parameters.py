@@ -202,7 +202,7 @@ PARAMETERS: tuple[Param, ...] = (
     _p("conditions_weight", float, 0.34, "Weight of leadership support in a teacher's satisfaction; engagement "
        "and collegial trust share the rest equally", "turnover", unit="share", low=0.0, high=1.0,
        source="Johnson, Kraft & Papay 2012 (leadership matters most); assumption for the value"),
-    _p("typical_satisfaction", float, 0.56, "Satisfaction at which the annual leaving chance equals "
+    _p("typical_satisfaction", float, 0.58, "Satisfaction at which the annual leaving chance equals "
        "teacher_turnover_rate", "turnover", unit="share", low=0.0, high=1.0, source="assumption (calibrated)"),
     _p("early_career_factor", float, 1.5, "Multiplier on leaving for teachers early in their time at a school",
        "turnover", unit="ratio", low=0.0, high=5.0, source="NCES TFS 2012-13: leaving is higher early in a career"),
@@ -251,10 +251,10 @@ PARAMETERS: tuple[Param, ...] = (
     _p("formation_level", float, 0.3, "Yearly mean health a community must reach to count as formed; one that "
        "never does is 'never formed', not 'decayed'", "persistence", unit="health", low=0.0, high=1.0,
        source="assumption"),
-    _p("decay_drop", float, 0.1, "Fall of a school's yearly mean health below its own established level that "
+    _p("decay_drop", float, 0.04, "Fall of a school's yearly mean health below its own established level that "
        "counts as decay", "persistence", unit="health", low=0.0, high=1.0,
-       source="assumption (about two standard deviations of a school's yearly mean)"),
-    _p("recovery_drop", float, 0.04, "A decayed community recovers when its yearly mean is back within this of "
+       source="assumption (about one and a half standard deviations of a school's yearly mean around its own level)"),
+    _p("recovery_drop", float, 0.015, "A decayed community recovers when its yearly mean is back within this of "
        "its established level (smaller than decay_drop: a hysteresis band)", "persistence", unit="health",
        low=0.0, high=1.0, source="assumption"),
     _p("decay_span", int, 2, "Consecutive yearly means beyond the band that count as decay (or recovery)",

@@ -61,15 +61,16 @@ def place_movers(movers: np.ndarray, vacancies: np.ndarray, school_of: np.ndarra
     Movers and posts are shuffled with ``rng``; each mover in turn takes the first free post of another
     school. Movers with no such post left leave the network.
     """
-    movers, posts = rng.permutation(movers), rng.permutation(vacancies)
-    free = np.ones(posts.size, dtype=bool)
+    movers, posts = rng.permutation(movers).tolist(), rng.permutation(vacancies).tolist()
+    school = school_of.tolist()
+    free = posts.copy()
     placed, destination = [], []
-    for mover in movers.tolist():
-        options = np.flatnonzero(free & (school_of[posts] != school_of[mover]))
-        if options.size:
-            free[options[0]] = False
-            placed.append(mover)
-            destination.append(posts[options[0]])
+    for mover in movers:
+        for index, post in enumerate(free):
+            if school[post] != school[mover]:
+                placed.append(mover)
+                destination.append(free.pop(index))
+                break
     return np.array(placed, dtype=np.int64), np.array(destination, dtype=np.int64)
 
 
