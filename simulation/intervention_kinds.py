@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.parameters import Param, ParameterError, suggest
+from simulation.parameters import TICKS_PER_YEAR, Param, ParameterError, suggest
 from simulation.state import active_per_school
 
 if TYPE_CHECKING:
@@ -194,9 +194,11 @@ def plan_succession(model, run: Running) -> None:
     distribution.
 
     0.5 is about a term's overlap in which the leaving principal hands over; 1 is an internal successor
-    groomed in the school. The blend is applied in the successor's first month (Hargreaves & Fink 2006:
-    sustainable leadership plans succession; Fink & Brayman 2006). State written: schools.principal_support,
-    schools.principal_focus, schools.distribution.
+    groomed in the school. The blend is applied in the successor's first month, and she starts with the
+    standing of a principal ``handover`` of the way through the succession ramp (staff already know her)
+    (Hargreaves & Fink 2006: sustainable leadership plans succession; Fink & Brayman 2006). Reads:
+    succession_ramp_years. State written: schools.principal_support, schools.principal_focus,
+    schools.distribution, schools.principal_months.
     """
     s, h = model.schools, run.args["handover"]
     changed = _new_principals(model, run)
@@ -206,6 +208,8 @@ def plan_succession(model, run: Running) -> None:
         for name, before in zip(traits, run.memo["traits"], strict=True):
             values = getattr(s, name)
             values[schools] = h * before[changed] + (1.0 - h) * values[schools]
+        known = h * model.p.succession_ramp_years * TICKS_PER_YEAR
+        s.principal_months[schools] = np.maximum(s.principal_months[schools], known)
     run.memo["traits"] = tuple(getattr(s, name)[run.hit].copy() for name in traits)
 
 

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulation import ParameterError, PLCModel, network_frame, school_frame
+from simulation import TICKS_PER_YEAR, ParameterError, PLCModel, make_params, network_frame, school_frame
 from simulation.events import describe_events
 from simulation.interventions import INTERVENTIONS, Intervention, Running, parse_intervention
 
 SMALL = {"n_schools": 6, "teachers_per_school": 12}
+SMALL_PARAMS = make_params(SMALL)
 SEEDS = range(8)
 REACHED = (0, 1, 2)  # schools 1-3
 START, END = 2, 4  # school years 2 to 4: ticks 11..40
@@ -160,6 +161,11 @@ def test_succession_planning_carries_the_predecessor_over():
     _, control = run(5, probe=traits, **shock)
     assert not np.allclose(control[26][:, :3], control[24][:, :3])  # without a plan, a different principal
     assert np.array_equal(kept[26][:, :3], kept[24][:, :3])  # an internal successor continues her practice
+    months = lambda m: m.schools.principal_months.copy()  # noqa: E731
+    _, planned = run(5, [full], probe=months, **shock)
+    _, unplanned = run(5, probe=months, **shock)
+    ramp = SMALL_PARAMS.succession_ramp_years * TICKS_PER_YEAR
+    assert np.all(planned[26][:3] >= ramp) and np.all(unplanned[26][:3] < ramp)  # staff already know her
     none = Intervention("succession_planning", {"handover": 0.0}, START, END, REACHED)
     _, same = run(5, [none], probe=traits, **shock)
     assert all(np.array_equal(same[t], control[t]) for t in control)
