@@ -341,3 +341,26 @@ def test_docs_table_lists_every_rule_with_its_odd_section_and_parameters():
         if section:
             assert section_cell == section.group(1), \
                 f"docs/rules.md row {name!r} gives ODD section {section_cell!r}, the docstring {section.group(1)}"
+
+
+# --- the worked kernel edit and the magnitudes table in docs/rules.md ----------------------------------------------
+
+def test_the_edit_a_kernel_example_in_the_docs_runs_and_shows_its_effect():
+    """docs/rules.md's "Edit a kernel" block runs as written (it asserts its own paired interval)."""
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    block = re.search(r"```python edit-a-kernel\n(.*?)```", text, flags=re.DOTALL)
+    assert block, "docs/rules.md has lost its edit-a-kernel example"
+    source = block.group(1)
+    assert "@njit" in source and "# the changed line" in source
+    exec(compile(source, "docs/rules.md (edit-a-kernel)", "exec"), {"__name__": "edit_a_kernel"})
+
+
+def test_the_magnitudes_table_in_the_docs_matches_the_model():
+    """Regenerate with simulation.magnitudes (see the table's markers) when the model changes."""
+    from simulation.magnitudes import baseline_magnitudes, magnitudes_markdown
+
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- magnitudes: begin[^>]*-->\n(.*?)<!-- magnitudes: end -->", text, flags=re.DOTALL)
+    assert found, "docs/rules.md has lost its magnitudes markers"
+    assert found.group(1) == magnitudes_markdown(baseline_magnitudes()), (
+        "docs/rules.md's magnitudes table is out of date: regenerate it from simulation.magnitudes")
