@@ -107,3 +107,11 @@ def test_run_discovery_writes_summary_tables_and_figures(tmp_path):
     written = pd.read_csv(folder / "limits.csv")
     assert written.equals(pd.read_csv(folder / "limits.csv")) and set(written.factor) == {"a", "b"}
     assert len(limits_table(found)) == len(written)
+
+
+def test_the_same_cases_give_the_same_boxes_and_leaves():
+    x, y = planted(seed=4)
+    first, second = discover(x, y), discover(x, y)
+    pd.testing.assert_frame_equal(first.trajectory, second.trajectory)
+    pd.testing.assert_frame_equal(first.cart_leaves, second.cart_leaves)
+    assert first.restrictions == second.restrictions

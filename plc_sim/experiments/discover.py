@@ -23,6 +23,9 @@ from plc_sim.core.errors import InputError
 MIN_CASES = 20
 """Fewer cases than this give no meaningful box."""
 
+CART_SEED = 20260101
+"""Seed of the global generator while CART grows its tree (restored afterwards)."""
+
 
 @dataclass(frozen=True)
 class Restriction:
@@ -142,7 +145,7 @@ def _tighter(x: pd.DataFrame, limits: pd.DataFrame, initial: pd.DataFrame, qp: d
         low, high = limits[name].iloc[0], limits[name].iloc[1]
         qp_low, qp_high = qp.get(name, (np.nan, np.nan))
         if isinstance(x[name].dtype, pd.CategoricalDtype):
-            if set(low) != set(initial[name].iloc[0]):
+            if low and set(low) != set(initial[name].iloc[0]):  # (an empty set is an empty box: no rule)
                 out.append(Restriction(name, values=tuple(sorted(low)), qp_low=qp_low, qp_high=qp_high))
             continue
         low_tight, high_tight = float(low) > float(initial[name].iloc[0]), float(high) < float(initial[name].iloc[1])
@@ -164,15 +167,20 @@ def _drop_insignificant(found, chosen: int, x: pd.DataFrame, alpha: float) -> in
 def _cart_leaves(cart, x: pd.DataFrame, y: np.ndarray, mass_min: float) -> pd.DataFrame:
     """CART's leaves as boxes in words, densest first."""
     tree = cart.CART(x, y, mass_min=mass_min)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tree.build_tree()
-        stats = tree.stats
+    saved = np.random.get_state()  # the workbench's tree draws from numpy's global generator (ties between
+    np.random.seed(CART_SEED)  # splits): a fixed seed keeps the same data giving the same leaves
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree.build_tree()
+            stats = tree.stats
+    finally:
+        np.random.set_state(saved)
     initial = pd.DataFrame({name: ([set(x[name].cat.categories)] * 2 if isinstance(x[name].dtype, pd.CategoricalDtype)
                                    else [x[name].min(), x[name].max()]) for name in x.columns})
     rows = [{"coverage": float(stat["coverage"]), "density": float(stat["density"]), "mass": float(stat["mass"]),
              "rule": " and ".join(r.words() for r in _tighter(x, limits, initial, {})) or "all cases"}
-            for limits, stat in zip(tree.boxes, stats, strict=True)]
+            for limits, stat in zip(tree.boxes, stats, strict=True) if stat["mass"] > 0]
     return pd.DataFrame(rows).sort_values(["density", "coverage"], ascending=False, kind="stable").reset_index(
         drop=True)
 
