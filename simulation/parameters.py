@@ -202,7 +202,7 @@ PARAMETERS: tuple[Param, ...] = (
     _p("conditions_weight", float, 0.34, "Weight of leadership support in a teacher's satisfaction; engagement "
        "and collegial trust share the rest equally", "turnover", unit="share", low=0.0, high=1.0,
        source="Johnson, Kraft & Papay 2012 (leadership matters most); assumption for the value"),
-    _p("typical_satisfaction", float, 0.58, "Satisfaction at which the annual leaving chance equals "
+    _p("typical_satisfaction", float, 0.64, "Satisfaction at which the annual leaving chance equals "
        "teacher_turnover_rate", "turnover", unit="share", low=0.0, high=1.0, source="assumption (calibrated)"),
     _p("early_career_factor", float, 1.5, "Multiplier on leaving for teachers early in their time at a school",
        "turnover", unit="ratio", low=0.0, high=5.0, source="NCES TFS 2012-13: leaving is higher early in a career"),

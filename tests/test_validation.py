@@ -3,8 +3,8 @@ the statistics the patterns rely on.
 
 The CI setting of all seven patterns runs once per session on two worker processes (about 20 s). A pattern
 must pass, unless it is a documented disagreement between the model and the literature
-(``plc_sim.validation.command.KNOWN_DISAGREEMENTS``, described in docs/ODD.md): then it must still fail (strict xfail),
-so the document is kept true when a mechanism changes. The report-strength setting is in the ``slow`` tier.
+(``KNOWN_DISAGREEMENTS`` below, described in docs/ODD.md): then it must still fail (strict xfail), so the
+document is kept true when a mechanism changes. The report-strength setting is in the ``slow`` tier.
 """
 
 from __future__ import annotations
@@ -42,9 +42,20 @@ def fast_results():
         plt.close(result.figure)
 
 
+KNOWN_DISAGREEMENTS = {
+    "trust": "at steady state the designed low- and high-trust starts converge and almost every school sustains "
+             "and improves in both arms (docs/ODD.md, 'Validation')",
+    "subcultures": "decay is rare at steady state, so the persistence gap is not settled at this setting "
+                   "(docs/ODD.md, 'Validation')",
+    "steady": "established communities are more persistent than reforms in the sustainability studies "
+              "(docs/ODD.md, 'Validation')",
+}
+"""Patterns the model does not (yet) reproduce, with the reason the ODD gives: they must still fail (strict)."""
+
+
 def expect_pass(key: str, setting_id: str):
     """A parameter for ``key``: must pass, or must still fail if it is a documented disagreement."""
-    reason = validation.KNOWN_DISAGREEMENTS.get(key)
+    reason = KNOWN_DISAGREEMENTS.get(key)
     marks = [pytest.mark.xfail(strict=True, reason=f"documented disagreement: {reason[:200]}")] if reason else []
     return pytest.param(key, marks=marks, id=f"{setting_id}-{key}")
 
@@ -61,7 +72,7 @@ def test_pattern_holds_at_the_ci_setting(fast_results, key):
 
 
 def test_every_pattern_reports_effect_interval_expectation_source_and_figure(fast_results):
-    assert [r.number for r in fast_results.values()] == list(range(1, 8))
+    assert [r.number for r in fast_results.values()] == list(range(1, len(validation.PATTERNS) + 1))
     for result in fast_results.values():
         assert result.source and result.claim and result.design and result.figure is not None
         for check in result.checks:
@@ -70,7 +81,7 @@ def test_every_pattern_reports_effect_interval_expectation_source_and_figure(fas
 
 
 def test_known_disagreements_name_real_patterns():
-    assert set(validation.KNOWN_DISAGREEMENTS) <= {p.key for p in validation.PATTERNS}
+    assert set(KNOWN_DISAGREEMENTS) <= {p.key for p in validation.PATTERNS}
 
 
 @pytest.mark.slow
@@ -189,6 +200,15 @@ def test_median_interval_brackets_the_median():
     durations = rng.geometric(0.18, 400).astype(float)
     median, low, high = median_with_ci(durations, np.ones(400, bool))
     assert low <= median <= high and median == 4.0
+
+
+def test_median_interval_ignores_spells_censored_at_time_zero():
+    """A principal who arrives in the last month has no observed time; she must not pull the band's crossing to 0."""
+    rng = np.random.default_rng(1)
+    durations = np.concatenate([rng.geometric(0.18, 400).astype(float), np.zeros(5)])
+    observed = np.concatenate([np.ones(400, bool), np.zeros(5, bool)])
+    median, low, high = median_with_ci(durations, observed)
+    assert 0 < low <= median <= high
 
 
 def test_bootstrap_ratio_is_deterministic_and_brackets_the_ratio():

@@ -52,6 +52,7 @@ def median_with_ci(durations: Sequence[float], observed: Sequence[bool]) -> tupl
     a curve never falls that far (the median is then censored).
     """
     km = kaplan_meier(durations, observed, CONFIDENCE)
+    km = km[km["events"] > 0]  # the curve and its band change only at event times (rows of censoring alone have none)
 
     def first_time(column: str) -> float:
         below = km.loc[km[column] <= 0.5, "time"]
