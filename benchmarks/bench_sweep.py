@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -25,8 +26,8 @@ from pathlib import Path
 import pandas as pd
 
 from plc_sim.experiments.analysis import read_tables
-from plc_sim.experiments.execute import run_sweep
-from plc_sim.experiments.spec import load_spec, spec_with
+from plc_sim.experiments.spec import load_spec, parse_spec
+from plc_sim.experiments.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL_SPEC = ROOT / "experiments" / "leadership_social_capital.toml"
@@ -53,7 +54,8 @@ def main() -> int:
     args = parser.parse_args()
     spec = load_spec(args.spec)
     if args.quick:
-        spec = spec_with(spec, replications=1)
+        text = re.sub(r"(?m)^replications\s*=.*$", "replications = 1", spec.text)
+        spec = parse_spec(text, source=f"{spec.source} (one replication)", default_name=spec.name)
     counts = [int(w) for w in args.workers.split(",")]
     print(f"{spec.name}: {spec.describe()}")
     print(f"cores available: {len(os.sched_getaffinity(0))}; load average before: "

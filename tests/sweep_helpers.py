@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -63,3 +64,36 @@ def assert_same_tables(left: dict[str, pd.DataFrame], right: dict[str, pd.DataFr
     assert left.keys() == right.keys()
     for name in left:
         pd.testing.assert_frame_equal(left[name], right[name], check_exact=True, obj=name)
+
+
+def spec_with(spec, **changes):
+    """A copy of ``spec`` with top-level fields replaced (e.g. ``replications=1``), validated again.
+
+    The text is regenerated, so the copy's digest differs from the original's.
+    """
+    from plc_sim.experiments.spec import parse_spec
+
+    data = {**spec.data, **changes}
+    return parse_spec(to_toml(data), source=f"{spec.source} (modified)", default_name=spec.name)
+
+
+def to_toml(data) -> str:
+    """Write a spec dict as TOML (top-level tables as sections, everything nested inline)."""
+    scalars = [f"{key} = {toml_value(value)}" for key, value in data.items() if not isinstance(value, dict)]
+    sections = [f"\n[{key}]\n" + "".join(f"{k} = {toml_value(v)}\n" for k, v in value.items())
+                for key, value in data.items() if isinstance(value, dict)]
+    return "\n".join(scalars) + "\n" + "".join(sections)
+
+
+def toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {value!r} as TOML")

@@ -64,7 +64,10 @@ def test_run_records_provenance(two_runs):
     record = json.loads((out / "provenance.json").read_text())
     assert set(record["parameters"]) == set(PARAMS_BY_NAME), "every parameter, no more"
     assert record["parameters"]["meeting_time"] == 0.45 and record["parameters"]["n_schools"] == 3
-    assert record["parameters"]["principal_support"] == PRESETS["champion-leaves"].overrides["principal_support"]
+    overrides = PRESETS["champion-leaves"].overrides
+    set_here = ("meeting_time", "n_schools", "teachers_per_school", "principal_leaves_tick")
+    assert overrides and all(record["parameters"][name] == value for name, value in overrides.items()
+                             if name not in set_here)
     assert (record["seed"], record["ticks"], record["preset"]) == (17, 30, "champion-leaves")
     assert {"plc-sim", "mesa", "numpy", "pandas"} <= set(record["packages"])
     assert record["packages"]["mesa"].startswith("3.5")
@@ -75,10 +78,23 @@ def test_run_records_provenance(two_runs):
         assert isinstance(record["git"]["dirty"], bool)
 
 
-def test_run_draws_a_chart(two_runs):
+def test_run_draws_a_chart(two_runs, tmp_path):
+    from matplotlib.image import imread
+
+    from plc_sim.experiments.run_chart import run_chart
+
     _, out, _ = two_runs
-    chart = (out / "chart.png").read_bytes()
-    assert chart.startswith(b"\x89PNG\r\n\x1a\n") and len(chart) > 20_000
+    pixels = imread(out / "chart.png")
+    assert pixels.shape[:2] == (960, 1440) and pixels.std() > 0.05, "12 x 8 inches at 120 dpi, not blank"
+    network, schools = pd.read_parquet(out / "network.parquet"), pd.read_parquet(out / "schools.parquet")
+    fig = run_chart(network, schools, 0.35, tmp_path / "chart.png", title="a run")
+    health, means, each_school, turnover = fig.axes
+    assert health.get_lines()[0].get_label() == "PLC health index"
+    assert list(health.get_lines()[0].get_ydata()) == list(network["health"])
+    school_lines = [line for line in each_school.get_lines() if not line.get_label().startswith("decay threshold")]
+    assert len(school_lines) == 3, "one line per school"
+    assert [t.get_text() for t in each_school.get_legend().get_texts()] == ["decay threshold 0.35"]
+    assert turnover.get_ylabel() == "percent" and fig.get_suptitle() == "a run"
 
 
 def test_run_prints_a_short_summary(two_runs):

@@ -7,11 +7,9 @@ import pytest
 from sweep_helpers import TINY_GRID, write_spec
 
 from plc_sim.cli import main
+from plc_sim.core.stats import kaplan_meier, mean_ci, median_survival
 from plc_sim.experiments.analysis import (
-    kaplan_meier,
     load_sweep,
-    mean_ci,
-    median_survival,
     point_summary,
     replication_means,
     series_bands,

@@ -9,8 +9,9 @@ from sweep_helpers import TINY_GRID, TINY_SENSITIVITY, write_spec
 
 from plc_sim.cli import main
 from plc_sim.experiments.analysis import SweepData, load_sweep
+from plc_sim.experiments.designs import salib_problem
 from plc_sim.experiments.sensitivity import analyse, morris_indices, sobol_indices
-from plc_sim.experiments.spec import parse_spec, salib_problem
+from plc_sim.experiments.spec import parse_spec
 
 pytestmark = pytest.mark.timeout(120)
 

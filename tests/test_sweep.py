@@ -16,8 +16,9 @@ from sweep_helpers import TINY_GRID, assert_same_tables, write_spec
 
 from plc_sim.cli import main
 from plc_sim.experiments.analysis import read_tables
-from plc_sim.experiments.execute import RunResult, run_measures, run_sweep
+from plc_sim.experiments.execute import RunResult, run_measures
 from plc_sim.experiments.spec import parse_spec
+from plc_sim.experiments.sweep import run_sweep
 
 pytestmark = pytest.mark.timeout(180)
 

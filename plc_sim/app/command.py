@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from plc_sim.cli.options import bounded_int
+from plc_sim.core.options import bounded_int
 
 DEFAULT_PORT = 8765
 

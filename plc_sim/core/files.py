@@ -14,15 +14,35 @@ from typing import Any
 from plc_sim.core.errors import InputError
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write ``data`` as JSON to ``path`` so that readers never see a half-written file."""
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; what the block writes there replaces ``path`` only if it completes.
+
+    Readers never see a half-written file, and a failure (a full disk, an interrupt) leaves ``path`` as it was
+    and no temporary file behind. The one temp-file-and-rename of the package: every writer goes through it.
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as handle:
-        json.dump(data, handle, indent=2, sort_keys=True, default=str)
-        handle.write("\n")
-        temp = handle.name
-    os.chmod(temp, 0o644)  # NamedTemporaryFile creates 0600; results are meant to be shared
-    os.replace(temp, path)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    temp = Path(name)
+    try:
+        yield temp
+        os.chmod(temp, 0o644)  # mkstemp creates 0600; results are meant to be shared
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`atomic_path`)."""
+    with atomic_path(path) as temp:
+        temp.write_text(text, encoding="utf-8")
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``path`` atomically (see :func:`atomic_path`)."""
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
 OWN_RECORD = "provenance.json"
@@ -58,12 +78,22 @@ def claim_folder(out: Path, command: str, overwrite: bool) -> None:
         if not overwrite:
             raise InputError(f"--out: {out} holds an earlier `plc-sim {command}` result; pass --overwrite to "
                              "replace it")
-    parent = out.resolve().parent
+    check_writable(out.resolve().parent)
+
+
+def check_writable(folder: Path) -> None:
+    """Raise :class:`InputError` naming ``--out`` unless plc-sim can write in ``folder`` (made if missing).
+
+    The nearest existing ancestor is probed with a temporary folder that is removed at once; nothing is created
+    when the location is read-only.
+    """
+    folder = Path(folder).resolve()
+    existing = next(path for path in (folder, *folder.parents) if path.exists())
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tempfile.TemporaryDirectory(dir=parent).cleanup()
+        tempfile.TemporaryDirectory(dir=existing).cleanup()
+        folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise InputError(f"--out: cannot write in {parent} ({error.strerror})") from None
+        raise InputError(f"--out: cannot write in {existing} ({error.strerror})") from None
 
 
 def _relative_files(folder: Path) -> list[str]:

@@ -2,17 +2,17 @@
 
 :func:`load_sweep` returns the tidy tables of ``results/NAME/`` (sorted by run
 id, so the data do not depend on how many workers made them or in what order).
-Persistence is summarized as Kaplan-Meier survival: each school in each run is
+Only batches that match their checksums are read. Persistence is summarized as
+Kaplan-Meier survival (``core.stats.kaplan_meier``): each school in each run is
 one community, its *duration* is the tick at which it first decayed, or the
 length of the run if it never did (then it is *censored*: it survived at least
-that long). Replication means carry t-based confidence intervals, with the
-replication as the unit: replications share seeds across design points (common
+that long). Replication means carry t-based confidence intervals
+(``core.stats.mean_ci``), with the replication as the unit: replications share seeds across design points (common
 random numbers), so points within one replication are not independent draws.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,13 +20,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from plc_sim.core.errors import InputError
+from plc_sim.core.stats import CONFIDENCE, kaplan_meier, mean_ci, median_survival
 from plc_sim.experiments.spec import Spec, parse_spec
+from plc_sim.experiments.store import BATCH_TABLES, MANIFEST, ResultFolder
 from simulation.parameters import TICKS_PER_YEAR
 
-CONFIDENCE = 0.95
 UNBOUNDED = {"teacher_leaders", "bridging_contacts", "teachers_left", "principals_left"}
 """Measures that are counts rather than shares; every other outcome and run measure lies in 0..1 or is >= 0."""
 
@@ -65,10 +65,11 @@ class SweepData:
 
 
 def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
-    """Every complete batch's ``runs``, ``series`` and ``schools`` tables, concatenated and sorted by run id."""
-    from plc_sim.experiments.store import BATCH_TABLES, ResultFolder
+    """Every batch's ``runs``, ``series`` and ``schools`` tables, concatenated and sorted by run id.
 
-    batches = ResultFolder(Path(folder)).batch_dirs()
+    Every batch must match its checksums: a damaged one is an :class:`InputError` naming it.
+    """
+    batches = ResultFolder(Path(folder)).good_batches()
     tables = {}
     for name in BATCH_TABLES:
         frames = [pd.read_parquet(batch / f"{name}.parquet") for batch in batches]
@@ -83,10 +84,9 @@ def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
 def load_sweep(folder: str | Path) -> SweepData:
     """Load the results in ``folder`` (``results/NAME``) with the spec they were made from."""
     folder = Path(folder)
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.exists():
-        raise InputError(f"{folder}: no manifest.json; not a sweep's result folder (run `plc-sim sweep` first)")
-    manifest = json.loads(manifest_path.read_text())
+    manifest = ResultFolder(folder).manifest()
+    if manifest is None:
+        raise InputError(f"{folder}: no {MANIFEST}; not a sweep's result folder (run `plc-sim sweep` first)")
     spec = parse_spec(manifest["spec"]["text"], source=manifest["spec"]["source"], default_name=manifest["name"])
     points = pd.read_parquet(folder / "points.parquet")
     return SweepData(folder, spec, manifest, points, **read_tables(folder))
@@ -100,19 +100,6 @@ def select(frame: pd.DataFrame, where: Mapping[str, Any] | None) -> pd.DataFrame
 
 
 # --- confidence intervals ----------------------------------------------------------------------------------
-
-def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
-    """Mean and t-based confidence interval of independent ``values`` (NaN bounds for fewer than two)."""
-    values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)]
-    if values.size == 0:
-        return (np.nan, np.nan, np.nan)
-    mean = float(values.mean())
-    if values.size < 2:
-        return (mean, np.nan, np.nan)
-    half = stats.t.ppf(0.5 + confidence / 2, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
-    return (mean, mean - half, mean + half)
-
 
 def replication_means(data: SweepData, measures: Sequence[str], by: Sequence[str] = (),
                       where: Mapping[str, Any] | None = None, confidence: float = CONFIDENCE) -> pd.DataFrame:
@@ -139,63 +126,23 @@ def series_bands(data: SweepData, outcome: str, by: str | None = None, where: Ma
                  confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Mean of ``outcome`` per tick (and level of ``by``) with a CI across replications."""
     series = select(data.with_factors("series"), where)
-    keys = ([by] if by else [])
-    per_replication = series.groupby([*keys, "replication", "tick"], sort=True)[outcome].mean().reset_index()
-    grouped = per_replication.groupby([*keys, "tick"], sort=True)[outcome]
-    frame = grouped.agg(["mean", "std", "count"]).reset_index()
-    t = stats.t.ppf(0.5 + confidence / 2, np.maximum(frame["count"] - 1, 1))
-    half = np.where(frame["count"] > 1, t * frame["std"] / np.sqrt(frame["count"]), np.nan)
-    frame["low"], frame["high"] = clip_interval(outcome, frame["mean"] - half, frame["mean"] + half)
+    keys = [by] if by else []
+    per_replication = series.groupby([*keys, "replication", "tick"], sort=True)[outcome].mean()
+    frames = []
+    for level, one in (per_replication.groupby(level=by, sort=True) if by else [(None, per_replication)]):
+        table = one.unstack("tick")  # replications x ticks
+        mean, low, high = mean_ci(table.to_numpy(), confidence, axis=0)
+        frame = pd.DataFrame({"tick": table.columns.to_numpy(), "mean": mean, "replications": len(table)})
+        frame["low"], frame["high"] = clip_interval(outcome, low, high)
+        if by:
+            frame.insert(0, by, level)
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True)
     frame["year"] = frame["tick"] / TICKS_PER_YEAR
-    return frame.drop(columns="std").rename(columns={"count": "replications"})
-
-
-# --- survival ------------------------------------------------------------------------------------------------
-
-def kaplan_meier(durations: Sequence[float] | np.ndarray, observed: Sequence[bool] | np.ndarray,
-                 confidence: float = CONFIDENCE) -> pd.DataFrame:
-    """Kaplan-Meier survival with Greenwood log-log confidence bounds.
-
-    ``durations``: time of the event, or of the end of observation when
-    ``observed`` is False (censored). Returns one row at time 0 and one per
-    distinct event time, plus the last censoring time when it is later: time,
-    at_risk, events, survival, low, high.
-    """
-    durations = np.asarray(durations, dtype=float)
-    observed = np.asarray(observed, dtype=bool)
-    if durations.shape != observed.shape or durations.size == 0:
-        raise ValueError("kaplan_meier: durations and observed must be non-empty and of equal length")
-    ordered = np.sort(durations)
-    times, events = np.unique(durations[observed], return_counts=True)
-    at_risk = durations.size - np.searchsorted(ordered, times, side="left")
-    survival = np.cumprod(1.0 - events / at_risk)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        greenwood = np.cumsum(events / (at_risk * (at_risk - events)))
-        z = stats.norm.ppf(0.5 + confidence / 2)
-        spread = z * np.sqrt(greenwood) / np.abs(np.log(survival))
-        low = survival ** np.exp(spread)
-        high = survival ** np.exp(-spread)
-    low = np.where(survival > 0, np.nan_to_num(low, nan=0.0), 0.0)
-    high = np.where(survival > 0, np.nan_to_num(high, nan=1.0), 0.0)
-    frame = pd.DataFrame({"time": np.concatenate([[0.0], times]),
-                          "at_risk": np.concatenate([[durations.size], at_risk]),
-                          "events": np.concatenate([[0], events]),
-                          "survival": np.concatenate([[1.0], survival]),
-                          "low": np.concatenate([[1.0], low]), "high": np.concatenate([[1.0], high])})
-    end = durations.max()
-    if end > frame["time"].iloc[-1]:
-        last = frame.iloc[-1]
-        tail = {"time": end, "at_risk": int((durations >= end).sum()), "events": 0, "survival": last["survival"],
-                "low": last["low"], "high": last["high"]}
-        frame = pd.concat([frame, pd.DataFrame([tail])], ignore_index=True)
     return frame
 
 
-def median_survival(km: pd.DataFrame) -> float:
-    """First time at which survival falls to one half or below; NaN if it never does (the median is censored)."""
-    below = km.loc[km["survival"] <= 0.5, "time"]
-    return float(below.iloc[0]) if len(below) else np.nan
-
+# --- survival ------------------------------------------------------------------------------------------------
 
 def community_durations(schools: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(durations in ticks, decayed) per community: first decay tick, or the run's length if it never decayed."""

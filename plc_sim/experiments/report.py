@@ -10,15 +10,28 @@ Complete experiments whose figures are missing get them drawn first.
 from __future__ import annotations
 
 import datetime as dt
-import html
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import markdown
 import pandas as pd
 
 from plc_sim.core.errors import InputError
-from plc_sim.experiments.figures import factor_label, level_text, measure_label
-from plc_sim.experiments.store import MANIFEST, RESULTS_ROOT
+from plc_sim.core.files import write_text_atomic
+from plc_sim.experiments.analysis import load_sweep
+from plc_sim.experiments.figures import (
+    default_figures,
+    experiment_outputs,
+    factor_label,
+    figure_stem,
+    level_text,
+    measure_label,
+)
+from plc_sim.experiments.sensitivity import sensitivity_outputs
+from plc_sim.experiments.spec import Spec, parse_spec
+from plc_sim.experiments.store import MANIFEST, RESULTS_ROOT, ResultFolder
 
 SUMMARY_MEASURES = ("persisting_share", "years_before_decay", "final_health")
 """Measures shown in the report's tables (each with its 95% CI), when the experiment has them."""
@@ -54,10 +67,10 @@ def _with_ci(row: pd.Series, name: str) -> str:
 
 def experiment_section(folder: Path, root: Path, refresh: bool = False) -> Section:
     """Gather one experiment's facts, figures and tables (drawing figures that are missing)."""
-    import json
-
-    manifest = json.loads((folder / MANIFEST).read_text())
-    done = _count_runs(folder)
+    store = ResultFolder(folder)
+    manifest = store.manifest()
+    spec = parse_spec(manifest["spec"]["text"], manifest["spec"]["source"], manifest["name"])
+    done = len(store.completed_run_ids())
     total = manifest.get("runs_total", 0)
     complete = done == total
     section = Section(manifest.get("name", folder.name), manifest.get("question", ""))
@@ -72,8 +85,8 @@ def experiment_section(folder: Path, root: Path, refresh: bool = False) -> Secti
         f"(hash {manifest.get('spec', {}).get('hash', '')[:12]})",
     ]
     if complete and (refresh or not (folder / "figures").exists()):
-        _draw(folder, manifest)
-    for png in _figures_in_spec_order(folder, manifest):
+        _draw(folder, spec)
+    for png in _figures_in_spec_order(folder, spec):
         section.figures.append(_figure(figure_caption(png.stem), png, root))
     tables = folder / "tables"
     for csv in sorted(tables.glob("by_*.csv")):
@@ -104,12 +117,8 @@ def figure_caption(stem: str) -> str:
     return stem.replace("_", " ")
 
 
-def _figures_in_spec_order(folder: Path, manifest: dict) -> list[Path]:
+def _figures_in_spec_order(folder: Path, spec: Spec) -> list[Path]:
     """The experiment's PNGs in the order its spec lists the figures, then any others by name."""
-    from plc_sim.experiments.figures import default_figures, figure_stem
-    from plc_sim.experiments.spec import parse_spec
-
-    spec = parse_spec(manifest["spec"]["text"], manifest["spec"]["source"], manifest["name"])
     order = [figure_stem(kind, options) for kind, options in (list(spec.figures) or default_figures(spec))]
     order += ["morris_ranked", "sobol_ranked"]
     rank = {stem: i for i, stem in enumerate(order)}
@@ -122,8 +131,6 @@ def _figure(caption: str, png: Path, root: Path) -> tuple[str, str, str | None]:
 
 
 def _is_sweep_manifest(path: Path) -> bool:
-    import json
-
     try:
         return "hash" in json.loads(path.read_text()).get("spec", {})
     except (OSError, ValueError, AttributeError):
@@ -140,22 +147,10 @@ def other_report_section(folder: Path, root: Path) -> Section:
     return section
 
 
-def _count_runs(folder: Path) -> int:
-    from plc_sim.experiments.store import ResultFolder
-
-    return len(ResultFolder(folder).completed_run_ids())
-
-
-def _draw(folder: Path, manifest: dict) -> None:
-    from plc_sim.experiments.analysis import load_sweep
-    from plc_sim.experiments.figures import experiment_outputs
-    from plc_sim.experiments.sensitivity import sensitivity_outputs
-
+def _draw(folder: Path, spec: Spec) -> None:
+    """Draw the experiment's figures and tables: sensitivity charts for a sensitivity spec, else the sweep's."""
     data = load_sweep(folder)
-    if data.spec.sensitivity:
-        sensitivity_outputs(folder, data)
-    else:
-        experiment_outputs(folder, data)
+    (sensitivity_outputs if spec.sensitivity else experiment_outputs)(folder, data)
 
 
 def _by_factor_table(csv: Path) -> Table:
@@ -184,55 +179,48 @@ def _sensitivity_table(csv: Path, kind: str) -> Table:
 
 # --- rendering -----------------------------------------------------------------------------------------------
 
+STYLE = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45}"
+         "img{max-width:100%;border:1px solid #ddd}table{border-collapse:collapse;margin:.5em 0 1.5em;"
+         "font-size:.9em}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f3f3f3}"
+         "em{color:#444}")
+
+
+def anchor(heading: str) -> str:
+    """The link target of a heading, as GitHub and the HTML report make it (lower case, spaces to dashes)."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
 def render_markdown(sections: list[Section], title: str) -> str:
+    """The report as Markdown: the one rendering; the HTML report is this text converted."""
     lines = [f"# {title}", "", f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by `plc-sim report`.", ""]
-    lines += [f"- [{s.name}](#{s.name.lower().replace('_', '-').replace('.', '')})" for s in sections] + [""]
+    lines += [f"- [{s.name}](#{anchor(s.name)})" for s in sections] + [""]
     for s in sections:
         lines += [f"## {s.name}", ""]
         if s.question:
             lines += [f"**Question.** {s.question}", ""]
         lines += [f"- {fact}" for fact in s.facts] + [""]
         for caption, png, svg in s.figures:
-            lines += [f"![{caption}]({png})", f"*{caption}*" + (f" ([SVG]({svg}))" if svg else ""), ""]
+            lines += [f"![{caption}]({png})", "", f"*{caption}*" + (f" ([SVG]({svg}))" if svg else ""), ""]
         for table in s.tables:
-            lines += [f"**{table.caption}**", "", "| " + " | ".join(table.header) + " |",
+            lines += [f"**{table.caption}**", "", "| " + " | ".join(_cell(h) for h in table.header) + " |",
                       "|" + "---|" * len(table.header)]
-            lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in table.rows]
+            lines += ["| " + " | ".join(_cell(cell) for cell in row) + " |" for row in table.rows]
             lines.append("")
         if s.links:
             lines += ["Data: " + ", ".join(f"[{name}]({path})" for name, path in s.links), ""]
     return "\n".join(lines)
 
 
-def render_html(sections: list[Section], title: str) -> str:
-    e = html.escape
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>",
-             "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;"
-             "line-height:1.45}img{max-width:100%;border:1px solid #ddd}table{border-collapse:collapse;"
-             "margin:.5em 0 1.5em;font-size:.9em}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}"
-             "th{background:#f3f3f3}figure{margin:1.5em 0}figcaption{font-style:italic;color:#444}</style>",
-             f"</head><body><h1>{e(title)}</h1>",
-             f"<p>Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by <code>plc-sim report</code>.</p><ul>"]
-    parts += [f"<li><a href='#{e(s.name)}'>{e(s.name)}</a></li>" for s in sections]
-    parts.append("</ul>")
-    for s in sections:
-        parts.append(f"<h2 id='{e(s.name)}'>{e(s.name)}</h2>")
-        if s.question:
-            parts.append(f"<p><strong>Question.</strong> {e(s.question)}</p>")
-        parts.append("<ul>" + "".join(f"<li>{e(f)}</li>" for f in s.facts) + "</ul>")
-        for caption, png, svg in s.figures:
-            link = f" (<a href='{e(svg)}'>SVG</a>)" if svg else ""
-            parts.append(f"<figure><img src='{e(png)}' alt='{e(caption)}'><figcaption>{e(caption)}{link}"
-                         f"</figcaption></figure>")
-        for table in s.tables:
-            parts.append(f"<table><caption>{e(table.caption)}</caption><tr>"
-                         + "".join(f"<th>{e(h)}</th>" for h in table.header) + "</tr>")
-            parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in table.rows]
-            parts.append("</table>")
-        if s.links:
-            parts.append("<p>Data: " + ", ".join(f"<a href='{e(p)}'>{e(n)}</a>" for n, p in s.links) + "</p>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+def render_html(text: str, title: str) -> str:
+    """The Markdown report ``text`` as a standalone HTML page (the ``markdown`` package, with tables and ids)."""
+    body = markdown.markdown(text, extensions=["tables", "toc"], extension_configs={
+        "toc": {"slugify": lambda value, separator: anchor(value)}}, output_format="html")
+    return (f"<!doctype html>\n<html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+            f"<style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")
 
 
 def write_report(root: Path = RESULTS_ROOT, formats: tuple[str, ...] = ("md", "html"),
@@ -246,29 +234,10 @@ def write_report(root: Path = RESULTS_ROOT, formats: tuple[str, ...] = ("md", "h
     sections += [other_report_section(folder, root) for folder in sorted(p.parent for p in root.glob("*/report.md"))
                  if folder not in folders]
     title = "plc-sim experiments"
+    text = render_markdown(sections, title)
     written = []
     for fmt in formats:
         path = root / f"report.{fmt}"
-        text = render_markdown(sections, title) if fmt == "md" else render_html(sections, title)
-        temp = path.with_suffix(f".{fmt}.tmp")
-        temp.write_text(text, encoding="utf-8")
-        temp.replace(path)
+        write_text_atomic(path, text if fmt == "md" else render_html(text, title))
         written.append(path)
     return written
-
-
-def register(subparsers) -> None:
-    """Add ``plc-sim report``."""
-    parser = subparsers.add_parser("report", help="gather every experiment's figures and tables into "
-                                   "results/report.md and results/report.html")
-    parser.add_argument("--results", type=Path, default=RESULTS_ROOT, help="folder of experiment results "
-                        "(default results)")
-    parser.add_argument("--format", choices=("md", "html", "both"), default="both", help="default both")
-    parser.add_argument("--refresh", action="store_true", help="redraw every figure and table from the data first")
-    parser.set_defaults(func=cmd_report)
-
-
-def cmd_report(args) -> None:
-    formats = ("md", "html") if args.format == "both" else (args.format,)
-    for path in write_report(args.results, formats, args.refresh):
-        print(f"report: {path}")

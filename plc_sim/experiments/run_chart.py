@@ -1,23 +1,22 @@
-"""Figures for single runs (matplotlib, Agg backend: no display needed)."""
+"""Figures for single runs (a matplotlib ``Figure`` built without pyplot: no display or global backend)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from simulation.measures import DIMENSION_LABELS, DIMENSIONS  # noqa: E402
-from simulation.parameters import TICKS_PER_YEAR  # noqa: E402
+from simulation.measures import DIMENSION_LABELS, DIMENSIONS
+from simulation.parameters import TICKS_PER_YEAR
 
 
-def run_chart(network: pd.DataFrame, schools: pd.DataFrame, threshold: float, path: Path, title: str) -> None:
-    """Four panels: health and Hord's dimensions, state means, each school's health, and retention."""
+def run_chart(network: pd.DataFrame, schools: pd.DataFrame, threshold: float, path: Path, title: str) -> Figure:
+    """Four panels: health and Hord's dimensions, state means, each school's health, and retention; saved to
+    ``path`` and returned."""
     years = network["tick"] / TICKS_PER_YEAR
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True, constrained_layout=True)
+    fig = Figure(figsize=(12, 8), layout="constrained")
+    axes = fig.subplots(2, 2, sharex=True)
     ax = axes[0, 0]
     ax.plot(years, network["health"], color="black", lw=2.5, label="PLC health index")
     for name in DIMENSIONS:
@@ -46,4 +45,4 @@ def run_chart(network: pd.DataFrame, schools: pd.DataFrame, threshold: float, pa
     ax.legend(fontsize=7)
     fig.suptitle(title)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
+    return fig

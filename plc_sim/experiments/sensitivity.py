@@ -23,8 +23,9 @@ import pandas as pd
 
 from plc_sim.core.errors import InputError
 from plc_sim.experiments.analysis import SweepData, load_sweep
+from plc_sim.experiments.designs import salib_problem
 from plc_sim.experiments.figures import Outputs, measure_label, ranked_bars, save
-from plc_sim.experiments.spec import Spec, salib_problem
+from plc_sim.experiments.spec import Spec
 
 
 def design_response(data: SweepData, kind: str, measure: str) -> tuple[np.ndarray, np.ndarray]:
@@ -131,30 +132,8 @@ def _ranking_line(kind: str, table: pd.DataFrame) -> str:
     return f"most influential by {kind} {column}: " + " | ".join(parts)
 
 
-def register(subparsers) -> None:
-    """Add ``plc-sim sensitivity``."""
-    from plc_sim.experiments.execute import add_sweep_arguments
-
-    parser = subparsers.add_parser("sensitivity", help="global sensitivity (SALib Morris screening and Sobol "
-                                   "indices) of health and persistence; e.g. experiments/sensitivity.toml")
-    add_sweep_arguments(parser)
-    parser.set_defaults(func=cmd_sensitivity)
-
-
 def require_sensitivity(spec: Spec) -> None:
     """Fail before anything runs if ``spec`` cannot be analysed for sensitivity."""
     if not spec.sensitivity:
         raise InputError(f"{spec.source}: sensitivity: missing [sensitivity] table (measures = [...]) and a "
                          f"[design.morris] or [design.sobol]")
-
-
-def cmd_sensitivity(args) -> None:
-    from plc_sim.experiments.execute import execute_spec
-
-    spec, summary = execute_spec(args, check=require_sensitivity)
-    if summary is None or not summary.complete:
-        return
-    print(f"results: {summary.folder}/")
-    outputs = sensitivity_outputs(summary.folder)
-    print("\n".join(outputs.lines()))
-

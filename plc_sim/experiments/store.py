@@ -1,30 +1,61 @@
 """The sweep's result store: ``results/NAME/`` with its manifest, spec, design points and complete batches.
 
-Each batch is written into a staging folder and renamed into place, so a batch is either complete or absent,
-whatever kills the process. One writer at a time holds the folder's lock.
+The store trusts nothing it has not checked:
+
+- each batch is written into a staging folder with a ``checksums.json`` (SHA-256 of every table) and renamed into
+  place, so a batch is either complete or absent, whatever kills the process;
+- a batch is used (on resume, and before any analysis) only if its files match their checksums; a damaged one is
+  named, and a sweep runs its runs again;
+- the manifest is written first, so a folder interrupted while starting is resumable; a damaged manifest, a
+  folder plc-sim did not make, or a place it cannot write is refused before anything (even the lock) is created;
+- one writer at a time holds the folder's lock.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import io
 import json
 import os
 import shutil
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from plc_sim.core.errors import InputError
-from plc_sim.core.files import write_json_atomic
+from plc_sim.core.files import atomic_path, check_writable, write_json_atomic, write_text_atomic
 from plc_sim.core.provenance import provenance
 from plc_sim.experiments.spec import Spec
 
 RESULTS_ROOT = Path("results")
 BATCH_TABLES = ("runs", "series", "schools")
 MANIFEST = "manifest.json"
+CHECKSUMS = "checksums.json"
+STORE_FORMAT = 2
+"""Format 2: every batch carries ``checksums.json``."""
+MANIFEST_KEYS = ("format", "name", "spec", "runs_total", "sessions")
+START_FILES = ("spec.toml", "points.parquet", ".lock")
+"""What a sweep writes beside the manifest when it starts: a folder holding only these (and plc-sim's temporary
+files) is an interrupted start, not someone else's folder."""
 
 
-# --- the result folder ----------------------------------------------------------------------------------------
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class BatchCheck:
+    """The complete batches of a folder, split into those whose files match their checksums and the damaged."""
+
+    good: list[Path] = field(default_factory=list)
+    damaged: list[tuple[Path, str]] = field(default_factory=list)
+
+    def message(self) -> str:
+        return "; ".join(f"{path.name} ({reason})" for path, reason in self.damaged)
+
 
 class ResultFolder:
     """``results/NAME/``: manifest, spec, design points and complete batches; one writer at a time."""
@@ -35,56 +66,106 @@ class ResultFolder:
         self.manifest_path = self.path / MANIFEST
         self._lock_handle = None
 
+    # --- the lock ---------------------------------------------------------------------------------------------
+
     def lock(self) -> None:
-        """Take the folder's lock, or fail clearly if another sweep is writing here (released on any exit)."""
+        """Take the folder's lock, or fail clearly if another sweep holds it (released on any exit)."""
         self.path.mkdir(parents=True, exist_ok=True)
         self._lock_handle = open(self.path / ".lock", "w")
         try:
             fcntl.flock(self._lock_handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise InputError(f"--out: another plc-sim sweep is writing {self.path}; wait for it to finish") from None
+            self.unlock()
+            raise InputError(f"--out: another plc-sim sweep is using {self.path}; wait for it to finish") from None
 
     def unlock(self) -> None:
         if self._lock_handle is not None:
             self._lock_handle.close()
             self._lock_handle = None
 
+    # --- reading ----------------------------------------------------------------------------------------------
+
     def manifest(self) -> dict | None:
-        if not self.manifest_path.exists():
+        """The manifest, or None if there is none; a damaged one is an :class:`InputError` naming it."""
+        try:
+            text = self.manifest_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
             return None
-        return json.loads(self.manifest_path.read_text())
+        except (OSError, UnicodeDecodeError) as error:
+            raise self._damaged_manifest(str(error)) from None
+        try:
+            manifest = json.loads(text)
+        except ValueError as error:
+            raise self._damaged_manifest(f"not valid JSON: {error}") from None
+        missing = [key for key in MANIFEST_KEYS if not isinstance(manifest, dict) or key not in manifest]
+        if missing or not isinstance(manifest.get("spec"), dict) or "text" not in manifest["spec"]:
+            raise self._damaged_manifest(f"missing {', '.join(missing) or 'spec.text'}")
+        return manifest
+
+    def _damaged_manifest(self, reason: str) -> InputError:
+        return InputError(f"{self.manifest_path}: damaged ({reason}); plc-sim will not guess what this folder "
+                          f"holds: restore the file, or choose another folder with --out")
 
     def batch_dirs(self) -> list[Path]:
-        """Complete batches, in the order they were written."""
+        """Complete batches (damaged or not), in the order they were written."""
         return sorted(self.batches.glob("batch-*")) if self.batches.exists() else []
+
+    def check_batches(self) -> BatchCheck:
+        """Verify every complete batch against its checksums."""
+        check = BatchCheck()
+        for batch in self.batch_dirs():
+            reason = batch_damage(batch)
+            if reason is None:
+                check.good.append(batch)
+            else:
+                check.damaged.append((batch, reason))
+        return check
+
+    def good_batches(self) -> list[Path]:
+        """The batches to read; any damaged batch is an :class:`InputError` naming it (for analysis and reports)."""
+        check = self.check_batches()
+        if check.damaged:
+            raise InputError(f"{self.path}: damaged batch {check.message()}; run the same `plc-sim sweep` again "
+                             f"to run its runs again")
+        return check.good
+
+    def completed_run_ids(self, batches: list[Path] | None = None) -> set[int]:
+        """Run ids stored in ``batches`` (default: every batch, all of which must be intact)."""
+        done: set[int] = set()
+        for batch in self.good_batches() if batches is None else batches:
+            done.update(int(i) for i in pd.read_parquet(batch / "runs.parquet", columns=["run_id"])["run_id"])
+        return done
+
+    # --- writing (under the lock) -----------------------------------------------------------------------------
+
+    def discard_damaged(self) -> set[int]:
+        """Remove damaged batches (each named on stderr) and return the run ids of the intact ones."""
+        check = self.check_batches()
+        for batch, reason in check.damaged:
+            print(f"plc-sim: warning: {batch} is damaged ({reason}); its runs will be run again", file=sys.stderr)
+            shutil.rmtree(batch)
+        return self.completed_run_ids(check.good)
 
     def remove_staging(self) -> None:
         """Delete half-written batches left by a process that was killed while writing one."""
         for staging in self.batches.glob(".staging-*") if self.batches.exists() else ():
             shutil.rmtree(staging, ignore_errors=True)
 
-    def completed_run_ids(self) -> set[int]:
-        done: set[int] = set()
-        for batch in self.batch_dirs():
-            try:
-                ids = pd.read_parquet(batch / "runs.parquet", columns=["run_id"])["run_id"]
-            except (OSError, ValueError) as error:
-                raise InputError(f"{batch}: unreadable batch ({error}); delete that folder and rerun") from None
-            done.update(int(i) for i in ids)
-        return done
-
     def write_batch(self, frames: dict[str, pd.DataFrame]) -> Path:
-        """Write one batch atomically: stage every table, flush to disk, then rename the folder into place."""
+        """Write one batch atomically: stage every table and its checksum, flush to disk, rename into place."""
         self.batches.mkdir(parents=True, exist_ok=True)
         existing = [int(p.name.split("-")[1]) for p in self.batch_dirs()]
         final = self.batches / f"batch-{max(existing, default=-1) + 1:05d}"
         staging = self.batches / f".staging-{final.name}-{os.getpid()}"
         staging.mkdir()
         try:
+            sums = {}
             for name, frame in frames.items():
-                path = staging / f"{name}.parquet"
-                frame.to_parquet(path, index=False)
-                _fsync(path)
+                buffer = io.BytesIO()
+                frame.to_parquet(buffer, index=False)
+                sums[f"{name}.parquet"] = sha256_bytes(buffer.getvalue())
+                write_file(staging / f"{name}.parquet", buffer.getvalue())
+            write_file(staging / CHECKSUMS, (json.dumps(sums, indent=2, sort_keys=True) + "\n").encode())
             _fsync(staging)
             os.replace(staging, final)
         except BaseException:
@@ -100,6 +181,34 @@ class ResultFolder:
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
 
 
+def batch_damage(batch: Path) -> str | None:
+    """Why ``batch`` cannot be trusted (a missing, truncated or changed file), or None if it is intact."""
+    try:
+        sums = json.loads((batch / CHECKSUMS).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return f"no {CHECKSUMS}"
+    except (OSError, ValueError) as error:
+        return f"{CHECKSUMS} unreadable: {error}"
+    if not isinstance(sums, dict) or "runs.parquet" not in sums:
+        return f"{CHECKSUMS} does not list runs.parquet"
+    for name in sorted(sums):
+        try:
+            data = (batch / name).read_bytes()
+        except OSError as error:
+            return f"{name}: {error.strerror}"
+        if sha256_bytes(data) != sums[name]:
+            return f"{name}: {len(data)} bytes that do not match their checksum"
+    return None
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` and flush it to disk (the batch's staging folder is renamed only afterwards)."""
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def _fsync(path: Path) -> None:
     descriptor = os.open(path, os.O_RDONLY)
     try:
@@ -112,28 +221,26 @@ def default_out(spec: Spec) -> Path:
     return RESULTS_ROOT / spec.name
 
 
+# --- opening a folder for a sweep ----------------------------------------------------------------------------------
+
 def open_result_folder(spec: Spec, out: Path | None, restart: bool) -> ResultFolder:
-    """Lock the result folder and make sure it belongs to ``spec``: new, resumable, or refused (exit 2)."""
+    """Lock the result folder and make sure it belongs to ``spec``: new, resumable, or refused (exit 2).
+
+    Every refusal happens before anything is written, the lock file included.
+    """
     folder = ResultFolder(out if out is not None else default_out(spec))
-    if folder.path.exists() and not folder.path.is_dir():
-        raise InputError(f"--out: {folder.path} exists and is not a folder")
-    _refuse_foreign(folder)  # before the lock file, which would be a change to someone else's folder
+    blocking = next((p for p in (folder.path, *folder.path.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise InputError(f"--out: {blocking} exists and is not a folder")
+    _check_owner(folder, spec, restart)  # before the lock file, which would be a change to someone else's folder
+    check_writable(folder.path)
     folder.lock()
     try:
-        _refuse_foreign(folder)
-        manifest = folder.manifest()
-        if manifest is not None and manifest.get("spec", {}).get("hash") != spec.digest:
-            if not restart:
-                made_from = manifest.get("spec", {}).get("source", "another spec")
-                raise InputError(
-                    f"{folder.path}: holds results of a different spec (made from {made_from}, spec hash "
-                    f"{str(manifest.get('spec', {}).get('hash'))[:12]}; {spec.source} has hash {spec.digest[:12]}); "
-                    f"refusing to mix them. Use --out for a new folder, or --restart to discard the old results")
+        manifest = _check_owner(folder, spec, restart)
         if manifest is not None and restart:
             folder.clear()
             manifest = None
-        if manifest is None:
-            _write_new_manifest(folder, spec)
+        _write_start(folder, spec, manifest)
         folder.remove_staging()
     except BaseException:
         folder.unlock()
@@ -141,34 +248,60 @@ def open_result_folder(spec: Spec, out: Path | None, restart: bool) -> ResultFol
     return folder
 
 
-def _refuse_foreign(folder: ResultFolder) -> None:
-    """Refuse a non-empty folder that holds no plc-sim manifest: plc-sim never writes into what is not its own."""
-    if folder.path.is_dir() and not folder.manifest_path.exists() and any(
-            p.name != ".lock" for p in folder.path.iterdir()):
-        raise InputError(f"--out: {folder.path} is not empty and holds no plc-sim {MANIFEST}; choose another "
-                         f"folder with --out")
+def _check_owner(folder: ResultFolder, spec: Spec, restart: bool) -> dict | None:
+    """The folder's manifest if it is this spec's (or ``restart``), None if new; refuse anything else."""
+    if not folder.path.is_dir():
+        return None
+    manifest = folder.manifest()
+    if manifest is None:
+        if not _interrupted_start(folder, spec):
+            raise InputError(f"--out: {folder.path} is not empty and holds no plc-sim {MANIFEST}; choose another "
+                             f"folder with --out")
+        return None
+    if manifest["spec"].get("hash") != spec.digest and not restart:
+        made_from = manifest["spec"].get("source", "another spec")
+        raise InputError(
+            f"{folder.path}: holds results of a different spec (made from {made_from}, spec hash "
+            f"{str(manifest['spec'].get('hash'))[:12]}; {spec.source} has hash {spec.digest[:12]}); "
+            f"refusing to mix them. Use --out for a new folder, or --restart to discard the old results")
+    return manifest
 
 
-def _write_new_manifest(folder: ResultFolder, spec: Spec) -> None:
-    (folder.path / "spec.toml").write_text(spec.text)
-    points = folder.path / "points.parquet"
-    spec.points.to_parquet(points.with_suffix(".tmp"), index=False)
-    os.replace(points.with_suffix(".tmp"), points)
-    write_json_atomic(folder.manifest_path, {
-        "format": 1,
+def _interrupted_start(folder: ResultFolder, spec: Spec) -> bool:
+    """True if the folder holds only what a start of this spec writes before its manifest (or nothing)."""
+    for child in folder.path.iterdir():
+        temporary = child.name.startswith(".") and child.name.endswith(".tmp")
+        if child.name not in START_FILES and not temporary:
+            return False
+    spec_file = folder.path / "spec.toml"
+    return not spec_file.exists() or spec_file.read_text(encoding="utf-8", errors="replace") == spec.text
+
+
+def _write_start(folder: ResultFolder, spec: Spec, manifest: dict | None) -> None:
+    """Write the manifest first (it marks the folder as this spec's), then the spec and design points."""
+    if manifest is None:
+        write_json_atomic(folder.manifest_path, new_manifest(spec))
+    if not (folder.path / "spec.toml").exists():
+        write_text_atomic(folder.path / "spec.toml", spec.text)
+    if not (folder.path / "points.parquet").exists():
+        with atomic_path(folder.path / "points.parquet") as temp:
+            spec.points.to_parquet(temp, index=False)
+
+
+def new_manifest(spec: Spec) -> dict:
+    return {
+        "format": STORE_FORMAT,
         "name": spec.name,
         "question": spec.question,
         "spec": {"source": spec.source, "hash": spec.digest, "text": spec.text},
         "design": spec.describe(),
         "factors": list(spec.factor_names),
         "outcomes": list(spec.outcomes),
-        "points": len(spec.points),
+        "points": spec.point_count,
         "replications": spec.replications,
         "ticks": spec.ticks,
         "runs_total": spec.run_count,
         "created": provenance(),
         "sessions": [],
         "status": "running",
-    })
-
-
+    }

@@ -203,8 +203,8 @@ def write_report(results: Sequence[PatternResult], setting: Setting, out: Path, 
 
 def register(subparsers) -> None:
     """Add ``plc-sim validate``."""
-    from plc_sim.cli.options import bounded_int
     from plc_sim.core.limits import MAX_SEED
+    from plc_sim.core.options import bounded_int
 
     parser = subparsers.add_parser("validate", help="check the model against seven documented patterns of the PLC "
                                    "literature; write a report; exit 1 if a pattern fails")

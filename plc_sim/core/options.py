@@ -1,4 +1,4 @@
-"""Argument types shared by every sub-command."""
+"""Command-line argument types shared by every sub-command (the CLI and the commands of validation and app)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,82 @@
+"""Finished runs as batches of tables: collected in memory, written together into the result store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from plc_sim.core.errors import InputError
+from plc_sim.experiments.execute import RunResult, run_measures
+from plc_sim.experiments.spec import Spec
+from plc_sim.experiments.store import ResultFolder
+
+FLUSH_SECONDS = 20.0
+"""A batch is written at least this often, so an interruption loses little work."""
+
+
+class BatchWriter:
+    """Collects finished runs and writes them as a batch every ``size`` runs or ``FLUSH_SECONDS`` seconds."""
+
+    def __init__(self, folder: ResultFolder, spec: Spec, size: int):
+        self.folder, self.spec, self.size = folder, spec, size
+        self.pending: list[RunResult] = []
+        self.last_flush = time.monotonic()
+        self.written = 0
+        self.cpu_seconds = 0.0
+
+    def add(self, result: RunResult) -> None:
+        self.pending.append(result)
+        self.cpu_seconds += result.cpu_seconds
+        if len(self.pending) >= self.size or time.monotonic() - self.last_flush > FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        # Take the runs out of ``pending`` before writing: if an interruption lands mid-write, they are run
+        # again on resume rather than written twice.
+        batch, self.pending = self.pending, []
+        if batch:
+            try:
+                self.folder.write_batch(batch_frames(self.spec, batch))
+            except OSError as error:
+                raise InputError(f"{self.folder.path}: cannot write a batch of results ({error.strerror}); the "
+                                 f"{self.written} runs stored this session are kept: make room and run the same "
+                                 f"command again to resume") from None
+            self.written += len(batch)
+        self.last_flush = time.monotonic()
+
+
+def batch_frames(spec: Spec, results: Iterable[RunResult]) -> dict[str, pd.DataFrame]:
+    """The ``runs``, ``series`` and ``schools`` tables of some finished runs, sorted by run id."""
+    results = sorted(results, key=lambda r: r.run_id)
+    ids = np.array([r.run_id for r in results], dtype=np.int64)
+    point_ids = ids // spec.replications
+    replication = ids % spec.replications
+    points = spec.points.iloc[point_ids]
+    runs = pd.DataFrame({"run_id": ids, "point": point_ids, "replication": replication,
+                         "seed": np.array([spec.seed(int(k)) for k in replication], dtype=np.int64),
+                         "design": points["design"].to_numpy()})
+    for name in spec.factor_names:
+        runs[name] = points[name].to_numpy()
+    measures = pd.DataFrame([run_measures(r, spec.outcomes, spec.ticks) for r in results],
+                            columns=list(spec.run_measures))
+    runs = pd.concat([runs, measures], axis=1)
+    ticks = spec.ticks + 1
+    series = pd.DataFrame({"run_id": np.repeat(ids, ticks), "tick": np.tile(np.arange(ticks, dtype=np.int64),
+                                                                          len(ids))})
+    stacked = np.concatenate([r.series for r in results])
+    for i, name in enumerate(spec.outcomes):
+        series[name] = stacked[:, i]
+    schools = pd.DataFrame({
+        "run_id": np.concatenate([np.full(r.secondary.size, r.run_id, dtype=np.int64) for r in results]),
+        "school": np.concatenate([np.arange(r.secondary.size, dtype=np.int64) for r in results]),
+        "secondary": np.concatenate([r.secondary for r in results]),
+        "first_decay_tick": np.concatenate([r.first_decay_tick for r in results]),
+        "first_recovery_tick": np.concatenate([r.first_recovery_tick for r in results]),
+        "decayed_at_end": np.concatenate([r.decayed_at_end for r in results]),
+    })
+    schools.insert(3, "decayed_ever", schools["first_decay_tick"] >= 0)
+    schools["ticks_observed"] = np.int64(spec.ticks)
+    return {"runs": runs, "series": series, "schools": schools}
