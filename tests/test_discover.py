@@ -85,6 +85,7 @@ def test_cases_from_a_sweep(tmp_path):
     communities = cases(data, "persists")
     assert len(communities.y) == 1200 and list(communities.x.columns) == ["a", "b", "c"]
     assert communities.y.mean() == pytest.approx((data.runs.final_health > 0.5).mean())
+    assert np.array_equal(cases(data, "decays").y, ~communities.y)
     runs = cases(data, "final_health", threshold=0.5)
     assert np.array_equal(runs.y, data.runs.final_health.to_numpy() >= 0.5)
     assert np.array_equal(cases(data, "final_health", 0.5, below=True).y, ~runs.y)

@@ -82,3 +82,13 @@ def test_sweep_robustness_writes_table_figure_and_summary(tmp_path):
     assert pd.read_csv(folder / "robustness.csv").time.tolist() == [0.8, 0.2]
     assert (folder / "robustness.png").stat().st_size > 0
     assert "The most robust policy is time=0.8" in (folder / "summary.md").read_text()
+
+
+def test_ties_are_broken_by_regret_on_the_next_outcome_and_settings_read_as_words():
+    runs = pd.DataFrame({"protected_time": ["off", "level=0.6"] * 2, "world": [0, 0, 1, 1], "replication": 0,
+                         "persisting": [1.0, 1.0, 1.0, 1.0], "health": [0.4, 0.5, 0.45, 0.5]})
+    objectives = [Objective("persisting"), Objective("health")]
+    table = robustness(runs, ["protected_time"], ["world"], objectives, [Criterion.parse("persisting>=0.9")])
+    assert table.protected_time.tolist() == ["level=0.6", "off"]
+    assert summary_sentence(table, ["protected_time"], objectives, []).startswith(
+        "The most robust policy is protected_time level=0.6; its largest regret on persisting is 0")

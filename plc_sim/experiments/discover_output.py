@@ -1,10 +1,11 @@
 """Scenario discovery on a finished sweep: the cases, the figures and the summary in words.
 
 ``plc-sim discover results/NAME --outcome persists`` takes each community (a school in a run) as a case,
-its run's factors and levers as the conditions, and "never decayed" as the outcome; any run measure works
-too with ``--threshold`` (``--below`` for "at most"). The results go to ``results/NAME/discover-OUTCOME/``:
-``summary.md`` (the box in words, its limits with quasi-p-values, the peeling trajectory and CART's leaves),
-``trajectory.csv``, ``limits.csv``, ``cart.csv``, ``peeling.png`` and ``box_limits.png``.
+its run's factors and levers as the conditions, and "never decayed" as the outcome (``decays``: the
+opposite); any run measure works too with ``--threshold`` (``--below`` for "at most"). The results go to
+``results/NAME/discover-OUTCOME/``: ``summary.md`` (the box in words, its limits with quasi-p-values, the
+peeling trajectory and CART's leaves), ``trajectory.csv``, ``limits.csv``, ``cart.csv``, ``peeling.png`` and
+``box_limits.png``.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from plc_sim.core.provenance import provenance
 from plc_sim.experiments.discover import Discovery, discover, limits_table
 from simulation.parameters import suggest
 
-PERSISTS = "persists"
-"""The outcome 'this community never decayed during the run', one case per school per run."""
+PERSISTS, DECAYS = "persists", "decays"
+"""The outcomes 'this community never decayed during the run' and its opposite, one case per school per run."""
 
 
 @dataclass(frozen=True)
@@ -49,15 +50,17 @@ def cases(data, outcome: str, threshold: float | None = None, below: bool = Fals
     conditions = condition_names(data)
     if not conditions:
         raise InputError(f"{data.folder}: the sweep varies nothing; scenario discovery needs factors or levers")
-    if outcome == PERSISTS:
+    if outcome in (PERSISTS, DECAYS):
         table = data.schools[["run_id", "decayed_ever"]].merge(data.runs[["run_id", *conditions]], on="run_id")
-        return Cases(table[conditions], ~table["decayed_ever"].to_numpy(bool), "communities persist",
-                     "communities", PERSISTS)
+        decayed = table["decayed_ever"].to_numpy(bool)
+        if outcome == DECAYS:
+            return Cases(table[conditions], decayed, "communities decay", "communities", DECAYS)
+        return Cases(table[conditions], ~decayed, "communities persist", "communities", PERSISTS)
     measures = [c for c in data.runs.columns if c not in ("run_id", "point", "replication", "seed", "design",
                                                           *conditions)]
     if outcome not in measures:
         raise InputError(f"--outcome: {outcome!r} is not a run measure of this sweep"
-                         f"{suggest(outcome, [PERSISTS, *measures])}; choose {PERSISTS} or one of "
+                         f"{suggest(outcome, [PERSISTS, DECAYS, *measures])}; choose {PERSISTS}, {DECAYS} or one of "
                          f"{', '.join(measures)}")
     if threshold is None:
         raise InputError(f"--threshold: {outcome} is a number; give the level that counts (e.g. --threshold 0.5)")
@@ -93,7 +96,7 @@ def summary_markdown(found: Discovery, case_set: Cases, source: str) -> str:
              "A quasi-p-value below 0.05 says that the limit is unlikely to tighten the box by chance (Bryant & "
              "Lempert 2010); NaN means that side is not restricted."
              + (" The communities of one run share its conditions and its random stream, so they are not "
-                "independent cases: read the quasi-p-values as optimistic." if case_set.label == PERSISTS else ""),
+                "independent cases: read the quasi-p-values as optimistic." if case_set.unit == "communities" else ""),
              "",
              markdown_table(limits, ["restriction", "quasi-p (low)", "quasi-p (high)"]), "",
              "## Peeling trajectory", "",

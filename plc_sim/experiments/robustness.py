@@ -9,7 +9,7 @@ numbers), so policies are compared on the same worlds. For each policy, across t
 - **maximum regret** on each outcome: the largest shortfall from the best policy in the same scenario
   (Savage 1951), in the outcome's own units.
 
-Policies are ranked by satisficing share (higher first), then by maximum regret on the first outcome (lower
+Policies are ranked by satisficing share (higher first), then by maximum regret on each outcome in turn (lower
 first); McPhail et al. (2018) compare these and other robustness metrics. Nothing here runs a model.
 """
 
@@ -102,8 +102,9 @@ def robustness(runs: pd.DataFrame, levers: Sequence[str], uncertainties: Sequenc
         by_policy = cells.groupby(levers, sort=True)
         table[f"max_regret_{objective.name}"] = by_policy[f"regret_{objective.name}"].max().to_numpy()
         table[f"mean_{objective.name}"] = by_policy[objective.name].mean().to_numpy()
-    first = f"max_regret_{objectives[0].name}" if objectives else "satisficing_share"
-    table = table.sort_values(["satisficing_share", first], ascending=[False, True], kind="stable")
+    regrets = [f"max_regret_{o.name}" for o in objectives]
+    table = table.sort_values(["satisficing_share", *regrets], ascending=[False, *(True for _ in regrets)],
+                              kind="stable")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     table.attrs["scenarios"] = len(scenarios)
     return table.reset_index(drop=True)
@@ -123,8 +124,9 @@ def _check_columns(runs: pd.DataFrame, levers, scenario, objectives, criteria) -
 
 
 def policy_label(row: pd.Series, levers: Sequence[str]) -> str:
-    """'meeting_time=0.8, network_type=ring' for a row of the robustness table."""
-    return ", ".join(f"{name}={_plain(row[name])}" for name in levers)
+    """'meeting_time=0.8, induction on, protected_time level=0.6' for a row of the robustness table."""
+    return ", ".join(f"{name} {row[name]}" if isinstance(row[name], str) else f"{name}={_plain(row[name])}"
+                     for name in levers)
 
 
 def _plain(value) -> str:
