@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from itertools import groupby
 from pathlib import Path
 
@@ -29,6 +30,7 @@ WORKSHOPS = Path("results") / "workshops"
 DECISION_COLUMNS = ["seq", "tick", "year", "school", "meeting_time", "distribution", "induction", "partner",
                     "leaders", "source", "participant"]
 SHOCK_COLUMNS = ["seq", "tick", "year", "shock", "schools"]
+_SAVING = threading.Lock()
 
 
 def session_folder(workshop: Workshop, root: Path = WORKSHOPS) -> Path:
@@ -56,22 +58,25 @@ def event_table(model: PLCModel) -> pd.DataFrame:
 
 
 def save(workshop: Workshop, root: Path = WORKSHOPS) -> Path:
-    """Write the session's tables and provenance to its folder (replacing its own earlier save); return it."""
+    """Write the session's tables and provenance to its folder (replacing its own earlier save); return it.
+
+    Saves run one at a time (a background save after a year and the debrief's save may overlap).
+    """
     out = session_folder(workshop, root)
-    with workshop.lock:
-        model, actions = workshop.model, list(workshop.actions)
-        tables = {"decisions": decision_table(actions), "shocks": shock_table(actions), "events": event_table(model),
-                  "schools": school_frame(model), "network": network_frame(model),
-                  "participants": pd.DataFrame([{"participant": p.number, "school": p.school}
-                                                for p in workshop.participants.values()],
-                                               columns=["participant", "school"])}
-        record = provenance(command="workshop", preset=workshop.preset, seed=workshop.seed, ticks=model.steps,
-                            code=workshop.code, parameters=workshop.params.as_dict(),
-                            replaced_rules=sorted(model.replaced_rules))
-    with staged_folder(out, "workshop", overwrite=True) as staging:
-        for name, frame in tables.items():
-            frame.to_parquet(staging / f"{name}.parquet", index=False)
-        write_json_atomic(staging / "provenance.json", record)
+    with _SAVING:
+        with workshop.lock:  # a consistent snapshot; the pages wait only for this
+            model, actions = workshop.model, list(workshop.actions)
+            tables = {"decisions": decision_table(actions), "shocks": shock_table(actions),
+                      "events": event_table(model), "schools": school_frame(model), "network": network_frame(model),
+                      "participants": pd.DataFrame([{"participant": p.number, "school": p.school}
+                                                    for p in workshop.participants.values()],
+                                                   columns=["participant", "school"])}
+            facts = {"preset": workshop.preset, "seed": workshop.seed, "ticks": model.steps, "code": workshop.code,
+                     "parameters": workshop.params.as_dict(), "replaced_rules": sorted(model.replaced_rules)}
+        with staged_folder(out, "workshop", overwrite=True) as staging:
+            for name, frame in tables.items():
+                frame.to_parquet(staging / f"{name}.parquet", index=False)
+            write_json_atomic(staging / "provenance.json", provenance(command="workshop", **facts))
     return out
 
 

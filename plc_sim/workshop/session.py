@@ -17,7 +17,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -29,6 +29,7 @@ from plc_sim.workshop.decisions import (
     apply_decision,
     parse_decision,
     partner_links,
+    teachers_of,
 )
 from simulation.model import PLCModel
 from simulation.parameters import TICKS_PER_YEAR, Params
@@ -196,11 +197,15 @@ class Workshop:
             return decision
 
     def decision_for(self, school: int) -> tuple[Decision, str, int]:
-        """What ``school`` will do this year: the team's decision, or last year's (autopilot), within budget."""
+        """What ``school`` will do this year: the team's decision, or last year's (autopilot) within budget; named
+        teacher leaders who have left are dropped."""
         if school in self.pending:
-            decision, number = self.pending[school]
-            return decision, "participant", number
-        return self.current[school].fitted(float(self.budget[school])), "autopilot", -1
+            (decision, number), source = self.pending[school], "participant"
+        else:
+            decision, number, source = self.current[school].fitted(float(self.budget[school])), -1, "autopilot"
+        in_post = teachers_of(self.model, school)[1]
+        leaders = tuple(p for p in decision.leaders if p in in_post)
+        return (decision if leaders == decision.leaders else replace(decision, leaders=leaders)), source, number
 
     # --- the facilitator ---------------------------------------------------------------------------------
     def shock(self, name: str, school: int | None = None) -> None:

@@ -1,0 +1,55 @@
+"""The workshop's pages as Solara serves them: one shared session per server, a page per browser.
+
+``plc-sim workshop`` starts ``solara run plc_sim.workshop.app:Page`` with the session's settings in the
+environment variable :data:`ENVIRONMENT` (JSON). Solara runs this module once per server, so the
+:class:`Workshop` built here is the one every browser shares (participants, the facilitator, a reloaded page).
+The session is saved after every school year, in a background thread so that the pages update first. The
+address with the facilitator's key (printed in the terminal only) opens the controls; any other address
+opens the participant's page.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import solara
+
+from plc_sim.workshop import ENVIRONMENT, record
+from plc_sim.workshop.facilitator import FacilitatorPage, Room
+from plc_sim.workshop.participant import ParticipantPage
+from plc_sim.workshop.session import Workshop
+from simulation.presets import preset_params
+
+
+def from_environment() -> tuple[Workshop, Room]:
+    """The session and room described by :data:`ENVIRONMENT` (defaults: 8 baseline schools on this machine)."""
+    config = json.loads(os.environ.get(ENVIRONMENT) or "{}")
+    params = preset_params(config.get("preset", "baseline"), {"n_schools": config.get("schools", 8)})
+    workshop = Workshop(params, seed=config.get("seed", secrets.randbelow(2**31)), code=config.get("code"),
+                        preset=config.get("preset", "baseline"))
+    workshop.facilitator_key = config.get("key", workshop.facilitator_key)
+    room = Room(join_url=config.get("join_url", "http://127.0.0.1:8766/"),
+                who=config.get("who", "Only this computer can open these pages."),
+                results=Path(config.get("results", str(record.WORKSHOPS))))
+    saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workshop-save")  # one save at a time, in order
+    workshop.on_advance = lambda session: saver.submit(record.save, session, room.results)
+    return workshop, room
+
+
+WORKSHOP, ROOM = from_environment()
+
+
+@solara.component
+def Page():
+    search = solara.use_router().search or ""
+    key = parse_qs(search).get("key", [""])[0]
+    if hmac.compare_digest(key.encode(), WORKSHOP.facilitator_key.encode()):
+        FacilitatorPage(WORKSHOP, ROOM)
+    else:
+        ParticipantPage(WORKSHOP)

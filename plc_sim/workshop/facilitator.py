@@ -1,0 +1,179 @@
+"""The facilitator's page, for a projector: join address, QR code and code; years, timer, pause and shocks; the
+room's schools; and the debrief with a replay of the session.
+
+Its state lives in the shared :class:`Workshop`, so reloading the page keeps the session.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import segno
+import solara
+
+from plc_sim.workshop import record
+from plc_sim.workshop.debrief import choices_table, health_figure
+from plc_sim.workshop.participant import use_workshop_version
+from plc_sim.workshop.session import MAX_YEARS, SHOCK_LABELS, Workshop, WorkshopError
+from simulation import school_frame
+from simulation.parameters import TICKS_PER_YEAR
+
+FACILITATOR_CSS = """
+.ws-join-line { font-size: 26px; }
+.ws-join-line b { font-size: 34px; letter-spacing: 3px; }
+.ws-who { font-size: 14px; color: #555; }
+table.ws-room { border-collapse: collapse; font-size: 14px; }
+table.ws-room td, table.ws-room th { border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: left; }
+.ws-decayed { color: #c62828; font-weight: 600; }
+img.ws-health { max-width: 100%; }
+"""
+
+TIMER_CHOICES = {"off": None, "1 minute": 60, "2 minutes": 120, "3 minutes": 180, "5 minutes": 300}
+ALL = "all schools"
+
+
+@dataclass(frozen=True)
+class Room:
+    """Where participants join and who can reach the server."""
+
+    join_url: str
+    who: str
+    results: Path
+
+
+def qr_data_uri(url: str) -> str:
+    """The join address as a QR code (an SVG data URI), drawn locally by segno."""
+    return segno.make(url, error="m").svg_data_uri(scale=6, border=2)
+
+
+def room_table_html(workshop: Workshop) -> str:
+    """One row per school: its team (names escaped), this year's decision, health and leadership now."""
+    model = workshop.model
+    now = model.observer.current
+    rows = []
+    for school in range(model.p.n_schools):
+        team = ", ".join(html.escape(p.name) for p in workshop.team(school)) or "<i>autopilot</i>"
+        _, source, _ = workshop.decision_for(school)
+        decayed = bool(now["decayed"][school])
+        rows.append(f"<tr><td>School {school + 1}</td><td>{team}</td>"
+                    f"<td>{'sent' if source == 'participant' else 'last year&#39;s'}</td>"
+                    f"<td class='{'ws-decayed' if decayed else ''}'>{now['health'][school]:.2f}"
+                    f"{' decayed' if decayed else ''}</td>"
+                    f"<td>{model.schools.meeting_time[school]:.2f}</td><td>{model.schools.distribution[school]:.2f}"
+                    "</td></tr>")
+    return ("<table class='ws-room'><thead><tr><th>school</th><th>team</th><th>this year's decisions</th>"
+            "<th>health</th><th>meeting time</th><th>distribution</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
+
+
+@solara.component
+def FacilitatorPage(workshop: Workshop, room: Room):
+    version = use_workshop_version(workshop)
+    debrief, set_debrief = solara.use_state(False)
+    message, set_message = solara.use_state("")
+    solara.Style(FACILITATOR_CSS)
+
+    def act(action):
+        def run(*args):
+            try:
+                action(*args)
+                set_message("")
+            except WorkshopError as problem:
+                set_message(str(problem))
+        return run
+
+    with solara.Columns([8, 3]):
+        with solara.Column():
+            solara.HTML(tag="div", classes=["ws-join-line"], unsafe_innerHTML=(
+                f"Join at <b>{html.escape(room.join_url)}</b> with code <b class='ws-code'>{workshop.code}</b>"))
+            solara.HTML(tag="div", classes=["ws-who"], unsafe_innerHTML=html.escape(room.who))
+            Controls(workshop, act, set_debrief, debrief, version)
+            if message:
+                solara.Error(message, classes=["ws-error"])
+        solara.HTML(tag="img", attributes={"src": qr_data_uri(room.join_url), "alt": "QR code of the join address",
+                                           "width": "200"}, classes=["ws-qr"])
+    if debrief:
+        Debrief(workshop, room)
+    else:
+        solara.HTML(tag="div", unsafe_innerHTML=room_table_html(workshop), classes=["ws-room-wrap"])
+
+
+@solara.component
+def Controls(workshop: Workshop, act, set_debrief, debrief: bool, version: int):
+    """The facilitator's buttons; ``version`` (the session's) makes it redraw whenever the session changes."""
+    shock, set_shock = solara.use_state("budget_cut")
+    target, set_target = solara.use_state(ALL)
+    timer = next((k for k, v in TIMER_CHOICES.items() if v == workshop.timer_seconds), "off")
+    year = workshop.year
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.HTML(tag="span", unsafe_innerHTML=f"Deciding year <b class='ws-year'>{min(year, MAX_YEARS)}</b> "
+                    f"&middot; {len(workshop.participants)} joined", classes=["ws-when"])
+        solara.Button(f"Run year {year}", on_click=act(workshop.advance), color="primary",
+                      disabled=workshop.paused or workshop.finished, classes=["ws-advance"])
+        solara.Button("Resume" if workshop.paused else "Pause",
+                      on_click=act(lambda: workshop.set_paused(not workshop.paused)), classes=["ws-pause"])
+        solara.Select("Timer", values=list(TIMER_CHOICES), value=timer,
+                      on_value=act(lambda label: workshop.set_timer(TIMER_CHOICES[label])), classes=["ws-timer"])
+        solara.Button("Back to the room" if debrief else "Debrief", on_click=lambda: set_debrief(not debrief),
+                      classes=["ws-debrief"])
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        labels = {label: name for name, label in SHOCK_LABELS.items()}
+        solara.Select("Shock", values=list(labels), value=SHOCK_LABELS[shock],
+                      on_value=lambda label: set_shock(labels[label]), classes=["ws-shock-name"])
+        targets = [ALL, *(f"School {k + 1}" for k in range(workshop.params.n_schools))]
+        solara.Select("Hits", values=targets, value=target, on_value=set_target, classes=["ws-shock-target"])
+        solara.Button("Shock now", on_click=act(lambda: workshop.shock(
+            shock, None if target == ALL else targets.index(target) - 1)), color="warning", classes=["ws-shock"])
+
+
+@solara.component
+def Debrief(workshop: Workshop, room: Room):
+    use_workshop_version(workshop)
+    with workshop.lock:
+        schools = school_frame(workshop.model)
+        decisions = record.decision_table(workshop.actions)
+        last_year = workshop.model.steps // TICKS_PER_YEAR
+    at, set_at = solara.use_state(last_year)
+    checked, set_checked = solara.use_state("")
+    at = min(at, last_year)
+    image = solara.use_memo(lambda: health_figure(schools, decisions, at + 1 if at < last_year else None),
+                            [len(schools), len(decisions), at])
+
+    def check_replay():
+        folder = record.save(workshop, room.results)
+        same = record.replays_identically(folder)
+        set_checked(f"Saved to {folder}. Rerun from the seed and the decision log: "
+                    + ("identical series." if same else "the series DIFFER."))
+
+    solara.HTML(tag="h3", unsafe_innerHTML="How did each school's community fare?")
+    solara.HTML(tag="img", attributes={"src": image, "alt": "every school's health over time"},
+                classes=["ws-health"])
+    solara.HTML(tag="div", unsafe_innerHTML="Filled dots: a year the team decided; hollow: autopilot. "
+                "Red: the community decayed at some point.", classes=["ws-who"])
+    solara.HTML(tag="h3", unsafe_innerHTML="Which choices went with communities that lasted?")
+    solara.HTML(tag="div", unsafe_innerHTML=choices_table(decisions, schools).to_html(index=False),
+                classes=["ws-choices"])
+    if last_year:
+        with solara.Div(classes=["ws-replay-year"]):
+            solara.SliderInt("Replay: the room at the start of year", value=at + 1, min=1, max=last_year + 1,
+                             on_value=lambda y: set_at(y - 1))
+        solara.HTML(tag="div", classes=["ws-replay"], unsafe_innerHTML=replay_line(schools, decisions, at))
+    solara.Button("Save and check the replay", on_click=check_replay, classes=["ws-check-replay"])
+    if checked:
+        solara.Info(checked, classes=["ws-replay-result"])
+
+
+def replay_line(schools: pd.DataFrame, decisions: pd.DataFrame, year_index: int) -> str:
+    """One sentence per school at the start of year ``year_index + 1``: its health and what it decided."""
+    now = schools[schools.tick == year_index * TICKS_PER_YEAR].set_index("school").health
+    chosen = decisions[decisions.year == year_index + 1].set_index("school")
+    parts = []
+    for school, health in now.items():
+        row = chosen.loc[school] if school in chosen.index else None
+        what = "" if row is None else (f": time {row.meeting_time:.2f}, distribution {row.distribution:.2f}, "
+                                       f"induction {row.induction:.2f} ({row.source})")
+        parts.append(f"<li>School {school + 1}: health {health:.2f}{what}</li>")
+    return "<ul>" + "".join(parts) + "</ul>"
