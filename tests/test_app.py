@@ -1,56 +1,45 @@
-"""The workshop app without a browser: controls from the declaration, runs, shocks, drawing, wording, speed.
+"""The workshop app without a browser: controls from the declaration, sessions, frames, wording, speed, the page.
 
 The last tests render the whole page with Solara in this process and press its
-buttons, so every control is exercised in seconds; ``test_app_browser.py``
-does the same through Chromium.
+buttons; ``test_app_browser.py`` does the same through Chromium.
 """
 
 from __future__ import annotations
 
+import json
 import math
-import re
 import time
-from types import SimpleNamespace
 
 import ipyvuetify as v
 import numpy as np
 import pytest
 import solara
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from matplotlib.collections import PathCollection
 
-from plc_sim.app.charts import SERIES, history, school_table_html, timeseries_figure
-from plc_sim.app.command import server_command
-from plc_sim.app.model import ALL_SCHOOLS, SHOCK_BUTTONS, WorkshopModel, schools_for_target, shock_marks, shock_targets
-from plc_sim.app.network import (
-    DETAIL_LIMIT,
-    draws_every_member,
-    network_figure,
-    network_layout,
-    school_centres,
-    strong_ties,
-)
-from plc_sim.app.panels import explanation_html, png
+from plc_sim.app.command import announce, server_command, server_environment
+from plc_sim.app.frames import MEASURES, PRESET_TITLES, History, comparison_sentence, percent, run_view
+from plc_sim.app.model import ALL_SCHOOLS, LIVE_CHANGES, SHOCK_BUTTONS, WorkshopModel, schools_for_target, shock_marks
+from plc_sim.app.network import DETAIL_LIMIT, draws_every_member, network_data, network_layout, school_centres
+from plc_sim.app.session import FRAME_GATE, MAX_MONTHS, RunRecord, Session
 from plc_sim.app.settings import (
     APP_CEILINGS,
     CONTROL_GROUPS,
     CONTROL_NAMES,
     MAX_SEED,
+    SEED_DIGITS,
     RunSettings,
+    control_help,
     control_range,
     control_spec,
     parse_seed,
-    preset_values,
     slider_step,
+    value_words,
 )
-from plc_sim.cli.main import COMMAND_MODULES, main
-from simulation.events import Event, LogLine, describe_events, school_phrase, when
+from plc_sim.app.specs import FONT, network_chart, time_chart
+from plc_sim.cli.main import main
 from simulation.model import PLCModel
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR, make_params
 from simulation.presets import PRESETS, preset_params
 from simulation.rules import LIVE_SHOCKS
-from simulation.state import active_per_school
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -64,12 +53,18 @@ def run(settings: RunSettings = SMALL, seed=3, ticks: int = 0) -> WorkshopModel:
     return model
 
 
+def same_state(a: PLCModel, b: PLCModel) -> bool:
+    return (np.array_equal(a.members.knowledge, b.members.knowledge)
+            and np.array_equal(a.members.trust, b.members.trust) and a.events == b.events)
+
+
 # --- controls come from the parameter declaration ------------------------------------------------
 
 def test_controls_are_declared_parameters_shown_once():
     assert len(CONTROL_NAMES) == len(set(CONTROL_NAMES))
     assert set(CONTROL_NAMES) <= set(PARAMS_BY_NAME)
     assert list(CONTROL_NAMES) == [name for names in CONTROL_GROUPS.values() for name in names]
+    assert set(LIVE_CHANGES) <= set(CONTROL_NAMES)
 
 
 @pytest.mark.parametrize("name", CONTROL_NAMES)
@@ -77,24 +72,11 @@ def test_each_control_takes_type_range_default_and_choices_from_the_declaration(
     param = PARAMS_BY_NAME[name]
     spec = control_spec(param, param.default)
     assert spec["value"] == param.default
-    if param.kind is bool:
-        assert spec["type"] == "Checkbox"
-    elif param.kind is str:
-        assert spec["type"] == "Select" and spec["values"] == list(param.choices)
-    else:
-        assert spec["type"] == ("SliderInt" if param.kind is int else "SliderFloat")
-        assert spec["min"] == param.low
-        assert spec["max"] == min(param.high, APP_CEILINGS.get(name, param.high))
-        assert spec["min"] <= param.default <= spec["max"]
-
-
-def test_only_network_size_is_capped_and_caps_lie_inside_the_declared_range():
-    for name, ceiling in APP_CEILINGS.items():
-        param = PARAMS_BY_NAME[name]
-        assert param.low < ceiling <= param.high
-        assert all(preset_params(p).as_dict()[name] <= ceiling for p in PRESETS)
-    uncapped = [n for n in CONTROL_NAMES if PARAMS_BY_NAME[n].kind in (int, float) and n not in APP_CEILINGS]
-    assert all(control_range(PARAMS_BY_NAME[n]) == (PARAMS_BY_NAME[n].low, PARAMS_BY_NAME[n].high) for n in uncapped)
+    if param.kind is str:
+        assert spec["values"] == list(param.choices)
+    elif param.kind in (int, float):
+        assert spec["min"] == param.low and spec["max"] == min(param.high, APP_CEILINGS.get(name, param.high))
+    assert "Declared range" not in control_help(param) and str(MAX_SEED) not in control_help(param)
 
 
 @pytest.mark.parametrize("name", [n for n in CONTROL_NAMES if PARAMS_BY_NAME[n].kind is float])
@@ -105,16 +87,21 @@ def test_slider_steps_hit_the_default_and_every_preset_value(name):
         assert math.isclose(round((value - low) / step) * step + low, value, abs_tol=1e-9)
 
 
+def test_values_read_as_words_and_percentages():
+    assert value_words(PARAMS_BY_NAME["teacher_turnover_rate"], 0.155) == "15.5%"
+    assert value_words(PARAMS_BY_NAME["meeting_time"], 0.6) == "60%"
+    assert value_words(PARAMS_BY_NAME["network_type"], "small_world") == "small world"
+    assert value_words(PARAMS_BY_NAME["n_schools"], 20) == "20"
+    assert percent(0.155) == "15.5%" and percent(0.5) == "50%"
+
+
 @pytest.mark.parametrize("preset", PRESETS)
-def test_picking_a_preset_sets_every_control_to_the_preset_value(preset):
+def test_picking_a_preset_sets_every_control_and_has_a_title_in_words(preset):
     settings = RunSettings().with_value("meeting_time", 0.01).with_preset(preset)
     expected = preset_params(preset)
-    assert settings.preset == preset
     assert settings.values == {name: getattr(expected, name) for name in CONTROL_NAMES}
-    for name, value in PRESETS[preset].overrides.items():
-        if name in CONTROL_NAMES:
-            assert settings.values[name] == value
-    assert run(settings).p == expected  # the run is the preset, bit for bit in its parameters
+    assert run(settings).p == expected
+    assert preset in PRESET_TITLES and "-" not in PRESET_TITLES[preset].split()[0]
 
 
 def test_settings_refuse_what_the_declaration_or_the_app_does_not_allow():
@@ -122,26 +109,24 @@ def test_settings_refuse_what_the_declaration_or_the_app_does_not_allow():
     assert base.with_preset("no-such-preset") is base
     assert base.with_value("meeting_time", 1.5) is base
     assert base.with_value("meeting_time", "lots") is base
-    assert base.with_value("school_type", "boarding") is base
     assert base.with_value("n_schools", APP_CEILINGS["n_schools"] + 1) is base
     assert base.with_value("decay_span", 3) is base  # not a control
-    changed = base.with_value("meeting_time", "0.25")
-    assert changed.values["meeting_time"] == 0.25 and base.values["meeting_time"] == 0.6
-    assert preset_values("baseline") == base.values
 
 
 @pytest.mark.parametrize(("text", "seed", "noted"), [
     ("42", 42, False), (" 7 ", 7, False), (7, 7, False), ("", 0, False), (None, 0, False),
-    ("abc", 0, True), ("-3", 0, True), ("1.5", 0, True), (str(MAX_SEED + 1), 0, True), (True, 0, True)])
-def test_the_seed_box_text_becomes_a_seed_or_a_note(text, seed, noted):
-    value, note = parse_seed(text)
+    ("abc", 0, True), ("-3", 0, True), ("1.5", 0, True), (str(MAX_SEED + 1), 0, True), (True, 0, True),
+    ("²", 0, True), ("①", 0, True), ("١٢", 0, True), ("9" * 4300, 0, True)])
+def test_the_seed_box_accepts_only_ascii_digits_of_bounded_length(text, seed, noted):
+    value, note = parse_seed(text)  # never raises, whatever the text
     assert value == seed
     assert (note is not None) == noted
     if noted:
-        assert str(text)[:3] in note
+        assert len(note) < 200 and "digits 0-9" in note
+    assert SEED_DIGITS == len(str(MAX_SEED))
 
 
-# --- the run: per session, reproducible, shockable, never raising -------------------------------
+# --- the run: per session, reproducible, shockable, changeable live -------------------------------
 
 def test_a_workshop_run_is_the_model_with_the_same_seed_bit_for_bit():
     settings = SMALL.with_value("meeting_time", 0.35)
@@ -149,150 +134,111 @@ def test_a_workshop_run_is_the_model_with_the_same_seed_bit_for_bit():
     reference = PLCModel(preset="baseline", rng=11, **settings.values)
     for _ in range(15):
         reference.step()
-    assert np.array_equal(ours.members.knowledge, reference.members.knowledge)
-    assert np.array_equal(ours.members.trust, reference.members.trust)
-    assert ours.events == reference.events
-
-
-def test_reset_through_solaraviz_reads_the_settings_of_the_moment():
-    holder = SimpleNamespace(value=SMALL)  # SolaraViz passes the session's reactive variable
-    holder.value = SMALL.with_value("workload", 0.9)
-    model = WorkshopModel(settings=holder, rng="5")
-    assert model.p.workload == 0.9 and model.seed_value == 5 and model.seed_notice is None
-    noted = WorkshopModel(settings=holder, rng="five")
-    assert noted.seed_value == 0 and "five" in noted.seed_notice
-
-
-def test_no_model_is_built_when_the_app_module_is_imported():
-    import plc_sim.app.page as app
-
-    assert not [name for name, value in vars(app).items() if isinstance(value, PLCModel)]
-
-
-def test_shock_buttons_cover_every_live_shock():
-    assert set(SHOCK_BUTTONS) == set(LIVE_SHOCKS)
+    assert same_state(ours, reference)
 
 
 def test_shock_targets_name_schools_from_one():
-    assert shock_targets(3) == [ALL_SCHOOLS, "School 1", "School 2", "School 3"]
     assert schools_for_target("School 3", 5).tolist() == [2]
     assert schools_for_target("School 9", 5).tolist() == [0, 1, 2, 3, 4]  # a stale choice from a bigger run
     assert schools_for_target(ALL_SCHOOLS, 2).tolist() == [0, 1]
+    assert set(SHOCK_BUTTONS) == set(LIVE_SHOCKS)
 
 
-def test_a_live_shock_acts_is_logged_and_marked():
+def test_a_one_school_shock_is_logged_marked_and_highlighted():
     model = run(ticks=3)
     before = model.schools.meeting_time.copy()
     model.shock_now("budget_cut", "School 2")
-    assert model.schools.meeting_time[1] == pytest.approx(before[1] * (1 - model.p.budget_cut_size))
+    assert model.schools.meeting_time[1] < before[1]
     assert np.array_equal(model.schools.meeting_time[[0, 2, 3]], before[[0, 2, 3]])
     assert (3, "budget_cut") in shock_marks(model)
-    assert describe_events(model.events, model.p)[-1].text == (
-        "Year 1, month 3: a budget cut removed 50% of the meeting time in School 2")
+    view = run_view(model, History(model), "health", "knowledge")
+    assert view.highlight == (1,)
+    assert view.marks["label"] == ["Budget cut (School 2)"]
+    assert view.network["labels"]["ring"][1] == "hit by the shock"
+    assert len(view.school_chart["value"]) == len(view.chart["mean"]) == 4
+    assert "in School 2" in view.log[0]
 
 
-def test_scheduled_shocks_are_marked_once_they_have_happened():
-    model = run(RunSettings().with_preset("champion-leaves").with_value("n_schools", 2), ticks=59)
-    assert shock_marks(model) == []
-    model.step()
-    assert shock_marks(model) == [(60, "principal_leaves")]
+@pytest.mark.parametrize("name", sorted(LIVE_CHANGES))
+def test_live_changes_act_from_now_on_and_only_from_now_on(name):
+    param = PARAMS_BY_NAME[name]
+    changed, untouched = run(ticks=5), run(ticks=5)
+    value = param.high if getattr(changed.p, name) != param.high else param.low
+    changed.change_now(name, value)
+    assert getattr(changed.p, name) == value and same_state(changed, untouched)  # the past is kept
+    for _ in range(2 * TICKS_PER_YEAR):
+        changed.step()
+        untouched.step()
+    assert not same_state(changed, untouched)  # and the future differs
 
 
-def test_a_failing_step_stops_the_run_with_a_message_instead_of_raising():
-    model = run()
-
-    def broken(model):
-        raise RuntimeError("a broken rule")
-
-    model.rules = {**model.rules, "broken": broken}
-    model.step()
-    model.step()  # a stopped run ignores further steps
-    assert model.running is False
-    assert "a broken rule" in model.failure and "Reset" in model.failure
-
-
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_any_combination_of_controls_runs_shocks_and_draws(data):
-    settings = RunSettings().with_preset(data.draw(st.sampled_from(list(PRESETS))))
-    for name in CONTROL_NAMES:
-        param = PARAMS_BY_NAME[name]
-        if name in APP_CEILINGS:  # small networks keep this test fast; the big one is timed below
-            value = data.draw(st.integers(int(param.low), 5 if name == "n_schools" else 12))
-        elif param.kind is bool:
-            value = data.draw(st.booleans())
-        elif param.kind is str:
-            value = data.draw(st.sampled_from(param.choices))
-        else:
-            low, high = control_range(param)
-            value = data.draw(st.sampled_from([low, high]) | st.floats(low, high) if param.kind is float
-                              else st.integers(int(low), int(high)))
-        settings = settings.with_value(name, value)
-    model = WorkshopModel(settings, data.draw(st.sampled_from(["0", "x", "123"])))
-    for tick in range(TICKS_PER_YEAR + 2):
-        model.step()
-        if tick == 4:
-            for shock in SHOCK_BUTTONS:
-                model.shock_now(shock, data.draw(st.sampled_from(shock_targets(model.p.n_schools))))
-    assert model.failure is None
-    layout = network_layout(model)
-    for colour in ("knowledge", "engagement"):
-        assert png(network_figure(model, layout, colour)).startswith(b"\x89PNG")
-    assert png(timeseries_figure(model, shock_marks(model))).startswith(b"\x89PNG")
-    assert school_table_html(model).count("<tr>") == model.p.n_schools + 1
-    assert describe_events(model.events, model.p)
+def test_a_session_rebuilds_its_run_bit_for_bit_from_its_record():
+    session = Session(RunRecord(SMALL, "5"))
+    session.step(4)
+    session.shock("turnover_wave", "School 3")
+    session.change("meeting_time", 0.2)
+    session.step(TICKS_PER_YEAR)
+    copy = Session(session.record)
+    assert copy.steps == session.steps == 14
+    assert [a.kind for a in copy.record.actions] == ["shock", "change"]
+    assert same_state(copy.models[0], session.models[0])
+    assert copy.frame().runs[0].log == session.frame().runs[0].log
 
 
-# --- the network picture --------------------------------------------------------------------------
+def test_compare_mode_uses_common_random_numbers_and_one_shock_hits_both():
+    same = Session(RunRecord(SMALL, "9", compare="baseline"))
+    same.step(3)
+    same.shock("principal_leaves", ALL_SCHOOLS)
+    same.step(TICKS_PER_YEAR)
+    a, b = same.models
+    assert same_state(a, b)  # the same scenario twice on the same seed: identical, so differences are the scenario's
+    other = Session(RunRecord(SMALL, "9", compare="distributed-leadership"))
+    other.step(3)
+    other.shock("budget_cut", "School 1")
+    assert [m.shock_log for m in other.models] == [[(3, "budget_cut", (0,))]] * 2
+    frame = other.frame()
+    assert [run.label for run in frame.runs] == ["A: Typical schools (reference)", "B: Distributed leadership"]
+    assert other.models[1].p.n_schools == SMALL.values["n_schools"]  # compared at the same size
+    assert frame.sentence.startswith("Since the budget cut shock (year 1, month 3): with typical schools")
+    assert "of 4 communities are healthy" in frame.sentence
 
-@pytest.mark.parametrize(("schools", "teachers", "every_member"),
-                         [(6, 40, True), (7, 40, True), (8, 40, False), (20, 40, False), (1, 4, True)])
+
+def test_comparison_sentence_says_both_counts():
+    session = Session(RunRecord(SMALL, "1", compare="champion-leaves"))
+    a, b = session.frame().runs
+    text = comparison_sentence(a, b, None)
+    assert text.startswith("At the start: with typical schools (reference), 4 of 4")
+    assert "with the champion principal leaves, 4 of 4" in text
+
+
+def test_a_frame_is_small_plain_data_in_percentages_and_school_years():
+    session = Session(RunRecord(RunSettings(), "0"))
+    session.step(25)
+    frame = session.frame()
+    view = frame.runs[0]
+    assert view.when == "Year 3, month 5" and view.chart["year"][-1] == 2.5
+    assert all(0 <= x <= 100 for x in view.chart["mean"] + view.chart["low"] + view.chart["high"])
+    assert view.retention is not None and 0 <= view.retention <= 1
+    assert len(json.dumps(view.chart)) + len(json.dumps(view.network)) < 20_000  # 20 x 40: one disc per school
+    assert len(view.network["points"]["x"]) == 20
+
+
+def test_the_network_is_drawn_member_by_member_when_small():
+    model = run(SMALL.with_value("include_support_staff", True), ticks=5)
+    data = network_data(model, network_layout(model), "engagement")
+    points = data["points"]
+    assert len(points["x"]) == model.active_slots.size
+    assert set(points["kind"]) == {"teacher", "teacher leader", "support staff"}
+    big = [s for s, k in zip(points["size"], points["kind"], strict=True) if k == "teacher leader"]
+    assert min(big) > max(s for s, k in zip(points["size"], points["kind"], strict=True) if k != "teacher leader")
+    assert all(w > 0 for w in data["ties"]["width"])
+
+
+@pytest.mark.parametrize(("schools", "teachers", "every_member"), [(6, 40, True), (8, 40, False), (1, 4, True)])
 def test_large_networks_are_drawn_as_a_summary(schools, teachers, every_member):
     p = make_params({"n_schools": schools, "teachers_per_school": teachers})
     assert draws_every_member(p) is every_member
     assert (schools * teachers <= DETAIL_LIMIT) is every_member
-
-
-def _scatters(fig) -> list:
-    return [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
-
-
-def _scatter_points(fig) -> list[int]:
-    return [len(c.get_offsets()) for c in _scatters(fig)]
-
-
-def test_the_summary_draws_one_disc_per_school_not_every_teacher():
-    model = run(RunSettings(), ticks=2)  # 20 schools x 40 teachers
-    fig = network_figure(model, network_layout(model))
-    assert _scatter_points(fig) == [20]
-    assert "one disc per school" in fig._suptitle.get_text()
-
-
-def test_the_detail_draws_every_member_sized_by_leader_role():
-    model = run(SMALL.with_value("include_support_staff", True), ticks=5)
-    fig = network_figure(model, network_layout(model))
-    active = model.active_slots.size
-    members, staff = _scatters(fig)
-    assert len(members.get_offsets()) == active  # every teacher and included staff member
-    assert len(staff.get_offsets()) == model.p.support_staff * model.p.n_schools
-    sizes = members.get_sizes()
-    leaders = model.members.is_leader[model.active_slots]
-    assert leaders.any() and (sizes[leaders] > sizes[~leaders].max()).all()
-
-
-def test_layout_puts_each_school_in_its_own_cluster_and_touches_no_random_numbers():
-    model = run(SMALL.with_value("school_type", "secondary").with_value("include_support_staff", True))
-    state = model.rng.bit_generator.state
-    layout = network_layout(model)
-    network_figure(model, layout)
-    assert model.rng.bit_generator.state == state  # drawing must not change the simulation
-    xy, active = layout.member_xy, model.active_mask
-    assert np.isfinite(xy[active]).all() and np.isnan(xy[~active]).all()
-    distance = np.linalg.norm(xy[active] - layout.school_xy[model.members.school[active]], axis=1)
-    assert distance.max() <= 1.13 * layout.radius
-    gaps = np.linalg.norm(layout.school_xy[:, None] - layout.school_xy[None], axis=2)
-    assert (gaps[~np.eye(len(gaps), dtype=bool)] > 2 * layout.radius).all()
-    assert np.array_equal(network_layout(model).member_xy, xy, equal_nan=True)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 40])
@@ -303,120 +249,131 @@ def test_school_clusters_never_overlap(n):
         assert gaps[~np.eye(n, dtype=bool)].min() > 2 * radius
 
 
-def test_strong_ties_are_mutual_trust_above_the_threshold_within_a_school():
-    model = run(ticks=8)
-    a, b, trust = strong_ties(model)
-    m, p = model.members, model.p
-    active = active_per_school(p)
-    expected = 0
-    for school in range(p.n_schools):
-        block = m.trust[school, :active, :active]
-        mutual = (block + block.T) / 2
-        expected += int((mutual[np.triu_indices(active, 1)] >= p.strong_tie_threshold).sum())
-    assert a.size == expected
-    assert (m.school[a] == m.school[b]).all() and (trust >= p.strong_tie_threshold).all()
+def test_layout_touches_no_random_numbers():
+    model = run(SMALL.with_value("school_type", "secondary"))
+    state = model.rng.bit_generator.state
+    network_data(model, network_layout(model))
+    assert model.rng.bit_generator.state == state
 
 
-# --- charts, table, log, guide --------------------------------------------------------------------
-
-def test_history_gives_every_tick_and_school_and_retention_from_leavers():
-    model = run(ticks=12)
-    series = history(model)
-    assert set(series) == set(SERIES)
-    assert all(values.shape == (13, 4) for values in series.values())
-    left = model.observer.current["teachers_left"]
-    assert np.allclose(series["retention"][-1], 1 - left / model.p.teachers_per_school)
-    assert (series["retention"][:TICKS_PER_YEAR] == 1).all()
+def test_charts_use_text_of_at_least_16_px_and_label_every_shock():
+    spec = time_chart("health", 300, 0.3, ["mean of all schools"])
+    text = json.dumps(spec)
+    assert spec["config"]["axis"]["labelFontSize"] >= 16 and spec["config"]["legend"]["labelFontSize"] >= 16
+    assert all(size >= 16 for size in _font_sizes(spec)) and FONT >= 16
+    assert '"text": {"field": "label"}' in text  # each shock marker carries its name
+    assert all(size >= 16 for size in _font_sizes(network_chart(300, "knowledge")))
 
 
-def test_time_series_name_the_shocks_in_the_legend():
-    model = run(ticks=2)
-    model.shock_now("turnover_wave")
-    fig = timeseries_figure(model, shock_marks(model))
-    labels = [text.get_text() for text in fig.legends[0].get_texts()]
-    assert "shock: turnover wave" in labels and "range across schools" in labels
+def _font_sizes(spec) -> list[float]:
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            found.extend(value for key, value in node.items() if key.endswith("FontSize") or key == "fontSize")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(spec)
+    return found
 
 
-def test_the_school_table_flags_decayed_communities():
-    model = run(ticks=1)
-    model.observer.current["decayed"][:] = [0, 1, 0, 0]
-    table = school_table_html(model)
-    assert table.count("<tr>") == 5
-    assert re.search(r"School 2 <span class='plc-decayed'>decayed", table)
-    assert "School 1 <span" not in table
+def contrast(foreground: str, background: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour[k:k + 2], 16) / 255 for k in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
 
 
-@pytest.mark.parametrize(("tick", "words"), [(0, "Before the first month"), (1, "Year 1, month 1"),
-                                             (10, "End of year 1"), (13, "Year 2, month 3"), (20, "End of year 2")])
-def test_ticks_read_as_school_months(tick, words):
-    assert when(tick) == words
+def test_shock_buttons_meet_wcag_aa_contrast():
+    from plc_sim.app import panels
+
+    source = open(panels.__file__).read()
+    assert 'color="#8a3a00"' in source
+    assert contrast("#ffffff", "#8a3a00") >= 4.5
+    assert contrast("#ffffff", "#f57c00") < 4.5  # the orange of the first app did not
 
 
-def test_school_phrases():
-    assert school_phrase([2], 20) == "School 3"
-    assert school_phrase([1, 4], 20) == "Schools 2 and 5"
-    assert school_phrase([0, 1, 2, 3, 4], 20) == "5 schools"
-    assert school_phrase(range(20), 20) == "all 20 schools"
+# --- the play loop ----------------------------------------------------------------------------------
+
+def test_playing_publishes_the_latest_month_and_a_closed_session_stops_its_thread():
+    frames = []
+    session = Session(RunRecord(SMALL, "2"), publish=frames.append)
+    session.set_view(speed="fast")
+    session.start()
+    session.play()
+    deadline = time.monotonic() + 20
+    while session.steps < 6 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    session.shock("budget_cut", ALL_SCHOOLS)
+    time.sleep(0.3)
+    assert any("budget cut" in " ".join(frame.runs[0].log) for frame in frames)  # shown within a frame
+    session.close()
+    session._thread.join(timeout=5)
+    assert not session._thread.is_alive()
+    steps = session.steps
+    time.sleep(0.3)
+    assert session.steps == steps
+    assert [f.seq for f in frames] == sorted(f.seq for f in frames)
 
 
-def test_the_log_speaks_plain_words():
-    p = make_params()
-    events = [
-        Event(13, "principal_left", (2,)),
-        Event(20, "teachers_left", (1,), count=4, of=40, cause="year_end"),
-        Event(30, "teachers_left", (0,), count=3, of=40, cause="year_end"),
-        Event(30, "teachers_left", (4,), count=9, of=40, cause="year_end"),
-        Event(31, "decay", (6,)),
-        Event(32, "teachers_left", (0,), count=12, of=40, cause="turnover_wave"),
-        Event(33, "recovery", (6, 7)),
-        Event(34, "mystery_shock", (0,)),
-    ]
-    assert [line.text for line in describe_events(events, p)] == [
-        "Year 2, month 3: the principal of School 3 left; a successor arrived",
-        "End of year 2: 4 of 40 teachers left School 2",
-        "End of year 3: 12 of 800 teachers left their schools (most from School 5: 9 of 40)",
-        "Year 4, month 1: the community of School 7 decayed (its yearly PLC health more than 0.1 below its "
-        "established level for 2 years)",
-        "Year 4, month 2: a turnover wave: 12 of 40 teachers left School 1",
-        "Year 4, month 3: the communities of Schools 7 and 8 recovered (each: its yearly PLC health back within "
-        "0.04 of its established level for 2 years)",
-        "Year 4, month 4: mystery shock (School 1)",
-    ]
-    assert isinstance(describe_events(events, p)[0], LogLine)
+def test_a_slow_page_gets_fewer_frames_never_a_queue():
+    shown = []
+
+    def slow_publish(frame):
+        shown.append(frame.runs[0].steps)
+        time.sleep(0.3)  # a page that takes 0.3 s to draw
+
+    session = Session(RunRecord(SMALL, "2"), publish=slow_publish)
+    session.set_view(speed="fast")
+    session.start()
+    session.play()
+    time.sleep(2.0)
+    session.play(False)
+    session.close()
+    session._thread.join(timeout=5)
+    assert session.steps <= len(shown) + 1  # one month per frame: the run never ran ahead of the page
+    assert shown[-1] >= session.steps - 1
 
 
-def test_a_real_year_end_reads_as_teachers_leaving_the_network():
-    model = run(RunSettings(), ticks=TICKS_PER_YEAR)
-    lines = [line.text for line in describe_events(model.events, model.p)]
-    assert any(re.fullmatch(r"End of year 1: \d+ of 800 teachers left their schools \(most from School \d+: "
-                            r"\d+ of 40\)", line) for line in lines)
+def test_playing_tabs_take_the_gate_in_turn():
+    assert FRAME_GATE.acquire(timeout=1)
+    session = Session(RunRecord(SMALL, "2"))
+    session.set_view(speed="fast")
+    session.start()
+    session.play()
+    time.sleep(0.5)
+    assert session.steps == 0  # another tab holds the gate
+    FRAME_GATE.release()
+    deadline = time.monotonic() + 10
+    while session.steps == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    session.close()
+    assert session.steps > 0
 
 
-def test_the_guide_explains_the_picture_shown_and_every_scenario():
-    big, small = run(RunSettings()), run()
-    assert "each disc is one school" in explanation_html(big)
-    assert "Each dot is a teacher" in explanation_html(small)
-    for preset in PRESETS.values():
-        assert preset.story.replace("'", "&#x27;") in explanation_html(small)
+def test_a_run_stops_at_the_apps_longest_run():
+    session = Session(RunRecord(SMALL, "2", steps=MAX_MONTHS - 1))
+    session.step(3)
+    assert session.steps == MAX_MONTHS
+    session.play()
+    assert not session.playing
 
 
-# --- speed --------------------------------------------------------------------------------------------
-
-def test_a_step_with_drawing_at_20_schools_of_40_teachers_takes_under_a_second():
-    model = run(RunSettings(), ticks=60)  # five years of history in the charts
-    layout = network_layout(model)
+def test_step_and_frame_at_20_schools_of_40_teachers_take_under_150_ms():
+    session = Session(RunRecord(RunSettings(), "0", steps=60))  # five years of history in the chart
     timings = []
-    for _ in range(3):
+    for _ in range(10):
         start = time.perf_counter()
-        model.step()
-        with model.lock:
-            png(network_figure(model, layout))
-            png(timeseries_figure(model, shock_marks(model)))
-            school_table_html(model)
-            describe_events(model.events, model.p)
+        session.step(1)
+        json.dumps(session.frame().runs[0].chart)
         timings.append(time.perf_counter() - start)
-    print(f"step with drawing at 20 x 40: best {min(timings):.3f} s, worst {max(timings):.3f} s")
-    assert min(timings) < 1.0
+    print(f"step + frame at 20 x 40: median {1000 * np.median(timings):.1f} ms, worst {1000 * max(timings):.1f} ms")
+    assert np.median(timings) < 0.150
 
 
 # --- the page itself, rendered in this process ------------------------------------------------------
@@ -425,12 +382,7 @@ def test_a_step_with_drawing_at_20_schools_of_40_teachers_takes_under_a_second()
 def page():
     from plc_sim.app.page import Page
 
-    @solara.component
-    def Wrapped():
-        with solara.AppLayout():
-            Page()
-
-    box, rc = solara.render(Wrapped(), handle_error=False)
+    box, rc = solara.render(Page(), handle_error=False)
     yield box, rc
     rc.close()
 
@@ -442,9 +394,8 @@ def _texts(widget, out=None) -> list[str]:
             out.append(child)
         else:
             _texts(child, out)
-    for attribute in ("unsafe_innerHTML",):
-        if getattr(widget, attribute, None):
-            out.append(getattr(widget, attribute))
+    if getattr(widget, "unsafe_innerHTML", None):
+        out.append(widget.unsafe_innerHTML)
     return out
 
 
@@ -452,65 +403,91 @@ def _screen(box) -> str:
     return "\n".join(_texts(box))
 
 
-def _click(rc, label: str) -> None:
-    rc.find(v.Btn, children=[label]).widget.click()
+def _button(rc, label: str):
+    return next(w for w in rc.find(v.Btn).widgets if label in (w.children or []))
+
+
+def _slider(rc, label: str):
+    return next(w for w in rc.find(v.Slider).widgets if w.label.startswith(label))
+
+
+def _toggle(rc, value: str) -> None:
+    """Pick ``value`` in the toggle-button group that offers it."""
+    group = next(w for w in rc.find(v.BtnToggle).widgets if [value] in [c.children for c in w.children])
+    group.v_model = value
+
+
+def _wait(box, text: str, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while text not in _screen(box):
+        assert time.monotonic() < deadline, f"{text!r} not shown"
+        time.sleep(0.05)
 
 
 def test_every_control_on_the_page_works_without_an_error(page):
     box, rc = page
-    assert "step 0" in _screen(box)
-    _click(rc, "Step")
-    assert "step 1" in _screen(box)
-    for label in SHOCK_BUTTONS.values():
-        _click(rc, label)
     screen = _screen(box)
-    assert "a budget cut removed 50% of the meeting time in all 20 schools" in screen
-    assert "the principals of all 20 schools left" in screen
-    rc.find(v.Btn, children=["engagement"]).widget.click()
-    rc.find(v.Select, label="hits").widget.v_model = "School 3"
-    _click(rc, "Budget cut")
-    assert "in School 3" in _screen(box)
-
-    # every slider of ours to one end, then the other, with every choice and switch changed; Reset builds each
-    for end in ("max", "min"):
-        ours = [k for k, w in enumerate(rc.find(v.Slider).widgets) if not w.label]  # SolaraViz's have labels
-        for k in ours:
-            slider = rc.find(v.Slider).widgets[k]  # found afresh: each change redraws the panel
-            slider.v_model = getattr(slider, end)
-        for k in range(len(rc.find(v.Checkbox).widgets)):
-            checkbox = rc.find(v.Checkbox).widgets[k]
-            if checkbox.label != "Use Threads":
-                checkbox.v_model = not checkbox.v_model
-        for k, select in enumerate(rc.find(v.Select).widgets):
-            if select.label not in ("Scenario", "hits"):
-                rc.find(v.Select).widgets[k].v_model = select.items[-1 if end == "max" else 0]
-        assert "You changed the settings" in _screen(box)
-        _click(rc, "Reset")
-        assert "step 0" in _screen(box) and "You changed the settings" not in _screen(box)
-        _click(rc, "Step")
-        assert "step 1" in _screen(box)
-        size = "Number of schools: 40" if end == "max" else "Number of schools: 1"
-        assert size in _screen(box)
-
-    seed_box = rc.find(v.TextField, label="Random seed (a whole number; applies at Reset)").widget
-    seed_box.v_model = "not a seed"
-    seed_box.fire_event("focusout", None)  # the box sends its text when it loses focus
-    _click(rc, "Reset")
-    assert "is not a whole number" in _screen(box)
-
-    for preset in PRESETS:
-        rc.find(v.Select, label="Scenario").widget.v_model = preset
-        assert PRESETS[preset].story in _screen(box)
-        _click(rc, "Step")
-        assert "step 1" in _screen(box)
+    assert "month 0" in screen and "Start of the run" in screen
+    _button(rc, "Step a month").click()
+    _wait(box, "month 1")
+    _button(rc, "Step a year").click()
+    _wait(box, "month 11")
+    for label in SHOCK_BUTTONS.values():
+        _button(rc, label).click()
+    _wait(box, "a budget cut removed")
+    _button(rc, "Play").click()
+    _wait(box, "month 13")
+    _button(rc, "Pause").click()
+    _button(rc, "Reset").click()
+    _wait(box, "month 0")
+    for title in list(PRESET_TITLES.values())[1:4]:
+        _button(rc, "Step a month").click()
+        _wait(box, "month 1")
+        rc.find(v.Select, label="Scenario").widget.v_model = title  # a scenario starts a new run at once
+        _wait(box, "month 0")
+        assert rc.find(v.Select, label="Scenario").widget.v_model == title
+    rc.find(v.Select, label="Compare with").widget.v_model = PRESET_TITLES["distributed-leadership"]
+    _wait(box, "Distributed leadership: healthy communities")
+    _button(rc, "Turnover wave").click()
+    _wait(box, "Since the turnover wave shock")
+    for measure in MEASURES:
+        _toggle(rc, measure)
+    _toggle(rc, "fast")
+    _toggle(rc, "Each school")
+    _wait(box, "plc-schools")
 
 
-def test_the_app_command_serves_on_localhost_and_checks_its_port(capsys):
-    assert "plc_sim.app.command" in COMMAND_MODULES
+def test_the_page_holds_settings_for_reset_and_applies_live_ones_at_once(page):
+    box, rc = page
+    _toggle(rc, "Settings")
+    _wait(box, "from now on")
+    _slider(rc, "Meeting time - from now on").v_model = 0.3  # live: acts on the running schools at once
+    assert _slider(rc, "Meeting time - from now on").label.endswith(": 30%")
+    assert "press Reset to start a new run" not in _screen(box)
+    _slider(rc, "Workload - from now on").v_model = 0.8
+    _slider(rc, "Number of schools - at Reset").v_model = 5  # structural: held for the next Reset
+    _wait(box, "press Reset to start a new run")
+    _button(rc, "Reset").click()
+    _wait(box, "healthy communities 5 of 5")
+    assert _slider(rc, "Meeting time - from now on").label.endswith(": 30%")  # kept by the new run
+    seed = rc.find(v.TextField, label=f"Random seed (digits 0-9, up to {SEED_DIGITS}; applies at Reset)").widget
+    seed.v_model = "²"
+    _wait(box, "is not a whole number")
+    seed.v_model = "12"
+    _button(rc, "Reset").click()
+    _wait(box, "month 0")
+
+
+def test_the_app_command_serves_on_localhost_by_default_and_warns_for_a_room(capsys):
     command = server_command(8765)
     assert command[command.index("run"):] == ["run", "plc_sim.app.page:page", "--host", "127.0.0.1", "--port", "8765",
                                                "--production", "--no-open"]
-    with pytest.raises(SystemExit) as stopped:
-        main(["app", "--port", "80"])
-    assert stopped.value.code == 2
-    assert "--port: 80 is not allowed; expected an integer from 1024 to 65535" in capsys.readouterr().err
+    assert server_environment()["SOLARA_KERNEL_CULL_TIMEOUT"] == "15s"
+    assert "WARNING" not in announce("127.0.0.1", 8765)
+    room = announce("0.0.0.0", 8765)
+    assert "WARNING: anyone who can reach this machine" in room and "http://127.0.0.1:8765" in room
+    for bad in (["app", "--port", "80"], ["app", "--host", "everyone"]):
+        with pytest.raises(SystemExit) as stopped:
+            main(bad)
+        assert stopped.value.code == 2
+    assert "--host: 'everyone' is not allowed" in capsys.readouterr().err

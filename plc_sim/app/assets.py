@@ -1,6 +1,7 @@
 """Install the browser files Solara's server would fetch from a CDN, from the npm registry, at set-up time.
 
-Solara's page loads its JavaScript app, require.js and Font Awesome from a CDN
+Solara's page loads its JavaScript app, require.js, Font Awesome and (for the
+charts) Vega from a CDN
 through the server's proxy cache (``<venv>/share/solara/cdn``). With no
 network but the package registries, the page would stay blank. This fills that
 cache from the npm registry with npm, the registry's ordinary client, once, at
@@ -26,14 +27,23 @@ from pathlib import Path
 import solara.server
 from solara.server.settings import assets as solara_assets
 
+from plc_sim.app.widgets import VEGA_PACKAGES
+
 _TEMPLATE = Path(solara.server.__file__).parent / "templates" / "solara.html.j2"
 _PACKAGE = re.compile(r"{{cdn}}/((?:@[\w.-]+/)?[\w.-]+@[\w.-]+)/")
 
 
+AXE = "axe-core@4.14.1"
+"""The accessibility checker the browser tests inject (from this cache, never from the network at test time)."""
+
+
 def needed_packages() -> list[str]:
-    """npm ``name@version`` of every package the page template can load from the CDN (both Vue 2 and 3 apps)."""
+    """npm ``name@version`` of every package the page can load from the CDN: the page template's (both Vue 2
+    and 3 apps), the charts' Vega packages, and the tests' accessibility checker."""
     packages = set(_PACKAGE.findall(_TEMPLATE.read_text()))
     packages.add(solara_assets.fontawesome_path.strip("/").split("/")[0])
+    packages.update(VEGA_PACKAGES.values())
+    packages.add(AXE)
     return sorted(packages)
 
 

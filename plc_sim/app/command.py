@@ -1,32 +1,119 @@
-"""``plc-sim app``: serve the workshop app on this machine with Solara's server."""
+"""``plc-sim app``: serve the workshop app with Solara's server, on this machine or to a room.
+
+The server runs as a child process that this command watches: Ctrl+C or a
+supervisor's SIGTERM stops it within a few seconds whatever it is doing (a
+server that does not stop in :data:`STOP_GRACE` seconds is killed), and it dies
+with this command. A tab's session ends :data:`DISCONNECT_TIMEOUT` after its
+browser went away (Solara's default keeps it a day).
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import signal
+import socket
+import subprocess
 import sys
 
 from plc_sim.core.options import bounded_int
 
 DEFAULT_PORT = 8765
+DEFAULT_HOST = "127.0.0.1"
+DISCONNECT_TIMEOUT = "15s"
+"""How long a tab's simulation outlives a lost connection (a reload reconnects well within it)."""
+STOP_GRACE = 3.0
+"""Seconds the server gets to stop on SIGINT/SIGTERM before it is killed."""
 
 
 def register(subparsers) -> None:
     """Add the ``app`` command."""
     app = subparsers.add_parser("app", help="serve the interactive workshop app in the browser (127.0.0.1)")
     app.add_argument("--port", type=bounded_int("--port", 1024, 65535), default=DEFAULT_PORT,
-                     help=f"port to serve on (default {DEFAULT_PORT}); open http://127.0.0.1:PORT")
+                     help=f"port to serve on (default {DEFAULT_PORT})")
+    app.add_argument("--host", type=host_address, default=DEFAULT_HOST,
+                     help="address to listen on: 127.0.0.1 (default, this machine only) or 0.0.0.0 (every "
+                          "network this machine is on: anyone there can connect)")
     app.set_defaults(func=cmd_app)
 
 
-def server_command(port: int) -> list[str]:
-    """The command that serves the app: Solara's server in production mode, on 127.0.0.1 only."""
-    return [sys.executable, "-m", "solara", "run", "plc_sim.app.page:page", "--host", "127.0.0.1", "--port", str(port),
+def host_address(text: str) -> str:
+    """An argparse type: an IPv4 or IPv6 address to listen on, or localhost."""
+    import argparse
+
+    if text == "localhost":
+        return DEFAULT_HOST
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--host: {text!r} is not allowed; expected an IP address such as "
+                                         f"127.0.0.1 or 0.0.0.0") from None
+
+
+def server_command(port: int, host: str = DEFAULT_HOST) -> list[str]:
+    """The command that serves the app: Solara's server in production mode."""
+    return [sys.executable, "-m", "solara", "run", "plc_sim.app.page:page", "--host", host, "--port", str(port),
             "--production", "--no-open"]
 
 
+def server_environment() -> dict[str, str]:
+    """The server's environment: sessions end soon after their browser goes away; no banner over the charts."""
+    return {**os.environ, "SOLARA_KERNEL_CULL_TIMEOUT": DISCONNECT_TIMEOUT, "SOLARA_THEME_SHOW_BANNER": "false"}
+
+
+def addresses(host: str, port: int) -> list[str]:
+    """The URLs to open: 127.0.0.1, or every address of this machine when listening on all of them."""
+    if not ipaddress.ip_address(host).is_unspecified:
+        return [f"http://{host}:{port}"]
+    found = {DEFAULT_HOST}
+    try:
+        found.update(info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET))
+    except OSError:
+        pass
+    return [f"http://{address}:{port}" for address in sorted(found)]
+
+
+def announce(host: str, port: int) -> str:
+    """What the command prints before serving."""
+    urls = addresses(host, port)
+    lines = [f"plc-sim app: open {urls[0]} in a browser (Ctrl+C stops the server)"]
+    if len(urls) > 1 or not ipaddress.ip_address(host).is_loopback:
+        lines = ["plc-sim app: serving on every network of this machine; open one of:", *(f"  {u}" for u in urls),
+                 "WARNING: anyone who can reach this machine on the network can open the app and use this "
+                 "server. Serve a room only on a network you trust; Ctrl+C stops the server."]
+    return "\n".join(lines)
+
+
+def _die_with_parent() -> None:  # runs in the child before exec (Linux): a killed parent takes the server along
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def cmd_app(args) -> None:
-    print(f"plc-sim app: open http://127.0.0.1:{args.port} in a browser (Ctrl+C stops the server)", flush=True)
-    command = server_command(args.port)
-    # Become the server (exec), so Ctrl+C, a supervisor's SIGTERM and the exit status all reach Solara
-    # directly and no orphaned server is left behind.
-    os.execv(command[0], command)
+    print(announce(args.host, args.port), flush=True)
+    server = subprocess.Popen(server_command(args.port, args.host), env=server_environment(),
+                              preexec_fn=_die_with_parent, start_new_session=True)
+
+    def stop(signum, _frame) -> None:
+        _stop(server)
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    sys.exit(server.wait())
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """Ask the server to stop; kill it (and anything it started) if it has not within STOP_GRACE seconds."""
+    if server.poll() is not None:
+        return
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=STOP_GRACE)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()

@@ -1,10 +1,11 @@
-"""The model as the workshop app runs it: one per browser session, safe to step, shock and draw at once.
+"""The model as the workshop app runs it: one per run of a browser session, safe to step, shock and read at once.
 
 :class:`WorkshopModel` is a :class:`~simulation.model.PLCModel` built from the
 session's :class:`~plc_sim.app.settings.RunSettings` and the seed box's text.
-Mesa's SolaraViz rebuilds it on Reset with ``type(model)(**model_params)``.
-Its play loop steps the model in a worker thread while the buttons act from
-another, so stepping, shocks and drawing take the model's lock in turn.
+The session's play loop steps it in a worker thread while the buttons act from
+another, so stepping, shocks, live changes and reading take the model's lock in
+turn. Live changes (:data:`LIVE_CHANGES`) apply "from now on" to a running
+model, so the room can turn a dial mid-run.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from plc_sim.app.settings import RunSettings, parse_seed
 from simulation.model import PLCModel
+from simulation.parameters import PARAMS_BY_NAME
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ class WorkshopModel(PLCModel):
         seed_notice: a sentence if the seed text was replaced, else None.
         lock: held while stepping, shocking or reading state to draw.
         live_shocks: (tick, shock name) for every shock button pressed in this run.
+        shock_log: (tick, shock name, schools hit) for every shock button pressed in this run.
         failure: a sentence if a step failed (the run then stops), else None.
     """
 
@@ -58,6 +61,7 @@ class WorkshopModel(PLCModel):
         self.seed_notice = notice
         self.lock = threading.RLock()
         self.live_shocks: list[tuple[int, str]] = []
+        self.shock_log: list[tuple[int, str, tuple[int, ...]]] = []
         self.failure: str | None = None
 
     def step(self) -> None:
@@ -75,8 +79,48 @@ class WorkshopModel(PLCModel):
     def shock_now(self, name: str, target: str = ALL_SCHOOLS) -> None:
         """Apply live shock ``name`` to the schools named by ``target`` (see :func:`shock_targets`)."""
         with self.lock:
-            self.trigger_shock(name, schools_for_target(target, self.p.n_schools))
+            schools = schools_for_target(target, self.p.n_schools)
+            self.trigger_shock(name, schools)
             self.live_shocks.append((self.steps, name))
+            self.shock_log.append((self.steps, name, tuple(schools.tolist())))
+
+    def change_now(self, name: str, value: Any) -> None:
+        """Set live parameter ``name`` (a key of :data:`LIVE_CHANGES`) to ``value`` from this month on."""
+        with self.lock:
+            value = PARAMS_BY_NAME[name].coerce(value)
+            self.p = self.p.replace(**{name: value})
+            LIVE_CHANGES[name](self, value)
+
+
+def _set_every_school(attribute: str):
+    def apply(model: PLCModel, value: float) -> None:
+        getattr(model.schools, attribute)[:] = value
+    return apply
+
+
+def _shift_distribution(model: PLCModel, value: float) -> None:
+    # each principal keeps her own style, moved by the change of the system's mean (successors draw around it)
+    old = float(model.schools.distribution.mean())
+    model.schools.distribution[:] = np.clip(model.schools.distribution + (value - old), 0.0, 1.0)
+
+
+def _parameter_only(model: PLCModel, value: Any) -> None:
+    """Rules read the parameter each month, so changing it is enough."""
+
+
+LIVE_CHANGES: dict[str, Any] = {
+    "meeting_time": _set_every_school("meeting_time"),
+    "workload": _set_every_school("workload"),
+    "leadership_distribution": _shift_distribution,
+    "codification_rate": _parameter_only,
+    "teacher_turnover_rate": _parameter_only,
+    "principal_turnover_rate": _parameter_only,
+    "bridging_rate": _parameter_only,
+}
+"""Parameters the room may change mid-run ("from now on"), and how each reaches the running state: meeting time
+and workload become every school's level (replacing earlier cuts), leadership distribution moves every
+principal's style by the change of the mean; the rest are read from the parameters every month or year. Every
+other control (network size, school type, starting conditions) builds a new run at Reset."""
 
 
 def shock_targets(n_schools: int) -> list[str]:

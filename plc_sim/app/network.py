@@ -14,21 +14,16 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Circle
 
 from simulation.state import active_per_school, members_per_school
 
 DETAIL_LIMIT = 300
 """Most members drawn one by one; bigger networks get a per-school summary (readable, and fast to draw)."""
 
-COLOUR_MEASURES = {"knowledge": "knowledge and practice quality (0-1)", "engagement": "engagement (0-1)"}
-"""What the nodes can be coloured by, with the colour bar's label."""
+COLOUR_MEASURES = {"knowledge": "knowledge", "engagement": "engagement"}
+"""What the nodes can be coloured by, in words."""
 
 _GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
-_CMAP = "viridis"
 
 
 @dataclass(frozen=True)
@@ -97,99 +92,70 @@ def strong_ties(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return school * size + i, school * size + j, mutual[school, i, j]
 
 
-def network_figure(model, layout: NetworkLayout, colour_by: str = "knowledge") -> Figure:
-    """Draw the network: member by member if small enough, else one disc per school."""
+MAX_TIES = 400
+"""Most strong ties sent to the browser (the strongest first): enough to show who trusts whom, small to send."""
+
+
+def network_data(model, layout: NetworkLayout, colour_by: str = "knowledge",
+                 highlight: tuple[int, ...] = ()) -> dict[str, dict[str, list]]:
+    """The network as columns for the browser: member by member if small enough, else one disc per school.
+
+    ``points`` has x, y, the colour value (0-100%), a size class, a ring (leader, decayed, hit by the latest
+    one-school shock) and a tooltip; ``ties`` holds the strong ties (x, y, x2, y2, width); ``links`` the
+    partner schools; ``labels`` the school names.
+    """
     colour_by = colour_by if colour_by in COLOUR_MEASURES else "knowledge"
-    # fixed boxes rather than a layout engine: faster, and the legend below the drawing is never cut off
-    fig = Figure(figsize=(6.6, 6.4), dpi=100)
-    ax = fig.add_axes((0.01, 0.17, 0.82, 0.74))
-    ax.set_aspect("equal")
-    ax.axis("off")
-    _draw_school_links(ax, model, layout)
-    if draws_every_member(model.p):
-        mappable = _draw_members(ax, model, layout, colour_by)
-    else:
-        mappable = _draw_summary(ax, model, layout, colour_by)
-    fig.colorbar(mappable, cax=fig.add_axes((0.86, 0.3, 0.03, 0.5)), label=COLOUR_MEASURES[colour_by])
-    extent = 1 + layout.radius + 0.08
-    ax.set(xlim=(-extent, extent), ylim=(-extent, extent + 0.12))
-    return fig
-
-
-def _draw_school_links(ax, model, layout: NetworkLayout) -> None:
-    if len(model.links):
-        ax.add_collection(LineCollection(layout.school_xy[model.links], colors="#b0b0b0", linewidths=1.0,
-                                         linestyles="dashed", zorder=0))
-
-
-def _draw_members(ax, model, layout: NetworkLayout, colour_by: str):
-    p, m = model.p, model.members
-    a, b, trust = strong_ties(model)
-    width = 0.3 + 2.5 * (trust - p.strong_tie_threshold) / max(1 - p.strong_tie_threshold, 1e-9)
-    ax.add_collection(LineCollection(np.stack([layout.member_xy[a], layout.member_xy[b]], axis=1),
-                                     linewidths=width, colors="#4a4a4a", alpha=0.18, zorder=1))
-    slots = model.active_slots
-    leader = m.is_leader[slots]
-    mappable = ax.scatter(*layout.member_xy[slots].T, c=getattr(m, colour_by)[slots], cmap=_CMAP, vmin=0, vmax=1,
-                          s=np.where(leader, 120, 30), marker="o", edgecolors=np.where(leader, "black", "none"),
-                          linewidths=1.5, zorder=2)
-    staff = slots[~m.is_teacher[slots]]
-    if staff.size:
-        ax.scatter(*layout.member_xy[staff].T, s=60, marker="s", facecolors="none", edgecolors="#555", zorder=3)
-    _label_schools(ax, model, layout)
-    handles = [Line2D([], [], marker="o", ls="", ms=11, mfc="#888", mec="black", mew=1.5, label="teacher leader"),
-               Line2D([], [], marker="o", ls="", ms=6, mfc="#888", mec="none", label="teacher"),
-               Line2D([], [], color="#4a4a4a", lw=2, alpha=0.6,
-                      label=f"strong trust (>= {p.strong_tie_threshold:g}; wider = more)")]
-    if staff.size:
-        handles.append(Line2D([], [], marker="s", ls="", mfc="none", mec="#555", label="support staff"))
-    _legend(ax, model, handles)
-    ax.figure.suptitle(f"{p.n_schools} school{'s' * (p.n_schools > 1)} x {p.teachers_per_school} teachers: "
-                       f"who trusts whom", fontsize=13, y=0.97)
-    return mappable
-
-
-def _draw_summary(ax, model, layout: NetworkLayout, colour_by: str):
-    p, now = model.p, model.observer.current
-    teachers = p.teachers_per_school
-    leaders = now["teacher_leaders"] / teachers
+    now, p = model.observer.current, model.p
     decayed = now["decayed"] > 0
-    values = now[colour_by]
-    mappable = ax.scatter(*layout.school_xy.T, c=values, cmap=_CMAP, vmin=0, vmax=1, s=_disc_area(leaders),
-                          edgecolors=np.where(decayed, "red", "black"), linewidths=0.5 + 6 * now["strong_ties"],
-                          zorder=2)
-    if p.n_schools <= 60:
-        for k, (x, y) in enumerate(layout.school_xy):
-            ax.text(x, y, str(k + 1), ha="center", va="center", fontsize=9 if p.n_schools <= 24 else 7,
-                    color="white" if values[k] < 0.55 else "black", zorder=3)
-    handles = [Line2D([], [], marker="o", ls="", ms=math.sqrt(_disc_area(share)), mfc="#bbb", mec="black",
-                      label=f"{share:.0%} of teachers lead") for share in (0.05, 0.25)]
-    handles.append(Line2D([], [], marker="o", ls="", ms=12, mfc="white", mec="black", mew=4,
-                          label="thicker ring = more strong trust ties"))
-    _legend(ax, model, handles)
-    ax.figure.suptitle(f"{p.n_schools} schools x {teachers} teachers: one disc per school\n"
-                       f"(each shows the average of its teachers)", fontsize=12, y=0.98)
-    return mappable
+    school_xy = layout.school_xy
+    ring = np.where(decayed, "decayed", "")
+    ring = np.where(np.isin(np.arange(p.n_schools), highlight), "hit by the shock", ring)
+    if draws_every_member(p):
+        points, ties = _member_points(model, layout, colour_by), _tie_columns(model, layout)
+    else:
+        values = now[colour_by]
+        points = {"x": _r(school_xy[:, 0]), "y": _r(school_xy[:, 1]), "value": _pct(values),
+                  "size": (200 + 2800 * now["teacher_leaders"] / p.teachers_per_school).round().tolist(),
+                  "kind": ["school"] * p.n_schools, "ring": ring.tolist(),
+                  "tip": [f"School {k + 1}: {COLOUR_MEASURES[colour_by]} {100 * v:.0f}%" for k, v in enumerate(values)]}
+        ties = {"x": [], "y": [], "x2": [], "y2": [], "width": []}
+    a, b = (model.links[:, 0], model.links[:, 1]) if len(model.links) else (np.zeros(0, int), np.zeros(0, int))
+    links = {"x": _r(school_xy[a, 0]), "y": _r(school_xy[a, 1]), "x2": _r(school_xy[b, 0]), "y2": _r(school_xy[b, 1])}
+    if draws_every_member(p):  # above each cluster
+        label_xy = school_xy + np.array([0.0, layout.radius + 0.08])
+    else:  # just outside each disc, away from the centre
+        label_xy = school_xy * 1.24 if p.n_schools > 1 else school_xy + np.array([0.0, 0.5])
+    labels = {"x": _r(label_xy[:, 0]), "y": _r(label_xy[:, 1]),
+              "text": [f"{'S' if p.n_schools > 8 else 'School '}{k + 1}" for k in range(p.n_schools)],
+              "ring": ring.tolist()}
+    return {"points": points, "ties": ties, "links": links, "labels": labels}
 
 
-def _disc_area(leader_share):
-    """Marker area (points^2) for a school whose share of teachers in leader roles is ``leader_share``."""
-    return 200 + 2800 * np.asarray(leader_share)
+def _member_points(model, layout: NetworkLayout, colour_by: str) -> dict[str, list]:
+    m, slots = model.members, model.active_slots
+    values = getattr(m, colour_by)[slots]
+    leader, teacher = m.is_leader[slots], m.is_teacher[slots]
+    kind = np.where(leader, "teacher leader", np.where(teacher, "teacher", "support staff"))
+    xy = layout.member_xy[slots]
+    return {"x": _r(xy[:, 0]), "y": _r(xy[:, 1]), "value": _pct(values), "size": np.where(leader, 150, 45).tolist(),
+            "kind": kind.tolist(), "ring": [""] * slots.size,
+            "tip": [f"{k} in School {s + 1}: {COLOUR_MEASURES[colour_by]} {100 * v:.0f}%"
+                    for k, s, v in zip(kind, m.school[slots], values, strict=True)]}
 
 
-def _label_schools(ax, model, layout: NetworkLayout) -> None:
-    decayed = model.observer.current["decayed"] > 0
-    small = model.p.n_schools > 12
-    for k, (x, y) in enumerate(layout.school_xy):
-        ax.text(x, y + layout.radius + 0.05, f"{'S' if small else 'School '}{k + 1}", ha="center", va="bottom",
-                fontsize=8 if small else 10, color="red" if decayed[k] else "black")
-        if decayed[k]:
-            ax.add_patch(Circle((x, y), layout.radius * 1.08, fill=False, ec="red", ls="--", lw=1.5, zorder=0))
+def _tie_columns(model, layout: NetworkLayout) -> dict[str, list]:
+    a, b, trust = strong_ties(model)
+    keep = np.argsort(-trust, kind="stable")[:MAX_TIES]
+    a, b, trust = a[keep], b[keep], trust[keep]
+    threshold = model.p.strong_tie_threshold
+    width = 0.4 + 2.5 * (trust - threshold) / max(1 - threshold, 1e-9)
+    return {"x": _r(layout.member_xy[a, 0]), "y": _r(layout.member_xy[a, 1]), "x2": _r(layout.member_xy[b, 0]),
+            "y2": _r(layout.member_xy[b, 1]), "width": width.round(2).tolist()}
 
 
-def _legend(ax, model, handles: list) -> None:
-    handles.append(Line2D([], [], marker="o", ls="", ms=12, mfc="none", mec="red", mew=2,
-                          label="community decayed (red)"))
-    if len(model.links):
-        handles.append(Line2D([], [], color="#b0b0b0", ls="--", label="partner schools"))
-    ax.figure.legend(handles=handles, loc="lower center", ncol=2, fontsize=9, frameon=False)
+def _r(values) -> list[float]:
+    return np.asarray(values, dtype=float).round(4).tolist()
+
+
+def _pct(values) -> list[float]:
+    return (100 * np.asarray(values, dtype=float)).round(1).tolist()

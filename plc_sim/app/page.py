@@ -1,129 +1,133 @@
 """The workshop app: watch professional learning communities grow, last and fade, and shock them live.
 
 Start it with ``plc-sim app`` (or ``make app``) and open http://127.0.0.1:8765;
-``solara run plc_sim.app.page:page`` works too. It is Mesa's SolaraViz (play, step,
-reset, seed box) with no components of its own (``components=[]``), and our
-panels (:mod:`plc_sim.app.panels`) laid out below it for a projector.
+``solara run plc_sim.app.page:page`` works too. The page is plain Solara: the
+presenter view (controls, headline, network and one big chart, shock buttons)
+fits a 1280x720 projector without scrolling; the details (log, table,
+settings, guide) sit below it.
 
-Each browser tab gets its own model, built inside the page component: Solara
-runs this module once per server, so a model made at module level would be
-shared by every tab (NOTES-mesa.md). SolaraViz's Reset rebuilds the run as
-``WorkshopModel(settings=<the session's reactive settings>, rng=<seed text>)``,
-so the sliders and the seed apply at Reset; picking a scenario starts it at once.
+Each browser tab gets its own :class:`~plc_sim.app.session.Session`, built
+inside the page component (Solara runs this module once per server, so a run
+made at module level would be shared by every tab). The session's thread
+steps the run and publishes frames to the page; closing the tab, or the
+server ending the tab's session after its browser went away, stops it.
 """
 
 from __future__ import annotations
 
-import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import force_update
+import logging
 
-from plc_sim.app.model import WorkshopModel
-from plc_sim.app.panels import (
-    ChartsView,
-    EventLog,
-    Explanation,
-    Headline,
-    NetworkView,
-    ScenarioPicker,
-    SchoolsView,
-    SettingsPanel,
-    ShockBar,
-)
+import solara
+
+from plc_sim.app.panels import Controls, EventLog, Headline, MainStory, SchoolsTable, SettingsPanel, ShockBar
+from plc_sim.app.panels import explanation_html as _explanation
+from plc_sim.app.session import Frame, RunRecord, Session
 from plc_sim.app.settings import DEFAULT_SEED, RunSettings
+from plc_sim.app.widgets import Accessibility, Shortcuts
+
+log = logging.getLogger(__name__)
 
 TITLE = "PLC-sim: learning communities in schools"
 
-PLAY_INTERVAL_MS = 150
-"""Pause between steps while playing: about five school months a second, slow enough to follow."""
-
-# The last rule hides SolaraViz's "Use Threads" box (the only checkbox beside the 500 ms Play Interval slider):
-# with this app's drawing, Mesa's threaded mode lets the model run ahead of a display that lags by seconds.
 CSS = """
-.plc-headline { margin: 4px 0 2px 0; }
-.plc-when { font-size: 28px; font-weight: 600; }
-.plc-step-counter { font-size: 16px; color: #666; margin-right: 18px; }
-.plc-stat { font-size: 17px; padding: 2px 10px; background: #eef3f8; border-radius: 12px; }
-.plc-shocks { margin: 6px 0 10px 0; }
-.plc-shock-title { font-size: 17px; font-weight: 600; }
-.plc-card { height: 100%; }
-img.plc-network, img.plc-charts { height: auto !important; max-width: 100%; }
-.plc-caption, .plc-help { font-size: 12.5px; color: #555; display: block; line-height: 1.3; }
-.plc-help { margin: 0 0 14px 0; }
-.plc-control-label { font-size: 14px; font-weight: 500; display: block; margin-top: 6px; }
-.plc-scenario { margin-top: 4px; }
-.plc-story { font-size: 16px; max-width: 900px; color: #333; }
-.plc-explain { font-size: 15px; line-height: 1.45; }
-.plc-log { font-size: 15px; line-height: 1.45; padding-left: 18px; max-height: 360px; overflow-y: auto; }
-.plc-table-wrap { overflow-x: auto; max-height: 640px; overflow-y: auto; }
-table.plc-schools { border-collapse: collapse; font-size: 14px; width: 100%; }
-table.plc-schools th { font-size: 12px; font-weight: 600; padding: 3px 6px; text-align: center; }
-table.plc-schools tbody th { text-align: left; white-space: nowrap; font-size: 14px; }
-table.plc-schools td { text-align: center; padding: 3px 6px; border: 1px solid white; }
-.plc-decayed { color: #c62828; font-weight: 600; }
-.v-card-text:has(.v-slider-thumb[aria-valuemax="500"]) > .v-checkbox { display: none; }
+html, body { overflow-x: hidden; }
+.v-application { font-size: 16px; color: #1a1a1a; }
+.plc-page { padding: 6px 14px 14px 14px; max-width: 100vw; box-sizing: border-box; }
+.plc-hidden { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
+.plc-controls .v-btn { font-size: 16px; text-transform: none; letter-spacing: 0; }
+.plc-keys { font-size: 16px; color: #333; margin-left: auto; }
+.plc-headline { margin: 2px 0; }
+.plc-when { font-size: 26px; font-weight: 600; margin: 0; }
+.plc-step-counter { font-size: 16px; color: #333; margin-right: 10px; }
+.plc-stat { font-size: 18px; padding: 2px 10px; background: #e8eef5; border-radius: 12px; color: #111; }
+.plc-sentence { font-size: 18px; display: block; max-width: 520px; margin: 4px 0 8px 0; color: #111; }
+.plc-shocks { margin: 4px 0; }
+.plc-shocks .v-btn { font-size: 16px; text-transform: none; letter-spacing: 0; }
+.plc-shock.v-btn { color: #fff !important; }
+.v-btn-group .v-btn, .v-btn-toggle .v-btn { font-size: 16px; text-transform: none; letter-spacing: 0; }
+.plc-shock-title { font-size: 18px; font-weight: 600; }
+.plc-left { width: 40%; max-width: 560px; }
+.plc-live-plot { width: 100%; }
+.plc-save { font-size: 16px; color: #0b4f8a; text-decoration: underline; background: none; border: none;
+            cursor: pointer; padding: 0; }
+.plc-caption, .plc-help { font-size: 16px; color: #333; display: block; line-height: 1.35; }
+.plc-help { margin: 0 0 12px 0; }
+.plc-control-label { font-size: 16px; font-weight: 500; display: block; margin-top: 6px; }
+.plc-group-title { font-size: 18px; margin: 4px 0; }
+.plc-explain, .plc-log { font-size: 16px; line-height: 1.45; }
+.plc-log { padding-left: 18px; }
+.plc-table-wrap { overflow-x: auto; max-width: 100%; }
+table.plc-schools { border-collapse: collapse; font-size: 16px; }
+table.plc-schools caption { text-align: left; font-size: 16px; padding: 4px 0; color: #333; }
+table.plc-schools th { font-size: 16px; font-weight: 600; padding: 4px 8px; text-align: left; }
+table.plc-schools td { position: relative; min-width: 110px; padding: 4px 8px; border: 1px solid #ddd; }
+.plc-bar { position: absolute; left: 0; top: 0; bottom: 0; background: #bcd7ee; }
+.plc-num { position: relative; color: #111; }
+.plc-seed-note { font-size: 16px; color: #a1111f; display: block; }
+.plc-decayed { color: #a1111f; font-weight: 600; }
+.plc-details { margin-top: 18px; display: block; width: 100%; }
+.plc-page .v-field-label, .plc-page .v-label { color: #3a3a3a !important; opacity: 1 !important; }
 """
 
 
 @solara.component
 def Page():
-    """The whole app for one browser session."""
-    settings = solara.use_reactive(solara.use_memo(RunSettings, []))
-    first_run = solara.use_memo(lambda: WorkshopModel(settings.value, DEFAULT_SEED), [])
-    model = solara.use_reactive(first_run)
-    colour_by = solara.use_reactive("knowledge")
-
-    def pick_preset(name: str) -> None:
-        settings.value = settings.value.with_preset(name)
-        model.value = WorkshopModel(settings.value, model.value.seed_value)
-        force_update()
-
-    def shock(name: str, target: str) -> None:
-        model.value.shock_now(name, target)
-        force_update()
-
+    """The whole app for one browser tab."""
+    solara.Title(TITLE)
     solara.Style(CSS)
-    SolaraViz(model, components=[], name=TITLE, play_interval=PLAY_INTERVAL_MS,
-              model_params={"settings": settings,
-                            "rng": {"type": "InputText", "value": str(DEFAULT_SEED),
-                                    "label": "Random seed (a whole number; applies at Reset)"}})
-    SettingsSidebar(settings, model)
-    run = model.value
-    ScenarioPicker(settings.value, run, pick_preset)
-    Headline(run)
-    ShockBar(run, shock)
-    with solara.Columns([5, 7]):
-        NetworkView(run, colour_by)
-        ChartsView(run)
-    with solara.Columns([5, 7]):
-        SchoolsView(run)
-        with solara.Column():
-            EventLog(run)
-            Explanation(run)
+    pending = solara.use_reactive(solara.use_memo(RunSettings, []))
+    seed_text = solara.use_reactive(str(DEFAULT_SEED))
+    published, publish = solara.use_state(None)
+    session = solara.use_memo(lambda: Session(RunRecord(), publish=publish), [])
+    solara.use_effect(lambda: _start(session), [])
+    frame: Frame = published or session.frame()
+
+    def reset() -> None:
+        session.reset(pending.value, seed=seed_text.value)
+
+    def key(name: str) -> None:
+        session.toggle() if name == "space" else session.step(1)
+
+    with solara.Column(classes=["plc-page"], gap="4px"):
+        Shortcuts.element(on_key=key)
+        Accessibility.element()
+        Controls(session, frame, pending, reset)
+        Headline(frame)
+        ShockBar(session, frame)
+        MainStory(session, frame)
+        Details(session, frame, pending, seed_text)
+
+
+def _start(session: Session):
+    """Start the tab's play loop; stop it when the page goes away or the server ends the tab's session."""
+    session.start()
+    try:
+        from solara.server import kernel_context
+
+        kernel_context.get_current_context().on_close(session.close)
+    except Exception:  # rendered outside Solara's server (tests): the effect's clean-up is enough
+        log.debug("no kernel context to watch")
+    return session.close
+
+
+DETAILS = ("What happened", "Each school", "Settings", "What you are looking at")
 
 
 @solara.component
-def SettingsSidebar(settings: solara.Reactive[RunSettings], model: solara.Reactive[WorkshopModel]) -> None:
-    """The settings card, below SolaraViz's Reset / Play / Step card."""
-    _BelowControls(settings, model)
-
-
-@solara.component
-def _BelowControls(settings: solara.Reactive[RunSettings], model: solara.Reactive[WorkshopModel]) -> None:
-    # Solara orders sidebar content by how deep in the page it is declared (2 ** depth): declared two
-    # components down, this card sorts after SolaraViz's own cards, so the run controls stay on top.
-    with solara.Sidebar():
-        SettingsCard(settings, model)
-
-
-@solara.component
-def SettingsCard(settings: solara.Reactive[RunSettings], model: solara.Reactive[WorkshopModel]) -> None:
-    """The sliders and choices for the next run; it redraws itself when the settings or the run change."""
-    def change_setting(name: str, value) -> None:
-        settings.value = settings.value.with_value(name, value)
-
-    with solara.Card("Settings for the next run"):
-        SettingsPanel(settings.value, model.value, change_setting)
+def Details(session: Session, frame: Frame, pending: solara.Reactive[RunSettings], seed_text: solara.Reactive[str]):
+    """The details below the main story: log, table, settings and the guide, one at a time."""
+    shown = solara.use_reactive(DETAILS[0])
+    with solara.Div(classes=["plc-details"]):
+        solara.ToggleButtonsSingle(value=shown, values=list(DETAILS), classes=["plc-details-choice"])
+        if shown.value == "What happened":
+            EventLog(frame)
+        elif shown.value == "Each school":
+            SchoolsTable(frame)
+        elif shown.value == "Settings":
+            SettingsPanel(session, frame, pending, seed_text)
+        else:
+            solara.HTML(tag="div", unsafe_innerHTML=_explanation(frame.runs[0], frame.runs[0].every_member),
+                        classes=["plc-explain"])
 
 
 page = Page

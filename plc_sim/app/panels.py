@@ -1,203 +1,277 @@
-"""The workshop app's panels: Solara components that show one WorkshopModel and act on it.
+"""The workshop app's panels: plain Solara components that show a :class:`Frame` and call a :class:`Session`.
 
-Every panel that shows the model reads Mesa's ``update_counter`` so it redraws
-when SolaraViz's Step, Play or Reset (or a shock button) changes the model;
-pictures are memoized on (model, counter, options) so unrelated re-renders
-cost nothing.
+Panels never read a model: they render the frame the session published (plain
+numbers and columns), so drawing never waits for, or holds up, the simulation.
 """
 
 from __future__ import annotations
 
 import html
-import io
 from collections.abc import Callable
 
 import solara
-from mesa.visualization.solara_viz import UserInputs
-from mesa.visualization.utils import update_counter
 
-from plc_sim.app.charts import school_table_html, timeseries_figure
-from plc_sim.app.model import SHOCK_BUTTONS, WorkshopModel, shock_marks, shock_targets
-from plc_sim.app.network import COLOUR_MEASURES, draws_every_member, network_figure, network_layout
-from plc_sim.app.settings import CONTROL_GROUPS, RunSettings, control_help, control_spec
-from simulation.events import describe_events, when
+from plc_sim.app.frames import MEASURES, PRESET_TITLES, RunView, percent, preset_title
+from plc_sim.app.model import LIVE_CHANGES, SHOCK_BUTTONS, shock_targets
+from plc_sim.app.network import COLOUR_MEASURES
+from plc_sim.app.session import SPEEDS, Frame, Session
+from plc_sim.app.settings import (
+    CONTROL_GROUPS,
+    SEED_DIGITS,
+    RunSettings,
+    control_help,
+    control_label,
+    control_range,
+    seed_problem,
+    slider_step,
+    value_words,
+)
+from plc_sim.app.specs import difference_chart, network_chart, time_chart
+from plc_sim.app.widgets import LiveChart
+from simulation.measures import DIMENSION_LABELS, DIMENSIONS
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR
-from simulation.presets import PRESETS
 
-LOG_LINES = 14
-"""Newest event-log sentences shown."""
-
-
-def png(figure) -> bytes:
-    """The figure as PNG bytes."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+CHART_HEIGHT = 270
+NETWORK_SIZE = 320
 
 
 @solara.component
-def Picture(draw: Callable, dependencies: list, css_class: str):
-    """A matplotlib figure from ``draw()``, redrawn only when ``dependencies`` change, at the column's width."""
-    image = solara.use_memo(lambda: png(draw()), dependencies)
-    solara.Image(image, width="100%", classes=[css_class])
+def Controls(session: Session, frame: Frame, pending: solara.Reactive[RunSettings], reset: Callable[[], None]):
+    """Play/Pause, Step a month, Step a year, Reset, speed, scenario and compare choices."""
+    titles = {title: name for name, title in PRESET_TITLES.items()}
+    current = frame.runs[0].preset
+    compared = frame.runs[1].preset if len(frame.runs) > 1 else None
+
+    def pick(title: str) -> None:
+        pending.value = pending.value.with_preset(titles[title])
+        session.reset(pending.value)
+
+    def compare(title: str) -> None:
+        session.reset(pending.value, compare=titles.get(title))
+
+    with solara.Row(classes=["plc-controls"], style="align-items: center; flex-wrap: wrap; gap: 8px"):
+        solara.Button("Pause" if frame.playing else "Play", on_click=session.toggle, classes=["plc-play"],
+                      color="primary", icon_name="mdi-pause" if frame.playing else "mdi-play")
+        solara.Button("Step a month", on_click=lambda: session.step(1), classes=["plc-step"], outlined=True)
+        solara.Button("Step a year", on_click=lambda: session.step(TICKS_PER_YEAR), classes=["plc-step-year"],
+                      outlined=True)
+        solara.Button("Reset", on_click=reset, classes=["plc-reset"], outlined=True)
+        solara.ToggleButtonsSingle(value=frame.speed, values=list(SPEEDS), classes=["plc-speed"],
+                                   on_value=lambda speed: session.set_view(speed=speed))
+        solara.Select(label="Scenario", value=preset_title(current), values=list(titles), on_value=pick,
+                      classes=["plc-preset"], style="width: 290px")
+        solara.Select(label="Compare with", value=preset_title(compared) if compared else "nothing",
+                      values=["nothing", *titles], on_value=compare, classes=["plc-compare"],
+                      style="width: 230px")
 
 
 @solara.component
-def NetworkView(model: WorkshopModel, colour_by: solara.Reactive[str]):
-    """The network of teachers (or schools), with the choice of colouring."""
-    counter = update_counter.get()
-    layout = solara.use_memo(lambda: network_layout(model), [model])
-
-    def draw():
-        with model.lock:
-            return network_figure(model, layout, colour_by.value)
-
-    title = "Who trusts whom" if draws_every_member(model.p) else "The schools and their links"
-    with solara.Card(title, classes=["plc-card"]):
-        with solara.Row(style="align-items: center"):
-            solara.Text("Colour by:", classes=["plc-caption"])
-            solara.ToggleButtonsSingle(value=colour_by, values=list(COLOUR_MEASURES), classes=["plc-colour"])
-        Picture(draw, [model, counter, colour_by.value], "plc-network")
-
-
-@solara.component
-def SchoolsView(model: WorkshopModel):
-    """Each school's scores on Hord's five dimensions, as a coloured table."""
-    update_counter.get()
-    with model.lock:
-        table = school_table_html(model)
-    with solara.Card("Each school now: Hord's five dimensions", classes=["plc-card"]):
-        solara.HTML(tag="div", unsafe_innerHTML=table, classes=["plc-table-wrap"])
-
-
-@solara.component
-def ChartsView(model: WorkshopModel):
-    """Health, trust, knowledge and retention over the run."""
-    counter = update_counter.get()
-
-    def draw():
-        with model.lock:
-            return timeseries_figure(model, shock_marks(model))
-
-    with solara.Card("The whole network over time", classes=["plc-card"]):
-        Picture(draw, [model, counter], "plc-charts")
-
-
-@solara.component
-def EventLog(model: WorkshopModel):
-    """What happened, newest first, in plain words."""
-    update_counter.get()
-    with model.lock:
-        lines = describe_events(list(model.events), model.p)
-    with solara.Card("What happened", classes=["plc-card"]):
-        solara.Text("" if lines else "Nothing yet: press Step or Play.", classes=["plc-log-empty"])
-        items = "".join(f"<li>{html.escape(line.text)}</li>" for line in reversed(lines[-LOG_LINES:]))
-        solara.HTML(tag="ul", unsafe_innerHTML=items, classes=["plc-log"])
-        if len(lines) > LOG_LINES:
-            solara.Text(f"... and {len(lines) - LOG_LINES} earlier events", classes=["plc-caption"])
-
-
-@solara.component
-def Headline(model: WorkshopModel):
+def Headline(frame: Frame):
     """Where the run is and how the schools are doing, in big type."""
-    update_counter.get()
-    with model.lock:
-        now, p, steps = model.observer.current, model.p, model.steps
-        decayed = int((now["decayed"] > 0).sum())
-        left = int(now["teachers_left"].sum())
-    moment = "Start of the run" if steps == 0 else when(steps)
-    with solara.Row(classes=["plc-headline"], style="align-items: baseline; flex-wrap: wrap"):
-        solara.Text(moment, classes=["plc-when"])
-        solara.Text(f"step {steps}", classes=["plc-step-counter"])
-        solara.Text(f"Healthy communities: {p.n_schools - decayed} of {p.n_schools}", classes=["plc-stat"])
-        solara.Text(f"Mean PLC health: {now['health'].mean():.2f}", classes=["plc-stat"])
-        if steps >= TICKS_PER_YEAR:
-            solara.Text(f"Teachers who left at the last year end: {left} of {p.n_schools * p.teachers_per_school}",
-                        classes=["plc-stat"])
-    if model.seed_notice:
-        solara.Warning(model.seed_notice)
-    if model.failure:
-        solara.Error(model.failure)
+    first = frame.runs[0]
+    with solara.Row(classes=["plc-headline"], style="align-items: baseline; flex-wrap: wrap; gap: 10px"):
+        solara.HTML(tag="h1", unsafe_innerHTML=f"<span class='plc-hidden'>PLC-sim, learning communities in schools: "
+                    f"</span>{html.escape(first.when)}", classes=["plc-when"])
+        solara.Text(f"month {first.steps}", classes=["plc-step-counter"])
+        for run in frame.runs:
+            prefix = f"{run.title}: " if len(frame.runs) > 1 else ""
+            solara.Text(f"{prefix}healthy communities {run.healthy} of {run.n_schools}", classes=["plc-stat"])
+            solara.Text(f"mean PLC health {percent(run.mean_health)}", classes=["plc-stat"])
+            if run.retention is not None and len(frame.runs) == 1:
+                solara.Text(f"teachers who stayed last year {percent(run.retention)}", classes=["plc-stat"])
+        solara.Text("Keys: space = play/pause, s = step a month", classes=["plc-keys"])
+    for run in frame.runs:
+        if run.seed_notice:
+            solara.Warning(run.seed_notice, dense=True)
+        if run.failure:
+            solara.Error(run.failure, dense=True)
 
 
 @solara.component
-def ShockBar(model: WorkshopModel, on_shock: Callable[[str, str], None]):
+def ShockBar(session: Session, frame: Frame):
     """Buttons that hit the schools now: "what happens if the principal leaves?"."""
-    choices = shock_targets(model.p.n_schools)
+    choices = shock_targets(frame.runs[0].n_schools)
     target = solara.use_reactive(choices[0])
     chosen = target.value if target.value in choices else choices[0]  # a new run may have fewer schools
-    with solara.Row(classes=["plc-shocks"], style="align-items: center; flex-wrap: wrap"):
+    with solara.Row(classes=["plc-shocks"], style="align-items: center; flex-wrap: wrap; gap: 8px"):
         solara.Text("What happens if...", classes=["plc-shock-title"])
         for name, label in SHOCK_BUTTONS.items():
-            solara.Button(label, color="warning", on_click=lambda name=name: on_shock(name, chosen),
-                          classes=["plc-shock", f"plc-shock-{name}"], disabled=model.failure is not None)
-        solara.Select(label="hits", value=chosen, values=choices, on_value=target.set, classes=["plc-shock-target"],
-                      style="max-width: 160px")
+            solara.Button(label, on_click=lambda name=name: session.shock(name, chosen), color="#8a3a00",
+                          classes=["plc-shock", f"plc-shock-{name}"], disabled=frame.runs[0].failure is not None)
+        solara.Select(label="Who is hit", value=chosen, values=choices, on_value=target.set,
+                      classes=["plc-shock-target"], style="max-width: 170px")
+        with solara.Div(classes=["plc-csv"]):
+            solara.FileDownload(session.csv, filename="plc-sim-run.csv", label="Download the run (CSV)",
+                                mime_type="text/csv")
 
 
 @solara.component
-def ScenarioPicker(settings: RunSettings, model: WorkshopModel, on_preset: Callable[[str], None]):
-    """The scenario (preset) picker and what the running scenario shows."""
-    with solara.Row(classes=["plc-scenario"], style="align-items: center; flex-wrap: wrap"):
-        solara.Select(label="Scenario", value=settings.preset, values=list(PRESETS), on_value=on_preset,
-                      classes=["plc-preset"], style="max-width: 260px")
-        solara.Text(PRESETS[model.preset_name].story, classes=["plc-story"])
+def MainStory(session: Session, frame: Frame):
+    """The network and the big chart, or (comparing) both runs and their difference."""
+    first = frame.runs[0]
+    runs = [run.label for run in frame.runs]
+    threshold = _threshold(frame)
+    spec = time_chart(frame.measure, CHART_HEIGHT, threshold, runs)
+    series = _join([run.chart for run in frame.runs])
+    data = {"series": series, "school": first.school_chart or _empty("year", "value", "run"),
+            "marks": first.marks}
+    chart_name = f"plc-{frame.measure}-{'compare' if len(runs) > 1 else first.preset}"
+    with solara.Row(classes=["plc-main"], style="align-items: flex-start; flex-wrap: nowrap; gap: 12px"):
+        with solara.Column(classes=["plc-left"], style="flex: 0 0 auto"):
+            if len(frame.runs) > 1:
+                solara.Text(frame.sentence, classes=["plc-sentence"])
+                diff = {"year": first.chart["year"], "diff": [round(a - b, 1) for a, b in zip(
+                    first.chart["mean"], frame.runs[1].chart["mean"], strict=False)]}
+                LiveChart.element(spec=difference_chart(frame.measure, CHART_HEIGHT - 40, runs),
+                                  datasets={"diff": diff, "marks": first.marks}, export_name=f"{chart_name}-difference",
+                                  description=f"{MEASURES[frame.measure]}: {runs[0]} minus {runs[1]}, over the run"
+                                  ).key(f"diff-{frame.measure}-{'|'.join(runs)}")
+            else:
+                NetworkPanel(session, frame, first)
+        with solara.Column(classes=["plc-right"], style="flex: 1 1 auto; min-width: 0"):
+            with solara.Row(style="align-items: center; gap: 12px; flex-wrap: wrap"):
+                solara.ToggleButtonsSingle(value=frame.measure, values=list(MEASURES), classes=["plc-measure"],
+                                           on_value=lambda measure: session.set_view(measure=measure))
+                if first.highlight:
+                    solara.Text(f"Dashed black line: School {first.highlight[0] + 1}, hit by the last shock",
+                                classes=["plc-caption"])
+            LiveChart.element(spec=spec, datasets=data, export_name=chart_name,
+                              description=f"{MEASURES[frame.measure]} over the run, mean and range of the schools"
+                              ).key(f"chart-{frame.measure}-{'|'.join(runs)}-{threshold}")
+
+
+def _threshold(frame: Frame) -> float | None:
+    return frame.runs[0].decay_threshold if frame.measure == "health" else None
+
+
+def _join(charts: list[dict[str, list]]) -> dict[str, list]:
+    return {key: [value for chart in charts for value in chart[key]] for key in charts[0]}
+
+
+def _empty(*names: str) -> dict[str, list]:
+    return {name: [] for name in names}
 
 
 @solara.component
-def SettingsPanel(settings: RunSettings, model: WorkshopModel, on_change: Callable[[str, object], None]):
-    """Sliders, choices and switches generated from the parameter declaration, grouped by theme."""
-    pending = settings.preset != model.preset_name or any(
-        getattr(model.p, name) != value for name, value in settings.values.items())
-    solara.Text(f"Starting from the scenario '{settings.preset}'. Changes apply when you press Reset.",
-                classes=["plc-caption"])
-    with solara.Column():  # always there, so the controls below keep their place (and their widgets)
-        if pending:
-            solara.Info("You changed the settings: press Reset to start a new run with them.", dense=True,
-                        classes=["plc-pending"])
-    for group, names in CONTROL_GROUPS.items():
-        with solara.Details(group, expand=group == "Leadership"):
-            for name in names:
-                param, value = PARAMS_BY_NAME[name], settings.values[name]
-                spec = control_spec(param, value)
-                if spec["type"].startswith("Slider"):
-                    solara.Text(f"{spec['label']}: {value:g}", classes=["plc-control-label"])
-                    spec["label"] = ""
-                UserInputs({name: spec}, on_change=on_change)
-                solara.Text(control_help(param), classes=["plc-help"])
+def NetworkPanel(session: Session, frame: Frame, run: RunView):
+    """The network of teachers (or schools), with the choice of colouring."""
+    title = COLOUR_MEASURES[frame.colour_by]
+    with solara.Row(style="align-items: center; gap: 8px"):
+        solara.Text("Colour by", classes=["plc-caption"])
+        solara.ToggleButtonsSingle(value=frame.colour_by, values=list(COLOUR_MEASURES), classes=["plc-colour"],
+                                   on_value=lambda colour: session.set_view(colour_by=colour))
+    LiveChart.element(spec=network_chart(NETWORK_SIZE, title), datasets=run.network, export_name="plc-network",
+                      description=f"The network of {run.n_schools} schools, coloured by {title}; "
+                                  f"{run.healthy} of {run.n_schools} communities healthy"
+                      ).key(f"network-{frame.colour_by}-{run.preset}-{run.n_schools}")
 
 
-def explanation_html(model: WorkshopModel) -> str:
-    """The plain-language guide to what is on screen and what each scenario shows."""
-    p = model.p
-    if draws_every_member(p):
-        picture = ("<b>The network.</b> Each dot is a teacher, grouped by school; secondary schools split into "
-                   "departments. Big dots with a black ring are teacher leaders. Grey lines join colleagues who "
-                   "trust each other strongly: the thicker, the more trust.")
+@solara.component
+def EventLog(frame: Frame):
+    """What happened, newest first, in plain words."""
+    run = frame.runs[0]
+    if not run.log:
+        solara.Text("Nothing yet: press Step a month or Play.", classes=["plc-log-empty"])
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in run.log)
+    solara.HTML(tag="ul", unsafe_innerHTML=items, classes=["plc-log"])
+    if run.log_more:
+        solara.Text(f"... and {run.log_more} earlier events", classes=["plc-caption"])
+
+
+@solara.component
+def SchoolsTable(frame: Frame):
+    """Each school's scores on Hord's five dimensions, as a table of percentages with bars."""
+    head = "".join(f"<th scope='col'>{html.escape(DIMENSION_LABELS[d])}</th>" for d in DIMENSIONS)
+    rows = []
+    for row in frame.runs[0].table:
+        name = f"School {row['school']}" + (" <span class='plc-decayed'>(decayed)</span>" if row["decayed"] else "")
+        cells = "".join(_cell(row[d]) for d in (*DIMENSIONS, "health"))
+        rows.append(f"<tr><th scope='row'>{name}</th>{cells}</tr>")
+    solara.HTML(tag="div", classes=["plc-table-wrap"], unsafe_innerHTML=(
+        f"<table class='plc-schools'><caption>Each school now on Hord's five dimensions (0% absent, 100% fully "
+        f"present) and their mean, the PLC health</caption><thead><tr><th scope='col'>School</th>{head}"
+        f"<th scope='col'>PLC health</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"))
+
+
+def _cell(value: float) -> str:
+    # a bar in one colour-blind-safe blue behind dark text: the length carries the value, not a hue
+    width = max(0.0, min(100.0, 100 * value))
+    return (f"<td><span class='plc-bar' style='width:{width:.0f}%'></span>"
+            f"<span class='plc-num'>{100 * value:.0f}%</span></td>")
+
+
+@solara.component
+def SettingsPanel(session: Session, frame: Frame, pending: solara.Reactive[RunSettings],
+                  seed_text: solara.Reactive[str]):
+    """Controls from the parameter declaration: live ones act from now on, the others at Reset."""
+    run_values = frame.runs[0].values
+    problem = seed_problem(seed_text.value)
+    changed = [n for n, v in pending.value.values.items() if n not in LIVE_CHANGES and run_values.get(n) != v]
+    solara.Text("Marked 'from now on': changes act on the running schools at once. The others build a new run "
+                "when you press Reset.", classes=["plc-caption"])
+    if changed or seed_text.value.strip() != frame.runs[0].seed:
+        solara.Info("You changed settings that apply at Reset: press Reset to start a new run with them.",
+                    dense=True, classes=["plc-pending"])
+    with solara.Row(style="flex-wrap: wrap; gap: 18px; align-items: flex-start"):
+        for group, names in CONTROL_GROUPS.items():
+            with solara.Column(classes=["plc-group"], style="min-width: 260px; max-width: 380px"):
+                solara.HTML(tag="h3", unsafe_innerHTML=html.escape(group), classes=["plc-group-title"])
+                for name in names:
+                    Control(session, pending, name, run_values.get(name, pending.value.values[name]))
+        with solara.Column(classes=["plc-group"], style="min-width: 260px; max-width: 380px"):
+            solara.HTML(tag="h3", unsafe_innerHTML="Random seed", classes=["plc-group-title"])
+            solara.InputText(f"Random seed (digits 0-9, up to {SEED_DIGITS}; applies at Reset)",
+                             value=seed_text, error=bool(problem), continuous_update=True, classes=["plc-seed"])
+            if problem:
+                solara.Text(problem, classes=["plc-seed-note"])
+            solara.Text("The same seed and settings give the same run, bit for bit.", classes=["plc-help"])
+
+
+@solara.component
+def Control(session: Session, pending: solara.Reactive[RunSettings], name: str, running_value):
+    """One control: a live change acts now; any other is held for the next Reset."""
+    param, live = PARAMS_BY_NAME[name], name in LIVE_CHANGES
+    value = running_value if live else pending.value.values[name]
+    label = control_label(param) + (" - from now on" if live else " - at Reset")
+
+    def set_value(new) -> None:
+        pending.value = pending.value.with_value(name, new)
+        if live:
+            session.change(name, pending.value.values[name])
+
+    if param.kind is bool:
+        solara.Checkbox(label=label, value=bool(value), on_value=set_value)
+    elif param.kind is str:
+        words = {choice.replace("_", " "): choice for choice in param.choices}
+        solara.Select(label=label, value=value.replace("_", " "), values=list(words),
+                      on_value=lambda chosen: set_value(words[chosen]))
     else:
-        picture = (f"<b>The schools.</b> With {p.n_schools * p.teachers_per_school} teachers there are too many "
-                   "dots to read, so each disc is one school: its colour is the average of its teachers, a bigger "
-                   "disc has more teacher leaders, a thicker ring more strong trust between colleagues. "
-                   "Fewer schools or teachers (in <i>Schools</i>, then Reset) show every teacher.")
-    scenarios = "".join(f"<li><b>{html.escape(preset.name)}</b>: {html.escape(preset.story)}</li>"
-                        for preset in PRESETS.values())
+        low, high = control_range(param)
+        slider = solara.SliderInt if param.kind is int else solara.SliderFloat
+        slider(label=f"{label}: {value_words(param, value)}", value=value, min=low, max=high,
+               step=slider_step(param), on_value=set_value, thumb_label=False)
+    solara.Text(control_help(param), classes=["plc-help"])
+
+
+def explanation_html(run: RunView, every_member: bool) -> str:
+    """The plain-language guide to what is on screen."""
+    if every_member:
+        picture = ("<b>The network.</b> Each dot is a teacher, grouped by school; secondary schools split into "
+                   "departments. Big dots are teacher leaders. Grey lines join colleagues who trust each other "
+                   "strongly: the thicker, the more trust.")
+    else:
+        picture = ("<b>The schools.</b> There are too many teachers to draw one by one, so each disc is one "
+                   "school: its colour is the average of its teachers, a bigger disc has more teacher leaders. "
+                   "Fewer schools or teachers (Settings, then Reset) show every teacher.")
     return f"""
-<p>{picture} Colour shows knowledge or engagement: yellow is high, purple low. A red ring marks a community that
-has <b>decayed</b>. Dashed lines link partner schools.</p>
-<p><b>The table</b> scores every school on Hord's five dimensions of a professional learning community (as in
-Hipp &amp; Huffman's PLCA-R) and their average, the PLC health index.</p>
-<p><b>The charts</b> follow the whole network: the line is the average school, the shaded band runs from the
-weakest to the strongest school, and dotted lines mark shocks.</p>
+<p>{picture} Colour shows knowledge or engagement from 0% (dark purple) to 100% (yellow). A red ring marks a
+community that has <b>decayed</b>; a thick black ring the school hit by the latest one-school shock. Dashed lines
+link partner schools.</p>
+<p><b>The chart</b> follows the whole network: the line is the average school, the shaded band runs from the
+weakest to the strongest school; each shock is a labelled line of its own colour and dash.</p>
 <p><b>Time.</b> One step is a school month; {TICKS_PER_YEAR} months make a school year. At each year end some
 teachers and principals leave, and newcomers arrive knowing less and trusting little.</p>
-<p><b>Try it.</b> Press <i>Step</i> or <i>Play</i> (left), then a shock button: what does the room expect to
-happen? Pick a scenario to start it at once, or change the settings and press <i>Reset</i>.</p>
-<p><b>The scenarios</b></p><ul>{scenarios}</ul>
+<p><b>Try it.</b> Press <i>Play</i>, then a shock: what does the room expect to happen? <i>Compare with</i>
+runs a second scenario on the same random numbers; a shock hits both.</p>
+<p><b>This scenario.</b> {html.escape(run.story)}</p>
 """
-
-
-@solara.component
-def Explanation(model: WorkshopModel):
-    """The plain-language guide."""
-    with solara.Card("What you are looking at", classes=["plc-card"]):
-        solara.HTML(tag="div", unsafe_innerHTML=explanation_html(model), classes=["plc-explain"])

@@ -19,7 +19,7 @@ from simulation.presets import PRESETS, preset_params
 
 CONTROL_GROUPS: dict[str, tuple[str, ...]] = {
     "Schools": ("n_schools", "teachers_per_school", "school_type", "include_support_staff"),
-    "Leadership": ("leadership_distribution", "principal_support", "inquiry_focus", "successor_support"),
+    "Leadership": ("leadership_distribution", "principal_support", "inquiry_focus"),
     "Time and workload": ("meeting_time", "workload"),
     "Trust and memory": ("initial_trust", "initial_memory", "codification_rate"),
     "Turnover": ("teacher_turnover_rate", "principal_turnover_rate"),
@@ -59,7 +59,8 @@ def control_label(param: Param) -> str:
     """A short label from the parameter's name and unit, e.g. 'Meeting time (share)'."""
     words = param.name.replace("_", " ")
     words = "number of " + words[2:] if words.startswith("n ") else words
-    unit = param.unit.replace("tick", "month")  # one tick is one school month
+    unit = "" if is_percentage(param) and param.unit in ("share", "probability") else param.unit
+    unit = unit.replace("tick", "month")  # one tick is one school month
     unit = f" ({unit})" if unit and unit not in words else ""
     return words[0].upper() + words[1:] + unit
 
@@ -77,9 +78,9 @@ def control_spec(param: Param, value: Any) -> dict[str, Any]:
 
 
 def control_help(param: Param) -> str:
-    """One line for under a control: what the parameter means, its declared range and any cap in the app."""
-    cap = f" (up to {APP_CEILINGS[param.name]} here)" if param.name in APP_CEILINGS else ""
-    return f"{param.meaning}. Declared range: {param.allowed()}{cap}."
+    """One line for under a control: what the parameter means, and the app's cap on network size."""
+    cap = f" At most {APP_CEILINGS[param.name]} here." if param.name in APP_CEILINGS else ""
+    return f"{param.meaning}.{cap}"
 
 
 def preset_values(preset: str) -> dict[str, Any]:
@@ -115,21 +116,56 @@ class RunSettings:
                 return self
         return RunSettings(self.preset, {**self.values, name: value})
 
+    def with_preset_size(self, name: str) -> RunSettings:
+        """Preset ``name`` at this run's network size (the scenario compared with this one)."""
+        other = self.with_preset(name)
+        for size in ("n_schools", "teachers_per_school"):
+            other = other.with_value(size, self.values[size])
+        return other
+
     def overrides(self) -> dict[str, Any]:
         """The keyword overrides that build this run on top of the preset."""
         return dict(self.values)
 
 
-def parse_seed(value: Any) -> tuple[int, str | None]:
-    """A whole-number seed from the seed box (which sends text), and a note if the text had to be replaced.
+SEED_DIGITS = len(str(MAX_SEED))
+"""Longest seed text the seed box accepts."""
 
-    Solara's text box sends a string (mesa issue 3516); anything that is not a whole number from 0 to
-    :data:`MAX_SEED` falls back to :data:`DEFAULT_SEED` with a note, so a typo never stops the app.
+
+def parse_seed(value: Any) -> tuple[int, str | None]:
+    """A whole-number seed from the seed box's text, and a note if the text had to be replaced.
+
+    Only ASCII digits (at most :data:`SEED_DIGITS` of them) up to :data:`MAX_SEED` are a seed: other text,
+    superscripts and circled digits included, falls back to :data:`DEFAULT_SEED` with a note, so a typo
+    never stops the app.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return DEFAULT_SEED, None
     text = str(value).strip()
-    if isinstance(value, bool) or not text.isdigit() or int(text) > MAX_SEED:
-        return DEFAULT_SEED, (f"Seed {text[:30]!r} is not a whole number from 0 to {MAX_SEED}; "
+    if (isinstance(value, bool) or not (text.isascii() and text.isdigit()) or len(text) > SEED_DIGITS
+            or int(text) > MAX_SEED):
+        shown = text[:20] + ("..." if len(text) > 20 else "")
+        return DEFAULT_SEED, (f"The seed {shown!r} is not a whole number from 0 to {MAX_SEED} (digits 0-9 only); "
                               f"using seed {DEFAULT_SEED}.")
     return int(text), None
+
+
+def seed_problem(text: str) -> str | None:
+    """What is wrong with the seed box's text, in words, or None if it is a seed."""
+    return parse_seed(text)[1]
+
+
+def is_percentage(param: Param) -> bool:
+    """Whether the parameter is a share or a chance, shown as a percentage."""
+    return param.kind is float and param.low == 0.0 and param.high == 1.0
+
+
+def value_words(param: Param, value: Any) -> str:
+    """A value as the room reads it: 15.5%, 20 schools, "small world", yes/no."""
+    if param.kind is bool:
+        return "yes" if value else "no"
+    if param.kind is str:
+        return str(value).replace("_", " ")
+    if is_percentage(param):
+        return f"{100 * value:.1f}".removesuffix(".0") + "%"
+    return f"{value:g}"

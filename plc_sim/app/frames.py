@@ -1,0 +1,178 @@
+"""What the page shows of a run at one moment, as small plain data: the numbers, the chart columns, the log.
+
+A :class:`History` reads each month's per-school table from the model's Mesa
+DataCollector as the run goes (only the new months), so a frame costs the same
+in month 5 as in month 500. :func:`run_view` turns one run into a
+:class:`RunView`: the headline in words, the chart's columns (percentages over
+school years), the shock markers, the network's points and the log. The page
+renders views; it never touches a model while the model steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from plc_sim.app.model import SHOCK_BUTTONS, WorkshopModel, shock_marks
+from plc_sim.app.network import draws_every_member, network_data, network_layout
+from plc_sim.app.settings import CONTROL_NAMES
+from simulation.events import describe_events, when
+from simulation.measures import DIMENSIONS, SCHOOL_MEASURES
+from simulation.parameters import TICKS_PER_YEAR
+from simulation.presets import PRESETS
+
+MEASURES: dict[str, str] = {
+    "health": "PLC health",
+    "trust": "Trust between colleagues",
+    "knowledge": "Knowledge and practice",
+    "retention": "Teachers who stayed last year",
+}
+"""The measures the big chart can show (each on 0-100%)."""
+
+PRESET_TITLES: dict[str, str] = {
+    "baseline": "Typical schools (reference)",
+    "champion-leaves": "The champion principal leaves",
+    "distributed-leadership": "Distributed leadership",
+    "high-turnover-secondary": "Secondary schools, high turnover",
+    "networked-schools": "Networked schools",
+    "isolated-schools": "Isolated schools",
+    "congenial-collaboration": "Friendly talk, no inquiry focus",
+}
+"""Each scenario's title in words (a test keeps it in step with the presets)."""
+
+LOG_LINES = 14
+"""Newest log sentences a view carries."""
+
+_ROW = {name: SCHOOL_MEASURES.index(name) for name in SCHOOL_MEASURES}
+
+
+def preset_title(name: str) -> str:
+    """The scenario's title in words."""
+    return PRESET_TITLES.get(name, name.replace("-", " ").capitalize())
+
+
+def percent(share: float) -> str:
+    """0.155 -> '15.5%', 0.5 -> '50%'."""
+    return f"{100 * share:.1f}".removesuffix(".0") + "%"
+
+
+class History:
+    """Each chart measure per month and school, read incrementally from the run's DataCollector."""
+
+    def __init__(self, model: WorkshopModel):
+        self.model = model
+        self.layout = network_layout(model)
+        self.values: dict[str, list[np.ndarray]] = {name: [] for name in MEASURES}
+
+    def update(self) -> None:
+        """Read the months recorded since the last update."""
+        tables = self.model.datacollector.model_vars["schools"]
+        teachers = self.model.p.teachers_per_school
+        for table in tables[len(self.values["health"]):]:
+            for name in ("health", "trust", "knowledge"):
+                self.values[name].append(table[_ROW[name]])
+            self.values["retention"].append(1.0 - table[_ROW["teachers_left"]] / teachers)
+
+    def array(self, measure: str) -> np.ndarray:
+        """(months, schools) array of ``measure``."""
+        return np.array(self.values[measure])
+
+
+@dataclass(frozen=True)
+class RunView:
+    """One run at one moment, ready to render."""
+
+    preset: str
+    title: str
+    story: str
+    steps: int
+    when: str
+    n_schools: int
+    healthy: int
+    mean_health: float
+    retention: float | None
+    chart: dict[str, list]
+    school_chart: dict[str, list]
+    marks: dict[str, list]
+    network: dict[str, dict[str, list]]
+    log: list[str] = field(default_factory=list)
+    log_more: int = 0
+    table: list[dict] = field(default_factory=list)
+    highlight: tuple[int, ...] = ()
+    failure: str | None = None
+    seed_notice: str | None = None
+    decay_threshold: float = 0.35
+    values: dict = field(default_factory=dict)
+    seed: str = "0"
+    every_member: bool = False
+    label: str = ""
+
+
+def run_view(model: WorkshopModel, history: History, measure: str, colour_by: str, label: str = "") -> RunView:
+    """The view of ``model`` now (call under the model's lock); ``label`` names the run in compare mode."""
+    history.update()
+    p, now = model.p, model.observer.current
+    values = history.array(measure if measure in MEASURES else "health")
+    highlight = one_school_shocked(model)
+    years = (np.arange(len(values)) / TICKS_PER_YEAR).round(2).tolist()
+    chart = {"year": years, "mean": _pct(values.mean(axis=1)), "low": _pct(values.min(axis=1)),
+             "high": _pct(values.max(axis=1)), "run": [label] * len(years)}
+    school_chart = ({"year": years, "value": _pct(values[:, highlight[0]]),
+                     "run": [f"School {highlight[0] + 1}"] * len(years)} if highlight else {})
+    lines = describe_events(list(model.events), p)
+    retention = 1.0 - now["teachers_left"].sum() / (p.n_schools * p.teachers_per_school)
+    return RunView(
+        preset=model.preset_name, title=preset_title(model.preset_name), story=PRESETS[model.preset_name].story,
+        steps=model.steps, when="Start of the run" if model.steps == 0 else when(model.steps),
+        n_schools=p.n_schools, healthy=int(p.n_schools - (now["decayed"] > 0).sum()),
+        mean_health=float(now["health"].mean()),
+        retention=float(retention) if model.steps >= TICKS_PER_YEAR else None,
+        chart=chart, school_chart=school_chart, marks=marks_data(model),
+        network=network_data(model, history.layout, colour_by, highlight),
+        log=[line.text for line in reversed(lines[-LOG_LINES:])], log_more=max(0, len(lines) - LOG_LINES),
+        table=school_rows(model), highlight=highlight, failure=model.failure, seed_notice=model.seed_notice,
+        decay_threshold=p.formation_level, values={name: getattr(p, name) for name in CONTROL_NAMES},
+        seed=str(model.seed_value), every_member=draws_every_member(p), label=label)
+
+
+def _pct(values: np.ndarray) -> list[float]:
+    return (100 * values).round(1).tolist()
+
+
+def marks_data(model: WorkshopModel) -> dict[str, list]:
+    """Every shock so far as chart columns: year, the shock's name (its marker style) and a label."""
+    marks = shock_marks(model)
+    return {"year": [round(tick / TICKS_PER_YEAR, 2) for tick, _ in marks],
+            "shock": [SHOCK_BUTTONS[name] for _, name in marks],
+            "label": [SHOCK_BUTTONS[name] + ("" if school is None else f" (School {school + 1})")
+                      for (_, name), school in zip(marks, _mark_schools(model, marks), strict=True)]}
+
+
+def _mark_schools(model: WorkshopModel, marks: list[tuple[int, str]]) -> list[int | None]:
+    """For each mark, the one school it hit, or None if it hit more."""
+    one = {(tick, name): schools[0] for tick, name, schools in model.shock_log if len(schools) == 1}
+    return [one.get(mark) for mark in marks]
+
+
+def one_school_shocked(model: WorkshopModel) -> tuple[int, ...]:
+    """The school hit by the latest live shock, if that shock hit one school only."""
+    if model.shock_log and len(model.shock_log[-1][2]) == 1:
+        return (model.shock_log[-1][2][0],)
+    return ()
+
+
+def school_rows(model: WorkshopModel) -> list[dict]:
+    """One row per school: its number, whether its community decayed, each Hord dimension and health (0-1)."""
+    now = model.observer.current
+    return [{"school": k + 1, "decayed": bool(now["decayed"][k] > 0),
+             **{name: float(now[name][k]) for name in (*DIMENSIONS, "health")}}
+            for k in range(model.p.n_schools)]
+
+
+def comparison_sentence(a: RunView, b: RunView, since: str | None) -> str:
+    """One sentence comparing two runs now, e.g. after a shock."""
+    start = f"Since {since}" if since else f"At {a.when.lower()}" if a.steps else "At the start"
+    return (f"{start}: with {a.title.lower()}, {a.healthy} of {a.n_schools} communities are healthy "
+            f"(mean PLC health {percent(a.mean_health)}); with {b.title.lower()}, {b.healthy} of {b.n_schools} "
+            f"({percent(b.mean_health)}).")

@@ -1,0 +1,249 @@
+"""One browser tab's simulation: its run (or two, to compare), the play loop, and what the room did to it.
+
+Stepping is decoupled from drawing. A :class:`Session` owns one worker thread
+that steps the run while playing, builds a small :class:`Frame` of plain data
+under the run's lock, and hands it to ``publish`` (the page's state setter),
+then sleeps until the next month is due or a button wakes it. Buttons only
+change the run under its lock and wake the thread, which publishes at once:
+a shock, a new scenario or a Reset during Play shows in the next frame. The
+thread never queues work: if drawing is slow, fewer months are shown per
+second, each the latest.
+
+Fair sharing between tabs: every playing tab takes :data:`FRAME_GATE` for its
+step and publish, so the server spends at most one core's worth of time on
+playing tabs however many there are, and a tab that has just been opened only
+competes with one of them. A closed tab stops its thread (``close``).
+
+Everything the room does is recorded (:class:`RunRecord`), so the same run can
+be rebuilt bit for bit from its parameters, seed and actions, e.g. after a
+reload of the page.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+from plc_sim.app.frames import History, RunView, comparison_sentence, preset_title, run_view
+from plc_sim.app.model import SHOCK_BUTTONS, WorkshopModel
+from plc_sim.app.settings import RunSettings
+from simulation.events import when
+from simulation.measures import network_frame
+from simulation.parameters import TICKS_PER_YEAR
+
+SPEEDS: dict[str, float] = {"slow": 0.6, "normal": 0.25, "fast": 0.1}
+"""Seconds between months while playing."""
+
+MAX_MONTHS = 50 * TICKS_PER_YEAR
+"""A run in the app stops after 50 school years (its history stays small)."""
+
+SINGLE_LABEL = "mean of all schools"
+"""The chart's legend for the line of a single run (its band is the range across schools)."""
+
+FRAME_GATE = threading.BoundedSemaphore(1)
+"""Held by a playing tab while it steps and publishes: one at a time, server-wide."""
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something the room did at month ``tick``: a shock (``name``, ``target``) or a live change (``name``, value)."""
+
+    tick: int
+    kind: str  # "shock" or "change"
+    name: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """Everything that determines a tab's run: settings, seed, compared scenario, actions, months run."""
+
+    settings: RunSettings = field(default_factory=RunSettings)
+    seed: str = "0"
+    compare: str | None = None
+    actions: tuple[Action, ...] = ()
+    steps: int = 0
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What the page shows now: one view per run, whether playing, and (comparing) a sentence."""
+
+    seq: int
+    runs: tuple[RunView, ...]
+    playing: bool
+    speed: str
+    measure: str
+    colour_by: str
+    sentence: str = ""
+
+
+class Session:
+    """A tab's run(s) and play loop. ``publish(frame)`` is called from the session's thread only."""
+
+    def __init__(self, record: RunRecord | None = None, publish: Callable[[Frame], None] | None = None):
+        self.lock = threading.RLock()
+        self.publish = publish or (lambda frame: None)
+        self.playing = False
+        self.speed = "normal"
+        self.measure = "health"
+        self.colour_by = "knowledge"
+        self._seq = 0
+        self._dirty = True
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.rebuild(record or RunRecord())
+
+    # --- the run ------------------------------------------------------------------------------------
+    def rebuild(self, record: RunRecord) -> None:
+        """Build the run(s) of ``record`` and replay its actions month by month (common random numbers: both
+        compared runs use the same seed)."""
+        with self.lock:
+            self.record = replace(record, actions=(), steps=0)
+            presets = [record.settings.preset] + ([record.compare] if record.compare else [])
+            settings = [record.settings] + [record.settings.with_preset_size(name) for name in presets[1:]]
+            self.models = [WorkshopModel(each, record.seed) for each in settings]
+            self.histories = [History(model) for model in self.models]
+            pending = sorted(record.actions, key=lambda action: action.tick)
+            for tick in range(record.steps + 1):
+                for action in [a for a in pending if a.tick == tick]:
+                    self._apply(action)
+                if tick < record.steps:
+                    self._step_all()
+            self._changed()
+
+    def _apply(self, action: Action) -> None:
+        for model in self.models:
+            if action.kind == "shock":
+                model.shock_now(action.name, action.value)
+            else:
+                model.change_now(action.name, action.value)
+        self.record = replace(self.record, actions=(*self.record.actions, action))
+
+    def _step_all(self) -> None:
+        for model in self.models:
+            model.step()
+        self.record = replace(self.record, steps=self.models[0].steps)
+        if self.models[0].steps >= MAX_MONTHS or any(model.failure for model in self.models):
+            self.playing = False
+
+    @property
+    def steps(self) -> int:
+        return self.models[0].steps
+
+    # --- what the buttons do (any thread) -------------------------------------------------------------
+    def step(self, months: int = 1) -> None:
+        with self.lock:
+            for _ in range(months):
+                if self.steps >= MAX_MONTHS or any(model.failure for model in self.models):
+                    break
+                self._step_all()
+            self._changed()
+
+    def shock(self, name: str, target: str) -> None:
+        if name in SHOCK_BUTTONS:
+            with self.lock:
+                self._apply(Action(self.steps, "shock", name, target))
+                self._changed()
+
+    def change(self, name: str, value: Any) -> None:
+        with self.lock:
+            self._apply(Action(self.steps, "change", name, value))
+            self._changed()
+
+    def reset(self, settings: RunSettings | None = None, seed: str | None = None, compare: str | None = "keep") -> None:
+        """A new run from month 0: the given settings, seed and compared scenario (unchanged when not given)."""
+        with self.lock:
+            record = self.record
+            self.rebuild(RunRecord(settings or record.settings, record.seed if seed is None else seed,
+                                   record.compare if compare == "keep" else compare))
+
+    def set_view(self, measure: str | None = None, colour_by: str | None = None, speed: str | None = None) -> None:
+        with self.lock:
+            self.measure = measure or self.measure
+            self.colour_by = colour_by or self.colour_by
+            self.speed = speed if speed in SPEEDS else self.speed
+            self._changed()
+
+    def play(self, playing: bool = True) -> None:
+        with self.lock:
+            self.playing = playing and self.steps < MAX_MONTHS and not any(m.failure for m in self.models)
+            self._changed()
+
+    def toggle(self) -> None:
+        self.play(not self.playing)
+
+    def _changed(self) -> None:
+        self._dirty = True
+        self._wake.set()
+
+    # --- frames -------------------------------------------------------------------------------------
+    def frame(self) -> Frame:
+        """The frame of now (takes the lock)."""
+        with self.lock:
+            self._seq += 1
+            labels = ([f"{k}: {preset_title(m.preset_name)}" for k, m in zip("AB", self.models, strict=False)]
+                      if len(self.models) == 2 else [SINGLE_LABEL])
+            views = tuple(run_view(model, history, self.measure, self.colour_by, label)
+                          for model, history, label in zip(self.models, self.histories, labels, strict=False))
+            sentence = comparison_sentence(*views, self._last_shock()) if len(views) == 2 else ""
+            return Frame(self._seq, views, self.playing, self.speed, self.measure, self.colour_by, sentence)
+
+    def _last_shock(self) -> str | None:
+        shocks = [a for a in self.record.actions if a.kind == "shock"]
+        if not shocks:
+            return None
+        last = shocks[-1]
+        return f"the {SHOCK_BUTTONS[last.name].lower()} shock ({when(last.tick).lower()})"
+
+    def csv(self) -> bytes:
+        """The run's network measures month by month (both runs when comparing), as CSV for a handout."""
+        with self.lock:
+            tables = []
+            for model in self.models:
+                table = network_frame(model)
+                table.insert(0, "scenario", preset_title(model.preset_name))
+                table.insert(1, "seed", model.seed_value)
+                tables.append(table)
+            return pd.concat(tables).to_csv(index=False).encode()
+
+    # --- the play loop ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the session's thread (once)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="plc-session", daemon=True)
+            self._thread.start()
+
+    def close(self) -> None:
+        """Stop the thread; the session does no more work."""
+        self._stop.set()
+        self._wake.set()
+
+    @property
+    def closed(self) -> bool:
+        return self._stop.is_set()
+
+    def _loop(self) -> None:
+        due = time.monotonic()
+        while not self._stop.is_set():
+            if self.playing and time.monotonic() >= due:
+                with FRAME_GATE:
+                    if self._stop.is_set():
+                        break
+                    with self.lock:
+                        if self.playing:
+                            self._step_all()
+                        self._dirty = False
+                    self.publish(self.frame())
+                due = time.monotonic() + SPEEDS[self.speed]
+            elif self._dirty:
+                self._dirty = False
+                self.publish(self.frame())
+            self._wake.wait(max(0.0, due - time.monotonic()) if self.playing else None)
+            self._wake.clear()
