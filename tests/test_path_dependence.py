@@ -4,8 +4,9 @@ Equilibrate-then-hold: two copies of the same schools (same seed) are first held
 vs plenty of meeting time) until they settle, then both are held at the same middle condition. With a tipping
 point (two attractors) they would stay apart; with one attractor they meet. The model, as calibrated, meets, but
 slowly: trust, knowledge and memory carry the history for more than a decade (a gap of about a quarter of the
-settled gap is left after 15 years held), and it is gone after about 25. This test keeps that finding true (if a change to the mechanisms creates hysteresis, this test fails and the
-ODD's "Path dependence" paragraph must be rewritten). The long-run sweep over initial trust and knowledge is
+settled gap is left after 15 years held), and it is gone after about 25. This test keeps that finding true (if
+a change to the mechanisms creates hysteresis, this test fails and the ODD's "Path dependence" paragraph must be
+rewritten). The long-run sweep over initial trust and knowledge is
 ``experiments/path_dependence.toml``.
 """
 

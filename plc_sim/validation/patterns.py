@@ -1,4 +1,5 @@
-"""The seven documented patterns the model is validated against (pattern-oriented modelling, Grimm et al. 2005).
+"""Patterns 1-4 the model is validated against (pattern-oriented modelling, Grimm et al. 2005); 5-7 are in
+:mod:`plc_sim.validation.resilience` and 8 in :mod:`plc_sim.validation.steady` (re-exported here).
 
 Each ``pattern_*`` function runs its arms with common random numbers on a :class:`Runner`, measures the
 pattern, and returns a :class:`PatternResult`: the checks (effect, 95% CI, expected interval, source) and a
@@ -15,6 +16,15 @@ from collections.abc import Mapping
 import numpy as np
 
 from plc_sim.experiments.analysis import kaplan_meier
+from plc_sim.validation.common import (
+    RECOVERY_DEFINITION,
+    YEAR,
+    check,
+    expectations,
+    regain_panel,
+    spell_context,
+    summarize_schools,
+)
 from plc_sim.validation.core import (
     Check,
     Expected,
@@ -25,35 +35,20 @@ from plc_sim.validation.core import (
     by_arm,
 )
 from plc_sim.validation.figures import check_panel, decorate, mean_band, new_figure
+from plc_sim.validation.resilience import pattern_inquiry, pattern_memory, pattern_networks
 from plc_sim.validation.stats import (
     bootstrap_ratio,
-    half_recovery_years,
     mean_ci,
     median_with_ci,
     paired_difference,
-    recovery_spells,
     restricted_mean,
     years_to_regain,
 )
+from plc_sim.validation.steady import pattern_steady
 from simulation import PLCModel, network_frame, school_frame
-from simulation.measures import SCHOOL_MEASURES
-from simulation.parameters import TICKS_PER_YEAR
 
-YEAR = TICKS_PER_YEAR
-"""Ticks in a school year, for readable tick arithmetic."""
-_HEALTH, _DECAYED = SCHOOL_MEASURES.index("health"), SCHOOL_MEASURES.index("decayed")
-
-
-def _expectations(defaults: dict[str, Expected], expect: Mapping[str, Expected] | None) -> dict[str, Expected]:
-    unknown = set(expect or {}) - set(defaults)
-    if unknown:
-        raise ValueError(f"expect: {', '.join(sorted(unknown))} not a check of this pattern; "
-                         f"checks are {', '.join(defaults)}")
-    return {**defaults, **(expect or {})}
-
-
-def _check(name: str, estimate: tuple[float, float, float], unit: str, expected: Expected) -> Check:
-    return Check(name, *(float(v) for v in estimate), unit=unit, expected=expected)
+__all__ = ["pattern_inquiry", "pattern_memory", "pattern_networks", "pattern_steady", "pattern_subcultures",
+           "pattern_succession", "pattern_trust", "pattern_turnover"]
 
 
 # --- 1. turnover ---------------------------------------------------------------------------------------------
@@ -91,7 +86,7 @@ def summarize_turnover(model: PLCModel) -> dict:
 
 def pattern_turnover(runner: Runner, setting: Setting, expect: Mapping[str, Expected] | None = None) -> PatternResult:
     """Pattern 1: annual teacher turnover 14-18%, principal turnover 15-22%, median principal tenure 3-6 years."""
-    expected = _expectations(TURNOVER_EXPECTED, expect)
+    expected = expectations(TURNOVER_EXPECTED, expect)
     seeds = setting.seeds(1)
     tasks = arm_tasks({"default": setting.params()}, seeds, TURNOVER_YEARS * YEAR,
                       summarize_turnover)
@@ -99,10 +94,10 @@ def pattern_turnover(runner: Runner, setting: Setting, expect: Mapping[str, Expe
     durations = np.concatenate([r["durations"] for r in runs])
     observed = np.concatenate([r["observed"] for r in runs])
     checks = (
-        _check("teacher turnover", mean_ci([r["teacher"] for r in runs]), "share a year", expected["teacher turnover"]),
-        _check("principal turnover", mean_ci([r["principal"] for r in runs]), "share a year",
+        check("teacher turnover", mean_ci([r["teacher"] for r in runs]), "share a year", expected["teacher turnover"]),
+        check("principal turnover", mean_ci([r["principal"] for r in runs]), "share a year",
                expected["principal turnover"]),
-        _check("median principal tenure", median_with_ci(durations, observed), "years",
+        check("median principal tenure", median_with_ci(durations, observed), "years",
                expected["median principal tenure"]),
     )
     fig, axes = new_figure(3, "Pattern 1: turnover of teachers and principals under the defaults")
@@ -148,24 +143,11 @@ SUCCESSION_EXPECTED = {
     "health kept": Expected("distributed keeps more (difference > 0)", above=0.0),
     "recovery time": Expected("distributed recovers sooner (difference > 0)", above=0.0),
 }
-RECOVERY_DEFINITION = (
-    "Recovery is read from the mean health of the affected schools of each replication, as a one-year trailing "
-    "mean: they *recover* when, after the shock's worst point (the lowest value in the first three years), their "
-    "health is back at its mean of the year before the shock. Years are counted from the shock and capped at the "
-    "horizon (never = the horizon, a restricted mean). Group means are used because one school's yearly health "
-    "is noisy enough to cross its old level by chance while it is still sliding.")
-
-
-def summarize_schools(model: PLCModel) -> dict:
-    """Every school's health and decayed flag at every tick (small arrays: ticks x schools)."""
-    tables = np.stack(model.datacollector.model_vars["schools"])
-    return {"health": tables[:, _HEALTH, :].astype(np.float32), "decayed": tables[:, _DECAYED, :] > 0}
-
 
 def pattern_succession(runner: Runner, setting: Setting,
                        expect: Mapping[str, Expected] | None = None) -> PatternResult:
     """Pattern 2: after a champion principal leaves, distributed leadership keeps more health and recovers sooner."""
-    expected = _expectations(SUCCESSION_EXPECTED, expect)
+    expected = expectations(SUCCESSION_EXPECTED, expect)
     leaves = setting.params("champion-leaves").principal_leaves_tick
     ticks, labels = leaves + SUCCESSION_HORIZON * YEAR, ("held", "distributed")
     arms = {}
@@ -184,9 +166,9 @@ def pattern_succession(runner: Runner, setting: Setting,
     regain = {label: years_to_regain(health[f"{label} leaves"].T, leaves, SUCCESSION_HORIZON * YEAR)
               for label in labels}
     checks = (
-        _check("health kept", paired_difference(kept["distributed"], kept["held"]),
+        check("health kept", paired_difference(kept["distributed"], kept["held"]),
                "share of pre-departure health kept in year 2, distributed - held", expected["health kept"]),
-        _check("recovery time", paired_difference(regain["held"], regain["distributed"]),
+        check("recovery time", paired_difference(regain["held"], regain["distributed"]),
                f"years to regain the pre-departure level (capped at {SUCCESSION_HORIZON}), held - distributed",
                expected["recovery time"]),
     )
@@ -215,33 +197,11 @@ def pattern_succession(runner: Runner, setting: Setting,
         "the departure. Health kept: mean network health in the second year after the departure as a share of its "
         f"mean in the year before. {RECOVERY_DEFINITION} Each arm is also run with the champion staying (same "
         "seeds): the dashed counterfactual in the figure.",
-        checks, fig, context=_spell_context(runs, labels, " leaves", leaves)
+        checks, fig, context=spell_context(runs, labels, " leaves", leaves)
         | {f"{label}: share of the counterfactual's health in year 2": float(counterfactual_kept[label].mean())
            for label in labels}
         | {f"{label}: share of replications back at the pre-departure level":
            float((regain[label] < SUCCESSION_HORIZON).mean()) for label in labels})
-
-
-def _spell_context(runs: Mapping[str, list], labels, suffix: str, shock_tick: int) -> dict[str, float]:
-    """How many communities were decayed after the shock, and the share of those the model declared recovered."""
-    context = {}
-    for label in labels:
-        spells = [recovery_spells(r["decayed"], shock_tick) for r in runs[f"{label}{suffix}"]]
-        recovered = np.concatenate([spell[1] for spell in spells])
-        context[f"{label}: communities decayed after the shock"] = float(recovered.size)
-        context[f"{label}: share of those the model declared recovered"] = (
-            float(recovered.mean()) if recovered.size else np.nan)
-    return context
-
-
-def regain_panel(ax, regain: Mapping[str, np.ndarray], colors: Mapping[str, str], horizon: int, xlabel: str) -> None:
-    """Share of replications whose schools are back at their pre-shock level, by years since the shock, per arm."""
-    grid = np.linspace(0, horizon, 8 * horizon + 1)
-    for label, years in regain.items():
-        back = [float(((years < horizon) & (years <= t)).mean()) for t in grid]
-        ax.step(grid, back, where="post", color=colors[label], label=f"{label} ({years.size} replications)")
-    ax.set_ylim(0, 1.02)
-    decorate(ax, "Back at the pre-shock health level (after the trough)", xlabel, "share of replications")
 
 
 # --- 3. relational trust -------------------------------------------------------------------------------------
@@ -266,14 +226,14 @@ def summarize_trust(model: PLCModel) -> dict:
 
 def pattern_trust(runner: Runner, setting: Setting, expect: Mapping[str, Expected] | None = None) -> PatternResult:
     """Pattern 3: high-trust schools are several times more likely to sustain and improve than low-trust ones."""
-    expected = _expectations(TRUST_EXPECTED, expect)
+    expected = expectations(TRUST_EXPECTED, expect)
     arms = {label: setting.params("baseline", {"initial_trust": trust})
             for label, trust in (("low trust", TRUST_LOW), ("high trust", TRUST_HIGH))}
     tasks = arm_tasks(arms, setting.seeds(3), TRUST_YEARS * YEAR, summarize_trust)
     runs = by_arm(tasks, runner.run(tasks, "3 trust"))
     share = {arm: np.array([r["sustain_improve"] for r in rows]) for arm, rows in runs.items()}
     ratio = bootstrap_ratio(share["high trust"], share["low trust"])
-    checks = (_check("improvement ratio", ratio, "P(high) / P(low)", expected["improvement ratio"]),)
+    checks = (check("improvement ratio", ratio, "P(high) / P(low)", expected["improvement ratio"]),)
     fig, axes = new_figure(2, f"Pattern 3: relational trust and improvement over {TRUST_YEARS} years")
     labels = ["sustained\n(never decayed)", "improved\npractice", "sustained and\nimproved"]
     keys = ["sustained", "improved", "sustain_improve"]
@@ -329,7 +289,7 @@ def summarize_subculture(model: PLCModel) -> dict:
 def pattern_subcultures(runner: Runner, setting: Setting,
                         expect: Mapping[str, Expected] | None = None) -> PatternResult:
     """Pattern 4: secondary schools with department subcultures have weaker, less persistent communities."""
-    expected = _expectations(SUBCULTURE_EXPECTED, expect)
+    expected = expectations(SUBCULTURE_EXPECTED, expect)
     arms = {kind: setting.params("baseline", {"school_type": kind})
             for kind in ("primary", "secondary")}
     tasks = arm_tasks(arms, setting.seeds(4), SUBCULTURE_YEARS * YEAR, summarize_subculture)
@@ -339,9 +299,9 @@ def pattern_subcultures(runner: Runner, setting: Setting,
     survival = {kind: np.array([restricted_mean(r["years_to_decay"], SUBCULTURE_YEARS) for r in rows])
                 for kind, rows in runs.items()}
     checks = (
-        _check("health gap", paired_difference(level["primary"], level["secondary"]),
+        check("health gap", paired_difference(level["primary"], level["secondary"]),
                "mean health, primary - secondary", expected["health gap"]),
-        _check("persistence gap", paired_difference(survival["primary"], survival["secondary"]),
+        check("persistence gap", paired_difference(survival["primary"], survival["secondary"]),
                "restricted mean years to decay, primary - secondary", expected["persistence gap"]),
     )
     fig, axes = new_figure(2, "Pattern 4: primary schools vs secondary schools with department subcultures")
@@ -371,198 +331,3 @@ def pattern_subcultures(runner: Runner, setting: Setting,
         checks, fig,
         context={f"{kind}: mean health": float(v.mean()) for kind, v in level.items()}
         | {f"{kind}: mean trust": float(np.mean([r['trust'] for r in rows])) for kind, rows in runs.items()})
-
-
-# --- 5. congenial collaboration vs inquiry ------------------------------------------------------------------------
-
-INQUIRY_YEARS = 20
-INQUIRY_FOCUS = 0.9
-NO_GAIN_MARGIN = 0.01
-INQUIRY_EXPECTED = {
-    "congenial vs alone": Expected(f"no gain: difference < {NO_GAIN_MARGIN} (may be negative)", below=NO_GAIN_MARGIN),
-    "inquiry vs alone": Expected("focused inquiry gains (difference > 0)", above=0.0),
-}
-
-
-def summarize_knowledge(model: PLCModel) -> np.ndarray:
-    """Network mean knowledge at every tick."""
-    return network_frame(model)["knowledge"].to_numpy(np.float32)
-
-
-def pattern_inquiry(runner: Runner, setting: Setting, expect: Mapping[str, Expected] | None = None) -> PatternResult:
-    """Pattern 5: congenial talk gains nothing over working alone (or loses ground); focused inquiry gains."""
-    expected = _expectations(INQUIRY_EXPECTED, expect)
-    arms = {
-        "alone": setting.params("congenial-collaboration", {"conversations_per_tick": 0}),
-        "congenial": setting.params("congenial-collaboration"),
-        "focused inquiry": setting.params("congenial-collaboration",
-                                          {"inquiry_focus": INQUIRY_FOCUS}),
-    }
-    tasks = arm_tasks(arms, setting.seeds(5), INQUIRY_YEARS * YEAR, summarize_knowledge)
-    series = {arm: np.array(rows) for arm, rows in by_arm(tasks, runner.run(tasks, "5 inquiry")).items()}
-    gain = {arm: s[:, -1] - s[:, 0] for arm, s in series.items()}
-    checks = (
-        _check("congenial vs alone", paired_difference(gain["congenial"], gain["alone"]),
-               "knowledge gain, congenial - alone", expected["congenial vs alone"]),
-        _check("inquiry vs alone", paired_difference(gain["focused inquiry"], gain["alone"]),
-               "knowledge gain, inquiry - alone", expected["inquiry vs alone"]),
-    )
-    fig, axes = new_figure(2, "Pattern 5: congenial collaboration vs focused inquiry vs working alone")
-    years = np.arange(INQUIRY_YEARS * YEAR + 1) / YEAR
-    for arm, color in (("alone", "grey"), ("congenial", "tab:orange"), ("focused inquiry", "tab:blue")):
-        mean_band(axes[0], years, series[arm], arm, color)
-    decorate(axes[0], "Mean knowledge and practice quality", "school year", "knowledge (0-1)")
-    check_panel(axes[1], checks, "Paired differences in knowledge gain", "knowledge gain difference (0-1 scale)")
-    axes[1].axvline(0, color="grey", ls=":", lw=1)
-    return PatternResult(
-        5, "inquiry", "Together can be better, or no better, or worse",
-        "Congenial collaboration without an inquiry focus yields no knowledge gain over teachers working alone, "
-        "and can lose ground; focused collaborative inquiry gains.",
-        "Katz, Earl & Ben Jaafar (2009): \"together can be better, but it can also make no difference at all or "
-        "even make things worse\"; Little & Horn (2007)",
-        f"Preset congenial-collaboration (meeting time 0.8, no inquiry focus) in three arms: alone "
-        f"(conversations_per_tick 0: teachers learn only on their own), congenial (the preset), focused inquiry "
-        f"(inquiry_focus {INQUIRY_FOCUS}). {INQUIRY_YEARS} years, {setting.replications} "
-        f"replications. Gain: change in network mean knowledge from tick 0 to the end. \"No gain\" is an "
-        f"equivalence bound: the whole interval must lie below +{NO_GAIN_MARGIN} (one hundredth of the scale).",
-        checks, fig, context={f"{arm}: knowledge gain": float(g.mean()) for arm, g in gain.items()})
-
-
-# --- 6. networks and resilience ------------------------------------------------------------------------------
-
-NETWORK_SHOCK_TICK = 50
-NETWORK_WAVE_SHARE = 0.5
-NETWORK_HORIZON = 15
-NETWORK_EXPECTED = {
-    "recovery time": Expected("networked recover sooner (difference > 0)", above=0.0),
-}
-
-
-def summarize_hit_schools(model: PLCModel) -> dict:
-    """Health and decayed flags of the schools a scheduled shock hits (the first ``shock_share`` of them)."""
-    hit = round(model.p.shock_share * model.p.n_schools)
-    return {key: value[:, :hit] for key, value in summarize_schools(model).items()}
-
-
-def pattern_networks(runner: Runner, setting: Setting, expect: Mapping[str, Expected] | None = None) -> PatternResult:
-    """Pattern 6: networked schools recover faster after a shock than isolated schools."""
-    expected = _expectations(NETWORK_EXPECTED, expect)
-    wave = {"budget_cut_tick": -1, "turnover_wave_tick": NETWORK_SHOCK_TICK, "turnover_wave_share": NETWORK_WAVE_SHARE}
-    labels = ("networked", "isolated")
-    arms = {}
-    for label, preset in zip(labels, ("networked-schools", "isolated-schools"), strict=True):
-        arms[f"{label} shocked"] = setting.params(preset, wave)
-        arms[f"{label} unshocked"] = setting.params(preset, {**wave, "turnover_wave_tick": -1})
-    ticks = NETWORK_SHOCK_TICK + NETWORK_HORIZON * YEAR
-    tasks = arm_tasks(arms, setting.seeds(6), ticks, summarize_hit_schools)
-    runs = by_arm(tasks, runner.run(tasks, "6 networks"))
-    health = {arm: np.array([r["health"].mean(axis=1) for r in rows]) for arm, rows in runs.items()}
-    regain = {label: years_to_regain(health[f"{label} shocked"].T, NETWORK_SHOCK_TICK, NETWORK_HORIZON * YEAR)
-              for label in labels}
-    loss = {label: health[f"{label} unshocked"] - health[f"{label} shocked"] for label in labels}
-    half_recovery = {label: np.array([half_recovery_years(row, NETWORK_SHOCK_TICK, NETWORK_HORIZON * YEAR)
-                                      for row in loss[label]]) for label in labels}
-    checks = (_check("recovery time", paired_difference(regain["isolated"], regain["networked"]),
-                     f"years to regain the pre-shock level (capped at {NETWORK_HORIZON}), isolated - networked",
-                     expected["recovery time"]),)
-    fig, axes = new_figure(3, f"Pattern 6: half the schools lose {NETWORK_WAVE_SHARE:.0%} of their teachers "
-                              f"(year {NETWORK_SHOCK_TICK // YEAR})")
-    years = np.arange(ticks + 1) / YEAR
-    colors = {"networked": "tab:blue", "isolated": "tab:orange"}
-    for label in labels:
-        mean_band(axes[0], years, health[f"{label} shocked"], f"{label}, shocked", colors[label])
-        mean_band(axes[0], years, health[f"{label} unshocked"], f"{label}, no shock", colors[label], ls="--")
-        mean_band(axes[1], years, loss[label], label, colors[label])
-    for ax in axes[:2]:
-        ax.axvline(NETWORK_SHOCK_TICK / YEAR, color="grey", ls=":", lw=1, label="turnover wave")
-    decorate(axes[0], "Health of the hit schools", "school year", "health (0-1)")
-    decorate(axes[1], "Health lost to the shock (no shock - shocked)", "school year", "health lost (0-1)")
-    regain_panel(axes[2], regain, colors, NETWORK_HORIZON, "years since the turnover wave")
-    return PatternResult(
-        6, "networks", "Networks re-seed schools after a shock",
-        "Networked schools recover faster after a shock than isolated schools.",
-        "Jackson (2007); Katz, Earl & Ben Jaafar (2009): networks re-seed and sustain school communities",
-        f"Presets networked-schools (small world, facilitator) and isolated-schools (no links). Instead of their "
-        f"budget cut, which removes meeting time for good and so leaves nothing to recover to, a turnover wave at "
-        f"tick {NETWORK_SHOCK_TICK} replaces each teacher of half the schools (shock_share 0.5) with chance "
-        f"{NETWORK_WAVE_SHARE}, so unhit partners can re-seed hit ones. {setting.replications} replications, "
-        f"{NETWORK_HORIZON} years after the shock; the hit schools are measured. {RECOVERY_DEFINITION} Each arm is "
-        "also run without the wave (same seeds), the counterfactual of the middle panel.",
-        checks, fig, context=_spell_context(runs, labels, " shocked", NETWORK_SHOCK_TICK)
-        | {f"{label}: mean years to regain half the loss relative to the counterfactual":
-           float(half_recovery[label].mean()) for label in labels},
-        notes=("*Reading the counterfactual.* Relative to the same schools without the wave (middle panel), "
-               "networked and isolated schools regain the health the wave took at a similar pace (see the "
-               "context line): the network's advantage in the model is that it keeps its schools' level up "
-               "(isolated schools drift down even without a shock), so hit networked schools get back to where "
-               "they were, and above the decay threshold, while isolated ones mostly do not.",))
-
-
-# --- 7. turnover and organizational memory ------------------------------------------------------------------------
-
-MEMORY_TURNOVER = {"low": 0.08, "high": 0.2}
-MEMORY_OFF = {"codification_rate": 0.0, "initial_memory": 0.0}
-MEMORY_YEARS, MEMORY_FROM_YEAR = 20, 5
-MEMORY_EXPECTED = {
-    "turnover effect": Expected("high turnover erodes health (difference < 0)", below=0.0),
-    "memory buffer": Expected("memory shrinks the loss (interaction > 0)", above=0.0),
-}
-
-
-def summarize_memory(model: PLCModel) -> dict:
-    """Mean health and knowledge from ``MEMORY_FROM_YEAR`` on, realized teacher turnover, and final memory."""
-    frame = network_frame(model)
-    late = frame[frame.tick > MEMORY_FROM_YEAR * YEAR]
-    year_ends = late[late.tick % YEAR == 0]
-    return {"health": float(late["health"].mean()), "knowledge": float(late["knowledge"].mean()),
-            "turnover": float(1 - year_ends["retention"].mean()), "memory": float(late["memory"].mean())}
-
-
-def pattern_memory(runner: Runner, setting: Setting, expect: Mapping[str, Expected] | None = None) -> PatternResult:
-    """Pattern 7: teacher turnover erodes community health and organizational memory buffers the loss (2x2)."""
-    expected = _expectations(MEMORY_EXPECTED, expect)
-    arms = {f"{level} turnover, memory {mem}": setting.params(
-        "baseline", {"teacher_turnover_rate": rate, **(MEMORY_OFF if mem == "off" else {})})
-        for level, rate in MEMORY_TURNOVER.items() for mem in ("off", "on")}
-    tasks = arm_tasks(arms, setting.seeds(7), MEMORY_YEARS * YEAR, summarize_memory)
-    runs = by_arm(tasks, runner.run(tasks, "7 memory"))
-
-    def values(level: str, mem: str, key: str) -> np.ndarray:
-        return np.array([r[key] for r in runs[f"{level} turnover, memory {mem}"]])
-
-    effect = {mem: values("high", mem, "health") - values("low", mem, "health") for mem in ("off", "on")}
-    checks = (
-        _check("turnover effect", mean_ci(effect["on"]), "health, high - low turnover (memory on)",
-               expected["turnover effect"]),
-        _check("memory buffer", paired_difference(effect["on"], effect["off"]),
-               "turnover effect with memory - without", expected["memory buffer"]),
-    )
-    fig, axes = new_figure(3, "Pattern 7: teacher turnover x organizational memory")
-    for ax, key, label in ((axes[0], "health", "PLC health (0-1)"), (axes[1], "knowledge", "knowledge (0-1)")):
-        for mem, color in (("off", "tab:red"), ("on", "tab:blue")):
-            estimates = [mean_ci(values(level, mem, key)) for level in MEMORY_TURNOVER]
-            mean = [e[0] for e in estimates]
-            err = [[e[0] - e[1] for e in estimates], [e[2] - e[0] for e in estimates]]
-            realized = [values(level, mem, "turnover").mean() for level in MEMORY_TURNOVER]
-            ax.errorbar([0, 1], mean, yerr=err, marker="o", capsize=4, color=color,
-                        label=f"memory {mem} (realized turnover {realized[0]:.0%} / {realized[1]:.0%})")
-        ax.set_xticks([0, 1], [f"{level} (rate {rate})" for level, rate in MEMORY_TURNOVER.items()])
-        decorate(ax, f"Mean {key}, years {MEMORY_FROM_YEAR}-{MEMORY_YEARS} (95% CI)", "teacher turnover", label)
-    check_panel(axes[2], checks, "Effects on health", "health difference (0-1 scale)")
-    axes[2].axvline(0, color="grey", ls=":", lw=1)
-    knowledge_effect = {mem: values("high", mem, "knowledge") - values("low", mem, "knowledge")
-                        for mem in ("off", "on")}
-    return PatternResult(
-        7, "memory", "Organizational memory buffers turnover",
-        "Teacher turnover erodes community health; organizational memory buffers the loss.",
-        "Kruse & Louis (2007), organizational memory in professional learning communities",
-        f"2x2 on the defaults: teacher_turnover_rate {MEMORY_TURNOVER['low']} (low) vs {MEMORY_TURNOVER['high']} "
-        f"(high) x memory off (codification_rate 0, initial_memory 0) vs on (defaults). {MEMORY_YEARS} years, "
-        f"{setting.replications} replications. Outcome: mean network health in years {MEMORY_FROM_YEAR}-"
-        f"{MEMORY_YEARS}. Buffer: the interaction, (high - low | memory on) - (high - low | memory off); positive "
-        "means turnover costs less where memory is kept.",
-        checks, fig,
-        context={"knowledge interaction (memory on - off)":
-                 float((knowledge_effect["on"] - knowledge_effect["off"]).mean())}
-        | {f"{arm}: realized turnover": float(np.mean([r["turnover"] for r in rows])) for arm, rows in runs.items()}
-        | {f"{arm}: mean memory": float(np.mean([r["memory"] for r in rows])) for arm, rows in runs.items()})
