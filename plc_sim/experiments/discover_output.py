@@ -143,7 +143,7 @@ def box_limits_figure(found: Discovery, x: pd.DataFrame, path: Path) -> None:
     for row, r in enumerate(restrictions):
         ax.barh(row, 1.0, color="#dddddd")
         if r.values:
-            categories = list(x[r.name].cat.categories)
+            categories = sorted(map(str, x[r.name].unique()))
             for value in r.values:
                 ax.barh(row, 1 / len(categories), left=categories.index(value) / len(categories), color="#3b75af")
             continue
