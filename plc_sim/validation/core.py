@@ -1,30 +1,30 @@
-"""The pieces every validation pattern shares: settings, expectations, results, seeds and the run pool.
+"""The pieces every validation pattern shares: settings, expectations, results, seeds and the runner.
 
 A pattern (see :mod:`plc_sim.validation.patterns`) describes its runs as :class:`Task` objects, hands them to a
-:class:`Runner`, and turns the small summaries that come back into :class:`Check` objects: a measured effect,
-its 95% confidence interval and the expectation from the literature it is held to. Replication ``k`` of a
-pattern uses the same seed in every arm (common random numbers), so arms are compared replication by
-replication (paired differences).
+:class:`Runner` (which runs them on the sweep's executor), and turns the small summaries that come back into
+:class:`Check` objects: a measured effect, its 95% confidence interval and the expectation from the literature it
+is held to. Replication ``k`` of a pattern uses the same seed in every arm (common random numbers), so arms are
+compared replication by replication (paired differences). A :class:`Setting` says how hard to look and, for a
+calibration, which point of parameter space to look at (its ``defaults``).
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
+from tqdm import tqdm
 
 from plc_sim.core.progress import progress_bar
+from plc_sim.core.seeds import replication_seed, replication_seeds
+from plc_sim.experiments.execute import local_results
 from simulation import Params, PLCModel
 from simulation.parameters import make_params
 from simulation.presets import PRESETS
 
-CONFIDENCE = 0.95
 ROOT_SEED = 20_250_601
 """Root of every validation seed: the report is the same on every run of the same code."""
 
@@ -47,8 +47,13 @@ class Setting:
     defaults: Mapping[str, Any] = field(default_factory=dict)
 
     def seeds(self, pattern: int) -> list[int]:
-        """The replication seeds of ``pattern`` (see :func:`replication_seeds`)."""
-        return replication_seeds(pattern, self.replications, self.seed)
+        """The seeds of ``pattern``'s replications: replication k runs with the same seed in every arm.
+
+        Patterns draw independent streams: pattern ``p``'s root is replication ``p``'s seed under the setting's
+        root, and its replications' seeds derive from that root (:mod:`plc_sim.core.seeds`, as sweeps'). Every
+        calibration point uses the same seeds (common random numbers across points as across arms).
+        """
+        return replication_seeds(replication_seed(self.seed, pattern), self.replications)
 
     def network(self) -> dict[str, int]:
         """Parameter overrides that set the network size of this setting."""
@@ -132,15 +137,6 @@ class PatternResult:
 
 # --- seeds and runs ---------------------------------------------------------------------------------------------
 
-def replication_seeds(pattern: int, replications: int, root: int = ROOT_SEED) -> list[int]:
-    """One seed per replication of ``pattern``: replication k gets the same seed in every arm of the pattern.
-
-    Seeds come from ``SeedSequence(root).spawn``-style keys, so patterns draw independent streams.
-    """
-    children = np.random.SeedSequence(root, spawn_key=(pattern,)).spawn(replications)
-    return [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for child in children]
-
-
 @dataclass(frozen=True)
 class Task:
     """One model run: ``params`` and ``seed`` for ``ticks`` ticks, reduced in the worker by ``summarize``.
@@ -165,49 +161,52 @@ def run_task(task: Task) -> Any:
     return task.summarize(model)
 
 
-class Runner:
-    """Runs tasks in this process or on a fork-started process pool, with a progress bar; results keep task order.
+def run_indexed(item: tuple[int, Task]) -> tuple[int, Any]:
+    """Run one ``(index, task)`` pair and return ``(index, summary)``: the executor yields runs as they finish."""
+    index, task = item
+    return index, run_task(task)
 
-    Use as a context manager so the pool is shut down: ``with Runner(workers=2) as runner: runner.run(tasks)``.
-    Fork is cheap here (the numba kernels are already loaded) and safe: every run draws only from its own seeded
-    generator, never from inherited global random state.
+
+class Runner:
+    """Runs tasks on the sweep's executor (this process, or a pool of ``workers`` processes), with a progress bar.
+
+    Results keep the tasks' order, and every run draws only from its own seeded generator, so the summaries are
+    the same for any number of workers. A context manager, as patterns use it: ``with Runner(2) as runner: ...``.
     """
 
-    def __init__(self, workers: int = 1):
+    def __init__(self, workers: int = 1, progress: bool = True):
         if workers < 1:
             raise ValueError(f"workers: {workers} is not allowed; expected an integer from 1")
-        self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
+        self.workers, self.progress = workers, progress
 
     def __enter__(self) -> Runner:
-        if self.workers > 1:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        return None
 
     def run(self, tasks: Sequence[Task], desc: str) -> list[Any]:
         """Summaries of ``tasks``, in the order given."""
-        with progress_bar(total=len(tasks), unit="run", desc=desc) as bar:
-            if self._pool is None:
-                results = []
-                for task in tasks:
-                    results.append(run_task(task))
+        summaries: list[Any] = [None] * len(tasks)
+        results = executor_results(list(enumerate(tasks)), self.workers, run_indexed)
+        try:
+            bar = progress_bar(total=len(tasks), unit="run", desc=desc) if self.progress else tqdm(disable=True)
+            with bar:
+                for index, summary in results:
+                    summaries[index] = summary
                     bar.update(1)
-                return results
-            chunk = max(1, len(tasks) // (4 * self.workers))
-            results = []
-            with warnings.catch_warnings():
-                # Python warns at fork when the process has other OS threads; here they are only numpy's idle
-                # OpenBLAS pool, which registers its own fork handlers. No Python thread holds a lock.
-                warnings.filterwarnings("ignore", r"This process .* is multi-threaded", DeprecationWarning)
-                for summary in self._pool.map(run_task, tasks, chunksize=chunk):
-                    results.append(summary)
-                    bar.update(1)
-            return results
+        finally:
+            results.close()
+        return summaries
+
+
+def executor_results(tasks: list, workers: int, function: Callable[[Any], Any]):
+    """The sweep executor's results of ``function`` over ``tasks``, as they finish (see ``local_results``)."""
+    with warnings.catch_warnings():
+        # Python warns at fork when the process has other OS threads; here they are only numpy's idle
+        # OpenBLAS pool, which registers its own fork handlers. No Python thread holds a lock.
+        warnings.filterwarnings("ignore", r"This process .* is multi-threaded", DeprecationWarning)
+        return local_results(tasks, workers, function)
 
 
 def by_arm(tasks: Sequence[Task], summaries: Sequence[Any]) -> dict[str, list[Any]]:

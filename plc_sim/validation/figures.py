@@ -1,24 +1,26 @@
-"""Figure helpers for the validation report: mean curves with 95% bands, estimates with intervals, survival."""
+"""Figure helpers for the validation report: mean curves with 95% bands, estimates with intervals, survival.
+
+Figures are :class:`matplotlib.figure.Figure` objects, never pyplot's global figures: nothing to close, safe in
+worker processes and threads, and no backend chosen at import.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from scipy import stats  # noqa: E402
-
-from plc_sim.validation.core import CONFIDENCE, Check  # noqa: E402
+from plc_sim.core.stats import CONFIDENCE, mean_ci
+from plc_sim.validation.core import Check
 
 BAND_NOTE = f"Lines: mean over replications; bands and error bars: {CONFIDENCE:.0%} confidence intervals."
 
 
-def new_figure(panels: int, title: str, width: float = 5.2, note: str = BAND_NOTE) -> tuple[plt.Figure, np.ndarray]:
+def new_figure(panels: int, title: str, width: float = 5.2, note: str = BAND_NOTE) -> tuple[Figure, np.ndarray]:
     """A row of ``panels`` axes under a title and a smaller line saying what lines and bands show."""
-    fig, axes = plt.subplots(1, panels, figsize=(width * panels, 4.2), constrained_layout=True, squeeze=False)
+    fig = Figure(figsize=(width * panels, 4.2), layout="constrained")
+    axes = fig.subplots(1, panels, squeeze=False)
     fig.suptitle(f"{title}\n{note}" if note else title, fontsize=11)
     return fig, axes[0]
 
@@ -26,13 +28,10 @@ def new_figure(panels: int, title: str, width: float = 5.2, note: str = BAND_NOT
 def mean_band(ax, x: np.ndarray, runs: np.ndarray, label: str, color=None, ls: str = "-") -> None:
     """Plot the mean of ``runs`` (replications x points) over ``x`` with a pointwise t-based 95% band."""
     runs = np.asarray(runs, dtype=float)
-    mean = runs.mean(axis=0)
-    if runs.shape[0] > 1:
-        half = stats.t.ppf(0.5 + CONFIDENCE / 2, runs.shape[0] - 1) * runs.std(axis=0, ddof=1) / np.sqrt(runs.shape[0])
-    else:
-        half = np.zeros_like(mean)
+    mean, low, high = mean_ci(runs, CONFIDENCE, axis=0)
     line, = ax.plot(x, mean, label=label, color=color, ls=ls, lw=1.6)
-    ax.fill_between(x, mean - half, mean + half, color=line.get_color(), alpha=0.2, lw=0)
+    if runs.shape[0] > 1:
+        ax.fill_between(x, low, high, color=line.get_color(), alpha=0.2, lw=0)
 
 
 def check_panel(ax, checks: Sequence[Check], title: str, xlabel: str) -> None:
