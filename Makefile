@@ -26,7 +26,8 @@ app-assets: $(STAMP)
 	@command -v npm >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq npm >/dev/null; }
 	@$(BIN)/python -m plc_sim.app.assets
 
-test: $(STAMP) browser app-assets
+# Lint first (ruff; the layer contract is tests/test_layers.py), then the suite: CI (.ci/run) calls `make test`.
+test: lint browser app-assets
 	$(BIN)/python -m pytest
 
 test-full: $(STAMP) browser app-assets

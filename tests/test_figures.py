@@ -15,7 +15,13 @@ from plc_sim.experiments.analysis import (
     series_bands,
     survival_curves,
 )
-from plc_sim.experiments.figures import default_figures, experiment_outputs, phase_diagram, save
+from plc_sim.experiments.figures import (
+    FIGURE_FUNCTIONS,
+    default_figures,
+    experiment_outputs,
+    phase_diagram,
+    save,
+)
 from plc_sim.experiments.report import write_report
 
 pytestmark = pytest.mark.timeout(120)
@@ -56,11 +62,78 @@ def swept(tmp_path_factory):
                                   "curves_by_leadership_distribution_at_initial_trust_0.6",
                                   "effects_of_leadership_distribution"])
 def test_each_figure_is_written_as_png_and_svg(swept, stem):
-    for suffix in (".png", ".svg"):
-        path = swept / "figures" / f"{stem}{suffix}"
-        assert path.stat().st_size > 10_000, path
+    png = plt_image(swept / "figures" / f"{stem}.png")
+    assert png.std() > 0.05, "not a blank image"
     svg = (swept / "figures" / f"{stem}.svg").read_text()
-    assert "school year" in svg or "(share)" in svg, "axes are labelled with units"
+    assert svg.startswith("<?xml") and ("school year" in svg or "(share)" in svg), "axes are labelled with units"
+
+
+def plt_image(path):
+    from matplotlib.image import imread
+
+    return imread(path)
+
+
+def test_the_phase_diagram_shows_the_share_that_persists_and_the_median(swept):
+    data = load_sweep(swept)
+    fig = phase_diagram(data, "leadership_distribution", "initial_trust")
+    shares, medians = (ax.images[0].get_array() for ax in fig.axes[:2])
+    schools = data.with_factors("schools")
+    for i, trust in enumerate((0.1, 0.6)):
+        for j, leadership in enumerate((0.0, 1.0)):
+            group = schools[(schools.initial_trust == trust) & (schools.leadership_distribution == leadership)]
+            assert shares[i, j] == pytest.approx(100 * (group["first_decay_tick"] < 0).mean())
+    assert fig.axes[0].get_xlabel().startswith("leadership distribution")
+    assert fig.axes[0].get_ylabel().startswith("initial trust")
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["0", "1"]
+    assert medians.shape == (2, 2)
+
+
+def test_the_survival_figure_draws_one_kaplan_meier_curve_per_level(swept):
+    data = load_sweep(swept)
+    fig = FIGURE_FUNCTIONS["survival"](data, by="initial_trust", levels=(0.1, 0.6))
+    ax = fig.axes[0]
+    curves = survival_curves(data, "initial_trust")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == [f"{level:g} (n={int(curves[curves.initial_trust == level]['at_risk'].iloc[0])})"
+                      for level in (0.1, 0.6)]
+    steps = [line for line in ax.get_lines() if line.get_label() in labels]
+    for line, level in zip(steps, (0.1, 0.6), strict=True):
+        expected = curves[curves.initial_trust == level]
+        assert np.allclose(line.get_ydata(), expected["survival"]) and np.allclose(line.get_xdata(), expected["year"])
+        assert np.all(np.diff(line.get_ydata()) <= 0), "survival never rises"
+    assert ax.get_ylabel() == "communities not yet decayed (share)" and ax.get_xlabel() == "school year"
+
+
+def test_the_curves_figure_shows_each_outcome_by_level_with_the_marked_tick(swept):
+    data = load_sweep(swept)
+    where = {"initial_trust": 0.6}
+    fig = FIGURE_FUNCTIONS["curves"](data, by="leadership_distribution", outcomes=("health", "knowledge"),
+                                     mark_tick=10, mark_label="a shock", where=where)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_ylabel() for ax in visible][:2] == ["PLC health index (0-1)", "knowledge / practice quality (0-1)"]
+    for ax, outcome in zip(visible, ("health", "knowledge"), strict=False):
+        bands = series_bands(data, outcome, "leadership_distribution", where)
+        lines = {line.get_label(): line for line in ax.get_lines()}
+        assert np.allclose(lines["a shock"].get_xdata(), [1.0, 1.0]), "tick 10 is school year 1"
+        for level in (0.0, 1.0):
+            one = bands[bands.leadership_distribution == level]
+            assert np.allclose(lines[f"{level:g}"].get_ydata(), one["mean"])
+
+
+def test_the_effects_figure_plots_replication_means_with_their_intervals(swept):
+    data = load_sweep(swept)
+    measures = ["final_health", "persisting_share"]
+    fig = FIGURE_FUNCTIONS["effects"](data, x="leadership_distribution", measures=measures, by="initial_trust")
+    table = replication_means(data, measures, ["leadership_distribution", "initial_trust"])
+    for ax, name in zip(fig.axes, measures, strict=True):
+        for line in ax.get_lines():
+            level = float(line.get_label()) if line.get_label()[0].isdigit() else None
+            if level is None:
+                continue
+            rows = table[table.initial_trust == level]
+            assert np.allclose(line.get_ydata(), rows[name])
+        assert ax.get_legend().get_title().get_text().startswith("initial trust")
 
 
 def test_the_tables_hold_replication_means_with_intervals(swept):
@@ -95,6 +168,19 @@ def test_the_report_gathers_every_experiment(swept):
     assert "A tiny grid for tests" in text and "Replication means by leadership distribution" in text
     assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
     assert "(validation/report.md)" in text
+
+
+def test_the_html_report_is_the_markdown_rendered(swept):
+    """One renderer: code spans, tables, figures and working section links in the HTML, no stray Markdown."""
+    import re
+
+    _, html = write_report(swept.parent, formats=("md", "html"))
+    page = html.read_text()
+    assert "<code>plc-sim report</code>" in page and "`" not in page
+    assert page.count("<table>") >= 1 and "<th>leadership distribution" in page
+    assert '<img alt="Kaplan-Meier survival of communities with 95% CI, by initial trust"' in page
+    targets = set(re.findall(r'href="#([^"]+)"', page))
+    assert "tiny" in targets and targets <= set(re.findall(r'id="([^"]+)"', page))
 
 
 def test_the_report_command_fails_clearly_without_results(tmp_path, capsys):

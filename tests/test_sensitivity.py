@@ -94,3 +94,13 @@ def test_a_sensitivity_table_needs_a_morris_or_sobol_design(tmp_path):
         parse_spec(TINY_GRID + "[sensitivity]\nmeasures = ['final_health']\n")
     with pytest.raises(SpecError, match="'final_trust' is not a run measure"):
         parse_spec(TINY_SENSITIVITY.replace('"persisting_share"]', '"final_trust"]'))
+
+
+def test_a_sensitivity_dry_run_shows_the_plan_and_an_estimate_and_writes_nothing(tmp_path, capsys):
+    path = write_spec(tmp_path, TINY_SENSITIVITY)
+    out = tmp_path / "out"
+    assert main(["sensitivity", str(path), "--dry-run", "--workers", "1", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "morris (trajectories 4, levels 4) + sobol (samples 8, second_order False)" in printed
+    assert "= 56 runs of 15 ticks" in printed and "estimated time: 56 runs x " in printed
+    assert not out.exists()
