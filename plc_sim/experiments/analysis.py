@@ -128,17 +128,28 @@ def series_bands(data: SweepData, outcome: str, by: str | None = None, where: Ma
     series = select(data.with_factors("series"), where)
     keys = [by] if by else []
     per_replication = series.groupby([*keys, "replication", "tick"], sort=True)[outcome].mean()
+    groups = per_replication.groupby(level=by, sort=True) if by else [(None, per_replication)]
+    return _stack_levels(((level, _bands(one.unstack("tick"), outcome, confidence)) for level, one in groups), by,
+                         "tick")
+
+
+def _bands(table: pd.DataFrame, outcome: str, confidence: float) -> pd.DataFrame:
+    """Mean and CI per tick of a (replications x ticks) table."""
+    mean, low, high = mean_ci(table.to_numpy(), confidence, axis=0)
+    frame = pd.DataFrame({"tick": table.columns.to_numpy(), "mean": mean, "replications": len(table)})
+    frame["low"], frame["high"] = clip_interval(outcome, low, high)
+    return frame
+
+
+def _stack_levels(parts, by: str | None, time: str) -> pd.DataFrame:
+    """The (level, table) ``parts`` stacked, each tagged with its level of ``by``, with ``time`` in school years."""
     frames = []
-    for level, one in (per_replication.groupby(level=by, sort=True) if by else [(None, per_replication)]):
-        table = one.unstack("tick")  # replications x ticks
-        mean, low, high = mean_ci(table.to_numpy(), confidence, axis=0)
-        frame = pd.DataFrame({"tick": table.columns.to_numpy(), "mean": mean, "replications": len(table)})
-        frame["low"], frame["high"] = clip_interval(outcome, low, high)
+    for level, frame in parts:
         if by:
             frame.insert(0, by, level)
         frames.append(frame)
     frame = pd.concat(frames, ignore_index=True)
-    frame["year"] = frame["tick"] / TICKS_PER_YEAR
+    frame["year"] = frame[time] / TICKS_PER_YEAR
     return frame
 
 
@@ -156,17 +167,9 @@ def survival_curves(data: SweepData, by: str | None = None, where: Mapping[str, 
     """Kaplan-Meier survival of communities per level of ``by`` (time in ticks and years)."""
     schools = select(data.with_factors("schools"), where)
     groups = schools.groupby(by, sort=True) if by else [(None, schools)]
-    frames = []
-    for level, group in groups:
-        if levels is not None and level not in levels:
-            continue
-        km = kaplan_meier(*community_durations(group), confidence=confidence)
-        if by:
-            km.insert(0, by, level)
-        frames.append(km)
-    frame = pd.concat(frames, ignore_index=True)
-    frame["year"] = frame["time"] / TICKS_PER_YEAR
-    return frame
+    parts = ((level, kaplan_meier(*community_durations(group), confidence=confidence)) for level, group in groups
+             if levels is None or level in levels)
+    return _stack_levels(parts, by, "time")
 
 
 def point_summary(data: SweepData, confidence: float = CONFIDENCE) -> pd.DataFrame:

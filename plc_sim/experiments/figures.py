@@ -25,12 +25,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from plc_sim.core.stats import kaplan_meier, median_survival
 from plc_sim.experiments.analysis import (
     SweepData,
     community_durations,
-    kaplan_meier,
     load_sweep,
-    median_survival,
     point_summary,
     replication_means,
     select,
@@ -175,7 +174,7 @@ def survival_figure(data: SweepData, by: str | None = None, where: Mapping[str, 
            xlim=(0, data.spec.ticks / TICKS_PER_YEAR))
     ax.legend(title=(factor_label(by) if by else None), fontsize=8, title_fontsize=8, loc="best",
               ncols=2 if len(groups) > 6 else 1)
-    ax.set_title("Kaplan-Meier survival with 95% CI (Greenwood, log-log); dotted line: median"
+    ax.set_title("Kaplan-Meier survival with 95% CI (Greenwood variance, log-log); dotted line: median"
                  + _averaged_over(data, [by] if by else [], where), fontsize=9)
     _title(fig, data, "How long communities last before they decay", where)
     return fig
