@@ -14,8 +14,8 @@ import sys
 from plc_sim.core.errors import USER_ERRORS
 
 COMMAND_MODULES = ("plc_sim.cli.run", "plc_sim.cli.sweep", "plc_sim.cli.sensitivity", "plc_sim.cli.report",
-                   "plc_sim.app.command", "plc_sim.validation.command", "plc_sim.cli.discover",
-                   "plc_sim.cli.robustness")
+                   "plc_sim.app.command", "plc_sim.workshop.command", "plc_sim.validation.command",
+                   "plc_sim.calibration.command", "plc_sim.cli.discover", "plc_sim.cli.robustness")
 """Modules whose ``register`` adds sub-commands, in the order of ``plc-sim --help``."""
 
 STORAGE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
