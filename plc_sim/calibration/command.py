@@ -15,6 +15,7 @@ from plc_sim.calibration.run import run_calibration
 from plc_sim.calibration.spec import load_calibration
 from plc_sim.core.options import bounded_int
 from plc_sim.experiments.store import default_out
+from plc_sim.experiments.sweep import default_workers
 
 
 def register(subparsers) -> None:
@@ -23,8 +24,8 @@ def register(subparsers) -> None:
                                    "keep the points where every validation pattern holds (resumable); write "
                                    "results/NAME/report.md")
     parser.add_argument("spec", type=Path, help="calibration spec (TOML), e.g. experiments/calibration.toml")
-    parser.add_argument("--workers", type=bounded_int("--workers", 1, 1024), default=1,
-                        help="local worker processes, each measuring whole points (default 1)")
+    parser.add_argument("--workers", type=bounded_int("--workers", 1, 1024), default=None,
+                        help="local worker processes, each measuring whole points (default: all cores)")
     parser.add_argument("--out", type=Path, default=None, help="result folder (default results/NAME)")
     parser.add_argument("--restart", action="store_true", help="discard this calibration's stored points first")
     parser.add_argument("--dry-run", action="store_true", help="check the spec and show the plan; run nothing")
@@ -38,7 +39,7 @@ def cmd_calibrate(args) -> None:
         print(spec.describe())
         print(f"results would go to {out}/")
         return
-    summary = run_calibration(spec, out, workers=args.workers, restart=args.restart)
+    summary = run_calibration(spec, out, workers=args.workers or default_workers(), restart=args.restart)
     print(summary.line())
     if summary.complete:
         print(f"report: {out / 'report.md'}")
