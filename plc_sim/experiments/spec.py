@@ -206,8 +206,9 @@ def _build(data: dict, text: str, source: str, default_name: str) -> Spec:
                 fixed=fixed, factors=factors, designs=parse_designs(table_field(data, "design"), factors),
                 figures=(), sensitivity={}, text=text, data=data, source=source)
     if spec.run_count > MAX_RUNS:  # from the designs' options: nothing has been built yet
+        plural = "s" if spec.replications > 1 else ""
         raise SpecError(f"design: {spec.run_count:,} runs ({spec.point_count:,} points x {spec.replications} "
-                        f"replications) is more than the {MAX_RUNS:,} an experiment allows")
+                        f"replication{plural}) is more than the {MAX_RUNS:,} an experiment allows")
     spec = replace(spec, figures=parse_figures(table_field(data, "figures"), spec),
                    sensitivity=parse_sensitivity(table_field(data, "sensitivity"), spec))
     _check_values(spec)
