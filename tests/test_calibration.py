@@ -101,6 +101,11 @@ def test_report_gives_share_interval_suggestion_and_evidence(window_run):
     assert suggested["accepted"] and WINDOW[0] < suggested["trust_growth_rate"] < WINDOW[1]
     assert "| window | growth rate seen by the models |" in report
     assert "Spearman" in report
+    assert "| parameter | window | always |" in report
+    demand = [line for line in report.splitlines() if line.startswith("| `trust_growth_rate` | ")
+              and line.count("|") == 4]
+    assert len(demand) == 1 and demand[0].endswith("|  |"), "a pattern that holds everywhere has no correlation"
+    assert demand[0].split("|")[2].strip()[0] in "+-", "the window pattern's correlation is given"
     for name in ("marginals", "pairs", "patterns"):
         assert (out / "figures" / f"{name}.png").stat().st_size > 5_000
 

@@ -97,6 +97,18 @@ def _pattern_rows(f: Findings, spec: CalibrationSpec) -> list[list]:
     return rows
 
 
+def _demand_rows(f: Findings, spec: CalibrationSpec) -> list[list]:
+    """Per parameter, its rank correlation with each pattern holding (blank where a pattern always or never holds)."""
+    rows = []
+    for u in spec.uncertain:
+        row = [f"`{u.name}`"]
+        for p in spec.patterns:
+            held = f.runs[f"pass_{p.key}"].astype(float)
+            row.append(f"{f.runs[u.name].corr(held, method='spearman'):+.2f}" if 0 < held.mean() < 1 else "")
+        rows.append(row)
+    return rows
+
+
 def _point_rows(f: Findings, spec: CalibrationSpec, point: pd.Series) -> list[list]:
     rows = []
     for u in spec.uncertain:
@@ -131,6 +143,10 @@ def report_markdown(f: Findings, spec: CalibrationSpec, record: dict) -> str:
              f"when {ACCEPTANCE[spec.acceptance]}.", "",
              "Share of points at which each pattern holds (the lowest constrains most):", "",
              *_table(["#", "pattern", "share of points (95% CI)"], _pattern_rows(f, spec)), "",
+             "What each pattern asks of the parameters: the Spearman correlation between a parameter and the "
+             "pattern holding, over all sampled points (positive: the pattern holds more often at higher values; "
+             "blank: the pattern holds at every point or at none):", "",
+             *_table(["parameter", *(p.key for p in spec.patterns)], _demand_rows(f, spec)), "",
              "## Where the accepted points lie", "", "![marginal densities](figures/marginals.png)", "",
              "![patterns satisfied](figures/patterns.png)", ""]
     if len(spec.uncertain) > 1:
