@@ -139,6 +139,8 @@ def test_a_damaged_batch_is_named_and_its_point_measured_again(tmp_path, capsys)
     assert again.complete and again.ran_now == 1 and again.done_before == 5
     assert damaged.parent.name in capsys.readouterr().err
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out" / "points.csv"), before)
+    restarted = run_calibration(window_spec(text), tmp_path / "out", progress=False, restart=True)
+    assert restarted.done_before == 0 and restarted.ran_now == 6, "--restart measures every point again"
 
 
 def test_resumes_after_sigkill_with_the_same_results(tmp_path):
