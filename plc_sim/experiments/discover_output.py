@@ -153,7 +153,7 @@ def box_limits_figure(found: Discovery, x: pd.DataFrame, path: Path) -> None:
         high = (r.high if r.high is not None else high_data) - low_data
         ax.barh(row, (high - low) / span, left=low / span, color="#3b75af")
         ax.text(1.02, row, f"qp {np.nanmin([r.qp_low, r.qp_high]):.1e}", va="center", fontsize=8)
-    ax.set_yticks(range(len(restrictions)), [r.words() for r in restrictions] or ["no restriction"])
+    ax.set_yticks(range(max(1, len(restrictions))), [r.words() for r in restrictions] or ["no restriction"])
     ax.set(xlim=(0, 1.25), xlabel="share of each factor's range in the sweep",
            title=f"Box {found.chosen}: coverage {found.box.coverage:.0%}, density {found.box.density:.0%}")
     fig.tight_layout()

@@ -61,8 +61,13 @@ CI_NOTE = "mean of replications with 95% CI"
 
 def factor_label(name: str) -> str:
     """Axis label of a parameter: its name in words and its declared unit."""
-    unit = PARAMS_BY_NAME[name].unit
+    unit = PARAMS_BY_NAME[name].unit if name in PARAMS_BY_NAME else ""  # an intervention lever has none
     return name.replace("_", " ") + (f" ({unit})" if unit else "")
+
+
+def _is_numeric(name: str) -> bool:
+    """Whether factor ``name`` is a numeric parameter (an intervention lever's settings are text)."""
+    return name in PARAMS_BY_NAME and PARAMS_BY_NAME[name].kind in (int, float)
 
 
 def outcome_label(name: str) -> str:
@@ -218,7 +223,7 @@ def effects_figure(data: SweepData, x: str, measures: Sequence[str] | None = Non
     if by and levels is not None:
         table = table[table[by].isin(levels)]
     xs = sorted(table[x].unique())
-    numeric = PARAMS_BY_NAME[x].kind in (int, float)
+    numeric = _is_numeric(x)
     position = {v: (float(v) if numeric else i) for i, v in enumerate(xs)}
     fig = Figure(figsize=(5.5 * len(measures), 4.4), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(measures), squeeze=False)).ravel()
@@ -286,7 +291,7 @@ def default_figures(spec: Spec) -> list[tuple[str, dict[str, Any]]]:
     grid = [f.name for f in spec.factors if f.values]
     if not grid:
         return [("survival", {})]
-    numeric = [f for f in grid if PARAMS_BY_NAME[f].kind in (int, float)]
+    numeric = [f for f in grid if _is_numeric(f)]
     figures: list[tuple[str, dict[str, Any]]] = []
     if len(numeric) >= 2:
         figures.append(("phase_diagram", {"x": numeric[0], "y": numeric[1]}))

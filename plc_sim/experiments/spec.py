@@ -40,6 +40,14 @@ from plc_sim.experiments.designs import (
     parse_factors,
     point_count,
 )
+from plc_sim.experiments.levers import (
+    is_parameter,
+    lever_points,
+    parse_levers,
+    parse_uncertainties,
+    policy_count,
+    run_settings,
+)
 from plc_sim.experiments.spec_fields import (
     SpecError,
     fixed_values,
@@ -66,7 +74,7 @@ PERSISTENCE_MEASURES = {
 """Run-level persistence measures computed from each run's per-school persistence table."""
 
 TOP_LEVEL = ("name", "question", "preset", "ticks", "replications", "master_seed", "outcomes", "fixed", "vary",
-             "design", "figures", "sensitivity")
+             "design", "figures", "sensitivity", "levers", "uncertainties")
 DEFAULT_OUTCOMES = ("health", "decayed_share")
 MAX_REPLICATIONS = 100_000
 
@@ -83,6 +91,7 @@ class RunTask:
     overrides: Mapping[str, Any]
     ticks: int
     outcomes: tuple[str, ...]
+    interventions: tuple[str, ...] = ()  # texts for simulation.interventions.parse_intervention
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,6 +113,7 @@ class Spec:
     text: str
     data: Mapping[str, Any]
     source: str
+    lever_count: int = 0  # the first lever_count factors are [levers]; the rest are [uncertainties]
 
     @property
     def digest(self) -> str:
@@ -116,6 +126,19 @@ class Spec:
         return tuple(f.name for f in self.factors)
 
     @property
+    def levers(self) -> tuple[Factor, ...]:
+        """The policy levers (``[levers]``); every combination of their values is one policy."""
+        return self.factors[:self.lever_count]
+
+    @property
+    def lever_names(self) -> tuple[str, ...]:
+        return self.factor_names[:self.lever_count]
+
+    @property
+    def uncertainty_names(self) -> tuple[str, ...]:
+        return self.factor_names[self.lever_count:] if self.lever_count else ()
+
+    @property
     def run_measures(self) -> tuple[str, ...]:
         """Names of the scalar measures computed for every run (see ``execute.run_measures``)."""
         return (*(f"final_{name}" for name in self.outcomes), *PERSISTENCE_MEASURES)
@@ -123,11 +146,16 @@ class Spec:
     @property
     def point_count(self) -> int:
         """Number of design points, from the designs' options (builds nothing)."""
+        if self.lever_count:
+            uncertain = self.factors[self.lever_count:]
+            return policy_count(self.levers) * (point_count(self.designs, uncertain) if uncertain else 1)
         return point_count(self.designs, self.factors)
 
     @cached_property
     def points(self) -> pd.DataFrame:
         """The design points: ``point``, ``design`` and one column per factor (plus ``sample_*`` for sampled)."""
+        if self.lever_count:
+            return lever_points(self.levers, self.factors[self.lever_count:], self.designs, self.master_seed)
         return design_points(self.factors, self.designs, self.master_seed)
 
     @property
@@ -144,18 +172,21 @@ class Spec:
         records = self.points[list(self.factor_names)].to_dict("records")
         tasks = []
         for point, values in enumerate(records):
-            overrides = {**self.fixed, **{name: _plain(value) for name, value in values.items()}}
+            settings, interventions = run_settings(self.levers, {n: _plain(v) for n, v in values.items()})
+            overrides = {**self.fixed, **settings}
             for k in range(self.replications):
                 run_id = point * self.replications + k
                 if run_id not in skip:
                     tasks.append(RunTask(run_id, point, k, seeds[k], self.preset, overrides, self.ticks,
-                                         self.outcomes))
+                                         self.outcomes, interventions))
         return tasks
 
     def describe(self) -> str:
         """One line: design, points, replications, runs and ticks (computed without building the points)."""
         designs = " + ".join(describe_design(d) for d in self.designs)
         factors = ", ".join(self.factor_names)
+        if self.lever_count:
+            designs = f"{policy_count(self.levers)} policies ({', '.join(self.lever_names)}) x {designs}"
         plural = "s" if self.replications > 1 else ""
         return (f"{designs} over {factors}: {self.point_count} points x {self.replications} replication{plural} = "
                 f"{self.run_count} runs of {self.ticks} ticks ({self.ticks / TICKS_PER_YEAR:g} school years)")
@@ -197,13 +228,21 @@ def _build(data: dict, text: str, source: str, default_name: str) -> Spec:
     if preset not in PRESETS:
         raise unknown_key("preset", preset, PRESETS, f"{preset!r} is not a preset")
     fixed = fixed_values(table_field(data, "fixed"))
-    factors = parse_factors(table_field(data, "vary"), fixed)
+    levers = ()
+    if "levers" in data or "uncertainties" in data:
+        if "vary" in data:
+            raise SpecError("vary: a spec has either [vary], or [levers] and [uncertainties]")
+        levers = parse_levers(table_field(data, "levers"), fixed)
+        factors = levers + parse_uncertainties(table_field(data, "uncertainties"), fixed, levers)
+    else:
+        factors = parse_factors(table_field(data, "vary"), fixed)
     spec = Spec(name=name, question=text_field(data, "question", ""), preset=preset,
                 ticks=integer_field(data, "ticks", 1, MAX_TICKS, 240),
                 replications=integer_field(data, "replications", 1, MAX_REPLICATIONS, 1),
                 master_seed=integer_field(data, "master_seed", 0, MAX_SEED, 0),
                 outcomes=outcomes_field(data.get("outcomes", list(DEFAULT_OUTCOMES)), "outcomes"),
-                fixed=fixed, factors=factors, designs=parse_designs(table_field(data, "design"), factors),
+                fixed=fixed, factors=factors, lever_count=len(levers),
+                designs=parse_designs(table_field(data, "design"), factors[len(levers):]),
                 figures=(), sensitivity={}, text=text, data=data, source=source)
     if spec.run_count > MAX_RUNS:  # from the designs' options: nothing has been built yet
         plural = "s" if spec.replications > 1 else ""
@@ -224,6 +263,8 @@ def _check_values(spec: Spec) -> None:
     base = {**PRESETS[spec.preset].overrides, **spec.fixed}
     make_params(base)
     for factor in spec.factors:
+        if not is_parameter(factor.name):  # an intervention lever: its settings were checked when read
+            continue
         for level in factor.values or (factor.low, factor.high):
             try:
                 make_params({**base, factor.name: _plain(level)})
