@@ -19,6 +19,7 @@ from plc_sim.workshop.debrief import choices_table, health_figure
 from plc_sim.workshop.participant import use_workshop_version
 from plc_sim.workshop.session import MAX_YEARS, SHOCK_LABELS, Workshop, WorkshopError
 from simulation import school_frame
+from simulation.events import school_phrase
 from simulation.parameters import TICKS_PER_YEAR
 
 FACILITATOR_CSS = """
@@ -91,6 +92,11 @@ def FacilitatorPage(workshop: Workshop, room: Room):
                 f"Join at <b>{html.escape(room.join_url)}</b> with code <b class='ws-code'>{workshop.code}</b>"))
             solara.HTML(tag="div", classes=["ws-who"], unsafe_innerHTML=html.escape(room.who))
             Controls(workshop, act, set_debrief, debrief, version)
+            shocks = [a for a in workshop.actions if a.kind == "shock" and a.tick == workshop.model.steps]
+            if shocks:
+                solara.HTML(tag="div", classes=["ws-shocked"], unsafe_innerHTML="Before this year: " + "; ".join(
+                    f"{SHOCK_LABELS[a.shock].lower()} ({school_phrase(a.schools, workshop.params.n_schools)})"
+                    for a in shocks))
             if message:
                 solara.Error(message, classes=["ws-error"])
         solara.HTML(tag="img", attributes={"src": qr_data_uri(room.join_url), "alt": "QR code of the join address",

@@ -24,6 +24,7 @@ PHONE_CSS = """
 .ws-status { padding: 6px 10px; border-radius: 8px; background: #eef3f8; margin: 6px 0; }
 .ws-paused { background: #fff3cd; }
 .ws-leaders td, .ws-leaders th { padding: 2px 6px; font-size: 14px; text-align: left; }
+.ws-leaders td:first-child { white-space: nowrap; }
 .ws-events { font-size: 14px; padding-left: 18px; }
 .ws-label { font-weight: 500; margin-top: 10px; }
 """
@@ -132,21 +133,20 @@ def SchoolView(workshop: Workshop, token: str):
 
 @solara.component
 def DecisionForm(workshop, token, school, year, decision, offered, budget, n_schools, limit, disabled):
-    draft = solara.use_reactive(decision.as_row())
+    draft, set_draft = solara.use_state((year, decision.as_row()))  # (year, form values); a new year starts afresh
     message, set_message = solara.use_state((0, "", ""))
-    solara.use_effect(lambda: draft.set(decision.as_row()), [year])
+    values = draft[1] if draft[0] == year else decision.as_row()
 
     def change(name):
-        return lambda value: draft.set({**draft.value, name: value})
+        return lambda value: set_draft((year, {**values, name: value}))
 
     def send():
         try:
-            workshop.submit(token, school, year, uuid.uuid4().hex, draft.value)
+            workshop.submit(token, school, year, uuid.uuid4().hex, values)
             set_message((year, "ok", f"Sent: your school will act on this in year {year}."))
         except WorkshopError as problem:
             set_message((year, "error", str(problem)))
 
-    values = draft.value
     for name, declared in DECISION_FIELDS.items():
         solara.HTML(tag="div", unsafe_innerHTML=f"{LABELS[name]}: {values[name]:.2f}", classes=["ws-label"])
         solara.HTML(tag="div", unsafe_innerHTML=html.escape(f"{declared.meaning}. {declared.source}"),

@@ -1,0 +1,247 @@
+"""The participatory workshop in real browsers: one facilitator and a room of participants (Debian's Chromium).
+
+Starts ``plc-sim workshop`` on a free port and drives a facilitator page (1280x720) and one browser context per
+participant (390x844, a phone) through three school years with decisions, one shock and a debrief. Every
+participant page must show the new year within 2 s of the facilitator's advance (timed in the pages
+themselves, by a DOM observer), a participant who leaves and joins again gets their school back, hostile input
+is refused on the page, a facilitator reload keeps the session, and the saved session replays to identical
+series. The default tier runs a small room; ``-m slow`` runs the 40-participant room. Screenshots and the
+measured update times go to ``test-output/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_app_browser import CHROMIUM_ARGS, OUTPUT, free_port, wait_for_http
+
+from plc_sim.workshop import record
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(1500)]
+
+WAIT_MS = 60_000
+UPDATE_BUDGET_MS = 2000
+SERVER_ERRORS = re.compile(r"Traceback|Error|Exception", re.I)
+
+WATCH_YEAR = """(year) => {
+    window.wsSeen = null;
+    const shows = () => {
+        const el = document.querySelector('.ws-school');
+        return el && el.innerText.includes('year ' + year);
+    };
+    const observer = new MutationObserver(() => {
+        if (!window.wsSeen && shows()) { window.wsSeen = Date.now(); observer.disconnect(); }
+    });
+    observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def start_workshop(schools: int, folder: Path, name: str):
+    """Start ``plc-sim workshop`` in ``folder``; return (process, join url, facilitator url, log path)."""
+    port = free_port()
+    log_path = OUTPUT / f"{name}-server.log"
+    OUTPUT.mkdir(exist_ok=True)
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "plc_sim.cli", "workshop", "--port", str(port),
+                                    "--schools", str(schools), "--seed", "7"], cwd=folder, stdout=log,
+                                   stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    url = f"http://127.0.0.1:{port}/"
+    wait_for_http(url, process, seconds=180)
+    facilitator = re.search(r"facilitator:\s+open (\S+)", log_path.read_text()).group(1)
+    assert "Only this computer can open these pages" in log_path.read_text()  # 127.0.0.1 unless --host
+    return process, url, facilitator, log_path
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def join(browser, url: str, name: str):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(url)
+    page.locator(".ws-code input").wait_for(timeout=WAIT_MS)
+    page.locator(".ws-code input").fill("wrong")
+    page.locator(".ws-name input").fill(name)
+    page.locator(".ws-join").click()
+    page.locator(".ws-error").wait_for(timeout=WAIT_MS)  # a wrong code is refused on the page
+    return context, page
+
+
+def enter(page, code: str) -> int:
+    """Type the right code, join, and return the school number the page shows."""
+    page.locator(".ws-code input").fill(code)
+    page.locator(".ws-join").click()
+    page.locator(".ws-school").wait_for(timeout=WAIT_MS)
+    return int(re.search(r"School (\d+)", page.locator(".ws-school").inner_text()).group(1))
+
+
+def decide(page, k: int, year: int) -> None:
+    """Move some sliders (keyboard, as a person would), maybe name a leader, and send; the page confirms."""
+    page.locator(".ws-meeting_time [role=slider]").focus()
+    page.keyboard.press("ArrowLeft" if (k + year) % 2 else "ArrowRight")
+    if k % 3 == 0:
+        page.locator(".ws-induction [role=slider]").focus()
+        page.keyboard.press("ArrowRight")
+    if k % 4 == 0 and year == 1:
+        page.locator(".ws-leaders-pick").click()
+        page.get_by_role("option").first.click()
+        page.keyboard.press("Escape")
+    page.locator(".ws-send").click()
+    page.locator(".ws-ok").wait_for(timeout=WAIT_MS)
+
+
+def advance_and_time(facilitator, pages: list, year: int) -> list[float]:
+    """Press the facilitator's advance; return each participant page's delay (ms) until it shows ``year``."""
+    for page in pages:
+        page.evaluate(WATCH_YEAR, year)
+    pressed = time.time() * 1000
+    facilitator.locator(".ws-advance").click()
+    deadline = time.monotonic() + 60
+    seen = [None] * len(pages)
+    while None in seen and time.monotonic() < deadline:
+        seen = [page.evaluate("() => window.wsSeen") for page in pages]
+    assert None not in seen, f"{seen.count(None)} participant pages never showed year {year}"
+    return [moment - pressed for moment in seen]
+
+
+def choose(page, css: str, option: str) -> None:
+    page.locator(css).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.wait_for_function("() => ![...document.querySelectorAll('[role=listbox], [role=option]')]"
+                           ".some(el => el.offsetParent !== null)", timeout=WAIT_MS)  # the menu has closed
+
+
+def run_room(browser, tmp_path: Path, participants: int, schools: int, name: str) -> dict:
+    process, url, facilitator_url, log_path = start_workshop(schools, tmp_path, name)
+    dialogs, problems = [], []
+    try:
+        facilitator = browser.new_page(viewport={"width": 1280, "height": 720})
+        facilitator.on("pageerror", lambda error: problems.append(str(error)))
+        facilitator.goto(facilitator_url)
+        facilitator.locator(".ws-advance").wait_for(timeout=WAIT_MS)
+        code = facilitator.locator(".ws-code").inner_text().strip()
+        assert re.fullmatch(r"[A-Z0-9]{4}", code) and facilitator.locator("img.ws-qr").count() == 1
+
+        room = []
+        for k in range(participants):
+            label = f"Teacher <script>alert({k})</script>" if k == 0 else f"Participant {k + 1}"
+            context, page = join(browser, url, label)
+            page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+            room.append([context, page, enter(page, code), label])
+        assert {school for _, _, school, _ in room} == set(range(1, schools + 1))  # every school is led
+        assert "<script>alert(0)</script>" in room[0][1].locator(".ws-team").inner_text()  # shown as text
+        facilitator.wait_for_function(f"() => document.body.innerText.includes('{participants} joined')",
+                                      timeout=WAIT_MS)
+
+        # Hostile input on the page: an oversized name is refused with a message.
+        context, page = join(browser, url, "x" * 200)
+        page.locator(".ws-code input").fill(code)
+        page.locator(".ws-join").click()
+        page.wait_for_function("() => document.querySelector('.ws-error').innerText.includes('1 to 40 characters')",
+                               timeout=WAIT_MS)
+        context.close()
+
+        delays = {}
+        for year in (1, 2, 3):
+            for k, (_, page, _, _) in enumerate(room):
+                decide(page, k, year)
+            if year == 2:
+                choose(facilitator, ".ws-shock-name", "Turnover wave")
+                choose(facilitator, ".ws-shock-target", "School 2")
+                facilitator.locator(".ws-shock").click()
+                facilitator.wait_for_function("() => { const el = document.querySelector('.ws-shocked'); "
+                                              "return el && el.innerText.includes('turnover wave (School 2)'); }",
+                                              timeout=WAIT_MS)
+            if year == 1:
+                facilitator.screenshot(path=str(OUTPUT / f"{name}-facilitator.png"))
+                room[0][1].locator(".ws-school").scroll_into_view_if_needed()
+                room[0][1].screenshot(path=str(OUTPUT / f"{name}-phone.png"))
+            delays[year] = advance_and_time(facilitator, [page for _, page, _, _ in room], year + 1)
+            write_delays(delays, participants, name)
+            if year == 1:  # a participant closes the tab and comes back: same school
+                leaving = room[-1]
+                leaving[0].close()
+                context, page = join(browser, url, leaving[3].upper())
+                assert enter(page, code) == leaving[2]
+                leaving[:2] = [context, page]
+        room[0][1].locator(".ws-school").scroll_into_view_if_needed()
+        room[0][1].screenshot(path=str(OUTPUT / f"{name}-phone-year4.png"))
+
+        facilitator.locator(".ws-debrief").click()
+        facilitator.locator("img.ws-health").wait_for(timeout=WAIT_MS)
+        facilitator.locator(".ws-choices table").wait_for(timeout=WAIT_MS)
+        facilitator.screenshot(path=str(OUTPUT / f"{name}-debrief.png"), full_page=True)
+        facilitator.locator(".ws-check-replay").click()
+        facilitator.wait_for_function("() => { const el = document.querySelector('.ws-replay-result'); "
+                                      "return el && el.innerText.includes('identical series'); }", timeout=WAIT_MS)
+        facilitator.reload()  # a facilitator reload keeps the session
+        facilitator.wait_for_function(f"() => document.body.innerText.includes('{participants} joined')",
+                                      timeout=WAIT_MS)
+        assert facilitator.locator(".ws-year").inner_text() == "4"
+        for context, *_ in room:
+            context.close()
+        facilitator.close()
+    finally:
+        stop(process)
+    (folder,) = (tmp_path / "results" / "workshops").iterdir()
+    server_errors = [line for line in log_path.read_text().splitlines() if SERVER_ERRORS.search(line)]
+    return {"delays": delays, "folder": folder, "dialogs": dialogs, "problems": problems,
+            "server_errors": server_errors}
+
+
+def write_delays(delays: dict, participants: int, name: str) -> dict:
+    """Record each advance's slowest and median participant update (ms) in ``test-output/NAME-updates.json``."""
+    summary = {f"year {year}": {"max_ms": round(max(v)), "median_ms": round(sorted(v)[len(v) // 2])}
+               for year, v in delays.items()}
+    (OUTPUT / f"{name}-updates.json").write_text(json.dumps({"participants": participants, **summary}, indent=2))
+    return summary
+
+
+def check_room(result: dict, participants: int, schools: int, name: str) -> None:
+    delays = result["delays"]
+    worst = max(max(values) for values in delays.values())
+    summary = write_delays(delays, participants, name)
+    assert not result["dialogs"], "a participant's name ran as script"
+    assert not result["problems"] and not result["server_errors"], result["problems"] + result["server_errors"]
+    folder = result["folder"]
+    decisions = record.load_actions(folder)
+    sent = [a for a in decisions if a.kind == "decision" and a.source == "participant"]
+    assert {a.tick for a in sent} == {0, 10, 20} and len({a.schools for a in sent}) == schools
+    assert [a.shock for a in decisions if a.kind == "shock"] == ["turnover_wave"]
+    assert record.replays_identically(folder)
+    assert worst <= UPDATE_BUDGET_MS, f"slowest participant update {worst:.0f} ms: {summary}"
+
+
+def test_small_room_through_three_years(browser, tmp_path):
+    result = run_room(browser, tmp_path, participants=5, schools=3, name="workshop")
+    check_room(result, 5, 3, "workshop")
+
+
+@pytest.mark.slow
+def test_forty_participants_through_three_years(browser, tmp_path):
+    result = run_room(browser, tmp_path, participants=40, schools=10, name="workshop-40")
+    check_room(result, 40, 10, "workshop-40")
