@@ -113,7 +113,7 @@ def test_a_folder_that_is_not_a_result_folder_is_refused(tmp_path, capsys):
     path = write_spec(tmp_path, TINY_GRID)
     assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
     assert "holds no plc-sim manifest.json" in capsys.readouterr().err
-    assert sorted(p.name for p in out.iterdir() if p.name != ".lock") == ["thesis.docx"]
+    assert sorted(p.name for p in out.iterdir()) == ["thesis.docx"], "not even a .lock"
 
 
 def _start_sweep(spec_path: Path, out: Path) -> subprocess.Popen:
