@@ -47,6 +47,9 @@ KNOWN_DISAGREEMENTS = {
              "and improves in both arms (docs/ODD.md, 'Validation')",
     "subcultures": "decay is rare at steady state, so the persistence gap is not settled at this setting "
                    "(docs/ODD.md, 'Validation')",
+    "networks": "a turnover wave destroys trust, which partner schools cannot pass on: networked schools regain "
+                "half their loss sooner, but their return to the pre-shock level is not settled at this setting "
+                "(docs/ODD.md, 'Validation')",
     "steady": "established communities are more persistent than reforms in the sustainability studies "
               "(docs/ODD.md, 'Validation')",
 }
