@@ -106,7 +106,8 @@ class Observer:
             "shared_vision": np.sqrt(s.focus * engagement),
             "collective_learning": self.smoothed_learning,
             "shared_practice": openness * self.smoothed_participation,
-            "supportive_conditions": 0.5 * (relational + structural),
+            "supportive_conditions": (p.relational_conditions_share * relational
+                                      + (1.0 - p.relational_conditions_share) * structural),
         }
         health = sum(dims.values()) / len(dims)
         self._update_persistence(model, health)

@@ -78,6 +78,9 @@ PARAMETERS: tuple[Param, ...] = (
     _p("leader_support_share", float, 0.5, "Weight of the principal's support, against teacher leaders' engagement, "
        "in the shared-leadership dimension", "leadership", unit="share", low=0.0, high=1.0,
        source="Hipp & Huffman (PLCA-R: shared and supportive leadership); assumption for the value"),
+    _p("relational_conditions_share", float, 0.5, "Weight of relational trust, against structural time, in the "
+       "supportive-conditions dimension", "leadership", unit="share", low=0.0, high=1.0,
+       source="Hipp & Huffman (PLCA-R: relationships and structures); assumption for the value"),
     _p("teacher_leader_share", float, 0.25, "Share of teachers holding informal leadership roles when "
        "leadership is fully distributed", "leadership", unit="share", low=0.0, high=1.0,
        source="Halverson & Spillane; assumption for the value"),
