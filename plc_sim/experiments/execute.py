@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from plc_sim.core.errors import InputError
+from plc_sim.experiments.rule_specs import chosen_rules
 from plc_sim.experiments.spec import PERSISTENCE_MEASURES, RunTask
 from simulation import PLCModel, persistence_table, preset_params
 from simulation.interventions import parse_intervention
@@ -56,7 +57,8 @@ def run_one(task: RunTask) -> RunResult:
     """Run one model for ``task`` and summarize it (module level, so every executor can pickle it)."""
     started = time.process_time()
     model = PLCModel(params=preset_params(task.preset, dict(task.overrides)), rng=task.seed,
-                     interventions=[parse_intervention(text) for text in task.interventions])
+                     interventions=[parse_intervention(text) for text in task.interventions],
+                     rules=chosen_rules(task.rules))
     series = np.empty((task.ticks + 1, len(task.outcomes)))
     series[0] = [model.network_now[name] for name in task.outcomes]
     for tick in range(1, task.ticks + 1):

@@ -48,6 +48,7 @@ from plc_sim.experiments.levers import (
     policy_count,
     run_settings,
 )
+from plc_sim.experiments.rule_specs import RuleChoice, parse_rules, rules_record
 from plc_sim.experiments.spec_fields import (
     SpecError,
     fixed_values,
@@ -74,7 +75,7 @@ PERSISTENCE_MEASURES = {
 """Run-level persistence measures computed from each run's per-school persistence table."""
 
 TOP_LEVEL = ("name", "question", "preset", "ticks", "replications", "master_seed", "outcomes", "fixed", "vary",
-             "design", "figures", "sensitivity", "levers", "uncertainties")
+             "design", "figures", "sensitivity", "levers", "uncertainties", "rules")
 DEFAULT_OUTCOMES = ("health", "decayed_share")
 MAX_REPLICATIONS = 100_000
 
@@ -92,6 +93,7 @@ class RunTask:
     ticks: int
     outcomes: tuple[str, ...]
     interventions: tuple[str, ...] = ()  # texts for simulation.interventions.parse_intervention
+    rules: tuple[RuleChoice, ...] = ()  # replaced rules ([rules])
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,11 +116,13 @@ class Spec:
     data: Mapping[str, Any]
     source: str
     lever_count: int = 0  # the first lever_count factors are [levers]; the rest are [uncertainties]
+    rules: tuple[RuleChoice, ...] = ()  # replaced rules ([rules]), with their source hashes
 
     @property
     def digest(self) -> str:
         """SHA-256 of the spec's content (not its comments or layout): what a result folder was made from."""
-        canonical = json.dumps({"format": SPEC_FORMAT, "spec": self.data}, sort_keys=True, default=str)
+        canonical = json.dumps({"format": SPEC_FORMAT, "spec": self.data, **({"rules": rules_record(self.rules)}
+                                if self.rules else {})}, sort_keys=True, default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     @property
@@ -178,7 +182,7 @@ class Spec:
                 run_id = point * self.replications + k
                 if run_id not in skip:
                     tasks.append(RunTask(run_id, point, k, seeds[k], self.preset, overrides, self.ticks,
-                                         self.outcomes, interventions))
+                                         self.outcomes, interventions, self.rules))
         return tasks
 
     def describe(self) -> str:
@@ -242,6 +246,7 @@ def _build(data: dict, text: str, source: str, default_name: str) -> Spec:
                 master_seed=integer_field(data, "master_seed", 0, MAX_SEED, 0),
                 outcomes=outcomes_field(data.get("outcomes", list(DEFAULT_OUTCOMES)), "outcomes"),
                 fixed=fixed, factors=factors, lever_count=len(levers),
+                rules=parse_rules(table_field(data, "rules"), source),
                 designs=parse_designs(table_field(data, "design"), factors[len(levers):]),
                 figures=(), sensitivity={}, text=text, data=data, source=source)
     if spec.run_count > MAX_RUNS:  # from the designs' options: nothing has been built yet
