@@ -491,3 +491,19 @@ def test_the_app_command_serves_on_localhost_by_default_and_warns_for_a_room(cap
             main(bad)
         assert stopped.value.code == 2
     assert "--host: 'everyone' is not allowed" in capsys.readouterr().err
+
+
+def test_the_server_keeps_each_tabs_latest_record_for_a_reload():
+    from plc_sim.app.session import KEEP_RUNS, KEPT_RUNS, kept_run
+
+    session = Session(RunRecord(SMALL, "4"))
+    session.step(3)
+    session.shock("policy_focus", "School 1")
+    assert kept_run(session.token) == session.record and kept_run("no-such-run") is None
+    reloaded = Session()
+    reloaded.reopen(kept_run(session.token))
+    assert reloaded.token != session.token  # two tabs never share a token
+    assert same_state(reloaded.models[0], session.models[0]) and not reloaded.playing
+    for _ in range(KEEP_RUNS + 5):
+        Session(RunRecord(SMALL, "4"))
+    assert len(KEPT_RUNS) == KEEP_RUNS and kept_run(session.token) is None  # the oldest go first

@@ -120,15 +120,19 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is missing: `make browser` (part of `make test`) installs it"
+def playwright():
+    assert shutil.which("chromium"), "Debian's chromium is missing: `make browser` (part of `make test`) installs it"
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 def open_app(browser, url: str, width: int = 1280, height: int = 720):
@@ -331,3 +335,90 @@ def test_no_contrast_or_naming_violations(server, browser):
         violations += [f"{tab}: {line}" for line in found]
     page.close()
     assert not violations, "\n".join(violations)
+
+
+def test_a_reload_keeps_the_tabs_run(server, browser):
+    page = open_app(browser, server.url)
+    button(page, "Step a year").click()
+    wait_month(page, "m === 10")
+    page.locator(".plc-shock-turnover_wave").click()
+    button(page, "Step a month").click()
+    wait_month(page, "m === 11")
+    assert "run=" in page.url
+    log = page.locator(".plc-log").inner_text()
+    page.reload()
+    page.locator(".plc-live svg").first.wait_for(timeout=WAIT_MS)
+    wait_month(page, "m === 11")
+    assert page.locator(".plc-log").inner_text() == log  # the same run, bit for bit, shock included
+    page.close()
+    assert not page.problems, "\n".join(page.problems)
+
+
+def launch_killable_chromium() -> tuple[subprocess.Popen, int]:
+    """Debian's Chromium in a process group of its own, driven over its debugging port."""
+    port = free_port()
+    profile = OUTPUT / "chromium-profile"
+    shutil.rmtree(profile, ignore_errors=True)
+    process = subprocess.Popen([shutil.which("chromium"), *CHROMIUM_ARGS, f"--remote-debugging-port={port}",
+                                f"--user-data-dir={profile}", "about:blank"], start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_http(f"http://127.0.0.1:{port}/json/version", process, seconds=60)
+    return process, port
+
+
+def test_a_killed_browser_frees_the_server_which_then_stops_at_once(playwright):
+    running = Server("killed-browser")
+    chromium, port = launch_killable_chromium()
+    try:
+        browser = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
+        pages = [open_app(browser, running.url) for _ in range(5)]
+        for page in pages:
+            button(page, "fast").click()
+            button(page, "Play").click()
+        for page in pages:
+            wait_month(page, "m >= 3")
+        os.killpg(chromium.pid, signal.SIGKILL)  # the lid closes: no goodbye from any tab
+        chromium.wait()
+        idle = running.wait_idle(within=60)
+    finally:
+        if chromium.poll() is None:
+            os.killpg(chromium.pid, signal.SIGKILL)
+    stopped = running.stop()
+    print(f"server idle {idle:.0f} s after the browser died; stopped {stopped:.1f} s after SIGTERM")
+    assert stopped < 5
+    assert running.process.returncode is not None
+
+
+@pytest.mark.slow
+def test_thirty_playing_tabs_leave_a_fresh_tab_usable_and_memory_returns(browser):
+    running = Server("thirty-tabs")
+    try:
+        warm = open_app(browser, running.url)
+        warm.close()
+        running.wait_idle(within=30)
+        start_mib = running.memory_mib()
+        pages = []
+        for _ in range(30):
+            page = open_app(browser, running.url)
+            button(page, "Play").click()
+            pages.append(page)
+        started = time.monotonic()
+        fresh = open_app(browser, running.url)
+        render_s = time.monotonic() - started
+        button(fresh, "Step a month").click()
+        wait_month(fresh, "m === 1")
+        step_s = time.monotonic() - started - render_s
+        busy_mib = running.memory_mib()
+        for page in [*pages, fresh]:
+            page.close()
+        deadline = time.monotonic() + 60
+        while running.memory_mib() > 1.2 * start_mib and time.monotonic() < deadline:
+            time.sleep(1)
+        end_mib = running.memory_mib()
+        print(f"30 playing tabs: a fresh tab rendered in {render_s:.1f} s and stepped in {step_s:.1f} s; server "
+              f"memory {start_mib:.0f} -> {busy_mib:.0f} -> {end_mib:.0f} MiB")
+        assert render_s <= 10
+        assert end_mib <= 1.2 * start_mib
+        running.wait_idle(within=10)
+    finally:
+        running.stop()

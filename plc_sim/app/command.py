@@ -22,7 +22,7 @@ DEFAULT_PORT = 8765
 DEFAULT_HOST = "127.0.0.1"
 DISCONNECT_TIMEOUT = "15s"
 """How long a tab's simulation outlives a lost connection (a reload reconnects well within it)."""
-STOP_GRACE = 3.0
+STOP_GRACE = 1.5
 """Seconds the server gets to stop on SIGINT/SIGTERM before it is killed."""
 
 
@@ -93,18 +93,28 @@ def _die_with_parent() -> None:  # runs in the child before exec (Linux): a kill
         pass
 
 
+class _Stopped(Exception):
+    """Raised by the signal handler, so the wait for the server unwinds before the server is stopped."""
+
+
+def _raise_stopped(signum, _frame) -> None:
+    raise _Stopped(signum)
+
+
 def cmd_app(args) -> None:
     print(announce(args.host, args.port), flush=True)
     server = subprocess.Popen(server_command(args.port, args.host), env=server_environment(),
                               preexec_fn=_die_with_parent, start_new_session=True)
-
-    def stop(signum, _frame) -> None:
+    signal.signal(signal.SIGTERM, _raise_stopped)
+    signal.signal(signal.SIGINT, _raise_stopped)
+    try:
+        sys.exit(server.wait())
+    except _Stopped as stopped:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         _stop(server)
-        sys.exit(128 + signum)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    sys.exit(server.wait())
+        sys.stdout.flush()
+        os._exit(128 + stopped.args[0])  # nothing of ours left to tidy: leave at once
 
 
 def _stop(server: subprocess.Popen) -> None:

@@ -21,9 +21,9 @@ import solara
 
 from plc_sim.app.panels import Controls, EventLog, Headline, MainStory, SchoolsTable, SettingsPanel, ShockBar
 from plc_sim.app.panels import explanation_html as _explanation
-from plc_sim.app.session import Frame, RunRecord, Session
+from plc_sim.app.session import Frame, RunRecord, Session, kept_run
 from plc_sim.app.settings import DEFAULT_SEED, RunSettings
-from plc_sim.app.widgets import Accessibility, Shortcuts
+from plc_sim.app.widgets import Accessibility, Address, Shortcuts
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +85,18 @@ def Page():
     def reset() -> None:
         session.reset(pending.value, seed=seed_text.value)
 
+    def reopen(found: str) -> None:  # a reload: the address names a run the server kept
+        record = kept_run(found)
+        if record is not None:  # the same run under this tab's own token: two tabs never share one
+            session.reopen(record)
+            pending.value, seed_text.value = record.settings, record.seed
+
     def key(name: str) -> None:
         session.toggle() if name == "space" else session.step(1)
 
     with solara.Column(classes=["plc-page"], gap="4px"):
         Shortcuts.element(on_key=key)
+        Address.element(token=session.token, on_reopen=reopen)
         Accessibility.element()
         Controls(session, frame, pending, reset)
         Headline(frame)

@@ -79,7 +79,7 @@ def Headline(frame: Frame):
             solara.Text(f"mean PLC health {percent(run.mean_health)}", classes=["plc-stat"])
             if run.retention is not None and len(frame.runs) == 1:
                 solara.Text(f"teachers who stayed last year {percent(run.retention)}", classes=["plc-stat"])
-        solara.Text("Keys: space = play/pause, s = step a month", classes=["plc-keys"])
+        solara.Text("Keys: space play/pause, s step", classes=["plc-keys"])
     for run in frame.runs:
         if run.seed_notice:
             solara.Warning(run.seed_notice, dense=True)

@@ -21,8 +21,10 @@ reload of the page.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -83,11 +85,39 @@ class Frame:
     sentence: str = ""
 
 
+KEPT_RUNS: OrderedDict[str, RunRecord] = OrderedDict()
+"""The latest record of each tab's run by the token in its address, so a reload rebuilds the same run (newest
+:data:`KEEP_RUNS` kept; a record is a few hundred bytes)."""
+
+KEEP_RUNS = 500
+
+
+_KEPT_LOCK = threading.Lock()
+
+
+def kept_run(token: str | None) -> RunRecord | None:
+    """The run kept under ``token``, if any."""
+    with _KEPT_LOCK:
+        return KEPT_RUNS.get(token) if token else None
+
+
+def keep_run(token: str, record: RunRecord) -> None:
+    """Keep ``record`` under ``token`` (the newest :data:`KEEP_RUNS`)."""
+    with _KEPT_LOCK:
+        KEPT_RUNS[token] = record
+        KEPT_RUNS.move_to_end(token)
+        while len(KEPT_RUNS) > KEEP_RUNS:
+            KEPT_RUNS.popitem(last=False)
+
+
+
 class Session:
     """A tab's run(s) and play loop. ``publish(frame)`` is called from the session's thread only."""
 
-    def __init__(self, record: RunRecord | None = None, publish: Callable[[Frame], None] | None = None):
+    def __init__(self, record: RunRecord | None = None, publish: Callable[[Frame], None] | None = None,
+                 token: str | None = None):
         self.lock = threading.RLock()
+        self.token = token or secrets.token_urlsafe(12)
         self.publish = publish or (lambda frame: None)
         self.playing = False
         self.speed = "normal"
@@ -132,6 +162,12 @@ class Session:
         self.record = replace(self.record, steps=self.models[0].steps)
         if self.models[0].steps >= MAX_MONTHS or any(model.failure for model in self.models):
             self.playing = False
+
+    def reopen(self, record: RunRecord) -> None:
+        """Rebuild a kept run (the page was reloaded), paused."""
+        with self.lock:
+            self.playing = False
+            self.rebuild(record)
 
     @property
     def steps(self) -> int:
@@ -180,6 +216,7 @@ class Session:
         self.play(not self.playing)
 
     def _changed(self) -> None:
+        keep_run(self.token, self.record)
         self._dirty = True
         self._wake.set()
 
@@ -239,6 +276,7 @@ class Session:
                     with self.lock:
                         if self.playing:
                             self._step_all()
+                            keep_run(self.token, self.record)
                         self._dirty = False
                     self.publish(self.frame())
                 due = time.monotonic() + SPEEDS[self.speed]

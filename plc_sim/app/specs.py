@@ -23,6 +23,15 @@ SHOCK_STYLES = {
 }
 """Each shock's marker: colour and dash (Okabe & Ito colours)."""
 
+YEARS = {"field": "year", "type": "quantitative", "title": "school years",
+         "axis": {"tickMinStep": 1, "labelExpr": "datum.value % 1 === 0 ? datum.value : ''"},
+         "scale": {"domain": {"unionWith": [0, 1]}, "nice": False}}
+"""The time axis of every chart: whole school years."""
+
+_RESOLVE = {"scale": {"color": "independent", "strokeDash": "independent"},
+            "legend": {"color": "independent", "strokeDash": "independent"}}
+"""Runs and shocks have colour scales of their own."""
+
 _CONFIG = {
     "font": "Roboto, Arial, sans-serif",
     "axis": {"labelFontSize": FONT, "titleFontSize": FONT, "labelColor": "#222", "titleColor": "#222",
@@ -43,17 +52,16 @@ def time_chart(measure: str, height: int, threshold: float | None, runs: list[st
     """The big chart: each run's mean (line) and range across schools (band), a highlighted school, shocks."""
     title = MEASURES.get(measure, measure)
     colour = {"field": "run", "type": "nominal", "title": None,
-              "scale": {"domain": runs, "range": RUN_COLOURS[:len(runs)]}}
-    x = {"field": "year", "type": "quantitative", "title": "school years", "axis": {"tickMinStep": 0.5, "format": "~g"},
-         "scale": {"domainMin": 0, "nice": False}}
+              "scale": {"domain": runs, "range": RUN_COLOURS[:len(runs)]},
+              "legend": {"orient": "bottom-right", "fillColor": "#ffffffdd", "padding": 6}}
+    x = YEARS
     y = {"field": "mean", "type": "quantitative", "title": f"{title} (%)", "scale": {"domain": [0, 100]}}
     layers = [
         {"data": _data("series"), "mark": {"type": "area", "opacity": 0.18},
          "encoding": {"x": x, "y": {**y, "field": "low"}, "y2": {"field": "high"},
                       "color": {**colour, "legend": None}}},
         {"data": _data("series"), "mark": {"type": "line", "strokeWidth": 3},
-         "encoding": {"x": x, "y": y,
-                      "color": {**colour, "legend": {"orient": "bottom-right", "fillColor": "#ffffffdd"}}}},
+         "encoding": {"x": x, "y": y, "color": colour}},
         {"data": _data("school"), "mark": {"type": "line", "strokeWidth": 2.5, "strokeDash": [6, 3],
                                            "color": "#000000"},
          "encoding": {"x": x, "y": {**y, "field": "value"}}},
@@ -64,7 +72,8 @@ def time_chart(measure: str, height: int, threshold: float | None, runs: list[st
                        "mark": {"type": "rule", "color": "#B2182B", "strokeDash": [4, 4], "strokeWidth": 1.5},
                        "encoding": {"y": {"field": "y", "type": "quantitative"}}})
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "width": "container", "height": height,
-            "config": _CONFIG, "layer": layers, "autosize": {"type": "fit-x", "contains": "padding"}}
+            "config": _CONFIG, "layer": layers, "autosize": {"type": "fit-x", "contains": "padding"},
+            "resolve": _RESOLVE}
 
 
 def _shock_layers() -> list[dict]:
@@ -73,7 +82,7 @@ def _shock_layers() -> list[dict]:
               "scale": {"domain": names, "range": [SHOCK_STYLES[k][0] for k in SHOCK_BUTTONS]}}
     dash = {"field": "shock", "type": "nominal", "scale": {"domain": names,
                                                           "range": [SHOCK_STYLES[k][1] for k in SHOCK_BUTTONS]}}
-    x = {"field": "year", "type": "quantitative"}
+    x = YEARS
     return [
         {"data": _data("marks"), "mark": {"type": "rule", "strokeWidth": 2.5},
          "encoding": {"x": x, "color": {**colour, "legend": None}, "strokeDash": {**dash, "legend": None}}},
@@ -86,8 +95,7 @@ def _shock_layers() -> list[dict]:
 def difference_chart(measure: str, height: int, runs: list[str]) -> dict:
     """Compare mode: scenario A minus scenario B, in percentage points, with the shocks."""
     title = MEASURES.get(measure, measure)
-    x = {"field": "year", "type": "quantitative", "title": "school years", "axis": {"tickMinStep": 0.5, "format": "~g"},
-         "scale": {"domainMin": 0, "nice": False}}
+    x = YEARS
     y = {"field": "diff", "type": "quantitative", "title": f"{title}: A minus B (points)"}
     layers = [
         {"data": {"values": [{"y": 0}]}, "mark": {"type": "rule", "color": "#555"},
@@ -100,7 +108,7 @@ def difference_chart(measure: str, height: int, runs: list[str]) -> dict:
     ]
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "width": "container", "height": height,
             "config": _CONFIG, "layer": layers, "autosize": {"type": "fit-x", "contains": "padding"},
-            "description": f"{runs[0]} minus {runs[1]}"}
+            "resolve": _RESOLVE, "description": f"{runs[0]} minus {runs[1]}"}
 
 
 def network_chart(height: int, colour_title: str) -> dict:

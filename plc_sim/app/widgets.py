@@ -44,6 +44,18 @@ class Accessibility(v.VuetifyTemplate):
     template_file = str(_HERE / "accessibility.vue")
 
 
+class Address(v.VuetifyTemplate):
+    """Writes ``token`` into the page address; calls ``on_reopen(token)`` if the address named another run."""
+
+    template_file = str(_HERE / "address.vue")
+    token = traitlets.Unicode("").tag(sync=True)
+    on_reopen = traitlets.Callable(None, allow_none=True)
+
+    def vue_reopen(self, token: str) -> None:
+        if self.on_reopen is not None and isinstance(token, str) and len(token) <= 64:
+            self.on_reopen(token)
+
+
 class Shortcuts(v.VuetifyTemplate):
     """Calls ``on_key("space" | "s")`` when the key is pressed anywhere on the page outside a text box."""
 
