@@ -123,6 +123,7 @@ def advance_and_time(facilitator, pages: list, year: int) -> list[float]:
     deadline = time.monotonic() + 60
     seen = [None] * len(pages)
     while None in seen and time.monotonic() < deadline:
+        time.sleep(0.25)  # the pages time themselves; polling gently leaves the CPU to them and the server
         seen = [page.evaluate("() => window.wsSeen") for page in pages]
     assert None not in seen, f"{seen.count(None)} participant pages never showed year {year}"
     return [moment - pressed for moment in seen]
@@ -133,6 +134,52 @@ def choose(page, css: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
     page.wait_for_function("() => ![...document.querySelectorAll('[role=listbox], [role=option]')]"
                            ".some(el => el.offsetParent !== null)", timeout=WAIT_MS)  # the menu has closed
+
+
+def play_three_years(browser, url: str, code: str, facilitator, room: list, name: str) -> dict:
+    """Decide, shock (year 2), advance and time the updates; a participant leaves and rejoins after year 1."""
+    participants = len(room)
+    delays = {}
+    for year in (1, 2, 3):
+        for k, (_, page, _, _) in enumerate(room):
+            decide(page, k, year)
+        if year == 2:
+            choose(facilitator, ".ws-shock-name", "Turnover wave")
+            choose(facilitator, ".ws-shock-target", "School 2")
+            facilitator.locator(".ws-shock").click()
+            facilitator.wait_for_function("() => { const el = document.querySelector('.ws-shocked'); "
+                                          "return el && el.innerText.includes('turnover wave (School 2)'); }",
+                                          timeout=WAIT_MS)
+        if year == 1:
+            facilitator.screenshot(path=str(OUTPUT / f"{name}-facilitator.png"))
+            room[0][1].locator(".ws-school").scroll_into_view_if_needed()
+            room[0][1].screenshot(path=str(OUTPUT / f"{name}-phone.png"))
+        delays[year] = advance_and_time(facilitator, [page for _, page, _, _ in room], year + 1)
+        write_delays(delays, participants, name)
+        if year == 1:  # a participant closes the tab and comes back: same school
+            leaving = room[-1]
+            leaving[0].close()
+            context, page = join(browser, url, leaving[3].upper())
+            assert enter(page, code) == leaving[2]
+            leaving[:2] = [context, page]
+    room[0][1].locator(".ws-school").scroll_into_view_if_needed()
+    room[0][1].screenshot(path=str(OUTPUT / f"{name}-phone-year4.png"))
+    return delays
+
+
+def debrief(facilitator, participants: int, name: str) -> None:
+    """The debrief view, the replay check, and a facilitator reload that keeps the session."""
+    facilitator.locator(".ws-debrief").click()
+    facilitator.locator("img.ws-health").wait_for(timeout=WAIT_MS)
+    facilitator.locator(".ws-choices table").wait_for(timeout=WAIT_MS)
+    facilitator.screenshot(path=str(OUTPUT / f"{name}-debrief.png"), full_page=True)
+    facilitator.locator(".ws-check-replay").click()
+    facilitator.wait_for_function("() => { const el = document.querySelector('.ws-replay-result'); "
+                                  "return el && el.innerText.includes('identical series'); }", timeout=WAIT_MS)
+    facilitator.reload()  # a facilitator reload keeps the session
+    facilitator.wait_for_function(f"() => document.body.innerText.includes('{participants} joined')",
+                                  timeout=WAIT_MS)
+    assert facilitator.locator(".ws-year").inner_text() == "4"
 
 
 def run_room(browser, tmp_path: Path, participants: int, schools: int, name: str) -> dict:
@@ -165,43 +212,9 @@ def run_room(browser, tmp_path: Path, participants: int, schools: int, name: str
                                timeout=WAIT_MS)
         context.close()
 
-        delays = {}
-        for year in (1, 2, 3):
-            for k, (_, page, _, _) in enumerate(room):
-                decide(page, k, year)
-            if year == 2:
-                choose(facilitator, ".ws-shock-name", "Turnover wave")
-                choose(facilitator, ".ws-shock-target", "School 2")
-                facilitator.locator(".ws-shock").click()
-                facilitator.wait_for_function("() => { const el = document.querySelector('.ws-shocked'); "
-                                              "return el && el.innerText.includes('turnover wave (School 2)'); }",
-                                              timeout=WAIT_MS)
-            if year == 1:
-                facilitator.screenshot(path=str(OUTPUT / f"{name}-facilitator.png"))
-                room[0][1].locator(".ws-school").scroll_into_view_if_needed()
-                room[0][1].screenshot(path=str(OUTPUT / f"{name}-phone.png"))
-            delays[year] = advance_and_time(facilitator, [page for _, page, _, _ in room], year + 1)
-            write_delays(delays, participants, name)
-            if year == 1:  # a participant closes the tab and comes back: same school
-                leaving = room[-1]
-                leaving[0].close()
-                context, page = join(browser, url, leaving[3].upper())
-                assert enter(page, code) == leaving[2]
-                leaving[:2] = [context, page]
-        room[0][1].locator(".ws-school").scroll_into_view_if_needed()
-        room[0][1].screenshot(path=str(OUTPUT / f"{name}-phone-year4.png"))
+        delays = play_three_years(browser, url, code, facilitator, room, name)
 
-        facilitator.locator(".ws-debrief").click()
-        facilitator.locator("img.ws-health").wait_for(timeout=WAIT_MS)
-        facilitator.locator(".ws-choices table").wait_for(timeout=WAIT_MS)
-        facilitator.screenshot(path=str(OUTPUT / f"{name}-debrief.png"), full_page=True)
-        facilitator.locator(".ws-check-replay").click()
-        facilitator.wait_for_function("() => { const el = document.querySelector('.ws-replay-result'); "
-                                      "return el && el.innerText.includes('identical series'); }", timeout=WAIT_MS)
-        facilitator.reload()  # a facilitator reload keeps the session
-        facilitator.wait_for_function(f"() => document.body.innerText.includes('{participants} joined')",
-                                      timeout=WAIT_MS)
-        assert facilitator.locator(".ws-year").inner_text() == "4"
+        debrief(facilitator, participants, name)
         for context, *_ in room:
             context.close()
         facilitator.close()

@@ -113,22 +113,25 @@ def SchoolView(workshop: Workshop, token: str):
         lines = [line.text for line in describe_events(
             [e for e in model.events if school in e.schools and e.tick > model.steps - TICKS_PER_YEAR], model.p)]
         paused, finished, n_schools, limit = workshop.paused, workshop.finished, model.p.n_schools, max_leaders(model)
-    solara.HTML(tag="div", unsafe_innerHTML=f"School {school + 1} &middot; year {min(year, MAX_YEARS)}",
-                classes=["ws-title", "ws-school"])
-    solara.HTML(tag="div", unsafe_innerHTML=f"Your team: {team}", classes=["ws-team"])
-    solara.HTML(tag="div", unsafe_innerHTML=f"Community health now: <b>{health:.2f}</b> (0 to 1)",
-                classes=["ws-status", "ws-health"])
-    if paused or finished:
-        solara.HTML(tag="div", unsafe_innerHTML="The facilitator has paused the session: talk it over."
-                    if paused else "The session has ended: thank you.", classes=["ws-status", "ws-paused"])
     state = "sent by your team" if source == "participant" else "not sent yet: last year's choices will be kept"
-    solara.HTML(tag="div", unsafe_innerHTML=f"Decisions for year {year}: {state}", classes=["ws-status",
-                                                                                         "ws-sent"])
-    if lines:
-        solara.HTML(tag="ul", unsafe_innerHTML="".join(f"<li>{html.escape(t)}</li>" for t in lines),
-                    classes=["ws-events"])
+    notice = ("The facilitator has paused the session: talk it over." if paused
+              else "The session has ended: thank you." if finished else "")
+    events = ("<div class='ws-label'>Last year in your school:</div><ul class='ws-events'>"
+              + "".join(f"<li>{html.escape(t)}</li>" for t in lines) + "</ul>") if lines else ""
+    solara.HTML(tag="div", unsafe_innerHTML=(  # one widget: an advance updates the whole header at once
+        f"<div class='ws-title ws-school'>School {school + 1} &middot; year {min(year, MAX_YEARS)}</div>"
+        f"<div class='ws-team'>Your team: {team}</div>"
+        f"<div class='ws-status ws-health'>Community health now: <b>{health:.2f}</b> (0 to 1)</div>"
+        + (f"<div class='ws-status ws-paused'>{notice}</div>" if notice else "")
+        + f"<div class='ws-status ws-sent'>Decisions for year {year}: {state}</div>{events}"))
     DecisionForm(workshop, token, school, year, decision, offered, budget, n_schools, limit,
                  disabled=paused or finished)
+
+
+@solara.component
+def Note(text: str, kind: str = "ws-context"):
+    """A fixed sentence (escaped); as a component with unchanging arguments it is not redrawn with the page."""
+    solara.HTML(tag="div", unsafe_innerHTML=html.escape(text), classes=[kind])
 
 
 @solara.component
@@ -149,8 +152,7 @@ def DecisionForm(workshop, token, school, year, decision, offered, budget, n_sch
 
     for name, declared in DECISION_FIELDS.items():
         solara.HTML(tag="div", unsafe_innerHTML=f"{LABELS[name]}: {values[name]:.2f}", classes=["ws-label"])
-        solara.HTML(tag="div", unsafe_innerHTML=html.escape(f"{declared.meaning}. {declared.source}"),
-                    classes=["ws-context"])
+        Note(f"{declared.meaning}. {declared.source}")
         with solara.Div(classes=[f"ws-{name}"]):
             solara.SliderFloat("", value=values[name], min=0.0, max=1.0, step=0.05, on_value=change(name),
                                disabled=disabled)
@@ -161,7 +163,7 @@ def DecisionForm(workshop, token, school, year, decision, offered, budget, n_sch
     chosen = next((label for label, k in partners.items() if k == values["partner"]), "none")
     solara.Select("Partner school", values=list(partners), value=chosen, disabled=disabled,
                   on_value=lambda label: change("partner")(partners[label]), classes=["ws-partner"])
-    solara.HTML(tag="div", unsafe_innerHTML=html.escape(PARTNER_CONTEXT), classes=["ws-context"])
+    Note(PARTNER_CONTEXT)
     LeaderChoice(offered, values["leaders"], limit, change("leaders"), disabled)
     solara.Button(f"Send decisions for year {year}", on_click=send, color="primary", disabled=disabled,
                   classes=["ws-send"])
@@ -184,9 +186,8 @@ def candidates_html(offered: list[dict]) -> str:
 
 @solara.component
 def LeaderChoice(offered, named, limit, on_named, disabled):
-    solara.HTML(tag="div", unsafe_innerHTML=f"Teacher leaders to name (up to {limit}; none: the model picks)",
-                classes=["ws-label"])
-    solara.HTML(tag="div", unsafe_innerHTML=html.escape(LEADERS_CONTEXT), classes=["ws-context"])
+    Note(f"Teacher leaders to name (up to {limit}; none: the model picks)", "ws-label")
+    Note(LEADERS_CONTEXT)
     solara.HTML(tag="div", unsafe_innerHTML=candidates_html(offered))
     label = {t["person"]: f"Teacher {t['person']}" for t in offered}
     person = {text: number for number, text in label.items()}
