@@ -137,11 +137,16 @@ def test_a_workshop_run_is_the_model_with_the_same_seed_bit_for_bit():
     assert same_state(ours, reference)
 
 
+def test_every_shock_has_a_button_and_a_phrase():
+    from plc_sim.app.model import SHOCK_PHRASES
+
+    assert set(SHOCK_PHRASES) == set(SHOCK_BUTTONS) == set(LIVE_SHOCKS)
+
+
 def test_shock_targets_name_schools_from_one():
     assert schools_for_target("School 3", 5).tolist() == [2]
     assert schools_for_target("School 9", 5).tolist() == [0, 1, 2, 3, 4]  # a stale choice from a bigger run
     assert schools_for_target(ALL_SCHOOLS, 2).tolist() == [0, 1]
-    assert set(SHOCK_BUTTONS) == set(LIVE_SHOCKS)
 
 
 def test_a_one_school_shock_is_logged_marked_and_highlighted():
@@ -199,7 +204,7 @@ def test_compare_mode_uses_common_random_numbers_and_one_shock_hits_both():
     frame = other.frame()
     assert [run.label for run in frame.runs] == ["A: Typical schools (reference)", "B: Distributed leadership"]
     assert other.models[1].p.n_schools == SMALL.values["n_schools"]  # compared at the same size
-    assert frame.sentence.startswith("Since the budget cut shock (year 1, month 3): with typical schools")
+    assert frame.sentence.startswith("Since the budget cut (year 1, month 3): with typical schools")
     assert "of 4 communities are healthy" in frame.sentence
 
 
@@ -449,7 +454,7 @@ def test_every_control_on_the_page_works_without_an_error(page):
     rc.find(v.Select, label="Compare with").widget.v_model = PRESET_TITLES["distributed-leadership"]
     _wait(box, "Distributed leadership: healthy communities")
     _button(rc, "Turnover wave").click()
-    _wait(box, "Since the turnover wave shock")
+    _wait(box, "Since the turnover wave")
     for measure in MEASURES:
         _toggle(rc, measure)
     _toggle(rc, "fast")

@@ -304,7 +304,7 @@ def test_screenshots_fit_the_projector(server, browser, width, height):
     page.locator(".plc-shock-principal_leaves").click()
     button(page, "Step a year").click()
     wait_month(page, "m === 20")
-    wait_text(page, ".plc-sentence", "Since the principal leaves now shock")
+    wait_text(page, ".plc-sentence", "Since the principals left")
     page.wait_for_timeout(800)
     no_horizontal_scroll_and_story_above_the_fold(page, height)
     page.screenshot(path=str(OUTPUT / f"app-compare-{width}x{height}.png"))

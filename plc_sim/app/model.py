@@ -31,6 +31,14 @@ SHOCK_BUTTONS: dict[str, str] = {
 """Button labels for the model's live shocks, by shock name (the keys of ``simulation.rules.LIVE_SHOCKS``; a test
 keeps the two in step)."""
 
+SHOCK_PHRASES: dict[str, str] = {
+    "principal_leaves": "the principals left",
+    "budget_cut": "the budget cut",
+    "turnover_wave": "the turnover wave",
+    "policy_focus": "the new policy",
+}
+"""Each live shock as the room says it after the fact ("since the budget cut...")."""
+
 ALL_SCHOOLS = "all schools"
 
 _SCHEDULED_SHOCKS = {"principal_leaves_tick": "principal_leaves", "budget_cut_tick": "budget_cut",

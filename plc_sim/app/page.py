@@ -60,6 +60,7 @@ html, body { overflow-x: hidden; }
 table.plc-schools { border-collapse: collapse; font-size: 16px; }
 table.plc-schools caption { text-align: left; font-size: 16px; padding: 4px 0; color: #333; }
 table.plc-schools th { font-size: 16px; font-weight: 600; padding: 4px 8px; text-align: left; }
+table.plc-schools tbody th { white-space: nowrap; }
 table.plc-schools td { position: relative; min-width: 110px; padding: 4px 8px; border: 1px solid #ddd; }
 .plc-bar { position: absolute; left: 0; top: 0; bottom: 0; background: #bcd7ee; }
 .plc-num { position: relative; color: #111; }

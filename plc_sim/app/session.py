@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 from plc_sim.app.frames import History, RunView, comparison_sentence, preset_title, run_view
-from plc_sim.app.model import SHOCK_BUTTONS, WorkshopModel
+from plc_sim.app.model import SHOCK_BUTTONS, SHOCK_PHRASES, WorkshopModel
 from plc_sim.app.settings import RunSettings
 from simulation.events import when
 from simulation.measures import network_frame
@@ -237,7 +237,7 @@ class Session:
         if not shocks:
             return None
         last = shocks[-1]
-        return f"the {SHOCK_BUTTONS[last.name].lower()} shock ({when(last.tick).lower()})"
+        return f"{SHOCK_PHRASES[last.name]} ({when(last.tick).lower()})"
 
     def csv(self) -> bytes:
         """The run's network measures month by month (both runs when comparing), as CSV for a handout."""
