@@ -96,9 +96,9 @@ def pattern_turnover(runner: Runner, setting: Setting, expect: Mapping[str, Expe
     checks = (
         check("teacher turnover", mean_ci([r["teacher"] for r in runs]), "share a year", expected["teacher turnover"]),
         check("principal turnover", mean_ci([r["principal"] for r in runs]), "share a year",
-               expected["principal turnover"]),
+              expected["principal turnover"]),
         check("median principal tenure", median_with_ci(durations, observed), "years",
-               expected["median principal tenure"]),
+              expected["median principal tenure"]),
     )
     fig, axes = new_figure(3, "Pattern 1: turnover of teachers and principals under the defaults")
     by_year = np.array([r["teacher_by_year"] for r in runs]) * 100
@@ -167,10 +167,10 @@ def pattern_succession(runner: Runner, setting: Setting,
               for label in labels}
     checks = (
         check("health kept", paired_difference(kept["distributed"], kept["held"]),
-               "share of pre-departure health kept in year 2, distributed - held", expected["health kept"]),
+              "share of pre-departure health kept in year 2, distributed - held", expected["health kept"]),
         check("recovery time", paired_difference(regain["held"], regain["distributed"]),
-               f"years to regain the pre-departure level (capped at {SUCCESSION_HORIZON}), held - distributed",
-               expected["recovery time"]),
+              f"years to regain the pre-departure level (capped at {SUCCESSION_HORIZON}), held - distributed",
+              expected["recovery time"]),
     )
     fig, axes = new_figure(3, f"Pattern 2: a champion principal leaves (year {leaves // YEAR})")
     years = np.arange(ticks + 1) / YEAR
@@ -300,9 +300,9 @@ def pattern_subcultures(runner: Runner, setting: Setting,
                 for kind, rows in runs.items()}
     checks = (
         check("health gap", paired_difference(level["primary"], level["secondary"]),
-               "mean health, primary - secondary", expected["health gap"]),
+              "mean health, primary - secondary", expected["health gap"]),
         check("persistence gap", paired_difference(survival["primary"], survival["secondary"]),
-               "restricted mean years to decay, primary - secondary", expected["persistence gap"]),
+              "restricted mean years to decay, primary - secondary", expected["persistence gap"]),
     )
     fig, axes = new_figure(2, "Pattern 4: primary schools vs secondary schools with department subcultures")
     years = np.arange(SUBCULTURE_YEARS * YEAR + 1) / YEAR

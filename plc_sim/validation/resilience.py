@@ -62,9 +62,9 @@ def pattern_inquiry(runner: Runner, setting: Setting, expect: Mapping[str, Expec
     gain = {arm: s[:, -1] - s[:, 0] for arm, s in series.items()}
     checks = (
         check("congenial vs alone", paired_difference(gain["congenial"], gain["alone"]),
-               "knowledge gain, congenial - alone", expected["congenial vs alone"]),
+              "knowledge gain, congenial - alone", expected["congenial vs alone"]),
         check("inquiry vs alone", paired_difference(gain["focused inquiry"], gain["alone"]),
-               "knowledge gain, inquiry - alone", expected["inquiry vs alone"]),
+              "knowledge gain, inquiry - alone", expected["inquiry vs alone"]),
     )
     fig, axes = new_figure(2, "Pattern 5: congenial collaboration vs focused inquiry vs working alone")
     years = np.arange(INQUIRY_YEARS * YEAR + 1) / YEAR
@@ -192,9 +192,9 @@ def pattern_memory(runner: Runner, setting: Setting, expect: Mapping[str, Expect
     effect = {mem: values("high", mem, "health") - values("low", mem, "health") for mem in ("off", "on")}
     checks = (
         check("turnover effect", mean_ci(effect["on"]), "health, high - low turnover (memory on)",
-               expected["turnover effect"]),
+              expected["turnover effect"]),
         check("memory buffer", paired_difference(effect["on"], effect["off"]),
-               "turnover effect with memory - without", expected["memory buffer"]),
+              "turnover effect with memory - without", expected["memory buffer"]),
     )
     fig, axes = new_figure(3, "Pattern 7: teacher turnover x organizational memory")
     for ax, key, label in ((axes[0], "health", "PLC health (0-1)"), (axes[1], "knowledge", "knowledge (0-1)")):
