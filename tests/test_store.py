@@ -15,7 +15,7 @@ from sweep_helpers import TINY_GRID, assert_same_tables, write_spec
 
 from plc_sim.cli import main
 from plc_sim.core.errors import InputError
-from plc_sim.experiments import store
+from plc_sim.experiments import batches, store
 from plc_sim.experiments.analysis import load_sweep, read_tables
 from plc_sim.experiments.spec import parse_spec
 from plc_sim.experiments.sweep import run_sweep
@@ -29,7 +29,10 @@ def reference(tmp_path_factory):
     """The tiny grid swept whole in batches of four runs: the data every repaired store must give again."""
     out = tmp_path_factory.mktemp("reference") / "out"
     spec = parse_spec(TINY_GRID)
-    run_sweep(spec, out, workers=1, batch_size=4, progress=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batches, "FLUSH_SECONDS", 1e9)  # batches by size only, however slow the first run compiles
+        run_sweep(spec, out, workers=1, batch_size=4, progress=False)
+    assert len(list((out / "batches").iterdir())) == 3
     return spec, out, read_tables(out)
 
 
@@ -236,6 +239,7 @@ def test_a_full_disk_is_one_line_and_the_stored_runs_are_kept(tmp_path, capsys, 
         real(target, data)
 
     monkeypatch.setattr(store, "write_file", fill_up)
+    monkeypatch.setattr(batches, "FLUSH_SECONDS", 1e9)
     assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--batch-size", "4"]) == 2
     line = one_error_line(capsys.readouterr().err)
     assert "cannot write a batch of results (No space left on device)" in line and "8 runs" in line
@@ -262,8 +266,6 @@ def test_a_full_disk_while_drawing_is_one_line(tmp_path, capsys, monkeypatch):
 def test_a_lost_scheduler_is_one_line_and_the_finished_runs_are_kept(tmp_path, capsys, monkeypatch):
     from distributed import LocalCluster
 
-    from plc_sim.experiments import batches
-
     spec = parse_spec(TINY_GRID)
     path = write_spec(tmp_path, TINY_GRID)
     out = tmp_path / "out"
@@ -287,3 +289,23 @@ def test_a_lost_scheduler_is_one_line_and_the_finished_runs_are_kept(tmp_path, c
     assert "--scheduler: lost the Dask scheduler" in line and "run the same command again" in line
     monkeypatch.undo()
     assert run_sweep(spec, out, workers=1, progress=False).done_before >= 4
+
+
+def test_results_of_an_older_store_format_are_refused_until_restarted(reference, tmp_path, capsys):
+    spec, folder, tables = reference
+    out = copy_of(folder, tmp_path)
+    for batch in (out / "batches").iterdir():
+        (batch / "checksums.json").unlink()
+    manifest = json.loads((out / "manifest.json").read_text())
+    (out / "manifest.json").write_text(json.dumps({**manifest, "format": 1}))
+    path = write_spec(tmp_path, TINY_GRID)
+    before = snapshot(out)
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert "written by an older plc-sim (store format 1" in line and "--restart" in line
+    assert snapshot(out) == before
+    with pytest.raises(InputError, match="older plc-sim"):
+        load_sweep(out)
+    assert store.ResultFolder(out).check_batches().message(most=2).endswith("; and 1 more")
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "--restart", "--no-figures"]) == 0
+    assert_same_tables(tables, read_tables(out))

@@ -84,7 +84,7 @@ def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
 def load_sweep(folder: str | Path) -> SweepData:
     """Load the results in ``folder`` (``results/NAME``) with the spec they were made from."""
     folder = Path(folder)
-    manifest = ResultFolder(folder).manifest()
+    manifest = ResultFolder(folder).current_manifest()
     if manifest is None:
         raise InputError(f"{folder}: no {MANIFEST}; not a sweep's result folder (run `plc-sim sweep` first)")
     spec = parse_spec(manifest["spec"]["text"], source=manifest["spec"]["source"], default_name=manifest["name"])

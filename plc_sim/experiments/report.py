@@ -68,7 +68,7 @@ def _with_ci(row: pd.Series, name: str) -> str:
 def experiment_section(folder: Path, root: Path, refresh: bool = False) -> Section:
     """Gather one experiment's facts, figures and tables (drawing figures that are missing)."""
     store = ResultFolder(folder)
-    manifest = store.manifest()
+    manifest = store.current_manifest()
     spec = parse_spec(manifest["spec"]["text"], manifest["spec"]["source"], manifest["name"])
     done = len(store.completed_run_ids())
     total = manifest.get("runs_total", 0)

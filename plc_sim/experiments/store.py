@@ -28,7 +28,6 @@ import pandas as pd
 from plc_sim.core.errors import InputError
 from plc_sim.core.files import atomic_path, check_writable, write_json_atomic, write_text_atomic
 from plc_sim.core.provenance import provenance
-from plc_sim.experiments.rule_specs import rules_record
 from plc_sim.experiments.spec import Spec
 
 RESULTS_ROOT = Path("results")
@@ -54,8 +53,11 @@ class BatchCheck:
     good: list[Path] = field(default_factory=list)
     damaged: list[tuple[Path, str]] = field(default_factory=list)
 
-    def message(self) -> str:
-        return "; ".join(f"{path.name} ({reason})" for path, reason in self.damaged)
+    def message(self, most: int = 3) -> str:
+        """The damaged batches and why, the first ``most`` of them by name."""
+        named = "; ".join(f"{path.name} ({reason})" for path, reason in self.damaged[:most])
+        more = len(self.damaged) - most
+        return named + (f"; and {more} more" if more > 0 else "")
 
 
 class ResultFolder:
@@ -101,6 +103,14 @@ class ResultFolder:
         missing = [key for key in MANIFEST_KEYS if not isinstance(manifest, dict) or key not in manifest]
         if missing or not isinstance(manifest.get("spec"), dict) or "text" not in manifest["spec"]:
             raise self._damaged_manifest(f"missing {', '.join(missing) or 'spec.text'}")
+        return manifest
+
+    def current_manifest(self) -> dict | None:
+        """The manifest (None if there is none), refused if an older plc-sim wrote it (batches without checksums)."""
+        manifest = self.manifest()
+        if manifest is not None and manifest.get("format", 1) < STORE_FORMAT:
+            raise InputError(f"{self.path}: written by an older plc-sim (store format {manifest.get('format', 1)}, "
+                             f"batches without checksums); run the sweep again with --restart to make them anew")
         return manifest
 
     def _damaged_manifest(self, reason: str) -> InputError:
@@ -253,7 +263,7 @@ def _check_owner(folder: ResultFolder, spec: Spec, restart: bool) -> dict | None
     """The folder's manifest if it is this spec's (or ``restart``), None if new; refuse anything else."""
     if not folder.path.is_dir():
         return None
-    manifest = folder.manifest()
+    manifest = folder.manifest() if restart else folder.current_manifest()
     if manifest is None:
         if not _interrupted_start(folder, spec):
             raise InputError(f"--out: {folder.path} is not empty and holds no plc-sim {MANIFEST}; choose another "
@@ -297,7 +307,6 @@ def new_manifest(spec: Spec) -> dict:
         "spec": {"source": spec.source, "hash": spec.digest, "text": spec.text},
         "design": spec.describe(),
         "factors": list(spec.factor_names),
-        "rules": rules_record(spec.rules),
         "outcomes": list(spec.outcomes),
         "points": spec.point_count,
         "replications": spec.replications,
