@@ -124,3 +124,14 @@ def test_the_same_cases_give_the_same_boxes_and_leaves():
     pd.testing.assert_frame_equal(first.trajectory, second.trajectory)
     pd.testing.assert_frame_equal(first.cart_leaves, second.cart_leaves)
     assert first.restrictions == second.restrictions
+
+
+def test_cart_reads_category_leaves_back_as_categories():
+    rng = np.random.default_rng(7)
+    x = pd.DataFrame({"network": rng.choice(["ring", "none", "complete"], 900), "d": rng.random(900)})
+    y = np.where((x.network == "ring") & (x.d > 0.5), rng.random(900) < 0.95, rng.random(900) < 0.05)
+    leaves = discover(x, y).cart_leaves
+    assert leaves.mass.sum() == pytest.approx(1.0)  # every case is in one leaf
+    dense = leaves[leaves.density > 0.85]
+    assert dense.mass.sum() > 0.1 and dense.rule.str.contains("network is ring").all()
+    assert not leaves[leaves.rule.str.contains("network is complete or none")].density.gt(0.3).any()

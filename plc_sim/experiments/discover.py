@@ -165,8 +165,15 @@ def _drop_insignificant(found, chosen: int, x: pd.DataFrame, alpha: float) -> in
 
 
 def _cart_leaves(cart, x: pd.DataFrame, y: np.ndarray, mass_min: float) -> pd.DataFrame:
-    """CART's leaves as boxes in words, densest first."""
-    tree = cart.CART(x, y, mass_min=mass_min)
+    """CART's leaves as boxes in words, densest first.
+
+    Categories go to the tree as their codes (the workbench's CART loses cases of category boxes), and each
+    leaf's code range is read back as the categories it holds.
+    """
+    categories = {name: list(x[name].cat.categories) for name in x.columns
+                  if isinstance(x[name].dtype, pd.CategoricalDtype)}
+    codes = x.assign(**{name: x[name].cat.codes.astype(np.float64) for name in categories})
+    tree = cart.CART(codes, y, mass_min=mass_min)
     saved = np.random.get_state()  # the workbench's tree draws from numpy's global generator (ties between
     np.random.seed(CART_SEED)  # splits): a fixed seed keeps the same data giving the same leaves
     try:
@@ -176,13 +183,25 @@ def _cart_leaves(cart, x: pd.DataFrame, y: np.ndarray, mass_min: float) -> pd.Da
             stats = tree.stats
     finally:
         np.random.set_state(saved)
-    initial = pd.DataFrame({name: ([set(x[name].cat.categories)] * 2 if isinstance(x[name].dtype, pd.CategoricalDtype)
-                                   else [x[name].min(), x[name].max()]) for name in x.columns})
-    rows = [{"coverage": float(stat["coverage"]), "density": float(stat["density"]), "mass": float(stat["mass"]),
-             "rule": " and ".join(r.words() for r in _tighter(x, limits, initial, {})) or "all cases"}
-            for limits, stat in zip(tree.boxes, stats, strict=True) if stat["mass"] > 0]
+    initial = pd.DataFrame({name: [codes[name].min(), codes[name].max()] for name in codes.columns})
+    rows = []
+    for limits, stat in zip(tree.boxes, stats, strict=True):
+        if stat["mass"] > 0:
+            rule = " and ".join(_as_categories(r, categories).words() for r in _tighter(codes, limits, initial, {}))
+            rows.append({"coverage": float(stat["coverage"]), "density": float(stat["density"]),
+                         "mass": float(stat["mass"]), "rule": rule or "all cases"})
     return pd.DataFrame(rows).sort_values(["density", "coverage"], ascending=False, kind="stable").reset_index(
         drop=True)
+
+
+def _as_categories(restriction: Restriction, categories: dict[str, list]) -> Restriction:
+    """A limit on a category's codes, as the categories it keeps."""
+    if restriction.name not in categories:
+        return restriction
+    low = -np.inf if restriction.low is None else restriction.low
+    high = np.inf if restriction.high is None else restriction.high
+    kept = tuple(c for i, c in enumerate(categories[restriction.name]) if low <= i <= high)
+    return Restriction(restriction.name, values=kept)
 
 
 def limits_table(discovery: Discovery) -> pd.DataFrame:
