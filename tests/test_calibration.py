@@ -8,6 +8,7 @@ inside that interval. One test runs the real patterns at a tiny setting through 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,10 +19,11 @@ import pandas as pd
 import pytest
 from calibration_helpers import ALWAYS_PATTERN, WIDE_PATTERN, WIDTH, WINDOW, WINDOW_PATTERN
 
-from plc_sim.calibration.report import share_ci
+from plc_sim.calibration.report import share_ci, write_report
 from plc_sim.calibration.run import run_calibration
 from plc_sim.calibration.spec import CalibrationSpecError, parse_calibration
 from plc_sim.core.errors import InputError
+from plc_sim.experiments.store import ResultFolder
 from plc_sim.validation.registry import PATTERNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,6 +141,9 @@ def test_a_damaged_batch_is_named_and_its_point_measured_again(tmp_path, capsys)
     assert again.complete and again.ran_now == 1 and again.done_before == 5
     assert damaged.parent.name in capsys.readouterr().err
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "out" / "points.csv"), before)
+    shutil.rmtree(sorted((tmp_path / "out" / "batches").glob("batch-*"))[0])
+    report = write_report(ResultFolder(tmp_path / "out"), window_spec(text)).read_text()
+    assert "**Incomplete: 5 of 6 points measured so far**" in report
     restarted = run_calibration(window_spec(text), tmp_path / "out", progress=False, restart=True)
     assert restarted.done_before == 0 and restarted.ran_now == 6, "--restart measures every point again"
 

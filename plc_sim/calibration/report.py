@@ -136,6 +136,8 @@ def report_markdown(f: Findings, spec: CalibrationSpec, record: dict) -> str:
              f"Generated {record['created']} from git commit {git.get('commit') or 'unknown'}"
              f"{' (uncommitted changes)' if git.get('dirty') else ''}; regenerate with `plc-sim calibrate "
              f"{spec.source}`.", "",
+             *([f"**Incomplete: {len(f.runs)} of {spec.samples} points measured so far**; run the same command again "
+                "to measure the rest (stored points are kept).", ""] if len(f.runs) < spec.samples else []),
              "## Accepted share", "",
              f"**{len(f.accepted)} of {len(f.runs)}** sampled points satisfy every pattern at once: {share:.1%} "
              f"[{low:.1%}, {high:.1%}] (Wilson 95% interval; a Latin hypercube or Sobol sample spreads points more "

@@ -103,6 +103,10 @@ class CalibrationSpec:
         return self.setting.replications
 
     @property
+    def rules(self) -> tuple:
+        return ()  # a calibration measures the model's own rules; none is replaced
+
+    @property
     def ticks(self) -> None:
         return None  # each pattern runs its own length
 
