@@ -135,14 +135,14 @@ def browser(playwright):
     browser.close()
 
 
-def open_app(browser, url: str, width: int = 1280, height: int = 720):
+def open_app(browser, url: str, width: int = 1280, height: int = 720, load_ms: int = 90_000):
     page = browser.new_page(viewport={"width": width, "height": height})
     page.problems = []
     page.on("console", lambda message: page.problems.append(f"console {message.type}: {message.text}")
             if message.type == "error" else None)
     page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
-    page.goto(url)
-    page.locator(".plc-step-counter").wait_for(timeout=90_000)
+    page.goto(url, timeout=load_ms)
+    page.locator(".plc-step-counter").wait_for(timeout=load_ms)
     page.locator(".plc-live svg").first.wait_for(timeout=WAIT_MS)
     return page
 

@@ -10,9 +10,10 @@ thread never queues work: if drawing is slow, fewer months are shown per
 second, each the latest.
 
 Fair sharing between tabs: every playing tab takes :data:`FRAME_GATE` for its
-step and publish, so the server spends at most one core's worth of time on
-playing tabs however many there are, and a tab that has just been opened only
-competes with one of them. A closed tab stops its thread (``close``).
+step and publish, so a tab that has just been opened competes with one of them
+at most, and all playing tabs together get :data:`FRAMES_PER_SECOND` frames
+(each tab its share), so many tabs slow each other's display down, never the
+server. A closed tab stops its thread (``close``).
 
 Everything the room does is recorded (:class:`RunRecord`), so the same run can
 be rebuilt bit for bit from its parameters, seed and actions, e.g. after a
@@ -49,6 +50,17 @@ SINGLE_LABEL = "mean of all schools"
 
 FRAME_GATE = threading.BoundedSemaphore(1)
 """Held by a playing tab while it steps and publishes: one at a time, server-wide."""
+
+FRAMES_PER_SECOND = 20
+"""Most frames all playing tabs together get per second: with many tabs, each gets fewer (it skips months on
+screen, never queues them), and the server keeps time for new tabs and clicks."""
+
+_PLAYING: set[int] = set()  # ids of the sessions playing now
+
+
+def frame_interval(speed: str) -> float:
+    """Seconds between a playing tab's frames: its speed, or its share of the server's frame budget."""
+    return max(SPEEDS[speed], len(_PLAYING) / FRAMES_PER_SECOND)
 
 
 @dataclass(frozen=True)
@@ -216,6 +228,7 @@ class Session:
         self.play(not self.playing)
 
     def _changed(self) -> None:
+        (_PLAYING.add if self.playing and not self.closed else _PLAYING.discard)(id(self))
         keep_run(self.token, self.record)
         self._dirty = True
         self._wake.set()
@@ -260,6 +273,7 @@ class Session:
     def close(self) -> None:
         """Stop the thread; the session does no more work."""
         self._stop.set()
+        _PLAYING.discard(id(self))
         self._wake.set()
 
     @property
@@ -277,9 +291,11 @@ class Session:
                         if self.playing:
                             self._step_all()
                             keep_run(self.token, self.record)
+                        if not self.playing:  # the run reached its end or failed
+                            _PLAYING.discard(id(self))
                         self._dirty = False
                     self.publish(self.frame())
-                due = time.monotonic() + SPEEDS[self.speed]
+                due = time.monotonic() + frame_interval(self.speed)
             elif self._dirty:
                 self._dirty = False
                 self.publish(self.frame())

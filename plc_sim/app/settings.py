@@ -65,18 +65,6 @@ def control_label(param: Param) -> str:
     return words[0].upper() + words[1:] + unit
 
 
-def control_spec(param: Param, value: Any) -> dict[str, Any]:
-    """The control for ``param`` showing ``value``, in the user-parameter format of Mesa's SolaraViz."""
-    label = control_label(param)
-    if param.kind is bool:
-        return {"type": "Checkbox", "label": label, "value": bool(value)}
-    if param.kind is str:
-        return {"type": "Select", "label": label, "value": value, "values": list(param.choices)}
-    low, high = control_range(param)
-    kind = "SliderInt" if param.kind is int else "SliderFloat"
-    return {"type": kind, "label": label, "value": value, "min": low, "max": high, "step": slider_step(param)}
-
-
 def control_help(param: Param) -> str:
     """One line for under a control: what the parameter means, and the app's cap on network size."""
     cap = f" At most {APP_CEILINGS[param.name]} here." if param.name in APP_CEILINGS else ""
