@@ -121,10 +121,14 @@ def test_same_points_on_one_and_two_workers(window_run, tmp_path):
                                   one.sort_values(["run_id", "pattern"], ignore_index=True))
 
 
-def test_a_rerun_measures_nothing_and_a_changed_spec_is_refused(window_run):
+def test_a_rerun_measures_nothing_and_a_changed_spec_is_refused(window_run, monkeypatch, capsys):
     out, _ = window_run
     again = run_calibration(window_spec(), out, workers=1, progress=False)
     assert again.complete and again.ran_now == 0 and again.done_before == 24
+    assert "other model code" not in capsys.readouterr().err
+    monkeypatch.setattr("plc_sim.experiments.sweep.model_source_hash", lambda: "edited model")
+    run_calibration(window_spec(), out, workers=1, progress=False)
+    assert "were made by other model code" in capsys.readouterr().err
     with pytest.raises(InputError, match="different spec"):
         run_calibration(window_spec(WINDOW_SPEC.replace("samples = 24", "samples = 16")), out, progress=False)
 

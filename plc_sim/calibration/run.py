@@ -20,9 +20,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from plc_sim.calibration.spec import CalibrationSpec
-from plc_sim.core.files import write_json_atomic
 from plc_sim.core.progress import progress_bar
 from plc_sim.experiments.store import ResultFolder, open_result_folder
+from plc_sim.experiments.sweep import _finish_session, _start_session
 from plc_sim.validation.core import Setting, executor_results
 from plc_sim.validation.registry import Pattern, run_patterns
 
@@ -104,8 +104,11 @@ def run_calibration(spec: CalibrationSpec, out: str | Path | None = None, *, wor
     folder = open_result_folder(spec, Path(out) if out is not None else None, restart)
     try:
         done = folder.discard_damaged()
+        # The sweep's session record: it warns when stored points were measured by other model code.
+        _start_session(folder, "1 process" if workers == 1 else f"{workers} local worker processes", len(done),
+                       spec.samples - len(done))
         summary = _measure_missing(folder, spec, done, workers, progress)
-        _set_status(folder, summary)
+        _finish_session(folder, summary)
         if summary.complete and report:
             from plc_sim.calibration.report import write_report
 
@@ -145,9 +148,3 @@ def _measure_missing(folder: ResultFolder, spec: CalibrationSpec, done: set[int]
             written += len(pending)
     return CalibrationSummary(folder.path, spec.samples, len(done), written, time.perf_counter() - started,
                               interrupted)
-
-
-def _set_status(folder: ResultFolder, summary: CalibrationSummary) -> None:
-    manifest = folder.manifest()
-    manifest["status"] = "complete" if summary.complete else ("interrupted" if summary.interrupted else "running")
-    write_json_atomic(folder.manifest_path, manifest)
