@@ -126,3 +126,24 @@ def test_the_shipped_policy_experiments_validate(name):
     spec = load_spec(Path(__file__).resolve().parent.parent / "experiments" / f"{name}.toml")
     assert spec.lever_names and spec.uncertainty_names
     assert spec.run_count <= 300, "a shipped policy experiment should run in a few minutes on two cores"
+
+
+def test_a_finished_sweep_leaves_one_dataset_per_table_with_factors_on_every_row(lever_reference, tmp_path):
+    import pandas as pd
+    import pyarrow.dataset as ds
+
+    spec, reference = lever_reference
+    run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    tables = tmp_path / "out" / "tables"
+    series = pd.read_parquet(tables / "series")
+    assert len(series) == len(reference["series"])
+    for name in ("point", "replication", *spec.lever_names, *spec.uncertainty_names):
+        assert series[name].notna().all(), name
+    as_r_reads_it = ds.dataset(tables / "series", format="parquet").to_table().to_pandas()
+    pd.testing.assert_frame_equal(as_r_reads_it, series)
+    long = pd.read_parquet(tables / "long")
+    assert len(long) == len(series) * len(spec.outcomes) and set(long.measure) == set(spec.outcomes)
+    one = long[(long.run_id == 3) & (long.tick == 10) & (long.measure == "health")].value.item()
+    assert one == series[(series.run_id == 3) & (series.tick == 10)].health.item()
+    assert len(pd.read_parquet(tables / "schools")) == len(reference["schools"])
+    assert pd.read_csv(tables / "runs.csv").run_id.tolist() == reference["runs"].run_id.tolist()

@@ -29,6 +29,7 @@ from plc_sim.core.files import write_json_atomic
 from plc_sim.core.progress import progress_bar
 from plc_sim.core.provenance import provenance
 from plc_sim.experiments.batches import BatchWriter
+from plc_sim.experiments.datasets import write_datasets
 from plc_sim.experiments.execute import connect, dask_results, local_results
 from plc_sim.experiments.spec import Spec
 from plc_sim.experiments.store import ResultFolder, open_result_folder
@@ -102,6 +103,8 @@ def run_sweep(spec: Spec, out: str | Path | None = None, *, workers: int | None 
             where = (f"Dask cluster {scheduler if isinstance(scheduler, str) else 'client'}" if client is not None
                      else ("1 process" if workers == 1 else f"{workers} local worker processes"))
             summary = _run_missing(folder, spec, where, workers, client, batch_size, progress)
+            if summary.complete:
+                write_datasets(folder.path, spec)
             if summary.complete and then is not None:
                 summary.outputs = then(folder.path)
         finally:
