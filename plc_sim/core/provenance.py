@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 KEY_PACKAGES = ("plc-sim", "mesa", "numpy", "pandas", "pyarrow", "matplotlib", "networkx", "solara", "SALib",
-                "dask", "distributed")
+                "dask", "distributed", "ema_workbench", "scikit-learn")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
