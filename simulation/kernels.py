@@ -246,14 +246,18 @@ def update_trust(trust, attending, same_team, a, b, local_a, local_b, school, de
         rates: :class:`TrustRates`.
     """
     n_schools, size = attending.shape
+    trust *= 1.0 - rates.decay
+    shown_in_meeting = np.empty(size)
     for s in range(n_schools):
+        for j in range(size):
+            shown_in_meeting[j] = rates.meeting * 0.5 * (knowledge[s * size + j] + engagement[s * size + j])
         for i in range(size):
+            if not attending[s, i]:
+                continue
             for j in range(size):
-                tie = trust[s, i, j] * (1.0 - rates.decay)
-                if attending[s, i] and attending[s, j] and same_team[s, i, j]:
-                    g = s * size + j
-                    tie += rates.meeting * 0.5 * (knowledge[g] + engagement[g]) * (1.0 - tie)
-                trust[s, i, j] = tie
+                if attending[s, j] and same_team[s, i, j]:
+                    tie = trust[s, i, j]
+                    trust[s, i, j] = tie + shown_in_meeting[j] * (1.0 - tie)
     for c in range(school.size):
         s, x = school[c], depth[c]
         for k in range(2):

@@ -91,30 +91,17 @@ class Observer:
         (knowledge, engagement, openness), leaders = member_means(
             m.knowledge, m.engagement, m.openness, m.is_leader, p.n_schools, members_per_school(p), active)
         relational, strong_ties = trust_summary(m.trust, active, p.strong_tie_threshold)
-        learning_now = s.whole_school_depth * s.participation
-        sharing_now = s.participation * s.reach
-        if self.smoothed_learning is None:
-            self.smoothed_learning, self.smoothed_participation = learning_now, sharing_now
-        else:
-            w = p.observation_smoothing
-            self.smoothed_learning = self.smoothed_learning + w * (learning_now - self.smoothed_learning)
-            self.smoothed_participation = self.smoothed_participation + w * (sharing_now - self.smoothed_participation)
-        structural = s.meeting_time * (1.0 - s.workload)
-        lead = p.leader_support_share
-        dims = {
-            "shared_leadership": lead * s.support + (1.0 - lead) * s.distribution * s.leader_engagement,
-            "shared_vision": np.sqrt(s.focus * engagement),
-            "collective_learning": self.smoothed_learning,
-            "shared_practice": openness * self.smoothed_participation,
-            "supportive_conditions": (p.relational_conditions_share * relational
-                                      + (1.0 - p.relational_conditions_share) * structural),
-        }
-        health = sum(dims.values()) / len(dims)
-        self._update_persistence(model, health)
-        self.table = np.array([
-            health, *dims.values(), relational, structural, knowledge, engagement, openness, relational,
-            strong_ties, s.memory, s.meeting_time, leaders, s.bridging_contacts, self.decayed,
-            s.teachers_left, s.principals_left], dtype=float)
+        first = self.smoothed_learning is None
+        if first:
+            self.smoothed_learning, self.smoothed_participation = np.empty(p.n_schools), np.empty(p.n_schools)
+        self.table = np.empty((len(SCHOOL_MEASURES), p.n_schools))
+        _school_table(self.table, first, p.observation_smoothing, p.leader_support_share,
+                      p.relational_conditions_share, self.smoothed_learning, self.smoothed_participation,
+                      s.whole_school_depth, s.participation, s.reach, s.support, s.distribution, s.leader_engagement,
+                      s.focus, s.meeting_time, s.workload, s.memory, s.bridging_contacts, s.teachers_left,
+                      s.principals_left, knowledge, engagement, openness, leaders, relational, strong_ties)
+        self._update_persistence(model, self.table[0])
+        self.table[_DECAYED] = self.decayed
         self.current = dict(zip(SCHOOL_MEASURES, self.table, strict=True))
         return self.current
 
@@ -136,6 +123,42 @@ class Observer:
 
 
 DECAYED, RECOVERED = 1, 2
+
+
+@njit(cache=True)
+def _school_table(table, first, smoothing, lead, relational_share, smoothed_learning, smoothed_sharing, whole_depth,
+                  participation, reach, support, distribution, leader_engagement, focus, meeting_time, workload,
+                  memory, bridging, teachers_left, principals_left, knowledge, engagement, openness, leaders,
+                  relational, strong_ties):
+    """Fill one tick's per-school ``table`` (rows in ``SCHOOL_MEASURES`` order) and the smoothed dialogue measures.
+
+    Hord's five dimensions (ODD section 6): shared leadership blends the principal's support with teacher
+    leaders' engagement (weight ``lead``); shared vision is ``sqrt(focus * engagement)``; collective learning
+    and shared practice use the dialogue measures smoothed with weight ``smoothing`` (set to this month's on
+    the ``first`` observation); supportive conditions blend relational trust with structural time
+    (``relational_share``). Health is their mean. The ``decayed`` row is left for the caller.
+    """
+    for s in range(table.shape[1]):
+        learning_now, sharing_now = whole_depth[s] * participation[s], participation[s] * reach[s]
+        if first:
+            smoothed_learning[s], smoothed_sharing[s] = learning_now, sharing_now
+        else:
+            smoothed_learning[s] = smoothed_learning[s] + smoothing * (learning_now - smoothed_learning[s])
+            smoothed_sharing[s] = smoothed_sharing[s] + smoothing * (sharing_now - smoothed_sharing[s])
+        structural = meeting_time[s] * (1.0 - workload[s])
+        dims = (lead * support[s] + (1.0 - lead) * distribution[s] * leader_engagement[s],
+                np.sqrt(focus[s] * engagement[s]),
+                smoothed_learning[s],
+                openness[s] * smoothed_sharing[s],
+                relational_share * relational[s] + (1.0 - relational_share) * structural)
+        table[0, s] = ((((dims[0] + dims[1]) + dims[2]) + dims[3]) + dims[4]) / 5.0
+        for row in range(5):
+            table[1 + row, s] = dims[row]
+        rest = (relational[s], structural, knowledge[s], engagement[s], openness[s], relational[s], strong_ties[s],
+                memory[s], meeting_time[s], leaders[s], bridging[s], 0.0, float(teachers_left[s]),
+                float(principals_left[s]))
+        for row in range(len(rest)):
+            table[6 + row, s] = rest[row]
 
 
 @njit(cache=True)
