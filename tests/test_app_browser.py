@@ -233,6 +233,18 @@ def test_a_facilitator_session(server, browser):
     page.locator(".plc-shock-budget_cut").click()
     wait_text(page, ".plc-caption", "School 3, hit by the last shock")
 
+    # Handouts: a chart as a PNG at twice its size on screen, and the run as CSV, one click each.
+    chart = page.locator(".plc-live-plot").nth(1)
+    with page.expect_download() as download:
+        page.locator(".plc-save").nth(1).click()
+    assert download.value.suggested_filename == "plc-health-baseline.png"
+    png = Path(download.value.path()).read_bytes()
+    assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") >= 2 * chart.bounding_box()["width"] - 4
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the run (CSV)").click()
+    table = Path(download.value.path()).read_text().splitlines()
+    assert table[0].startswith("scenario,seed,tick,") and len(table) == month(page) + 2
+
     # A scenario starts at once; Reset starts again at month 0.
     page.locator(".plc-preset").click()
     page.get_by_role("option", name="The champion principal leaves").click()
@@ -390,6 +402,7 @@ def test_a_killed_browser_frees_the_server_which_then_stops_at_once(playwright):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # opening 30 tabs one by one on a shared 2-core machine takes minutes
 def test_thirty_playing_tabs_leave_a_fresh_tab_usable_and_memory_returns(browser):
     running = Server("thirty-tabs")
     try:

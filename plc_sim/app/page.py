@@ -93,7 +93,10 @@ def Page():
             pending.value, seed_text.value = record.settings, record.seed
 
     def key(name: str) -> None:
-        session.toggle() if name == "space" else session.step(1)
+        if name == "space":
+            session.toggle()
+        else:
+            session.step(1)
 
     with solara.Column(classes=["plc-page"], gap="4px"):
         Shortcuts.element(on_key=key)
