@@ -220,7 +220,7 @@ def run_room(browser, tmp_path: Path, participants: int, schools: int, name: str
         facilitator.close()
     finally:
         stop(process)
-    (folder,) = (tmp_path / "results" / "workshops").iterdir()
+    (folder,) = (f for f in (tmp_path / "results" / "workshops").iterdir() if not f.name.startswith("."))
     server_errors = [line for line in log_path.read_text().splitlines() if SERVER_ERRORS.search(line)]
     return {"delays": delays, "folder": folder, "dialogs": dialogs, "problems": problems,
             "server_errors": server_errors}

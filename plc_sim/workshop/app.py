@@ -3,9 +3,9 @@
 ``plc-sim workshop`` starts ``solara run plc_sim.workshop.app:Page`` with the session's settings in the
 environment variable :data:`ENVIRONMENT` (JSON). Solara runs this module once per server, so the
 :class:`Workshop` built here is the one every browser shares (participants, the facilitator, a reloaded page).
-The session is saved after every school year, in a background thread so that the pages update first. The
-address with the facilitator's key (printed in the terminal only) opens the controls; any other address
-opens the participant's page.
+The session is saved after every school year, in a background thread a few seconds later, so that the pages
+update first. The address with the facilitator's key (printed in the terminal only) opens the controls; any
+other address opens the participant's page.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import hmac
 import json
 import os
 import secrets
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -25,6 +26,9 @@ from plc_sim.workshop.facilitator import FacilitatorPage, Room
 from plc_sim.workshop.participant import ParticipantPage
 from plc_sim.workshop.session import Workshop
 from simulation.presets import preset_params
+
+SAVE_DELAY = 3.0
+"""Seconds between an advance and its save, so that the save does not compete with the pages' updates."""
 
 
 def from_environment() -> tuple[Workshop, Room]:
@@ -38,7 +42,12 @@ def from_environment() -> tuple[Workshop, Room]:
                 who=config.get("who", "Only this computer can open these pages."),
                 results=Path(config.get("results", str(record.WORKSHOPS))))
     saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workshop-save")  # one save at a time, in order
-    workshop.on_advance = lambda session: saver.submit(record.save, session, room.results)
+
+    def save_later(session: Workshop) -> None:
+        time.sleep(SAVE_DELAY)
+        record.save(session, room.results)
+
+    workshop.on_advance = lambda session: saver.submit(save_later, session)
     return workshop, room
 
 
