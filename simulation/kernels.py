@@ -148,12 +148,10 @@ def converse(draws, conversations, cross_contact, group_start, group_size, activ
                 draw, accept = draws[2 * c], draws[2 * c + 1]
                 c += 1
                 # one uniform picks both where to look and whom: below cross, anywhere in the school
-                if draw < cross:
-                    start, span, position = 0, active, draw / cross
-                else:
-                    start, span = start_own, span_own
-                    position = (draw - cross) / (1.0 - cross)
-                partner_local = start + min(int(position * span), span - 1)
+                anywhere = draw < cross
+                start, span = (0, active) if anywhere else (start_own, span_own)
+                low, width = (0.0, cross) if anywhere else (cross, 1.0 - cross)
+                partner_local = start + min(int((draw - low) / width * span), span - 1)
                 if partner_local == local:
                     continue
                 partner = s * size + partner_local
