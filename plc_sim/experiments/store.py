@@ -28,6 +28,7 @@ import pandas as pd
 from plc_sim.core.errors import InputError
 from plc_sim.core.files import atomic_path, check_writable, write_json_atomic, write_text_atomic
 from plc_sim.core.provenance import provenance
+from plc_sim.experiments.rule_specs import rules_record
 from plc_sim.experiments.spec import Spec
 
 RESULTS_ROOT = Path("results")
@@ -307,6 +308,7 @@ def new_manifest(spec: Spec) -> dict:
         "spec": {"source": spec.source, "hash": spec.digest, "text": spec.text},
         "design": spec.describe(),
         "factors": list(spec.factor_names),
+        "rules": rules_record(spec.rules),
         "outcomes": list(spec.outcomes),
         "points": spec.point_count,
         "replications": spec.replications,
