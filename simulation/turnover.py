@@ -9,6 +9,7 @@ TFS 2012-13: 8.1% move, 7.7% leave); the rest leave the network and newcomers ta
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from simulation.aggregates import trust_in_colleagues
 from simulation.kernels import leave
@@ -61,17 +62,23 @@ def place_movers(movers: np.ndarray, vacancies: np.ndarray, school_of: np.ndarra
     Movers and posts are shuffled with ``rng``; each mover in turn takes the first free post of another
     school. Movers with no such post left leave the network.
     """
-    movers, posts = rng.permutation(movers).tolist(), rng.permutation(vacancies).tolist()
-    school = school_of.tolist()
-    free = posts.copy()
-    placed, destination = [], []
+    return _first_free_posts(rng.permutation(movers), rng.permutation(vacancies), school_of)
+
+
+@njit(cache=True)
+def _first_free_posts(movers, posts, school_of):
+    """Each mover in turn takes the first post not yet taken in another school (the matching of ``place_movers``)."""
+    taken = np.zeros(posts.size, np.bool_)
+    placed, destination = np.empty(movers.size, np.int64), np.empty(movers.size, np.int64)
+    count = 0
     for mover in movers:
-        for index, post in enumerate(free):
-            if school[post] != school[mover]:
-                placed.append(mover)
-                destination.append(free.pop(index))
+        for index in range(posts.size):
+            if not taken[index] and school_of[posts[index]] != school_of[mover]:
+                taken[index] = True
+                placed[count], destination[count] = mover, posts[index]
+                count += 1
                 break
-    return np.array(placed, dtype=np.int64), np.array(destination, dtype=np.int64)
+    return placed[:count], destination[:count]
 
 
 def replace_members(model, slots: np.ndarray, cause: str, movers: np.ndarray | None = None) -> None:

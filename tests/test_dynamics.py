@@ -144,6 +144,29 @@ def test_place_movers_never_places_a_mover_in_her_own_school():
         assert np.all(school_of[placed] != school_of[posts]) and len(set(posts.tolist())) == posts.size
 
 
+def test_place_movers_gives_each_mover_in_turn_the_first_free_post_of_another_school():
+    def greedy(movers, posts, school):  # the rule in words, in plain Python
+        free, placed, taken = list(posts), [], []
+        for mover in movers:
+            post = next((p for p in free if school[p] != school[mover]), None)
+            if post is not None:
+                free.remove(post)
+                placed.append(mover)
+                taken.append(post)
+        return placed, taken
+
+    school_of = np.repeat(np.arange(4), 6)
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        vacancies = rng.choice(24, size=int(rng.integers(0, 12)), replace=False)
+        movers = vacancies[: int(rng.integers(0, vacancies.size + 1))]
+        seed = int(rng.integers(1 << 30))
+        placed, posts = place_movers(movers, vacancies, school_of, np.random.default_rng(seed))
+        shuffle = np.random.default_rng(seed)
+        expected = greedy(shuffle.permutation(movers), shuffle.permutation(vacancies), school_of)
+        assert (placed.tolist(), posts.tolist()) == (list(expected[0]), list(expected[1]))
+
+
 # --- 4. trust with memory -------------------------------------------------------------------------------------
 
 def _trust_after(draw: float, tie: float = 0.5) -> float:
