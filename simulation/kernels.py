@@ -130,10 +130,10 @@ def converse(draws, conversations, cross_contact, group_start, group_size, activ
 
     A conversation's depth is ``quality * 1 / (1 + exp(-(t - threshold) / width))`` with quality
     ``f * focus + (1 - f) * mean openness`` and ``t = tie + protocol * (1 - tie)``: below the vulnerability
-    threshold talk stays congenial. ``within`` flags a partner from the seeker's own group.
+    threshold talk stays congenial. ``within`` flags a partner from the seeker's own group. Conversations are
+    drawn first and their depths computed in a second pass (no unpredictable branch in the drawing loop).
     """
-    n_schools = meeting_time.size
-    n = n_schools * active * conversations
+    n_schools, n = meeting_time.size, meeting_time.size * active * conversations
     a, b = np.empty(n, np.int64), np.empty(n, np.int64)
     school, depth, within = np.empty(n, np.int64), np.empty(n), np.empty(n, np.bool_)
     attending = np.zeros((n_schools, size), np.bool_)
@@ -152,20 +152,21 @@ def converse(draws, conversations, cross_contact, group_start, group_size, activ
                 start, span = (0, active) if anywhere else (start_own, span_own)
                 low, width = (0.0, cross) if anywhere else (cross, 1.0 - cross)
                 partner_local = start + min(int((draw - low) / width * span), span - 1)
-                if partner_local == local:
-                    continue
                 partner = s * size + partner_local
                 tie = trust[s, local, partner_local]
                 chance = (meeting_time[s] * 0.5 * (engagement[seeker] + engagement[partner])
                           * ((1.0 - rates.contact_weight) + rates.contact_weight * tie))
-                if accept < chance:
-                    a[found], b[found], school[found] = seeker, partner, s
-                    quality = (rates.focus_weight * focus[s]
-                               + (1.0 - rates.focus_weight) * 0.5 * (openness[seeker] + openness[partner]))
-                    felt = tie + protocol[s] * (1.0 - tie)
-                    depth[found] = quality / (1.0 + np.exp(-(felt - rates.threshold) / rates.width))
-                    within[found] = start_own <= partner_local < start_own + span_own
-                    found += 1
+                a[found], b[found], school[found] = seeker, partner, s  # kept without a branch (a coin flip)
+                found += (partner_local != local) & (accept < chance)
+    for k in range(found):
+        seeker, partner, s = a[k], b[k], school[k]
+        local, partner_local = seeker - s * size, partner - s * size
+        tie = trust[s, local, partner_local]
+        quality = (rates.focus_weight * focus[s]
+                   + (1.0 - rates.focus_weight) * 0.5 * (openness[seeker] + openness[partner]))
+        felt = tie + protocol[s] * (1.0 - tie)
+        depth[k] = quality / (1.0 + np.exp(-(felt - rates.threshold) / rates.width))
+        within[k] = group_start[seeker] <= partner_local < group_start[seeker] + group_size[seeker]
     return a[:found], b[:found], school[:found], depth[:found], within[:found], attending
 
 
@@ -182,8 +183,7 @@ def school_talk(a, b, school, depth, within, school_of, n_schools, active, disco
     talked = np.zeros(school_of.size, np.bool_)
     count, total, whole, weight = np.zeros(n_schools), np.zeros(n_schools), np.zeros(n_schools), np.zeros(n_schools)
     for c in range(a.size):
-        talked[a[c]] = True
-        talked[b[c]] = True
+        talked[a[c]], talked[b[c]] = True, True
         w = 1.0 - discount if within[c] else 1.0
         count[school[c]] += 1.0
         total[school[c]] += depth[c]
@@ -375,9 +375,8 @@ def bridge(links, draws, trust, rate, insularity, transfer, size, active, openne
         openness: per slot; read. knowledge, engagement: per slot; written.
         support: per school; read. shared_focus, memory: per school; written.
     """
-    n_schools = support.size
-    levels = np.zeros((4, n_schools))  # knowledge, engagement, shared focus, memory before any exchange
-    for s in range(n_schools):
+    n_schools, levels = support.size, np.zeros((4, support.size))  # knowledge, engagement, focus, memory
+    for s in range(n_schools):  # levels before any exchange
         for local in range(active):
             levels[0, s] += knowledge[s * size + local] / active
             levels[1, s] += engagement[s * size + local] / active
