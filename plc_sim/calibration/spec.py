@@ -13,8 +13,6 @@ calibrations are stored, locked and resumed exactly like sweeps.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import tomllib
 from dataclasses import dataclass
 from functools import cached_property
@@ -26,6 +24,7 @@ import pandas as pd
 
 from plc_sim.core.errors import InputError
 from plc_sim.core.limits import MAX_SEED
+from plc_sim.core.provenance import content_digest
 from plc_sim.core.seeds import sampler_seed
 from plc_sim.validation.core import Setting
 from plc_sim.validation.registry import PATTERNS, Pattern, select_patterns
@@ -85,9 +84,7 @@ class CalibrationSpec:
     @property
     def digest(self) -> str:
         """SHA-256 of the spec's content (not its comments or layout): what a result folder was made from."""
-        canonical = json.dumps({"format": CALIBRATION_FORMAT, "calibration": self.data}, sort_keys=True,
-                               default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return content_digest({"format": CALIBRATION_FORMAT, "calibration": self.data})
 
     # What the result store reads from a spec (it stores sweeps and calibrations alike).
     @property

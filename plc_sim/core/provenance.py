@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib.metadata
+import json
 import platform
 import subprocess
 from pathlib import Path
@@ -50,3 +52,8 @@ def provenance(**extra: Any) -> dict[str, Any]:
         "git": git_state(),
         **extra,
     }
+
+
+def content_digest(data: Any) -> str:
+    """SHA-256 of ``data`` written as canonical JSON: the same content gives the same digest, whatever its layout."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()

@@ -17,8 +17,6 @@ between points are not noise from different random streams.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -30,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from plc_sim.core.limits import MAX_RUNS, MAX_SEED, MAX_TICKS
+from plc_sim.core.provenance import content_digest
 from plc_sim.core.seeds import replication_seed
 from plc_sim.experiments.designs import (
     Design,
@@ -121,9 +120,8 @@ class Spec:
     @property
     def digest(self) -> str:
         """SHA-256 of the spec's content (not its comments or layout): what a result folder was made from."""
-        canonical = json.dumps({"format": SPEC_FORMAT, "spec": self.data, **({"rules": rules_record(self.rules)}
-                                if self.rules else {})}, sort_keys=True, default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        rules = {"rules": rules_record(self.rules)} if self.rules else {}
+        return content_digest({"format": SPEC_FORMAT, "spec": self.data, **rules})
 
     @property
     def factor_names(self) -> tuple[str, ...]:
