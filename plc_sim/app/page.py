@@ -65,6 +65,7 @@ table.plc-schools td { position: relative; min-width: 110px; padding: 4px 8px; b
 .plc-bar { position: absolute; left: 0; top: 0; bottom: 0; background: #bcd7ee; }
 .plc-num { position: relative; color: #111; }
 .plc-seed-note { font-size: 16px; color: #a1111f; display: block; }
+.plc-pending-slot:empty, .plc-seed-note-slot:empty { display: none; }
 .plc-decayed { color: #a1111f; font-weight: 600; }
 .plc-details { margin-top: 18px; display: block; width: 100%; }
 .plc-page .v-field-label, .plc-page .v-label { color: #3a3a3a !important; opacity: 1 !important; }

@@ -209,9 +209,13 @@ def SettingsPanel(session: Session, frame: Frame, pending: solara.Reactive[RunSe
     changed = [n for n, v in pending.value.values.items() if n not in LIVE_CHANGES and run_values.get(n) != v]
     solara.Text("Marked 'from now on': changes act on the running schools at once. The others build a new run "
                 "when you press Reset.", classes=["plc-caption"])
-    if changed or seed_text.value.strip() != frame.runs[0].seed:
-        solara.Info("You changed settings that apply at Reset: press Reset to start a new run with them.",
-                    dense=True, classes=["plc-pending"])
+    # Conditional parts sit in slots that are always drawn: Reacton matches children by position, so a
+    # notice coming or going would otherwise rebuild every control after it (the seed box lost its typing
+    # focus, and a Reset redrawn from the play thread briefly left the page a seed box no event reached).
+    with solara.Div(classes=["plc-pending-slot"]):
+        if changed or seed_text.value.strip() != frame.runs[0].seed:
+            solara.Info("You changed settings that apply at Reset: press Reset to start a new run with them.",
+                        dense=True, classes=["plc-pending"])
     with solara.Row(style="flex-wrap: wrap; gap: 18px; align-items: flex-start"):
         for group, names in CONTROL_GROUPS.items():
             with solara.Column(classes=["plc-group"], style="min-width: 260px; max-width: 380px"):
@@ -222,8 +226,9 @@ def SettingsPanel(session: Session, frame: Frame, pending: solara.Reactive[RunSe
             solara.HTML(tag="h3", unsafe_innerHTML="Random seed", classes=["plc-group-title"])
             solara.InputText(f"Random seed (digits 0-9, up to {SEED_DIGITS}; applies at Reset)",
                              value=seed_text, error=bool(problem), continuous_update=True, classes=["plc-seed"])
-            if problem:
-                solara.Text(problem, classes=["plc-seed-note"])
+            with solara.Div(classes=["plc-seed-note-slot"]):
+                if problem:
+                    solara.Text(problem, classes=["plc-seed-note"])
             solara.Text("The same seed and settings give the same run, bit for bit.", classes=["plc-help"])
 
 
