@@ -91,9 +91,9 @@ def test_run_draws_a_chart(two_runs, tmp_path):
     health, means, each_school, turnover = fig.axes
     assert health.get_lines()[0].get_label() == "PLC health index"
     assert list(health.get_lines()[0].get_ydata()) == list(network["health"])
-    school_lines = [line for line in each_school.get_lines() if not line.get_label().startswith("decay threshold")]
+    school_lines = [line for line in each_school.get_lines() if not line.get_label().startswith("formation level")]
     assert len(school_lines) == 3, "one line per school"
-    assert [t.get_text() for t in each_school.get_legend().get_texts()] == ["decay threshold 0.35"]
+    assert [t.get_text() for t in each_school.get_legend().get_texts()] == ["formation level 0.35"]
     assert turnover.get_ylabel() == "percent" and fig.get_suptitle() == "a run"
 
 

@@ -154,7 +154,7 @@ def pattern_networks(runner: Runner, setting: Setting, expect: Mapping[str, Expe
                "networked and isolated schools regain the health the wave took at a similar pace (see the "
                "context line): the network's advantage in the model is that it keeps its schools' level up "
                "(isolated schools drift down even without a shock), so hit networked schools get back to where "
-               "they were, and above the decay threshold, while isolated ones mostly do not.",))
+               "they were, and above the formation level, while isolated ones mostly do not.",))
 
 
 # --- 7. turnover and organizational memory ------------------------------------------------------------------------
