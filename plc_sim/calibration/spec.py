@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from plc_sim.core.errors import InputError
+from plc_sim.core.files import read_spec_text
 from plc_sim.core.limits import MAX_SEED
 from plc_sim.core.provenance import content_digest
 from plc_sim.core.seeds import sampler_seed
@@ -136,12 +137,7 @@ class CalibrationSpec:
 def load_calibration(path: str | Path, patterns: tuple[Pattern, ...] = PATTERNS) -> CalibrationSpec:
     """Read and validate the calibration spec at ``path`` (``patterns``: those it may name)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CalibrationSpecError(f"{path}: no such calibration spec") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise CalibrationSpecError(f"{path}: cannot read the spec ({error})") from None
+    text = read_spec_text(path, CalibrationSpecError, "calibration spec")
     return parse_calibration(text, source=str(path), default_name=path.stem, patterns=patterns)
 
 

@@ -143,3 +143,13 @@ def _publish(staging: Path, out: Path) -> None:
         if stale.is_relative_to(out.resolve()) and stale.is_file():
             stale.unlink()
     os.replace(record_path, out / OWN_RECORD)  # last: the record names what is there
+
+
+def read_spec_text(path: Path, error: type[Exception], what: str) -> str:
+    """The text of the ``what`` file at ``path``; a missing or unreadable file raises ``error`` in one line."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{path}: no such {what}") from None
+    except (OSError, UnicodeDecodeError) as problem:
+        raise error(f"{path}: cannot read the spec ({problem})") from None

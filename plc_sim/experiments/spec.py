@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from plc_sim.core.files import read_spec_text
 from plc_sim.core.limits import MAX_RUNS, MAX_SEED, MAX_TICKS
 from plc_sim.core.provenance import content_digest
 from plc_sim.core.seeds import replication_seed
@@ -197,12 +198,7 @@ class Spec:
 def load_spec(path: str | Path) -> Spec:
     """Read and validate the spec at ``path``; raise :class:`SpecError` naming the file and field."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such spec file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise SpecError(f"{path}: cannot read the spec ({error})") from None
+    text = read_spec_text(path, SpecError, "spec file")
     return parse_spec(text, source=str(path), default_name=path.stem)
 
 
