@@ -6,12 +6,16 @@ buttons; ``test_app_browser.py`` does the same through Chromium.
 
 from __future__ import annotations
 
+import html
+import io
 import json
 import math
+import re
 import time
 
 import ipyvuetify as v
 import numpy as np
+import pandas as pd
 import pytest
 import solara
 
@@ -19,6 +23,8 @@ from plc_sim.app.command import announce, server_command, server_environment
 from plc_sim.app.frames import MEASURES, PRESET_TITLES, History, comparison_sentence, percent, run_view
 from plc_sim.app.model import ALL_SCHOOLS, LIVE_CHANGES, SHOCK_BUTTONS, WorkshopModel, schools_for_target, shock_marks
 from plc_sim.app.network import DETAIL_LIMIT, draws_every_member, network_data, network_layout, school_centres
+from plc_sim.app.policies import FromNow, policy_help
+from plc_sim.app.schoolyear import SCHOOL_MONTHS, START, in_sentence, school_time
 from plc_sim.app.session import FRAME_GATE, MAX_MONTHS, RunRecord, Session
 from plc_sim.app.settings import (
     APP_CEILINGS,
@@ -36,6 +42,7 @@ from plc_sim.app.settings import (
 )
 from plc_sim.app.specs import FONT, network_chart, time_chart
 from plc_sim.cli.main import main
+from simulation.interventions import INTERVENTIONS, Intervention
 from simulation.model import PLCModel
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR, make_params
 from simulation.presets import PRESETS, preset_params
@@ -204,8 +211,107 @@ def test_compare_mode_uses_common_random_numbers_and_one_shock_hits_both():
     frame = other.frame()
     assert [run.label for run in frame.runs] == ["A: Typical schools (reference)", "B: Distributed leadership"]
     assert other.models[1].p.n_schools == SMALL.values["n_schools"]  # compared at the same size
-    assert frame.sentence.startswith("Since the budget cut (year 1, month 3): with typical schools")
+    assert frame.sentence.startswith("Since the budget cut (year 1, November): with typical schools")
     assert "of 4 communities are healthy" in frame.sentence
+
+
+# --- time in school years and months ---------------------------------------------------------------
+
+def test_time_reads_as_a_school_year_and_a_calendar_month():
+    assert len(SCHOOL_MONTHS) == len(set(SCHOOL_MONTHS)) == TICKS_PER_YEAR
+    assert SCHOOL_MONTHS[0] == "September" and (TICKS_PER_YEAR != 10 or SCHOOL_MONTHS[-1] == "June")
+    assert [school_time(t) for t in (0, 1, 10, 11, 17)] == [
+        "Start of the run", "Year 1, September", "Year 1, June", "Year 2, September", "Year 2, March"]
+    assert in_sentence(17) == "year 2, March" and in_sentence(0) == "the start of the run"
+
+
+def test_no_count_of_months_or_ticks_reaches_the_page():
+    session = Session(RunRecord(SMALL, "4", compare="champion-leaves"))
+    session.step(13)
+    session.shock("budget_cut", "School 2")
+    session.policy("induction", ALL_SCHOOLS)
+    session.step(TICKS_PER_YEAR)
+    frame = session.frame()
+    words = " ".join([frame.sentence, *(run.when for run in frame.runs),
+                      *(line for run in frame.runs for line in run.log),
+                      *(view.since for view in frame.runs[0].policies)])
+    assert frame.runs[0].when == "Year 3, November"
+    assert "(year 2, November)" in frame.sentence
+    assert "Year 2, December: induction and mentoring of newcomers began in all 4 schools" in frame.runs[0].log
+    assert not re.search(r"\bmonth \d|\btick|End of year", words), words
+    table = pd.read_csv(io.BytesIO(session.csv()))
+    assert list(table.columns[:4]) == ["scenario", "seed", "tick", "when"]
+    assert table["when"].iloc[-1] == "Year 3, November" and table["when"].iloc[0] == START
+
+
+# --- policies switched on from now on ------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(INTERVENTIONS))
+def test_a_policy_started_at_a_year_end_is_the_models_own_intervention_from_the_next_year(name):
+    """Started for School 2 at the end of year 1 and stopped at the end of year 2 in the app, a policy gives the
+    run the model gives an intervention scheduled for School 2 in year 2, bit for bit."""
+    settings = SMALL.with_value("n_schools", 5)
+    scheduled = PLCModel(preset="baseline", rng=6, **settings.values,
+                         interventions=[Intervention(name, start_year=2, end_year=2, schools=(1,))])
+    live, untouched = run(settings, 6), run(settings, 6)
+    for tick in range(1, 3 * TICKS_PER_YEAR + 1):
+        if tick == TICKS_PER_YEAR + 1:
+            live.policy_now(name, "School 2")
+            assert same_state(live, untouched)  # nothing happens before its first month
+        if tick == 2 * TICKS_PER_YEAR + 1:
+            live.policy_now(name, "School 2", on=False)
+        for model in (scheduled, live, untouched):
+            model.step()
+    assert same_state(live, scheduled)
+    assert np.array_equal(live.schools.meeting_time, scheduled.schools.meeting_time)
+    assert [e.kind for e in live.events if e.cause == name] == ["intervention_start", "intervention_end"]
+    assert not same_state(live, untouched)
+
+
+def test_policies_start_once_per_target_and_a_policy_stopped_before_it_began_leaves_no_trace():
+    model, untouched = run(ticks=4), run(ticks=4)
+    model.policy_now("protected_time", ALL_SCHOOLS)
+    model.policy_now("protected_time", ALL_SCHOOLS)  # already running there: ignored
+    model.policy_now("data_use_protocol", "School 3")
+    model.policy_now("data_use_protocol", "School 3", on=False)  # stopped in the month it was started
+    model.policy_now("no_such_policy", ALL_SCHOOLS)
+    assert [r.intervention.name for r in model.interventions] == ["protected_time"]
+    assert isinstance(model.interventions[0].intervention, FromNow)
+    model.step()
+    untouched.step()
+    assert [e.cause for e in model.events if e.kind == "intervention_start"] == ["protected_time"]
+    assert (model.schools.meeting_time >= INTERVENTIONS["protected_time"].arguments[0].default).all()
+    assert not (untouched.schools.meeting_time >= 0.8).all()
+
+
+def test_a_session_records_policies_replays_them_and_applies_them_to_both_scenarios():
+    session = Session(RunRecord(SMALL, "8", compare="networked-schools"))
+    session.step(3)
+    session.policy("network_partner", "School 1")
+    session.policy("succession_planning", ALL_SCHOOLS)
+    session.step(TICKS_PER_YEAR)
+    session.policy("network_partner", "School 1", on=False)
+    session.step(2)
+    for model in session.models:
+        assert [(e.tick, e.kind, e.cause) for e in model.events if e.kind.startswith("intervention")] == [
+            (4, "intervention_start", "network_partner"), (4, "intervention_start", "succession_planning"),
+            (14, "intervention_end", "network_partner")]
+    views = session.frame().runs
+    assert [(v.name, v.where, v.since) for v in views[0].policies] == [
+        ("succession_planning", "all 4 schools", "year 1, December")]
+    copy = Session(session.record)
+    assert all(same_state(a, b) for a, b in zip(copy.models, session.models, strict=True))
+    assert copy.frame().runs[1].log == views[1].log
+
+
+@pytest.mark.parametrize("name", sorted(INTERVENTIONS))
+def test_a_policys_help_is_its_declaration_in_words(name):
+    kind = INTERVENTIONS[name]
+    text = policy_help(name)
+    assert text.startswith(kind.meaning) and kind.source in text
+    for arg in kind.arguments:
+        assert f"{arg.meaning}: {value_words(arg, arg.default)}." in text
+    assert "_" not in text
 
 
 def test_comparison_sentence_says_both_counts():
@@ -221,7 +327,7 @@ def test_a_frame_is_small_plain_data_in_percentages_and_school_years():
     session.step(25)
     frame = session.frame()
     view = frame.runs[0]
-    assert view.when == "Year 3, month 5" and view.chart["year"][-1] == 2.5
+    assert view.when == "Year 3, January" and view.chart["year"][-1] == 2.5
     assert all(0 <= x <= 100 for x in view.chart["mean"] + view.chart["low"] + view.chart["high"])
     assert view.retention is not None and 0 <= view.retention <= 1
     assert len(json.dumps(view.chart)) + len(json.dumps(view.network)) < 20_000  # 20 x 40: one disc per school
@@ -444,24 +550,24 @@ def _wait(box, text: str, seconds: float = 30) -> None:
 def test_every_control_on_the_page_works_without_an_error(page):
     box, rc = page
     screen = _screen(box)
-    assert "month 0" in screen and "Start of the run" in screen
+    assert "Start of the run" in screen
     _button(rc, "Step a month").click()
-    _wait(box, "month 1")
+    _wait(box, school_time(1))
     _button(rc, "Step a year").click()
-    _wait(box, "month 11")
+    _wait(box, school_time(11))
     for label in SHOCK_BUTTONS.values():
         _button(rc, label).click()
     _wait(box, "a budget cut removed")
     _button(rc, "Play").click()
-    _wait(box, "month 13")
+    _wait(box, school_time(13))
     _button(rc, "Pause").click()
     _button(rc, "Reset").click()
-    _wait(box, "month 0")
+    _wait(box, START)
     for title in list(PRESET_TITLES.values())[1:4]:
         _button(rc, "Step a month").click()
-        _wait(box, "month 1")
+        _wait(box, school_time(1))
         rc.find(v.Select, label="Scenario").widget.v_model = title  # a scenario starts a new run at once
-        _wait(box, "month 0")
+        _wait(box, START)
         assert rc.find(v.Select, label="Scenario").widget.v_model == title
     rc.find(v.Select, label="Compare with").widget.v_model = PRESET_TITLES["distributed-leadership"]
     _wait(box, "Distributed leadership: healthy communities")
@@ -492,7 +598,7 @@ def test_the_page_holds_settings_for_reset_and_applies_live_ones_at_once(page):
     _wait(box, "is not a whole number")
     rc.find(v.TextField, label=label).widget.v_model = "12"
     _button(rc, "Reset").click()
-    _wait(box, "month 0")
+    _wait(box, START)
 
 
 def test_the_app_command_serves_on_localhost_by_default_and_warns_for_a_room(capsys):
@@ -524,3 +630,40 @@ def test_the_server_keeps_each_tabs_latest_record_for_a_reload():
     for _ in range(KEEP_RUNS + 5):
         Session(RunRecord(SMALL, "4"))
     assert len(KEPT_RUNS) == KEEP_RUNS and kept_run(session.token) is None  # the oldest go first
+
+
+def test_compare_mode_logs_what_happened_in_both_scenarios(page):
+    box, rc = page
+    rc.find(v.Select, label="Compare with").widget.v_model = PRESET_TITLES["high-turnover-secondary"]
+    _wait(box, "Secondary schools, high turnover: healthy communities")
+    _button(rc, "Step a year").click()
+    _wait(box, school_time(TICKS_PER_YEAR))
+    expected = Session(RunRecord(RunSettings(), "0", compare="high-turnover-secondary", steps=TICKS_PER_YEAR)).frame()
+    a, b = (run.log for run in expected.runs)
+    assert a and b and a != b  # the scenarios differ, so a page showing one log twice fails
+    _wait(box, html.escape(b[0]))
+    screen = _screen(box)
+    assert all(html.escape(line) in screen for line in a + b)
+    assert "A: Typical schools (reference)" in screen and "B: Secondary schools, high turnover" in screen
+
+
+def test_a_policy_is_switched_on_and_off_from_the_page_and_logged(page):
+    box, rc = page
+    _toggle(rc, "Policies")
+    screen = _screen(box)
+    assert all(policy_help(name) in screen for name in INTERVENTIONS)
+    _button(rc, "Start protected collaboration time").click()
+    _wait(box, "Running now")
+    assert "Protected collaboration time in all 20 schools, since year 1, September" in _screen(box)
+    assert _button(rc, "Start protected collaboration time").disabled  # once per target
+    rc.find(v.Select, label="Which schools").widget.v_model = "School 3"
+    _button(rc, "Start induction and mentoring of newcomers").click()
+    _wait(box, "Induction and mentoring of newcomers in School 3")
+    _button(rc, "Step a month").click()
+    _wait(box, school_time(1))
+    _button(rc, "Stop").click()  # the first running policy: protected time
+    _button(rc, "Step a month").click()
+    _wait(box, school_time(2))
+    _toggle(rc, "What happened")
+    _wait(box, "Year 1, October: protected collaboration time ended in all 20 schools")
+    assert "Year 1, September: induction and mentoring of newcomers began in School 3" in _screen(box)

@@ -13,6 +13,7 @@ checks are marked ``slow``. Timings are taken on a shared 2-core machine.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -25,6 +26,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from plc_sim.app.schoolyear import SCHOOL_MONTHS, START
+from simulation.parameters import TICKS_PER_YEAR
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
@@ -142,29 +146,41 @@ def open_app(browser, url: str, width: int = 1280, height: int = 720, load_ms: i
             if message.type == "error" else None)
     page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
     page.goto(url, timeout=load_ms)
-    page.locator(".plc-step-counter").wait_for(timeout=load_ms)
+    page.locator(".plc-when").wait_for(timeout=load_ms)
     page.locator(".plc-live svg").first.wait_for(timeout=WAIT_MS)
     return page
 
 
 def month(page) -> int:
-    return int(page.locator(".plc-step-counter").inner_text().split()[-1])
+    """The month the headline shows ("Year 2, March"), counted from 0 at the start of the run."""
+    text = page.locator(".plc-when").inner_text()
+    found = re.search(r"Year (\d+), (\w+)", text)
+    assert found or START in text, text
+    return (int(found[1]) - 1) * TICKS_PER_YEAR + SCHOOL_MONTHS.index(found[2]) + 1 if found else 0
+
+
+MONTH_JS = f"""() => {{
+    const el = document.querySelector('.plc-when');
+    if (!el) return null;
+    const found = /Year (\\d+), (\\w+)/.exec(el.innerText);
+    if (found) return (parseInt(found[1]) - 1) * {TICKS_PER_YEAR} + {json.dumps(SCHOOL_MONTHS)}.indexOf(found[2]) + 1;
+    return el.innerText.includes({json.dumps(START)}) ? 0 : null;
+}}"""
+"""The headline's month in the page, as :func:`month` reads it."""
 
 
 def wait_month(page, condition: str) -> None:
-    """Wait until the month counter satisfies ``condition`` (a JavaScript expression in ``m``)."""
+    """Wait until the headline's month satisfies ``condition`` (a JavaScript expression in ``m``)."""
     page.wait_for_function(f"""() => {{
-        const el = document.querySelector('.plc-step-counter');
-        if (!el) return false;
-        const m = parseInt(el.innerText.split(' ').pop());
-        return {condition};
+        const m = ({MONTH_JS})();
+        return m !== null && ({condition});
     }}""", timeout=WAIT_MS)
 
 
 def wait_still(page, seconds: float) -> None:
-    """Wait until the month counter has not changed for ``seconds``."""
+    """Wait until the headline's month has not changed for ``seconds``."""
     page.wait_for_function("""(ms) => {
-        const m = document.querySelector('.plc-step-counter').innerText;
+        const m = document.querySelector('.plc-when').innerText;
         const now = performance.now();
         if (window.plcLast !== m) { window.plcLast = m; window.plcSince = now; return false; }
         return now - window.plcSince >= ms;
@@ -232,6 +248,14 @@ def test_a_facilitator_session(server, browser):
     page.get_by_role("option", name="School 3", exact=True).click()
     page.locator(".plc-shock-budget_cut").click()
     wait_text(page, ".plc-caption", "School 3, hit by the last shock")
+
+    # A policy from now on, for the school chosen in "Who is hit"; the log says when it began.
+    button(page, "Policies").click()
+    page.locator(".plc-policy-induction").click()
+    wait_text(page, ".plc-running", "Induction and mentoring of newcomers in School 3")
+    button(page, "Step a month").click()
+    button(page, "What happened").click()
+    wait_text(page, ".plc-log", "induction and mentoring of newcomers began in School 3")
 
     # Handouts: a chart as a PNG at twice its size on screen, and the run as CSV, one click each.
     chart = page.locator(".plc-live-plot").nth(1)
@@ -317,6 +341,8 @@ def test_screenshots_fit_the_projector(server, browser, width, height):
     button(page, "Step a year").click()
     wait_month(page, "m === 20")
     wait_text(page, ".plc-sentence", "Since the principals left")
+    assert page.locator(".plc-log").count() == 2  # what happened in each scenario
+    wait_text(page, ".plc-log-run h3", "B: Distributed leadership")
     page.wait_for_timeout(800)
     no_horizontal_scroll_and_story_above_the_fold(page, height)
     page.screenshot(path=str(OUTPUT / f"app-compare-{width}x{height}.png"))
@@ -331,12 +357,13 @@ def test_screenshots_fit_the_projector(server, browser, width, height):
 
 def test_no_contrast_or_naming_violations(server, browser):
     from plc_sim.app.assets import AXE, cache_dir
+    from plc_sim.app.page import DETAILS
 
     page = open_app(browser, server.url)
     button(page, "Step a year").click()
     wait_month(page, "m === 10")
     violations = []
-    for tab in ("What happened", "Each school", "Settings", "What you are looking at"):
+    for tab in DETAILS:
         button(page, tab).click()
         page.wait_for_timeout(500)
         page.add_script_tag(path=str(cache_dir() / AXE / "axe.min.js"))

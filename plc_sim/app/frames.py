@@ -11,13 +11,16 @@ renders views; it never touches a model while the model steps.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import groupby
 
 import numpy as np
 
 from plc_sim.app.model import SHOCK_BUTTONS, WorkshopModel, shock_marks
 from plc_sim.app.network import draws_every_member, network_data, network_layout
+from plc_sim.app.policies import PolicyView, running_policies
+from plc_sim.app.schoolyear import in_sentence, log_text, school_time
 from plc_sim.app.settings import CONTROL_NAMES
-from simulation.events import describe_events, when
+from simulation.events import Event, LogLine, describe_events
 from simulation.measures import DIMENSIONS, SCHOOL_MEASURES
 from simulation.parameters import TICKS_PER_YEAR
 from simulation.presets import PRESETS
@@ -107,6 +110,7 @@ class RunView:
     seed: str = "0"
     every_member: bool = False
     label: str = ""
+    policies: tuple[PolicyView, ...] = ()
 
 
 def run_view(model: WorkshopModel, history: History, measure: str, colour_by: str, label: str = "") -> RunView:
@@ -120,20 +124,32 @@ def run_view(model: WorkshopModel, history: History, measure: str, colour_by: st
              "high": _pct(values.max(axis=1)), "run": [label] * len(years)}
     school_chart = ({"year": years, "value": _pct(values[:, highlight[0]]),
                      "run": [f"School {highlight[0] + 1}"] * len(years)} if highlight else {})
-    lines = describe_events(list(model.events), p)
+    lines = log_lines(model)
     retention = 1.0 - now["teachers_left"].sum() / (p.n_schools * p.teachers_per_school)
     return RunView(
         preset=model.preset_name, title=preset_title(model.preset_name), story=PRESETS[model.preset_name].story,
-        steps=model.steps, when="Start of the run" if model.steps == 0 else when(model.steps),
+        steps=model.steps, when=school_time(model.steps),
         n_schools=p.n_schools, healthy=int(p.n_schools - (now["decayed"] > 0).sum()),
         mean_health=float(now["health"].mean()),
         retention=float(retention) if model.steps >= TICKS_PER_YEAR else None,
         chart=chart, school_chart=school_chart, marks=marks_data(model),
         network=network_data(model, history.layout, colour_by, highlight),
-        log=[line.text for line in reversed(lines[-LOG_LINES:])], log_more=max(0, len(lines) - LOG_LINES),
+        log=[log_text(line) for line in reversed(lines[-LOG_LINES:])], log_more=max(0, len(lines) - LOG_LINES),
         table=school_rows(model), highlight=highlight, failure=model.failure, seed_notice=model.seed_notice,
         decay_threshold=p.formation_level, values={name: getattr(p, name) for name in CONTROL_NAMES},
-        seed=str(model.seed_value), every_member=draws_every_member(p), label=label)
+        seed=str(model.seed_value), every_member=draws_every_member(p), label=label,
+        policies=running_policies(model))
+
+
+def log_lines(model: WorkshopModel) -> list[LogLine]:
+    """The run's events in words, oldest first: one sentence per month and kind, and per intervention (two
+    interventions starting in one month are two sentences, each naming its own schools)."""
+    def key(event: Event) -> tuple:
+        return event.tick, event.kind, event.cause if event.kind in _INTERVENTION_EVENTS else ""
+    return [line for _, group in groupby(model.events, key) for line in describe_events(list(group), model.p)]
+
+
+_INTERVENTION_EVENTS = ("intervention_start", "intervention_end")
 
 
 def _pct(values: np.ndarray) -> list[float]:
@@ -172,7 +188,7 @@ def school_rows(model: WorkshopModel) -> list[dict]:
 
 def comparison_sentence(a: RunView, b: RunView, since: str | None) -> str:
     """One sentence comparing two runs now, e.g. after a shock."""
-    start = f"Since {since}" if since else f"At {a.when.lower()}" if a.steps else "At the start"
+    start = f"Since {since}" if since else f"In {in_sentence(a.steps)}" if a.steps else "At the start"
     return (f"{start}: with {a.title.lower()}, {a.healthy} of {a.n_schools} communities are healthy "
             f"(mean PLC health {percent(a.mean_health)}); with {b.title.lower()}, {b.healthy} of {b.n_schools} "
             f"({percent(b.mean_health)}).")

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from plc_sim.app.policies import start_policy, stop_policy
+from plc_sim.app.schoolyear import in_sentence
 from plc_sim.app.settings import RunSettings, parse_seed
 from simulation.model import PLCModel
 from simulation.parameters import PARAMS_BY_NAME
@@ -81,7 +83,8 @@ class WorkshopModel(PLCModel):
                 super().step()
             except Exception as error:  # the room sees a message; the server log keeps the traceback
                 log.exception("step %d failed", self.steps)
-                self.failure = f"The simulation stopped at month {self.steps}: {error}. Press Reset to start again."
+                self.failure = (f"The simulation stopped in {in_sentence(self.steps + 1)}: {error}. "
+                                "Press Reset to start again.")
                 self.running = False
 
     def shock_now(self, name: str, target: str = ALL_SCHOOLS) -> None:
@@ -91,6 +94,14 @@ class WorkshopModel(PLCModel):
             self.trigger_shock(name, schools)
             self.live_shocks.append((self.steps, name))
             self.shock_log.append((self.steps, name, tuple(schools.tolist())))
+
+    def policy_now(self, name: str, target: str = ALL_SCHOOLS, on: bool = True) -> None:
+        """Start (``on``) or stop the declared intervention ``name`` for the schools named by ``target`` (see
+        :func:`shock_targets`), from the next month."""
+        with self.lock:
+            schools = schools_for_target(target, self.p.n_schools)
+            chosen = tuple(schools.tolist()) if schools.size < self.p.n_schools else None
+            (start_policy if on else stop_policy)(self, name, chosen)
 
     def change_now(self, name: str, value: Any) -> None:
         """Set live parameter ``name`` (a key of :data:`LIVE_CHANGES`) to ``value`` from this month on."""
@@ -142,6 +153,11 @@ def schools_for_target(target: str, n_schools: int) -> np.ndarray:
     if number.isdigit() and 1 <= int(number) <= n_schools:
         return np.array([int(number) - 1])
     return np.arange(n_schools)
+
+
+def target_of(schools: tuple[int, ...] | None) -> str:
+    """The target choice (:func:`shock_targets`) that names ``schools`` (0-based; all schools when None)."""
+    return ALL_SCHOOLS if schools is None else f"School {schools[0] + 1}"
 
 
 def shock_marks(model: WorkshopModel) -> list[tuple[int, str]]:

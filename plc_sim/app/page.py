@@ -19,8 +19,10 @@ import logging
 
 import solara
 
+from plc_sim.app.model import ALL_SCHOOLS
 from plc_sim.app.panels import Controls, EventLog, Headline, MainStory, SchoolsTable, SettingsPanel, ShockBar
 from plc_sim.app.panels import explanation_html as _explanation
+from plc_sim.app.policy_panel import PoliciesPanel
 from plc_sim.app.session import Frame, RunRecord, Session, kept_run
 from plc_sim.app.settings import DEFAULT_SEED, RunSettings
 from plc_sim.app.widgets import Accessibility, Address, Shortcuts
@@ -38,7 +40,6 @@ html, body { overflow-x: hidden; }
 .plc-keys { font-size: 16px; color: #333; margin-left: auto; }
 .plc-headline { margin: 2px 0; }
 .plc-when { font-size: 26px; font-weight: 600; margin: 0; }
-.plc-step-counter { font-size: 16px; color: #333; margin-right: 10px; }
 .plc-stat { font-size: 18px; padding: 2px 10px; background: #e8eef5; border-radius: 12px; color: #111; }
 .plc-sentence { font-size: 18px; display: block; max-width: 520px; margin: 4px 0 8px 0; color: #111; }
 .plc-shocks { margin: 4px 0; }
@@ -67,6 +68,10 @@ table.plc-schools td { position: relative; min-width: 110px; padding: 4px 8px; b
 .plc-seed-note { font-size: 16px; color: #a1111f; display: block; }
 .plc-pending-slot:empty, .plc-seed-note-slot:empty { display: none; }
 .plc-decayed { color: #a1111f; font-weight: 600; }
+.plc-policy.v-btn { height: auto !important; min-height: 36px; padding: 6px 12px; font-size: 16px;
+                    text-transform: none; letter-spacing: 0; }
+.plc-policy .v-btn__content { white-space: normal; flex: 1 1 auto; }
+.plc-running-slot:empty { display: none; }
 .plc-details { margin-top: 18px; display: block; width: 100%; }
 .plc-page .v-field-label, .plc-page .v-label { color: #3a3a3a !important; opacity: 1 !important; }
 """
@@ -79,6 +84,7 @@ def Page():
     solara.Style(CSS)
     pending = solara.use_reactive(solara.use_memo(RunSettings, []))
     seed_text = solara.use_reactive(str(DEFAULT_SEED))
+    target = solara.use_reactive(ALL_SCHOOLS)  # who a shock hits and a policy reaches
     published, publish = solara.use_state(None)
     session = solara.use_memo(lambda: Session(RunRecord(), publish=publish), [])
     solara.use_effect(lambda: _start(session), [])
@@ -105,9 +111,9 @@ def Page():
         Accessibility.element()
         Controls(session, frame, pending, reset)
         Headline(frame)
-        ShockBar(session, frame)
+        ShockBar(session, frame, target)
         MainStory(session, frame)
-        Details(session, frame, pending, seed_text)
+        Details(session, frame, pending, seed_text, target)
 
 
 def _start(session: Session):
@@ -122,12 +128,13 @@ def _start(session: Session):
     return session.close
 
 
-DETAILS = ("What happened", "Each school", "Settings", "What you are looking at")
+DETAILS = ("What happened", "Each school", "Policies", "Settings", "What you are looking at")
 
 
 @solara.component
-def Details(session: Session, frame: Frame, pending: solara.Reactive[RunSettings], seed_text: solara.Reactive[str]):
-    """The details below the main story: log, table, settings and the guide, one at a time."""
+def Details(session: Session, frame: Frame, pending: solara.Reactive[RunSettings], seed_text: solara.Reactive[str],
+            target: solara.Reactive[str]):
+    """The details below the main story: log, table, policies, settings and the guide, one at a time."""
     shown = solara.use_reactive(DETAILS[0])
     with solara.Div(classes=["plc-details"]):
         solara.ToggleButtonsSingle(value=shown, values=list(DETAILS), classes=["plc-details-choice"])
@@ -135,6 +142,8 @@ def Details(session: Session, frame: Frame, pending: solara.Reactive[RunSettings
             EventLog(frame)
         elif shown.value == "Each school":
             SchoolsTable(frame)
+        elif shown.value == "Policies":
+            PoliciesPanel(session, frame, target)
         elif shown.value == "Settings":
             SettingsPanel(session, frame, pending, seed_text)
         else:

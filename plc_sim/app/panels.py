@@ -14,6 +14,7 @@ import solara
 from plc_sim.app.frames import MEASURES, PRESET_TITLES, RunView, percent, preset_title
 from plc_sim.app.model import LIVE_CHANGES, SHOCK_BUTTONS, shock_targets
 from plc_sim.app.network import COLOUR_MEASURES
+from plc_sim.app.schoolyear import SCHOOL_MONTHS
 from plc_sim.app.session import SPEEDS, Frame, Session
 from plc_sim.app.settings import (
     CONTROL_GROUPS,
@@ -72,7 +73,6 @@ def Headline(frame: Frame):
     with solara.Row(classes=["plc-headline"], style="align-items: baseline; flex-wrap: wrap; gap: 10px"):
         solara.HTML(tag="h1", unsafe_innerHTML=f"<span class='plc-hidden'>PLC-sim, learning communities in schools: "
                     f"</span>{html.escape(first.when)}", classes=["plc-when"])
-        solara.Text(f"month {first.steps}", classes=["plc-step-counter"])
         for run in frame.runs:
             prefix = f"{run.title}: " if len(frame.runs) > 1 else ""
             solara.Text(f"{prefix}healthy communities {run.healthy} of {run.n_schools}", classes=["plc-stat"])
@@ -88,10 +88,9 @@ def Headline(frame: Frame):
 
 
 @solara.component
-def ShockBar(session: Session, frame: Frame):
-    """Buttons that hit the schools now: "what happens if the principal leaves?"."""
+def ShockBar(session: Session, frame: Frame, target: solara.Reactive[str]):
+    """Buttons that hit the schools now: "what happens if the principal leaves?"; ``target`` names who."""
     choices = shock_targets(frame.runs[0].n_schools)
-    target = solara.use_reactive(choices[0])
     chosen = target.value if target.value in choices else choices[0]  # a new run may have fewer schools
     with solara.Row(classes=["plc-shocks"], style="align-items: center; flex-wrap: wrap; gap: 8px"):
         solara.Text("What happens if...", classes=["plc-shock-title"])
@@ -168,8 +167,19 @@ def NetworkPanel(session: Session, frame: Frame, run: RunView):
 
 @solara.component
 def EventLog(frame: Frame):
-    """What happened, newest first, in plain words."""
-    run = frame.runs[0]
+    """What happened, newest first, in plain words: one list per run, side by side when comparing."""
+    comparing = len(frame.runs) > 1
+    with solara.Row(classes=["plc-logs"], style="flex-wrap: wrap; gap: 24px; align-items: flex-start"):
+        for run in frame.runs:
+            with solara.Column(classes=["plc-log-run"], style="flex: 1 1 380px; min-width: 0" if comparing else ""):
+                if comparing:
+                    solara.HTML(tag="h3", unsafe_innerHTML=html.escape(run.label), classes=["plc-group-title"])
+                RunLog(run)
+
+
+@solara.component
+def RunLog(run: RunView):
+    """One run's log, newest first."""
     if not run.log:
         solara.Text("Nothing yet: press Step a month or Play.", classes=["plc-log-empty"])
     items = "".join(f"<li>{html.escape(line)}</li>" for line in run.log)
@@ -274,8 +284,8 @@ community that has <b>decayed</b>; a thick black ring the school hit by the late
 link partner schools.</p>
 <p><b>The chart</b> follows the whole network: the line is the average school, the shaded band runs from the
 weakest to the strongest school; each shock is a labelled line of its own colour and dash.</p>
-<p><b>Time.</b> One step is a school month; {TICKS_PER_YEAR} months make a school year. At each year end some
-teachers and principals leave, and newcomers arrive knowing less and trusting little.</p>
+<p><b>Time.</b> One step is a month of the school year, which runs from {SCHOOL_MONTHS[0]} to {SCHOOL_MONTHS[-1]}.
+At each year end some teachers and principals leave, and newcomers arrive knowing less and trusting little.</p>
 <p><b>Try it.</b> Press <i>Play</i>, then a shock: what does the room expect to happen? <i>Compare with</i>
 runs a second scenario on the same random numbers; a shock hits both.</p>
 <p><b>This scenario.</b> {html.escape(run.story)}</p>

@@ -34,8 +34,9 @@ import pandas as pd
 
 from plc_sim.app.frames import History, RunView, comparison_sentence, preset_title, run_view
 from plc_sim.app.model import SHOCK_BUTTONS, SHOCK_PHRASES, WorkshopModel
+from plc_sim.app.schoolyear import in_sentence, school_time
 from plc_sim.app.settings import RunSettings
-from simulation.events import when
+from simulation.interventions import INTERVENTIONS
 from simulation.measures import network_frame
 from simulation.parameters import TICKS_PER_YEAR
 
@@ -65,10 +66,11 @@ def frame_interval(speed: str) -> float:
 
 @dataclass(frozen=True)
 class Action:
-    """Something the room did at month ``tick``: a shock (``name``, ``target``) or a live change (``name``, value)."""
+    """Something the room did at month ``tick``: a shock (``name``, ``target``), a policy started or stopped
+    (``name``, (``target``, on)) or a live change (``name``, value)."""
 
     tick: int
-    kind: str  # "shock" or "change"
+    kind: str  # "shock", "policy" or "change"
     name: str
     value: Any
 
@@ -164,6 +166,8 @@ class Session:
         for model in self.models:
             if action.kind == "shock":
                 model.shock_now(action.name, action.value)
+            elif action.kind == "policy":
+                model.policy_now(action.name, *action.value)
             else:
                 model.change_now(action.name, action.value)
         self.record = replace(self.record, actions=(*self.record.actions, action))
@@ -198,6 +202,13 @@ class Session:
         if name in SHOCK_BUTTONS:
             with self.lock:
                 self._apply(Action(self.steps, "shock", name, target))
+                self._changed()
+
+    def policy(self, name: str, target: str, on: bool = True) -> None:
+        """Start (or stop) a declared intervention for ``target`` from the next month, in every run."""
+        if name in INTERVENTIONS:
+            with self.lock:
+                self._apply(Action(self.steps, "policy", name, (target, on)))
                 self._changed()
 
     def change(self, name: str, value: Any) -> None:
@@ -250,7 +261,7 @@ class Session:
         if not shocks:
             return None
         last = shocks[-1]
-        return f"{SHOCK_PHRASES[last.name]} ({when(last.tick).lower()})"
+        return f"{SHOCK_PHRASES[last.name]} ({in_sentence(last.tick)})"
 
     def csv(self) -> bytes:
         """The run's network measures month by month (both runs when comparing), as CSV for a handout."""
@@ -260,6 +271,7 @@ class Session:
                 table = network_frame(model)
                 table.insert(0, "scenario", preset_title(model.preset_name))
                 table.insert(1, "seed", model.seed_value)
+                table.insert(3, "when", [school_time(tick) for tick in table["tick"]])
                 tables.append(table)
             return pd.concat(tables).to_csv(index=False).encode()
 
