@@ -7,13 +7,15 @@ import math
 import re
 import threading
 import time
+import types
 
 import pandas as pd
 import pytest
 
 from plc_sim.workshop import record
+from plc_sim.workshop import session as session_module
 from plc_sim.workshop.decisions import DECISION_FIELDS, Decision, candidates, max_leaders, teachers_of
-from plc_sim.workshop.session import MAX_NAME, Workshop, WorkshopError
+from plc_sim.workshop.session import MAX_NAME, MAX_REJOIN_TRIES, READMIT_SECONDS, Workshop, WorkshopError
 from simulation import Params, school_frame
 from simulation.presets import preset_params
 
@@ -40,13 +42,83 @@ def send(w: Workshop, who, values, school=None, year=None, form=None):
                     form or next(FORM), values)
 
 
-def test_join_assigns_schools_evenly_and_rejoin_gets_the_school_back():
+def test_join_assigns_schools_evenly_with_secret_tokens_and_rejoin_codes():
     w = room(schools=3)
     people = [w.join("kmnp", f"Person {k}") for k in range(7)]
     assert [p.school for p in people] == [0, 1, 2, 0, 1, 2, 0]  # more participants than schools share a school
-    again = w.join(" KMNP ", "  person   3 ")
-    assert again is people[3] and again.school == 0 and again.token == people[3].token
-    assert len({p.token for p in people}) == 7
+    assert len({p.token for p in people}) == 7 and all(len(p.token) >= 20 for p in people)
+    assert len({p.rejoin for p in people}) == 7 and all(re.fullmatch(r"[A-Z0-9]{6}", p.rejoin) for p in people)
+
+
+def place(w: Workshop, who) -> tuple:
+    """What a refused rejoin must leave alone: who holds which school under which token and code."""
+    return (w.version, who.school, who.token, who.rejoin, w.participant(who.token) is who, len(w.participants))
+
+
+def test_a_name_already_in_the_room_is_taken_without_its_rejoin_code():
+    w = room()
+    ana, bo = w.join("KMNP", "Ana"), w.join("KMNP", "Bo")
+    before = place(w, ana)
+    hostile = [("  ana ", "", "'Ana' is taken"),  # same name (any case or spacing), no code
+               ("Ana", "ZZZZZZ", "not the code for 'Ana'"),  # a guessed code
+               ("Ana", bo.rejoin, "not the code for 'Ana'"),  # another school's code
+               ("Ana", "x" * 100, "rejoin code: expected the 6 characters"),
+               ("Cy", ana.rejoin, "nobody called 'Cy'")]  # a code with a new name
+    for name, code, message in hostile:
+        with pytest.raises(WorkshopError, match=message):
+            w.join("KMNP", name, code)
+        assert place(w, ana) == before
+    with pytest.raises(WorkshopError, match="rejoin code"):
+        w.join("KMNP", "Ana", 123456)
+    assert place(w, ana) == before and bo.school == 1
+
+
+def test_the_rejoin_code_moves_the_school_to_a_new_device_once():
+    w = room()
+    ana = w.join("KMNP", "Ana")
+    old_token, old_code = ana.token, ana.rejoin
+    again = w.join("kmnp", "ANA", f" {old_code[:3].lower()}-{old_code[3:]} ")  # typed on a phone
+    assert again is ana and again.school == 0 and len(w.participants) == 1
+    assert again.token != old_token and again.rejoin != old_code  # a new secret for the new device
+    assert w.participant(again.token) is ana
+    with pytest.raises(WorkshopError, match="moved to another device"):  # the old device's token, replayed
+        w.participant(old_token)
+    with pytest.raises(WorkshopError, match="moved to another device"):
+        send(w, types.SimpleNamespace(token=old_token, school=0), {"meeting_time": 0.5})
+    with pytest.raises(WorkshopError, match="not the code for 'Ana'"):  # a used code, replayed
+        w.join("KMNP", "Ana", old_code)
+    with pytest.raises(WorkshopError, match="unknown participant"):  # a forged token
+        w.participant(old_token[:-2] + "xx")
+    send(w, ana, {"meeting_time": 0.5})  # the new device decides for the school
+    assert w.pending[0][0].meeting_time == 0.5
+
+
+def test_wrong_codes_lock_a_name_until_the_facilitator_lets_them_back_in():
+    w = room()
+    ana = w.join("KMNP", "Ana")
+    for _ in range(MAX_REJOIN_TRIES):
+        with pytest.raises(WorkshopError, match="not the code"):
+            w.join("KMNP", "Ana", "AAAAAA")
+    with pytest.raises(WorkshopError, match="too many wrong codes"):  # even the right code: no more guessing
+        w.join("KMNP", "Ana", ana.rejoin)
+    assert w.participant(ana.token) is ana
+    with pytest.raises(WorkshopError, match="'Nobody' has not joined"):
+        w.readmit("Nobody")
+    w.readmit("Ana")
+    back = w.join("KMNP", "ana")  # let back in by the facilitator: the name alone, once
+    assert back is ana and back.school == 0
+    with pytest.raises(WorkshopError, match="'Ana' is taken"):
+        w.join("KMNP", "Ana")
+
+
+def test_a_facilitators_readmission_expires(monkeypatch):
+    w = room()
+    w.join("KMNP", "Ana")
+    w.readmit("Ana")
+    later = time.monotonic() + READMIT_SECONDS + 1
+    monkeypatch.setattr(session_module.time, "monotonic", lambda: later)
+    with pytest.raises(WorkshopError, match="'Ana' is taken"):
+        w.join("KMNP", "Ana")
 
 
 @pytest.mark.parametrize(("code", "name", "message"), [
@@ -359,3 +431,66 @@ def test_named_leaders_who_leave_drop_out_of_the_next_form():
     in_post = set(teachers_of(w.model, 0)[1].tolist())  # a leaver may have moved to another school
     assert set(kept.leaders) == {p for p in named if p in in_post}
     send(w, ana, {"leaders": list(kept.leaders)})  # the form's starting values are always sendable
+
+
+def test_a_schools_pages_share_one_snapshot_per_change():
+    from plc_sim.workshop.participant import SchoolViews
+
+    w = room()
+    ana, bo = w.join("KMNP", "Ana <b>"), w.join("KMNP", "Bo")
+    views = SchoolViews(w)
+    first = views.get(0)
+    assert views.get(0) is first  # a teammate's page reuses it
+    send(w, bo, {"meeting_time": 0.5})  # another school's decision: nothing new for school 1's pages
+    assert views.get(0) is first and "not sent yet" in first.header
+    send(w, ana, {"meeting_time": 0.4})
+    sent = views.get(0)
+    assert sent is not first and "sent by your team" in sent.header and sent.decision.meeting_time == 0.4
+    w.advance()
+    after = views.get(0)
+    assert after is not sent and "year 2" in after.header and "Ana &lt;b&gt;" in after.header
+    assert after.decision.meeting_time == 0.4 and after.offered == candidates(w.model, 0, after.decision.leaders)
+    w.shock("budget_cut", 0)
+    assert views.get(0).budget == pytest.approx(1 - w.params.budget_cut_size)
+
+
+def page_text(rendered) -> str:
+    """The text a rendered participant page shows: its HTML pieces and its messages."""
+    import ipyvuetify as v
+    from solara.widgets import HTML
+
+    parts = [widget.unsafe_innerHTML for widget in rendered.find(HTML).widgets]
+    parts += [str(child) for alert in rendered.find(v.Alert).widgets for child in alert.children]
+    return " ".join(parts)
+
+
+def test_the_page_comes_back_to_the_place_this_browser_kept_and_forgets_a_stale_one():
+    import solara
+
+    from plc_sim.workshop.participant import ParticipantPage, SchoolViews
+    from plc_sim.workshop.place import Place, place_key
+
+    w = room()
+    ana = w.join("KMNP", "Ana")
+    views = SchoolViews(w)
+
+    def reopen(stored: str):
+        _, rendered = solara.render(ParticipantPage(w, views), handle_error=False)
+        place = rendered.find(Place).widget
+        assert place.key == place_key("KMNP") and place.token is None  # nothing written before it is read
+        place.vue_found(stored)
+        return rendered, place
+
+    rendered, place = reopen(ana.token)  # a closed tab opened again in the same browser
+    assert "School 1" in page_text(rendered) and ana.rejoin in page_text(rendered) and place.token == ana.token
+    old = ana.token
+    w.join("KMNP", "Ana", ana.rejoin)  # she came back on another device: this page loses the place
+    deadline = time.monotonic() + 10
+    while "moved to another device" not in page_text(rendered) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "moved to another device" in page_text(rendered) and place.token == ""
+    for stored, says in ((old, "moved to another device"), ("forged-token", "unknown participant")):
+        rendered, place = reopen(stored)
+        assert says in page_text(rendered) and "School 1" not in page_text(rendered) and place.token == ""
+    rendered, place = reopen("")  # nothing kept: the join form, no message
+    assert "Lead a school" in page_text(rendered) and "unknown" not in page_text(rendered)

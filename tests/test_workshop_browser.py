@@ -2,11 +2,12 @@
 
 Starts ``plc-sim workshop`` on a free port and drives a facilitator page (1280x720) and one browser context per
 participant (390x844, a phone) through three school years with decisions, one shock and a debrief. Every
-participant page must show the new year within 2 s of the facilitator's advance (timed in the pages
-themselves, by a DOM observer), a participant who leaves and joins again gets their school back, hostile input
-is refused on the page, a facilitator reload keeps the session, and the saved session replays to identical
-series. The default tier runs a small room; ``-m slow`` runs the 40-participant room. Screenshots and the
-measured update times go to ``test-output/``.
+participant page must show the new year within 2 s of the facilitator's click on the advance button (both
+moments timed in the pages themselves: a click listener and a DOM observer), a participant who closes the tab
+comes back to their school in the same browser, one whose device died comes back on another with the rejoin
+code, someone else typing their name is refused, hostile input is refused on the page, a facilitator reload
+keeps the session, and the saved session replays to identical series. The default tier runs a small room;
+``-m slow`` runs the 40-participant room. Screenshots and the measured update times go to ``test-output/``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,13 @@ WATCH_YEAR = """(year) => {
         if (!window.wsSeen && shows()) { window.wsSeen = Date.now(); observer.disconnect(); }
     });
     observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+WATCH_CLICK = """() => {
+    window.wsPressed = null;
+    document.addEventListener('click', (event) => {
+        if (event.target.closest('.ws-advance')) window.wsPressed = Date.now();
+    }, {capture: true, once: true});
 }"""
 
 
@@ -91,12 +99,27 @@ def join(browser, url: str, name: str):
     return context, page
 
 
-def enter(page, code: str) -> int:
-    """Type the right code, join, and return the school number the page shows."""
+def enter(page, code: str, rejoin: str = "") -> int:
+    """Type the right code (and a rejoin code), join, and return the school number the page shows."""
     page.locator(".ws-code input").fill(code)
+    page.locator(".ws-rejoin input").fill(rejoin)
     page.locator(".ws-join").click()
+    return school_shown(page)
+
+
+def school_shown(page) -> int:
     page.locator(".ws-school").wait_for(timeout=WAIT_MS)
     return int(re.search(r"School (\d+)", page.locator(".ws-school").inner_text()).group(1))
+
+
+def refused(page, code: str, rejoin: str, says: str) -> None:
+    """Join with ``rejoin`` and wait for the page to show the refusal ``says``."""
+    page.locator(".ws-code input").fill(code)
+    page.locator(".ws-rejoin input").fill(rejoin)
+    page.locator(".ws-join").click()
+    page.wait_for_function("(says) => { const el = document.querySelector('.ws-error'); "
+                           "return el && el.innerText.includes(says); }", arg=says, timeout=WAIT_MS)
+    assert page.locator(".ws-school").count() == 0
 
 
 def decide(page, k: int, year: int) -> None:
@@ -118,8 +141,9 @@ def advance_and_time(facilitator, pages: list, year: int) -> list[float]:
     """Press the facilitator's advance; return each participant page's delay (ms) until it shows ``year``."""
     for page in pages:
         page.evaluate(WATCH_YEAR, year)
-    pressed = time.time() * 1000
+    facilitator.evaluate(WATCH_CLICK)
     facilitator.locator(".ws-advance").click()
+    pressed = facilitator.evaluate("() => window.wsPressed")
     deadline = time.monotonic() + 60
     seen = [None] * len(pages)
     while None in seen and time.monotonic() < deadline:
@@ -156,15 +180,33 @@ def play_three_years(browser, url: str, code: str, facilitator, room: list, name
             room[0][1].screenshot(path=str(OUTPUT / f"{name}-phone.png"))
         delays[year] = advance_and_time(facilitator, [page for _, page, _, _ in room], year + 1)
         write_delays(delays, participants, name)
-        if year == 1:  # a participant closes the tab and comes back: same school
-            leaving = room[-1]
-            leaving[0].close()
-            context, page = join(browser, url, leaving[3].upper())
-            assert enter(page, code) == leaving[2]
-            leaving[:2] = [context, page]
+        if year == 1:
+            come_back(browser, url, code, room)
     room[0][1].locator(".ws-school").scroll_into_view_if_needed()
     room[0][1].screenshot(path=str(OUTPUT / f"{name}-phone-year4.png"))
     return delays
+
+
+def come_back(browser, url: str, code: str, room: list) -> None:
+    """The last participant closes the tab and reopens the join address in the same browser: their school, no
+    typing. The one before loses their device: someone else typing that name is refused (without the rejoin
+    code, or with a wrong one), and the rejoin code typed on a new device gives the school back."""
+    closing = room[-1]
+    closing[1].close()
+    page = closing[0].new_page()
+    page.goto(url)
+    assert school_shown(page) == closing[2]
+    closing[1] = page
+
+    lost = room[-2]
+    rejoin = lost[1].locator(".ws-rejoin-code").inner_text().strip()
+    lost[0].close()
+    context, page = join(browser, url, lost[3].upper())
+    refused(page, code, "", "is taken in this room")
+    refused(page, code, "AAAAAA" if rejoin != "AAAAAA" else "CCCCCC", "not the code for")
+    assert enter(page, code, rejoin.lower()) == lost[2]
+    assert page.locator(".ws-rejoin-code").inner_text().strip() != rejoin  # a used code is replaced
+    lost[:2] = [context, page]
 
 
 def debrief(facilitator, participants: int, name: str) -> None:

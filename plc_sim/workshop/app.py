@@ -23,7 +23,7 @@ import solara
 
 from plc_sim.workshop import ENVIRONMENT, record
 from plc_sim.workshop.facilitator import FacilitatorPage, Room
-from plc_sim.workshop.participant import ParticipantPage
+from plc_sim.workshop.participant import ParticipantPage, SchoolViews
 from plc_sim.workshop.session import Workshop
 from simulation.presets import preset_params
 
@@ -52,6 +52,7 @@ def from_environment() -> tuple[Workshop, Room]:
 
 
 WORKSHOP, ROOM = from_environment()
+VIEWS = SchoolViews(WORKSHOP)
 
 
 @solara.component
@@ -61,4 +62,4 @@ def Page():
     if hmac.compare_digest(key.encode(), WORKSHOP.facilitator_key.encode()):
         FacilitatorPage(WORKSHOP, ROOM)
     else:
-        ParticipantPage(WORKSHOP)
+        ParticipantPage(WORKSHOP, VIEWS)

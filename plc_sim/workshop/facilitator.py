@@ -17,7 +17,7 @@ import solara
 from plc_sim.workshop import record
 from plc_sim.workshop.debrief import choices_table, health_figure
 from plc_sim.workshop.participant import use_workshop_version
-from plc_sim.workshop.session import MAX_YEARS, SHOCK_LABELS, Workshop, WorkshopError
+from plc_sim.workshop.session import MAX_YEARS, READMIT_SECONDS, SHOCK_LABELS, Workshop, WorkshopError
 from simulation import school_frame
 from simulation.events import school_phrase
 from simulation.parameters import TICKS_PER_YEAR
@@ -99,6 +99,7 @@ def FacilitatorPage(workshop: Workshop, room: Room):
                     for a in shocks))
             if message:
                 solara.Error(message, classes=["ws-error"])
+            LetBackIn(workshop)
         solara.HTML(tag="img", attributes={"src": qr_data_uri(room.join_url), "alt": "QR code of the join address",
                                            "width": "200"}, classes=["ws-qr"])
     if debrief:
@@ -133,6 +134,30 @@ def Controls(workshop: Workshop, act, set_debrief, debrief: bool, version: int):
         solara.Select("Hits", values=targets, value=target, on_value=set_target, classes=["ws-shock-target"])
         solara.Button("Shock now", on_click=act(lambda: workshop.shock(
             shock, None if target == ALL else targets.index(target) - 1)), color="warning", classes=["ws-shock"])
+
+
+@solara.component
+def LetBackIn(workshop: Workshop):
+    """Lets a participant whose device died back in by name alone, for a short while (no rejoin code needed)."""
+    names = sorted(p.name for p in workshop.participants.values())
+    chosen, set_chosen = solara.use_state("")
+    said, set_said = solara.use_state("")
+
+    def let_in():
+        try:
+            workshop.readmit(chosen)
+            set_said(f"{chosen} can now rejoin by name alone (within {READMIT_SECONDS // 60} minutes, once).")
+        except WorkshopError as problem:
+            set_said(str(problem))
+
+    if not names:
+        return
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Select("Lost their device", values=names, value=chosen if chosen in names else None,
+                      on_value=set_chosen, classes=["ws-readmit-name"])
+        solara.Button("Let back in", on_click=let_in, disabled=chosen not in names, classes=["ws-readmit"])
+    if said:
+        solara.Text(said, classes=["ws-readmit-said"])
 
 
 @solara.component

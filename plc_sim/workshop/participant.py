@@ -1,19 +1,31 @@
 """The participant's page, made for a phone: join with the room's code and a name, then decide each school year.
 
-The page holds only the participant's token; everything else is read from the shared :class:`Workshop` and
-redrawn when the server says it changed (:func:`use_workshop_version`). Whatever a participant types is
-checked by the session (:meth:`Workshop.submit`); a refusal is shown on the page and changes nothing.
+The page holds only the participant's token (kept in the browser by :class:`~plc_sim.workshop.place.Place`, so
+a closed tab comes back to the same school); everything else is read from the shared :class:`Workshop` and
+redrawn when the server says it changed (:func:`use_workshop_version`). What a school's pages show is computed
+once per change for all of them (:class:`SchoolViews`), not once per page. Whatever a participant types is
+checked by the session (:meth:`Workshop.submit`, :meth:`Workshop.join`); a refusal is shown on the page and
+changes nothing.
 """
 
 from __future__ import annotations
 
 import html
 import uuid
+from dataclasses import dataclass
 
 import solara
 
-from plc_sim.workshop.decisions import DECISION_FIELDS, LEADERS_CONTEXT, PARTNER_CONTEXT, candidates, max_leaders
-from plc_sim.workshop.session import MAX_YEARS, Workshop, WorkshopError
+from plc_sim.workshop.decisions import (
+    DECISION_FIELDS,
+    LEADERS_CONTEXT,
+    PARTNER_CONTEXT,
+    Decision,
+    candidates,
+    max_leaders,
+)
+from plc_sim.workshop.place import Place, place_key
+from plc_sim.workshop.session import MAX_YEARS, REJOIN_LENGTH, Workshop, WorkshopError
 from simulation.events import describe_events
 from simulation.parameters import TICKS_PER_YEAR
 
@@ -27,6 +39,7 @@ PHONE_CSS = """
 .ws-leaders td:first-child { white-space: nowrap; }
 .ws-events { font-size: 14px; padding-left: 18px; }
 .ws-label { font-weight: 500; margin-top: 10px; }
+.ws-rejoin-line { font-size: 13.5px; color: #555; margin: 4px 0; }
 """
 
 LABELS = {"meeting_time": "Protected collaboration time", "distribution": "Leadership distribution",
@@ -59,26 +72,119 @@ def use_workshop_version(workshop: Workshop, view=None):
     return shown
 
 
+@dataclass(frozen=True, eq=False)
+class SchoolSnapshot:
+    """What every page of one school shows for one state of the session; a new object only when that changes
+    (pages compare snapshots by identity)."""
+
+    key: tuple
+    school: int
+    year: int
+    header: str  # title, team, health, notices and last year's events, as escaped HTML
+    decision: Decision
+    offered: list[dict]
+    budget: float
+    n_schools: int
+    limit: int
+    disabled: bool
+
+
+class SchoolViews:
+    """Each school's :class:`SchoolSnapshot`, computed once per change it shows and shared by the school's pages.
+
+    After an advance the first page of a school to redraw computes the snapshot; its teammates reuse it, so the
+    work per advance grows with the schools, not with the participants.
+    """
+
+    def __init__(self, workshop: Workshop):
+        self.workshop = workshop
+        self._snapshots: dict[int, SchoolSnapshot] = {}
+
+    def get(self, school: int) -> SchoolSnapshot:
+        with self.workshop.lock:
+            key = school_view_key(self.workshop, school)
+            snapshot = self._snapshots.get(school)
+            if snapshot is None or snapshot.key != key:
+                snapshot = self._snapshots[school] = school_snapshot(self.workshop, school, key)
+            return snapshot
+
+
+def school_view_key(workshop: Workshop, school: int) -> tuple:
+    """What a school's pages show that can change: the month, pause, the team, its decision and budget."""
+    return (workshop.model.steps, workshop.paused, workshop.finished, tuple(p.name for p in workshop.team(school)),
+            workshop.pending.get(school), float(workshop.budget[school]))
+
+
+def school_snapshot(workshop: Workshop, school: int, key: tuple) -> SchoolSnapshot:
+    """Read ``school``'s page from the session (the caller holds the session's lock)."""
+    model, year = workshop.model, workshop.year
+    decision, source, _ = workshop.decision_for(school)
+    team = ", ".join(html.escape(p.name) for p in workshop.team(school))
+    health = float(model.observer.current["health"][school])
+    lines = [line.text for line in describe_events(
+        [e for e in model.events if school in e.schools and e.tick > model.steps - TICKS_PER_YEAR], model.p)]
+    state = "sent by your team" if source == "participant" else "not sent yet: last year's choices will be kept"
+    notice = ("The facilitator has paused the session: talk it over." if workshop.paused
+              else "The session has ended: thank you." if workshop.finished else "")
+    events = ("<div class='ws-label'>Last year in your school:</div><ul class='ws-events'>"
+              + "".join(f"<li>{html.escape(t)}</li>" for t in lines) + "</ul>") if lines else ""
+    header = (f"<div class='ws-title ws-school'>School {school + 1} &middot; year {min(year, MAX_YEARS)}</div>"
+              f"<div class='ws-team'>Your team: {team}</div>"
+              f"<div class='ws-status ws-health'>Community health now: <b>{health:.2f}</b> (0 to 1)</div>"
+              + (f"<div class='ws-status ws-paused'>{notice}</div>" if notice else "")
+              + f"<div class='ws-status ws-sent'>Decisions for year {year}: {state}</div>{events}")
+    return SchoolSnapshot(key, school, year, header, decision, candidates(model, school, decision.leaders),
+                          float(workshop.budget[school]), model.p.n_schools, max_leaders(model),
+                          workshop.paused or workshop.finished)
+
+
 @solara.component
-def ParticipantPage(workshop: Workshop):
+def ParticipantPage(workshop: Workshop, views: SchoolViews):
+    """Join (or come back from this browser's stored place), then the school's page."""
     token, set_token = solara.use_state(None)
+    stored, set_stored = solara.use_state(None)  # what this browser keeps: None leaves it, "" forgets it
+    looked, set_looked = solara.use_state(False)
+    notice, set_notice = solara.use_state("")
+
+    def enter(new_token: str) -> None:
+        set_token(new_token)
+        set_stored(new_token)
+        set_notice("")
+
+    def leave(message: str) -> None:
+        set_token(None)
+        set_stored("")
+        set_notice(message)
+
+    def found(saved: str) -> None:
+        if saved:
+            try:
+                enter(workshop.participant(saved).token)
+            except WorkshopError as problem:
+                leave(str(problem))
+        set_looked(True)
+
     solara.Style(PHONE_CSS)
+    Place.element(key=place_key(workshop.code), token=stored, on_found=found)
     with solara.Column(classes=["ws-page"]):
-        if token is None:
-            JoinForm(workshop, set_token)
+        if token is not None:
+            SchoolView(workshop, views, token, leave)
+        elif looked:
+            JoinForm(workshop, enter, notice)
         else:
-            SchoolView(workshop, token)
+            solara.Text("Looking for your place in this room...")
 
 
 @solara.component
-def JoinForm(workshop: Workshop, on_joined):
+def JoinForm(workshop: Workshop, on_joined, notice: str = ""):
     code, set_code = solara.use_state("")
     name, set_name = solara.use_state("")
-    error, set_error = solara.use_state("")
+    rejoin, set_rejoin = solara.use_state("")
+    error, set_error = solara.use_state(notice)
 
     def join():
         try:
-            on_joined(workshop.join(code, name).token)
+            on_joined(workshop.join(code, name, rejoin).token)
         except WorkshopError as problem:
             set_error(str(problem))
 
@@ -87,45 +193,36 @@ def JoinForm(workshop: Workshop, on_joined):
                 "if you close this page, your school keeps last year's decisions until you come back.")
     solara.InputText("Room code", value=code, on_value=set_code, continuous_update=True, classes=["ws-code"])
     solara.InputText("Your name", value=name, on_value=set_name, continuous_update=True, classes=["ws-name"])
+    solara.InputText(f"Rejoin code (only to come back from another device: the {REJOIN_LENGTH} characters your "
+                     "page showed)", value=rejoin, on_value=set_rejoin, continuous_update=True,
+                     classes=["ws-rejoin"])
     solara.Button("Join", on_click=join, color="primary", classes=["ws-join"])
     if error:
         solara.Error(error, classes=["ws-error"])
 
 
-def school_view_key(workshop: Workshop, school: int) -> tuple:
-    """What a participant's page shows that others can change: the year, pause, the team and its decision."""
-    with workshop.lock:
-        return (workshop.year, workshop.paused, workshop.finished, len(workshop.team(school)),
-                workshop.pending.get(school))
-
-
 @solara.component
-def SchoolView(workshop: Workshop, token: str):
-    me = workshop.participant(token)
-    use_workshop_version(workshop, lambda: school_view_key(workshop, me.school))
-    with workshop.lock:
-        year, school, model = workshop.year, me.school, workshop.model
-        team = ", ".join(html.escape(p.name) for p in workshop.team(school))
-        decision, source, _ = workshop.decision_for(school)
-        health = float(model.observer.current["health"][school])
-        offered = candidates(model, school, decision.leaders)
-        budget = float(workshop.budget[school])
-        lines = [line.text for line in describe_events(
-            [e for e in model.events if school in e.schools and e.tick > model.steps - TICKS_PER_YEAR], model.p)]
-        paused, finished, n_schools, limit = workshop.paused, workshop.finished, model.p.n_schools, max_leaders(model)
-    state = "sent by your team" if source == "participant" else "not sent yet: last year's choices will be kept"
-    notice = ("The facilitator has paused the session: talk it over." if paused
-              else "The session has ended: thank you." if finished else "")
-    events = ("<div class='ws-label'>Last year in your school:</div><ul class='ws-events'>"
-              + "".join(f"<li>{html.escape(t)}</li>" for t in lines) + "</ul>") if lines else ""
-    solara.HTML(tag="div", unsafe_innerHTML=(  # one widget: an advance updates the whole header at once
-        f"<div class='ws-title ws-school'>School {school + 1} &middot; year {min(year, MAX_YEARS)}</div>"
-        f"<div class='ws-team'>Your team: {team}</div>"
-        f"<div class='ws-status ws-health'>Community health now: <b>{health:.2f}</b> (0 to 1)</div>"
-        + (f"<div class='ws-status ws-paused'>{notice}</div>" if notice else "")
-        + f"<div class='ws-status ws-sent'>Decisions for year {year}: {state}</div>{events}"))
-    DecisionForm(workshop, token, school, year, decision, offered, budget, n_schools, limit,
-                 disabled=paused or finished)
+def SchoolView(workshop: Workshop, views: SchoolViews, token: str, on_lost):
+    me = workshop.participants.get(token)
+    school = -1 if me is None else me.school
+    snapshot, here = use_workshop_version(
+        workshop, lambda: (views.get(school) if school >= 0 else None, token in workshop.participants))
+
+    def lost():
+        if not here:
+            try:
+                workshop.participant(token)
+            except WorkshopError as problem:
+                on_lost(str(problem))
+
+    solara.use_effect(lost, [here])
+    if not here or snapshot is None:
+        return
+    solara.HTML(tag="div", unsafe_innerHTML=snapshot.header)  # one widget: an advance updates the header at once
+    solara.HTML(tag="div", classes=["ws-rejoin-line"], unsafe_innerHTML=(
+        f"Your rejoin code: <b class='ws-rejoin-code'>{html.escape(me.rejoin)}</b> (to come back from another "
+        "device, type it with your name; keep it to yourself)"))
+    DecisionForm(workshop, token, snapshot)
 
 
 @solara.component
@@ -135,7 +232,9 @@ def Note(text: str, kind: str = "ws-context"):
 
 
 @solara.component
-def DecisionForm(workshop, token, school, year, decision, offered, budget, n_schools, limit, disabled):
+def DecisionForm(workshop: Workshop, token: str, snapshot: SchoolSnapshot):
+    school, year, decision, disabled = snapshot.school, snapshot.year, snapshot.decision, snapshot.disabled
+    budget, n_schools = snapshot.budget, snapshot.n_schools
     draft, set_draft = solara.use_state((year, decision.as_row()))  # (year, form values); a new year starts afresh
     message, set_message = solara.use_state((0, "", ""))
     values = draft[1] if draft[0] == year else decision.as_row()
@@ -164,7 +263,7 @@ def DecisionForm(workshop, token, school, year, decision, offered, budget, n_sch
     solara.Select("Partner school", values=list(partners), value=chosen, disabled=disabled,
                   on_value=lambda label: change("partner")(partners[label]), classes=["ws-partner"])
     Note(PARTNER_CONTEXT)
-    LeaderChoice(offered, values["leaders"], limit, change("leaders"), disabled)
+    LeaderChoice(snapshot.offered, values["leaders"], snapshot.limit, change("leaders"), disabled)
     solara.Button(f"Send decisions for year {year}", on_click=send, color="primary", disabled=disabled,
                   classes=["ws-send"])
     sent_in, kind, text = message

@@ -45,6 +45,15 @@ MAX_YEARS = 30
 CODE_ALPHABET = "ACDEFHJKMNPQRTUVWXY3479"
 """Join-code letters that cannot be mistaken for one another when read aloud or off a projector."""
 
+REJOIN_LENGTH = 6
+"""Characters of a participant's rejoin code (from :data:`CODE_ALPHABET`: 23**6, about 1.5e8 codes)."""
+
+MAX_REJOIN_TRIES = 5
+"""Wrong rejoin codes a name may take before only the facilitator can let that person back in."""
+
+READMIT_SECONDS = 120
+"""How long a name the facilitator lets back in may rejoin without its rejoin code."""
+
 SHOCK_LABELS = {
     "principal_leaves": "Your principal is promoted away",
     "budget_cut": "Budget cut",
@@ -60,13 +69,17 @@ class WorkshopError(ValueError):
 
 @dataclass
 class Participant:
-    """Someone in the room: a name, the school they lead (0-based), and a secret token their page holds."""
+    """Someone in the room: a name, the school they lead (0-based), the secret token their browser holds, and
+    the short rejoin code their page shows (to come back from another device)."""
 
     number: int
     name: str
     school: int
     token: str
+    rejoin: str
     used_forms: set[str] = field(default_factory=set)
+    wrong_codes: int = 0
+    readmit_until: float = 0.0  # time.monotonic() until which the facilitator lets the name back in
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,11 @@ class Action:
     shock: str = ""
     source: str = ""  # for a decision: "participant" or "autopilot"
     participant: int = -1
+
+
+def new_token() -> str:
+    """A participant's secret token (from :mod:`secrets`, never the model's generator)."""
+    return secrets.token_urlsafe(16)
 
 
 def new_code(length: int = 4) -> str:
@@ -116,7 +134,8 @@ class Workshop:
                         for s in range(n)]
         self.pending: dict[int, tuple[Decision, int]] = {}
         self.actions: list[Action] = []
-        self.participants: dict[str, Participant] = {}
+        self.participants: dict[str, Participant] = {}  # by token
+        self.revoked: set[str] = set()  # tokens handed over to another device: refused, with their own message
         self.paused = False
         self.timer_seconds: int | None = None
         self.deadline: float | None = None
@@ -149,27 +168,73 @@ class Workshop:
         self._changed.notify_all()
 
     # --- participants ------------------------------------------------------------------------------------
-    def join(self, code, name) -> Participant:
-        """Join with the room's code; the same name joining again gets the same school and token back."""
+    def join(self, code, name, rejoin="") -> Participant:
+        """Join with the room's code and a new name; or come back to a name already here with its rejoin code
+        (or within :data:`READMIT_SECONDS` of the facilitator's :meth:`readmit`).
+
+        Coming back hands the school to this device under a new token and a new rejoin code: the old token and
+        the used code stop working. A name already here without its code is refused (the name is taken).
+        """
         if not isinstance(code, str) or not hmac.compare_digest(code.strip().upper().encode(), self.code.encode()):
             raise WorkshopError("code: that is not this room's join code")
         name = clean_name(name)
+        if not isinstance(rejoin, str) or len(rejoin) > 4 * REJOIN_LENGTH:
+            raise WorkshopError(f"rejoin code: expected the {REJOIN_LENGTH} characters shown on your page")
+        rejoin = "".join(rejoin.split()).replace("-", "").upper()
         with self.lock:
-            for participant in self.participants.values():
-                if participant.name.casefold() == name.casefold():
-                    return participant
+            known = next((p for p in self.participants.values() if p.name.casefold() == name.casefold()), None)
+            if known is not None:
+                return self._come_back(known, rejoin)
+            if rejoin:
+                raise WorkshopError(f"rejoin code: nobody called {name!r} is in this room; leave the rejoin code "
+                                    "empty to join as someone new")
             if len(self.participants) >= MAX_PARTICIPANTS:
                 raise WorkshopError(f"the room is full ({MAX_PARTICIPANTS} participants)")
             sizes = np.bincount([p.school for p in self.participants.values()], minlength=self.params.n_schools)
-            participant = Participant(len(self.participants) + 1, name, int(np.argmin(sizes)),
-                                      secrets.token_urlsafe(16))
+            participant = Participant(len(self.participants) + 1, name, int(np.argmin(sizes)), new_token(),
+                                      new_code(REJOIN_LENGTH))
             self.participants[participant.token] = participant
             self._bump()
             return participant
 
+    def _come_back(self, known: Participant, rejoin: str) -> Participant:
+        """Hand ``known``'s school to the device that typed ``rejoin`` (or that the facilitator let in)."""
+        if time.monotonic() >= known.readmit_until:
+            if not rejoin:
+                raise WorkshopError(f"name: {known.name!r} is taken in this room. If it is you, type the rejoin "
+                                    "code shown on your page (or ask the facilitator to let you back in); if not, "
+                                    "add an initial to your name")
+            if known.wrong_codes >= MAX_REJOIN_TRIES:
+                raise WorkshopError("rejoin code: too many wrong codes for this name; ask the facilitator to let "
+                                    "you back in")
+            if not hmac.compare_digest(rejoin.encode(), known.rejoin.encode()):
+                known.wrong_codes += 1
+                raise WorkshopError(f"rejoin code: that is not the code for {known.name!r}; it is shown on that "
+                                    "person's page (or ask the facilitator to let you back in)")
+        del self.participants[known.token]
+        self.revoked.add(known.token)
+        known.token, known.rejoin = new_token(), new_code(REJOIN_LENGTH)
+        known.wrong_codes, known.readmit_until = 0, 0.0
+        self.participants[known.token] = known
+        self._bump()
+        return known
+
+    def readmit(self, name) -> Participant:
+        """The facilitator lets ``name`` back in: for :data:`READMIT_SECONDS` that name rejoins without a code."""
+        with self.lock:
+            found = next((p for p in self.participants.values() if p.name == name), None)
+            if found is None:
+                raise WorkshopError(f"let back in: {str(name)[:MAX_NAME]!r} has not joined this room")
+            found.readmit_until, found.wrong_codes = time.monotonic() + READMIT_SECONDS, 0
+            self._bump()
+            return found
+
     def participant(self, token) -> Participant:
         found = self.participants.get(token) if isinstance(token, str) else None
         if found is None:
+            if isinstance(token, str) and token in self.revoked:
+                raise WorkshopError("this place has moved to another device (you or the facilitator used your "
+                                    "rejoin); join again with the room's code, your name and your rejoin code")
             raise WorkshopError("unknown participant: join again with the room's code and your name")
         return found
 
