@@ -179,7 +179,7 @@ def test_run_measures_summarize_a_known_run():
     result = RunResult(0, series, secondary=np.array([False, True, False, True]),
                        first_decay_tick=np.array([-1, 10, 20, -1]), first_recovery_tick=np.array([-1, 15, -1, -1]),
                        decayed_at_end=np.array([False, False, True, False]))
-    measures = run_measures(result, ("health", "decayed_share"), ticks=30)
+    measures = run_measures(result, ("health", "decayed_share"))
     assert measures["final_health"] == pytest.approx(np.linspace(0, 1, 31)[-10:].mean())
     assert measures["persisting_share"] == 0.5
     assert measures["decayed_at_end_share"] == 0.25 and measures["recovered_share"] == 0.25

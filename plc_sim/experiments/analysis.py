@@ -87,7 +87,8 @@ def load_sweep(folder: str | Path) -> SweepData:
     manifest = ResultFolder(folder).current_manifest()
     if manifest is None:
         raise InputError(f"{folder}: no {MANIFEST}; not a sweep's result folder (run `plc-sim sweep` first)")
-    spec = parse_spec(manifest["spec"]["text"], source=manifest["spec"]["source"], default_name=manifest["name"])
+    spec = parse_spec(manifest["spec"]["text"], source=manifest["spec"]["source"], default_name=manifest["name"],
+                      recorded=manifest)
     points = pd.read_parquet(folder / "points.parquet")
     return SweepData(folder, spec, manifest, points, **read_tables(folder))
 

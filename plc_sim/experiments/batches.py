@@ -49,7 +49,8 @@ class BatchWriter:
 
 
 def batch_frames(spec: Spec, results: Iterable[RunResult]) -> dict[str, pd.DataFrame]:
-    """The ``runs``, ``series`` and ``schools`` tables of some finished runs, sorted by run id."""
+    """The ``runs``, ``series`` and ``schools`` tables of some finished runs, sorted by run id (and
+    ``school_series`` when the spec asks for it)."""
     results = sorted(results, key=lambda r: r.run_id)
     ids = np.array([r.run_id for r in results], dtype=np.int64)
     point_ids = ids // spec.replications
@@ -60,12 +61,11 @@ def batch_frames(spec: Spec, results: Iterable[RunResult]) -> dict[str, pd.DataF
                          "design": points["design"].to_numpy()})
     for name in spec.factor_names:
         runs[name] = points[name].to_numpy()
-    measures = pd.DataFrame([run_measures(r, spec.outcomes, spec.ticks) for r in results],
-                            columns=list(spec.run_measures))
+    measures = pd.DataFrame([run_measures(r, spec.outcomes) for r in results], columns=list(spec.run_measures))
     runs = pd.concat([runs, measures], axis=1)
-    ticks = spec.ticks + 1
-    series = pd.DataFrame({"run_id": np.repeat(ids, ticks), "tick": np.tile(np.arange(ticks, dtype=np.int64),
-                                                                          len(ids))})
+    lengths = np.array([len(r.series) for r in results], dtype=np.int64)  # ticks run + 1 (a stop ends a run early)
+    series = pd.DataFrame({"run_id": np.repeat(ids, lengths),
+                           "tick": np.concatenate([np.arange(n, dtype=np.int64) for n in lengths])})
     stacked = np.concatenate([r.series for r in results])
     for i, name in enumerate(spec.outcomes):
         series[name] = stacked[:, i]
@@ -78,5 +78,23 @@ def batch_frames(spec: Spec, results: Iterable[RunResult]) -> dict[str, pd.DataF
         "decayed_at_end": np.concatenate([r.decayed_at_end for r in results]),
     })
     schools.insert(3, "decayed_ever", schools["first_decay_tick"] >= 0)
-    schools["ticks_observed"] = np.int64(spec.ticks)
-    return {"runs": runs, "series": series, "schools": schools}
+    schools["ticks_observed"] = np.repeat(lengths - 1, [r.secondary.size for r in results])
+    frames = {"runs": runs, "series": series, "schools": schools}
+    if spec.custom.school_series:
+        frames["school_series"] = school_series_frame(spec.custom.school_series, ids, results)
+    return frames
+
+
+def school_series_frame(measures: tuple[str, ...], ids: np.ndarray, results: list[RunResult]) -> pd.DataFrame:
+    """One row per run, tick and school, one column per school measure asked for."""
+    shapes = [r.school_series.shape for r in results]  # (ticks run + 1, measures, schools)
+    rows = [ticks * schools for ticks, _, schools in shapes]
+    frame = pd.DataFrame({
+        "run_id": np.repeat(ids, rows),
+        "tick": np.concatenate([np.repeat(np.arange(t, dtype=np.int64), n) for t, _, n in shapes]),
+        "school": np.concatenate([np.tile(np.arange(n, dtype=np.int64), t) for t, _, n in shapes]),
+    })
+    values = np.concatenate([r.school_series.transpose(0, 2, 1).reshape(-1, len(measures)) for r in results])
+    for i, name in enumerate(measures):
+        frame[name] = values[:, i]
+    return frame

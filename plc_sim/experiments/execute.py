@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from plc_sim.core.errors import InputError
+from plc_sim.experiments.outcome_specs import STOP_TICK, outcome_values, school_series_array, should_stop
 from plc_sim.experiments.rule_specs import chosen_rules
 from plc_sim.experiments.spec import PERSISTENCE_MEASURES, RunTask
 from simulation import PLCModel, persistence_table, preset_params
@@ -42,15 +43,22 @@ class SchedulerLost(InputError):
 
 @dataclass(frozen=True)
 class RunResult:
-    """What a worker sends back: the outcome series and each school's persistence."""
+    """What a worker sends back: the outcome series, each school's persistence, and what ``[outcomes]`` asks."""
 
     run_id: int
-    series: np.ndarray  # (ticks + 1, outcomes): network measures at ticks 0..ticks
+    series: np.ndarray  # (ticks run + 1, outcomes): network measures at ticks 0..ticks run
     secondary: np.ndarray  # per school, bool
     first_decay_tick: np.ndarray  # per school, -1 = never
     first_recovery_tick: np.ndarray  # per school, -1 = never
     decayed_at_end: np.ndarray  # per school, bool
     cpu_seconds: float = 0.0  # processor time of the run, for the summary only (never stored: it varies)
+    custom: dict[str, float] | None = None  # each outcome function's value, and stop_tick with a stop condition
+    school_series: np.ndarray | None = None  # (ticks run + 1, school measures, schools) when asked for
+
+    @property
+    def ticks(self) -> int:
+        """Ticks the run went (fewer than the spec's when a stop condition ended it)."""
+        return len(self.series) - 1
 
 
 def run_one(task: RunTask) -> RunResult:
@@ -61,23 +69,33 @@ def run_one(task: RunTask) -> RunResult:
                      rules=chosen_rules(task.rules))
     series = np.empty((task.ticks + 1, len(task.outcomes)))
     series[0] = [model.network_now[name] for name in task.outcomes]
+    run, stop_tick = f"run {task.run_id} (point {task.point}, replication {task.replication})", -1
     for tick in range(1, task.ticks + 1):
         model.step()
         series[tick] = [model.network_now[name] for name in task.outcomes]
+        if should_stop(task.custom, model, run):
+            stop_tick = tick
+            break
+    custom = dict(zip((f.name for f in task.custom.functions), outcome_values(task.custom, model, run), strict=True))
+    if task.custom.stop is not None:
+        custom[STOP_TICK] = stop_tick
     persistence = persistence_table(model)
-    return RunResult(task.run_id, series, persistence["secondary"].to_numpy(bool),
+    return RunResult(task.run_id, series[:model.steps + 1], persistence["secondary"].to_numpy(bool),
                      persistence["first_decay_tick"].to_numpy(np.int64),
                      persistence["first_recovery_tick"].to_numpy(np.int64),
-                     persistence["decayed_at_end"].to_numpy(bool), time.process_time() - started)
+                     persistence["decayed_at_end"].to_numpy(bool), time.process_time() - started,
+                     custom or None, school_series_array(task.custom, model))
 
 
-def run_measures(result: RunResult, outcomes: tuple[str, ...], ticks: int) -> dict[str, float]:
-    """Scalar measures of one run: each outcome over the final school year, and persistence shares.
+def run_measures(result: RunResult, outcomes: tuple[str, ...]) -> dict[str, float]:
+    """Scalar measures of one run: each outcome over the final school year, persistence shares, and the values
+    of the spec's own outcomes.
 
     ``years_before_decay`` is the restricted mean survival time: the mean over
-    schools of the first decay tick, or of the whole run for schools that never
-    decayed, in school years.
+    schools of the first decay tick, or of the whole run (as far as it went) for
+    schools that never decayed, in school years.
     """
+    ticks = result.ticks
     last_year = result.series[max(1, len(result.series) - TICKS_PER_YEAR):]
     measures = {f"final_{name}": float(last_year[:, i].mean()) for i, name in enumerate(outcomes)}
     decayed = result.first_decay_tick >= 0
@@ -86,7 +104,7 @@ def run_measures(result: RunResult, outcomes: tuple[str, ...], ticks: int) -> di
     measures["recovered_share"] = float(np.mean(result.first_recovery_tick >= 0))
     measures["years_before_decay"] = float(np.mean(np.where(decayed, result.first_decay_tick, ticks))) / TICKS_PER_YEAR
     assert set(measures) == {f"final_{name}" for name in outcomes} | set(PERSISTENCE_MEASURES)
-    return measures
+    return {**measures, **(result.custom or {})}
 
 
 # --- executors -----------------------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def experiment_section(folder: Path, root: Path, refresh: bool = False) -> Secti
     """Gather one experiment's facts, figures and tables (drawing figures that are missing)."""
     store = ResultFolder(folder)
     manifest = store.current_manifest()
-    spec = parse_spec(manifest["spec"]["text"], manifest["spec"]["source"], manifest["name"])
+    spec = parse_spec(manifest["spec"]["text"], manifest["spec"]["source"], manifest["name"], recorded=manifest)
     done = len(store.completed_run_ids())
     total = manifest.get("runs_total", 0)
     complete = done == total

@@ -10,17 +10,15 @@ not mixed into an earlier sweep. Every replaced rule is checked by the model's i
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-import inspect
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from plc_sim.experiments.spec_fields import SpecError
+from plc_sim.experiments.user_functions import import_function, resolve, spec_folder
 from simulation.invariants import RULE_NAMES
 from simulation.parameters import suggest
+
+EXAMPLE = "\"my_rules:slow_trust\" for slow_trust in my_rules.py beside the spec"
 
 
 @dataclass(frozen=True)
@@ -34,35 +32,21 @@ class RuleChoice:
 
     def load(self) -> Callable:
         """The function, imported (with ``folder`` on Python's path)."""
-        if self.folder not in sys.path:
-            sys.path.insert(0, self.folder)
-        module_name, _, function = self.target.partition(":")
-        return getattr(importlib.import_module(module_name), function)
+        return import_function(self.target, self.folder)
 
 
-def parse_rules(table: dict, source: str) -> tuple[RuleChoice, ...]:
-    """The ``[rules]`` table: rule name -> ``"module:function"``, each imported and hashed now."""
-    folder = str(Path(source).resolve().parent) if source and not source.startswith("<") else str(Path.cwd())
+def parse_rules(table: dict, source: str, recorded: dict | None = None) -> tuple[RuleChoice, ...]:
+    """The ``[rules]`` table: rule name -> ``"module:function"``, each imported and hashed now (or as
+    ``recorded`` in a result folder's manifest)."""
+    folder = spec_folder(source)
     choices = []
     for rule, target in table.items():
         where = f"rules.{rule}"
         if rule not in RULE_NAMES:
             raise SpecError(f"{where}: {rule!r} is not a rule{suggest(rule, RULE_NAMES)}; replaceable rules are "
                             f"{', '.join(RULE_NAMES)}")
-        if not isinstance(target, str) or target.count(":") != 1 or not all(target.split(":")):
-            raise SpecError(f"{where}: {target!r} is not allowed; expected \"module:function\", "
-                            "e.g. \"my_rules:slow_trust\" for slow_trust in my_rules.py beside the spec")
-        choice = RuleChoice(rule, target, folder, "")
-        try:
-            function = choice.load()
-        except ImportError as error:
-            raise SpecError(f"{where}: cannot import {target.split(':')[0]!r} ({error})") from None
-        except AttributeError:
-            raise SpecError(f"{where}: {target.split(':')[0]!r} has no function {target.split(':')[1]!r}") from None
-        if not callable(function):
-            raise SpecError(f"{where}: {target!r} is not a function")
-        source_text = inspect.getsource(inspect.getmodule(function))
-        choices.append(RuleChoice(rule, target, folder, hashlib.sha256(source_text.encode()).hexdigest()))
+        _, sha256 = resolve(where, target, folder, EXAMPLE, (recorded or {}).get(rule))
+        choices.append(RuleChoice(rule, target, folder, sha256))
     return tuple(choices)
 
 

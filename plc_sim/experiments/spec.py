@@ -48,12 +48,12 @@ from plc_sim.experiments.levers import (
     policy_count,
     run_settings,
 )
+from plc_sim.experiments.outcome_specs import DEFAULT_OUTCOMES, CustomOutcomes, parse_outcomes
 from plc_sim.experiments.rule_specs import RuleChoice, parse_rules, rules_record
 from plc_sim.experiments.spec_fields import (
     SpecError,
     fixed_values,
     integer_field,
-    outcomes_field,
     table_field,
     text_field,
     unknown_key,
@@ -76,7 +76,6 @@ PERSISTENCE_MEASURES = {
 
 TOP_LEVEL = ("name", "question", "preset", "ticks", "replications", "master_seed", "outcomes", "fixed", "vary",
              "design", "figures", "sensitivity", "levers", "uncertainties", "rules")
-DEFAULT_OUTCOMES = ("health", "decayed_share")
 MAX_REPLICATIONS = 100_000
 
 
@@ -94,6 +93,7 @@ class RunTask:
     outcomes: tuple[str, ...]
     interventions: tuple[str, ...] = ()  # texts for simulation.interventions.parse_intervention
     rules: tuple[RuleChoice, ...] = ()  # replaced rules ([rules])
+    custom: CustomOutcomes = CustomOutcomes()  # outcome functions, stop condition, school series ([outcomes])
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,12 +117,15 @@ class Spec:
     source: str
     lever_count: int = 0  # the first lever_count factors are [levers]; the rest are [uncertainties]
     rules: tuple[RuleChoice, ...] = ()  # replaced rules ([rules]), with their source hashes
+    custom: CustomOutcomes = CustomOutcomes()  # [outcomes] beyond the measures: functions, stop, school series
 
     @property
     def digest(self) -> str:
         """SHA-256 of the spec's content (not its comments or layout): what a result folder was made from."""
         rules = {"rules": rules_record(self.rules)} if self.rules else {}
-        return content_digest({"format": SPEC_FORMAT, "spec": self.data, **rules})
+        functions = self.custom.record()
+        functions = {"outcome_functions": functions} if functions else {}
+        return content_digest({"format": SPEC_FORMAT, "spec": self.data, **rules, **functions})
 
     @property
     def factor_names(self) -> tuple[str, ...]:
@@ -144,7 +147,7 @@ class Spec:
     @property
     def run_measures(self) -> tuple[str, ...]:
         """Names of the scalar measures computed for every run (see ``execute.run_measures``)."""
-        return (*(f"final_{name}" for name in self.outcomes), *PERSISTENCE_MEASURES)
+        return (*(f"final_{name}" for name in self.outcomes), *PERSISTENCE_MEASURES, *self.custom.columns)
 
     @property
     def point_count(self) -> int:
@@ -181,7 +184,7 @@ class Spec:
                 run_id = point * self.replications + k
                 if run_id not in skip:
                     tasks.append(RunTask(run_id, point, k, seeds[k], self.preset, overrides, self.ticks,
-                                         self.outcomes, interventions, self.rules))
+                                         self.outcomes, interventions, self.rules, self.custom))
         return tasks
 
     def describe(self) -> str:
@@ -202,20 +205,26 @@ def load_spec(path: str | Path) -> Spec:
     return parse_spec(text, source=str(path), default_name=path.stem)
 
 
-def parse_spec(text: str, source: str = "<spec>", default_name: str = "experiment") -> Spec:
-    """Validate the TOML ``text`` of a spec (``source`` names it in errors)."""
+def parse_spec(text: str, source: str = "<spec>", default_name: str = "experiment", recorded: dict | None = None
+               ) -> Spec:
+    """Validate the TOML ``text`` of a spec (``source`` names it in errors).
+
+    ``recorded``: the manifest of the result folder the spec made; its replaced rules and outcome functions
+    are taken as recorded there (with their source hashes), not imported, so a finished sweep can be analysed
+    after the student's module has changed or moved.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SpecError(f"{source}: not valid TOML: {error}") from None
     try:
-        return _build(data, text, source, default_name)
+        return _build(data, text, source, default_name, recorded or {})
     except (SpecError, ParameterError) as error:
         message = str(error)
         raise SpecError(message if message.startswith(source) else f"{source}: {message}") from None
 
 
-def _build(data: dict, text: str, source: str, default_name: str) -> Spec:
+def _build(data: dict, text: str, source: str, default_name: str, recorded: dict) -> Spec:
     for key in data:
         if key not in TOP_LEVEL:
             raise unknown_key(key, key, TOP_LEVEL, "unknown field")
@@ -234,13 +243,16 @@ def _build(data: dict, text: str, source: str, default_name: str) -> Spec:
         factors = levers + parse_uncertainties(table_field(data, "uncertainties"), fixed, levers)
     else:
         factors = parse_factors(table_field(data, "vary"), fixed)
+    taken = {"run_id", "point", "replication", "seed", "design", "policy", "scenario", *PERSISTENCE_MEASURES,
+             *(f.name for f in factors)}
+    outcomes, custom = parse_outcomes(data.get("outcomes", list(DEFAULT_OUTCOMES)), source, taken,
+                                      recorded.get("outcome_functions"))
     spec = Spec(name=name, question=text_field(data, "question", ""), preset=preset,
                 ticks=integer_field(data, "ticks", 1, MAX_TICKS, 240),
                 replications=integer_field(data, "replications", 1, MAX_REPLICATIONS, 1),
                 master_seed=integer_field(data, "master_seed", 0, MAX_SEED, 0),
-                outcomes=outcomes_field(data.get("outcomes", list(DEFAULT_OUTCOMES)), "outcomes"),
-                fixed=fixed, factors=factors, lever_count=len(levers),
-                rules=parse_rules(table_field(data, "rules"), source),
+                outcomes=outcomes, custom=custom, fixed=fixed, factors=factors, lever_count=len(levers),
+                rules=parse_rules(table_field(data, "rules"), source, recorded.get("rules")),
                 designs=parse_designs(table_field(data, "design"), factors[len(levers):]),
                 figures=(), sensitivity={}, text=text, data=data, source=source)
     if spec.run_count > MAX_RUNS:  # from the designs' options: nothing has been built yet

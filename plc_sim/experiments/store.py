@@ -310,6 +310,8 @@ def new_manifest(spec: Spec) -> dict:
         "factors": list(spec.factor_names),
         "rules": rules_record(spec.rules),
         "outcomes": list(spec.outcomes),
+        "outcome_functions": spec.custom.record(),
+        "school_series": list(spec.custom.school_series),
         "points": spec.point_count,
         "replications": spec.replications,
         "ticks": spec.ticks,
