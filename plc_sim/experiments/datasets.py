@@ -5,16 +5,25 @@ Batches stay the unit of resume; when every run is stored the sweep also writes 
 ``pandas.read_parquet(folder)``, ``pyarrow.dataset.dataset(folder)`` or R's ``arrow::open_dataset(folder)``),
 and ``tables/runs.csv``. Every row carries its run's ``point``, ``replication`` and the value of every varied
 factor (levers and uncertainties too); ``long`` has one row per run, tick and measure (``measure``, ``value``).
+A spec with ``[outcomes] school_series`` also gets ``tables/school_series/``: one row per run, tick and school,
+written in parts of whole runs (``part-00000.parquet``, ...) so that no more than one part is ever in memory.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+
 from plc_sim.experiments.analysis import read_tables
+from plc_sim.experiments.store import ResultFolder
+from simulation import preset_params
 
 DATASETS = ("runs", "series", "schools", "long")
+PART_ROWS = 2_000_000
+"""About this many rows per part of ``school_series`` (whole runs; at least one run per part)."""
 
 
 def write_datasets(folder: str | Path, spec) -> Path:
@@ -33,11 +42,40 @@ def write_datasets(folder: str | Path, spec) -> Path:
     out = folder / "tables"
     out.mkdir(exist_ok=True)
     for name, frame in frames.items():
-        staging = out / f".{name}.staging"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
-        frame.to_parquet(staging / "part-0.parquet", index=False)
-        shutil.rmtree(out / name, ignore_errors=True)
-        staging.rename(out / name)
+        _replace_dataset(out / name, lambda staging, frame=frame: frame.to_parquet(staging / "part-0.parquet",
+                                                                                  index=False))
+    if spec.custom.school_series:
+        _replace_dataset(out / "school_series", lambda staging: _write_school_series(folder, spec, keys, staging))
     frames["runs"].to_csv(out / "runs.csv", index=False, float_format="%.10g")
     return out
+
+
+def _replace_dataset(target: Path, write: Callable[[Path], None]) -> None:
+    """Write a dataset folder beside ``target`` with ``write(staging)``, then put it in ``target``'s place."""
+    staging = target.with_name(f".{target.name}.staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    write(staging)
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)
+
+
+def _write_school_series(folder: Path, spec, keys: pd.DataFrame, staging: Path) -> None:
+    """The batches' per-school series in parts of whole runs, sorted by run, tick and school, factors joined.
+
+    The parts depend only on the spec (not on which batch holds which run), so the dataset is the same
+    for any number of workers.
+    """
+    schools = preset_params(spec.preset, dict(spec.fixed)).n_schools
+    per_part = max(1, PART_ROWS // ((spec.ticks + 1) * schools))
+    spans = []
+    for batch in ResultFolder(folder).good_batches():
+        ids = pd.read_parquet(batch / "runs.parquet", columns=["run_id"])["run_id"]
+        spans.append((batch / "school_series.parquet", int(ids.min()), int(ids.max())))
+    for part, start in enumerate(range(0, spec.run_count, per_part)):
+        end = start + per_part
+        pieces = [pd.read_parquet(path, filters=[("run_id", ">=", start), ("run_id", "<", end)])
+                  for path, low, high in spans if low < end and high >= start]
+        frame = pd.concat(pieces, ignore_index=True).sort_values(["run_id", "tick", "school"], kind="stable")
+        frame = frame.merge(keys, on="run_id", how="left", validate="many_to_one")
+        frame.to_parquet(staging / f"part-{part:05d}.parquet", index=False)
