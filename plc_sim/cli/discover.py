@@ -59,4 +59,7 @@ def cmd_discover(args) -> None:
     found, case_set, folder = run_discovery(data, args.outcome, args.threshold, args.below, args.box,
                                             args.min_coverage, args.out)
     print(found.summary(case_set.what, case_set.unit))
-    print(f"results: {folder}/ (summary.md, peeling.png, box_limits.png, limits.csv, trajectory.csv, cart.csv)")
+    print(f"results: {folder}/ (summary.md, peeling.html, peeling.png, box_limits.png, limits.csv, trajectory.csv, "
+          "cart.csv)")
+    print(f"to choose another box: open {folder}/peeling.html in a browser; it shows each box and the command "
+          "that gives it")

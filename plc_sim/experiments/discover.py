@@ -13,7 +13,8 @@ Nothing here runs a model: it reads a table.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,11 @@ class Restriction:
     qp_low: float = float("nan")
     qp_high: float = float("nan")
 
+    def insignificant(self, alpha: float) -> bool:
+        """True when every quasi-p-value this limit has (one per restricted side) exceeds ``alpha``."""
+        qps = [q for q in (self.qp_low, self.qp_high) if not np.isnan(q)]
+        return bool(qps) and min(qps) > alpha
+
     def words(self) -> str:
         label = self.name.replace("_", " ")
         if self.values:
@@ -57,6 +63,11 @@ class Discovery:
     cart_leaves: pd.DataFrame  # one row per CART leaf: coverage, density, mass, res_dim, and its limits
     cases: int
     of_interest: int
+    boxes: Mapping[int, tuple[Restriction, ...]] = field(default_factory=dict)  # every box's limits, by id
+    peeled: int = 0  # boxes 0..peeled-1 are PRIM's peeling trajectory (``--box`` picks one); later ones were
+    # made by dropping the chosen box's insignificant limits
+    origin: int = 0  # the box chosen before its insignificant limits were dropped
+    alpha: float = 0.05  # limits whose quasi-p-values all exceed this are dropped from the chosen box
 
     @property
     def box(self) -> pd.Series:
@@ -110,15 +121,17 @@ def discover(x: pd.DataFrame, y: np.ndarray, *, min_coverage: float = 0.5, box: 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         found = prim.Prim(x, y, mass_min=mass_min, peel_alpha=peel_alpha).find_box()
-    chosen = _choose(found.peeling_trajectory, min_coverage, box)
+    origin = chosen = _choose(found.peeling_trajectory, min_coverage, box)
+    peeled = len(found.peeling_trajectory)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         chosen = _drop_insignificant(found, chosen, x, alpha)
     trajectory = found.peeling_trajectory.set_index("id", drop=False)
     trajectory = trajectory[["id", "coverage", "density", "mass", "res_dim", "n"]].astype(
         {"id": np.int64, "res_dim": np.int64, "n": np.int64})
-    return Discovery(trajectory, chosen, _restrictions(found, chosen, x), _cart_leaves(cart, x, y, mass_min),
-                     len(y), int(y.sum()))
+    boxes = {int(i): _restrictions(found, int(i), x) for i in trajectory.index}
+    return Discovery(trajectory, chosen, boxes[chosen], _cart_leaves(cart, x, y, mass_min), len(y), int(y.sum()),
+                     boxes, peeled, origin, alpha)
 
 
 def _choose(trajectory: pd.DataFrame, min_coverage: float, box: int | None) -> int:
@@ -156,9 +169,10 @@ def _tighter(x: pd.DataFrame, limits: pd.DataFrame, initial: pd.DataFrame, qp: d
 
 
 def _drop_insignificant(found, chosen: int, x: pd.DataFrame, alpha: float) -> int:
-    """Drop the chosen box's restrictions whose quasi-p-values both exceed ``alpha``; the id of the box left."""
+    """Drop the chosen box's restrictions whose quasi-p-values (on each restricted side) exceed ``alpha``; the id
+    of the box left."""
     for restriction in _restrictions(found, chosen, x):
-        if min(restriction.qp_low, restriction.qp_high) > alpha:  # NaN compares False: kept
+        if restriction.insignificant(alpha):
             found.drop_restriction(restriction.name, chosen)
             chosen = len(found.peeling_trajectory) - 1
     return chosen

@@ -4,12 +4,13 @@
 its run's factors and levers as the conditions, and "never decayed" as the outcome (``decays``: the
 opposite); any run measure works too with ``--threshold`` (``--below`` for "at most"). The results go to
 ``results/NAME/discover-OUTCOME/``: ``summary.md`` (the box in words, its limits with quasi-p-values, the
-peeling trajectory and CART's leaves), ``trajectory.csv``, ``limits.csv``, ``cart.csv``, ``peeling.png`` and
-``box_limits.png``.
+peeling trajectory and CART's leaves), ``peeling.html`` (the trajectory to choose another box from, offline;
+see ``discover_page``), ``trajectory.csv``, ``limits.csv``, ``cart.csv``, ``peeling.png`` and ``box_limits.png``.
 """
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from plc_sim.core.errors import InputError
 from plc_sim.core.files import staged_folder, write_json_atomic
 from plc_sim.core.provenance import provenance
 from plc_sim.experiments.discover import Discovery, discover, limits_table
+from plc_sim.experiments.discover_page import peeling_page
 from simulation.parameters import suggest
 
 PERSISTS, DECAYS = "persists", "decays"
@@ -71,9 +73,12 @@ def cases(data, outcome: str, threshold: float | None = None, below: bool = Fals
                  f"{outcome}-{'below' if below else 'above'}-{threshold:g}")
 
 
-def write_discovery(found: Discovery, case_set: Cases, out: Path, source: str) -> Path:
-    """Write the summary, tables and figures of ``found`` into ``out`` atomically."""
+def write_discovery(found: Discovery, case_set: Cases, out: Path, source: str,
+                    command: str = "plc-sim discover") -> Path:
+    """Write the summary, tables, figures and box-choosing page of ``found`` into ``out`` atomically (``command``
+    reproduces the discovery without ``--box``)."""
     with staged_folder(out, "discover", overwrite=True) as staging:
+        (staging / "peeling.html").write_text(peeling_page(found, case_set.what, command), encoding="utf-8")
         found.trajectory.to_csv(staging / "trajectory.csv", index=False, float_format="%.6g")
         limits_table(found).to_csv(staging / "limits.csv", index=False, float_format="%.6g")
         found.cart_leaves.to_csv(staging / "cart.csv", index=False, float_format="%.6g")
@@ -100,7 +105,7 @@ def summary_markdown(found: Discovery, case_set: Cases, source: str) -> str:
              "",
              markdown_table(limits, ["restriction", "quasi-p (low)", "quasi-p (high)"]), "",
              "## Peeling trajectory", "",
-             "Each row is a box; pick another with `--box ID` (see `peeling.png`).", "",
+             "Each row is a box; pick another with `--box ID` (open `peeling.html` to choose one on the chart).", "",
              markdown_table(found.trajectory[["id", "coverage", "density", "mass", "res_dim"]],
                              ["box", "coverage", "density", "mass", "restricted"]), "",
              "## CART leaves (densest first)", "",
@@ -165,6 +170,9 @@ def run_discovery(data, outcome: str, threshold: float | None, below: bool, box:
     """Find the box for ``outcome`` in sweep ``data`` and write it (default: ``FOLDER/discover-LABEL``)."""
     case_set = cases(data, outcome, threshold, below)
     found = discover(case_set.x, case_set.y, min_coverage=min_coverage, box=box)
+    command = f"plc-sim discover {shlex.quote(str(data.folder))} --outcome {shlex.quote(outcome)}"
+    command += (f" --threshold {threshold:g}" if threshold is not None else "") + (" --below" if below else "")
+    command += f" --out {shlex.quote(str(out))}" if out is not None else ""
     folder = write_discovery(found, case_set, Path(out or Path(data.folder) / f"discover-{case_set.label}"),
-                             str(data.folder))
+                             str(data.folder), command)
     return found, case_set, folder
