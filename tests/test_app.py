@@ -19,13 +19,14 @@ import pandas as pd
 import pytest
 import solara
 
+from plc_sim.app import fairness
 from plc_sim.app.command import announce, server_command, server_environment
 from plc_sim.app.frames import MEASURES, PRESET_TITLES, History, comparison_sentence, percent, run_view
 from plc_sim.app.model import ALL_SCHOOLS, LIVE_CHANGES, SHOCK_BUTTONS, WorkshopModel, schools_for_target, shock_marks
 from plc_sim.app.network import DETAIL_LIMIT, draws_every_member, network_data, network_layout, school_centres
 from plc_sim.app.policies import FromNow, policy_help
 from plc_sim.app.schoolyear import SCHOOL_MONTHS, START, in_sentence, school_time
-from plc_sim.app.session import FRAME_GATE, MAX_MONTHS, RunRecord, Session
+from plc_sim.app.session import MAX_MONTHS, SPEEDS, RunRecord, Session
 from plc_sim.app.settings import (
     APP_CEILINGS,
     CONTROL_GROUPS,
@@ -452,14 +453,14 @@ def test_a_slow_page_gets_fewer_frames_never_a_queue():
 
 
 def test_playing_tabs_take_the_gate_in_turn():
-    assert FRAME_GATE.acquire(timeout=1)
+    assert fairness.GATE.lock.acquire(timeout=1)
     session = Session(RunRecord(SMALL, "2"))
     session.set_view(speed="fast")
     session.start()
     session.play()
     time.sleep(0.5)
     assert session.steps == 0  # another tab holds the gate
-    FRAME_GATE.release()
+    fairness.GATE.lock.release()
     deadline = time.monotonic() + 10
     while session.steps == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -468,15 +469,67 @@ def test_playing_tabs_take_the_gate_in_turn():
 
 
 def test_many_playing_tabs_share_the_servers_frame_budget():
-    from plc_sim.app.session import FRAMES_PER_SECOND, SPEEDS, frame_interval
-
     sessions = [Session(RunRecord(SMALL, "1")) for _ in range(40)]
     for session in sessions:
         session.play()
-    assert frame_interval("fast") >= 40 / FRAMES_PER_SECOND > SPEEDS["fast"]
+    assert fairness.GATE.interval(SPEEDS["fast"]) >= 40 / fairness.FRAMES_PER_SECOND > SPEEDS["fast"]
     for session in sessions:
         session.close()
-    assert frame_interval("fast") == SPEEDS["fast"]
+    assert fairness.GATE.interval(SPEEDS["fast"]) == SPEEDS["fast"]
+
+
+def test_play_frames_hold_the_server_at_most_their_share_of_the_time():
+    held = []
+
+    def slow_publish(frame):  # a frame that takes 0.3 s to build and send: without a share, 75% of the time
+        start = time.monotonic()
+        time.sleep(0.3)
+        held.append((start, time.monotonic()))
+
+    session = Session(RunRecord(SMALL, "2"), publish=slow_publish)
+    session.set_view(speed="fast")
+    session.start()
+    session.play()
+    time.sleep(3.0)
+    session.close()
+    session._thread.join(timeout=5)
+    frames = held[1:]  # the first frame is the one published on start
+    busy = sum(end - start for start, end in frames[:-1]) / (frames[-1][0] - frames[0][0])  # frame to frame
+    assert len(frames) >= 3 and busy <= fairness.PLAY_SHARE + 0.05
+
+
+def _wait_steps(session: Session, at_least: int, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while session.steps < at_least:
+        assert time.monotonic() < deadline, f"the run stayed at month {session.steps}"
+        time.sleep(0.02)
+
+
+def test_a_tab_being_opened_holds_the_others_play_but_never_their_clicks(monkeypatch):
+    frames = []
+    player, opener = Session(RunRecord(SMALL, "2"), publish=frames.append), Session(RunRecord(SMALL, "3"))
+    player.set_view(speed="fast")
+    player.start()
+    player.play()
+    _wait_steps(player, 2)
+    opener.opening()
+    time.sleep(0.3)
+    held_at = player.steps
+    time.sleep(1.0)
+    assert player.steps == held_at  # the new tab goes first
+    player.shock("budget_cut", ALL_SCHOOLS)
+    deadline = time.monotonic() + 5
+    while not any("budget cut" in " ".join(f.runs[0].log) for f in frames):
+        assert time.monotonic() < deadline, "a click waited for another tab's opening"
+        time.sleep(0.02)
+    opener.opened()
+    _wait_steps(player, held_at + 2, seconds=5)  # drawn: play goes on
+    monkeypatch.setattr(fairness, "OPENING_PRIORITY", 0.5)
+    opener.opening()  # a browser that never reports back holds the others only so long
+    time.sleep(0.2)
+    _wait_steps(player, player.steps + 3, seconds=5)
+    player.close()
+    opener.close()
 
 
 def test_a_run_stops_at_the_apps_longest_run():

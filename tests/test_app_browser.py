@@ -384,10 +384,12 @@ def test_a_reload_keeps_the_tabs_run(server, browser):
     button(page, "Step a month").click()
     wait_month(page, "m === 11")
     assert "run=" in page.url
+    page.wait_for_timeout(1000)  # the log's update may reach the browser just after the headline's
     log = page.locator(".plc-log").inner_text()
     page.reload()
     page.locator(".plc-live svg").first.wait_for(timeout=WAIT_MS)
     wait_month(page, "m === 11")
+    page.wait_for_timeout(1000)
     assert page.locator(".plc-log").inner_text() == log  # the same run, bit for bit, shock included
     page.close()
     assert not page.problems, "\n".join(page.problems)

@@ -20,7 +20,16 @@ import logging
 import solara
 
 from plc_sim.app.model import ALL_SCHOOLS
-from plc_sim.app.panels import Controls, EventLog, Headline, MainStory, SchoolsTable, SettingsPanel, ShockBar
+from plc_sim.app.panels import (
+    Controls,
+    EventLog,
+    Headline,
+    MainStory,
+    SchoolsTable,
+    SettingsPanel,
+    ShockBar,
+    run_logs,
+)
 from plc_sim.app.panels import explanation_html as _explanation
 from plc_sim.app.policy_panel import PoliciesPanel
 from plc_sim.app.session import Frame, RunRecord, Session, kept_run
@@ -109,15 +118,20 @@ def Page():
         Shortcuts.element(on_key=key)
         Address.element(token=session.token, on_reopen=reopen)
         Accessibility.element()
-        Controls(session, frame, pending, reset)
+        # each panel gets only what it shows, so a new month re-renders the panels that changed, not the page
+        first, failed = frame.runs[0], frame.runs[0].failure is not None
+        Controls(session, frame.playing, frame.speed, first.preset, frame.runs[1].preset if len(frame.runs) > 1
+                 else None, pending, reset)
         Headline(frame)
-        ShockBar(session, frame, target)
+        ShockBar(session, first.n_schools, failed, target)
         MainStory(session, frame)
         Details(session, frame, pending, seed_text, target)
 
 
 def _start(session: Session):
-    """Start the tab's play loop; stop it when the page goes away or the server ends the tab's session."""
+    """Start the tab's play loop, first among tabs until its browser has drawn it; stop it when the page goes away
+    or the server ends the tab's session."""
+    session.opening()
     session.start()
     try:
         from solara.server import kernel_context
@@ -139,13 +153,14 @@ def Details(session: Session, frame: Frame, pending: solara.Reactive[RunSettings
     with solara.Div(classes=["plc-details"]):
         solara.ToggleButtonsSingle(value=shown, values=list(DETAILS), classes=["plc-details-choice"])
         if shown.value == "What happened":
-            EventLog(frame)
+            EventLog(run_logs(frame))
         elif shown.value == "Each school":
-            SchoolsTable(frame)
+            SchoolsTable(frame.runs[0].table)
         elif shown.value == "Policies":
-            PoliciesPanel(session, frame, target)
+            PoliciesPanel(session, frame.runs[0].policies, frame.runs[0].n_schools, frame.runs[0].failure is not None,
+                          target)
         elif shown.value == "Settings":
-            SettingsPanel(session, frame, pending, seed_text)
+            SettingsPanel(session, frame.runs[0].values, frame.runs[0].seed, pending, seed_text)
         else:
             solara.HTML(tag="div", unsafe_innerHTML=_explanation(frame.runs[0], frame.runs[0].every_member),
                         classes=["plc-explain"])

@@ -37,11 +37,10 @@ NETWORK_SIZE = 320
 
 
 @solara.component
-def Controls(session: Session, frame: Frame, pending: solara.Reactive[RunSettings], reset: Callable[[], None]):
-    """Play/Pause, Step a month, Step a year, Reset, speed, scenario and compare choices."""
+def Controls(session: Session, playing: bool, speed: str, current: str, compared: str | None,
+             pending: solara.Reactive[RunSettings], reset: Callable[[], None]):
+    """Play/Pause, Step a month, Step a year, Reset, speed, scenario (``current``) and ``compared`` choices."""
     titles = {title: name for name, title in PRESET_TITLES.items()}
-    current = frame.runs[0].preset
-    compared = frame.runs[1].preset if len(frame.runs) > 1 else None
 
     def pick(title: str) -> None:
         pending.value = pending.value.with_preset(titles[title])
@@ -51,14 +50,14 @@ def Controls(session: Session, frame: Frame, pending: solara.Reactive[RunSetting
         session.reset(pending.value, compare=titles.get(title))
 
     with solara.Row(classes=["plc-controls"], style="align-items: center; flex-wrap: wrap; gap: 8px"):
-        solara.Button("Pause" if frame.playing else "Play", on_click=session.toggle, classes=["plc-play"],
-                      color="primary", icon_name="mdi-pause" if frame.playing else "mdi-play")
+        solara.Button("Pause" if playing else "Play", on_click=session.toggle, classes=["plc-play"],
+                      color="primary", icon_name="mdi-pause" if playing else "mdi-play")
         solara.Button("Step a month", on_click=lambda: session.step(1), classes=["plc-step"], outlined=True)
         solara.Button("Step a year", on_click=lambda: session.step(TICKS_PER_YEAR), classes=["plc-step-year"],
                       outlined=True)
         solara.Button("Reset", on_click=reset, classes=["plc-reset"], outlined=True)
-        solara.ToggleButtonsSingle(value=frame.speed, values=list(SPEEDS), classes=["plc-speed"],
-                                   on_value=lambda speed: session.set_view(speed=speed))
+        solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), classes=["plc-speed"],
+                                   on_value=lambda chosen: session.set_view(speed=chosen))
         solara.Select(label="Scenario", value=preset_title(current), values=list(titles), on_value=pick,
                       classes=["plc-preset"], style="width: 290px")
         solara.Select(label="Compare with", value=preset_title(compared) if compared else "nothing",
@@ -88,15 +87,15 @@ def Headline(frame: Frame):
 
 
 @solara.component
-def ShockBar(session: Session, frame: Frame, target: solara.Reactive[str]):
+def ShockBar(session: Session, n_schools: int, failed: bool, target: solara.Reactive[str]):
     """Buttons that hit the schools now: "what happens if the principal leaves?"; ``target`` names who."""
-    choices = shock_targets(frame.runs[0].n_schools)
+    choices = shock_targets(n_schools)
     chosen = target.value if target.value in choices else choices[0]  # a new run may have fewer schools
     with solara.Row(classes=["plc-shocks"], style="align-items: center; flex-wrap: wrap; gap: 8px"):
         solara.Text("What happens if...", classes=["plc-shock-title"])
         for name, label in SHOCK_BUTTONS.items():
             solara.Button(label, on_click=lambda name=name: session.shock(name, chosen), color="#8a3a00",
-                          classes=["plc-shock", f"plc-shock-{name}"], disabled=frame.runs[0].failure is not None)
+                          classes=["plc-shock", f"plc-shock-{name}"], disabled=failed)
         solara.Select(label="Who is hit", value=chosen, values=choices, on_value=target.set,
                       classes=["plc-shock-target"], style="max-width: 170px")
         with solara.Div(classes=["plc-csv"]):
@@ -126,7 +125,7 @@ def MainStory(session: Session, frame: Frame):
                                   description=f"{MEASURES[frame.measure]}: {runs[0]} minus {runs[1]}, over the run"
                                   ).key(f"diff-{frame.measure}-{'|'.join(runs)}")
             else:
-                NetworkPanel(session, frame, first)
+                NetworkPanel(session, frame.colour_by, first)
         with solara.Column(classes=["plc-right"], style="flex: 1 1 auto; min-width: 0"):
             with solara.Row(style="align-items: center; gap: 12px; flex-wrap: wrap"):
                 solara.ToggleButtonsSingle(value=frame.measure, values=list(MEASURES), classes=["plc-measure"],
@@ -134,7 +133,7 @@ def MainStory(session: Session, frame: Frame):
                 if first.highlight:
                     solara.Text(f"Dashed black line: School {first.highlight[0] + 1}, hit by the last shock",
                                 classes=["plc-caption"])
-            LiveChart.element(spec=spec, datasets=data, export_name=chart_name,
+            LiveChart.element(spec=spec, datasets=data, export_name=chart_name, on_drawn=session.opened,
                               description=f"{MEASURES[frame.measure]} over the run, mean and range of the schools"
                               ).key(f"chart-{frame.measure}-{'|'.join(runs)}-{threshold}")
 
@@ -152,48 +151,54 @@ def _empty(*names: str) -> dict[str, list]:
 
 
 @solara.component
-def NetworkPanel(session: Session, frame: Frame, run: RunView):
+def NetworkPanel(session: Session, colour_by: str, run: RunView):
     """The network of teachers (or schools), with the choice of colouring."""
-    title = COLOUR_MEASURES[frame.colour_by]
+    title = COLOUR_MEASURES[colour_by]
     with solara.Row(style="align-items: center; gap: 8px"):
         solara.Text("Colour by", classes=["plc-caption"])
-        solara.ToggleButtonsSingle(value=frame.colour_by, values=list(COLOUR_MEASURES), classes=["plc-colour"],
+        solara.ToggleButtonsSingle(value=colour_by, values=list(COLOUR_MEASURES), classes=["plc-colour"],
                                    on_value=lambda colour: session.set_view(colour_by=colour))
     LiveChart.element(spec=network_chart(NETWORK_SIZE, title), datasets=run.network, export_name="plc-network",
                       description=f"The network of {run.n_schools} schools, coloured by {title}; "
                                   f"{run.healthy} of {run.n_schools} communities healthy"
-                      ).key(f"network-{frame.colour_by}-{run.preset}-{run.n_schools}")
+                      ).key(f"network-{colour_by}-{run.preset}-{run.n_schools}")
 
 
 @solara.component
-def EventLog(frame: Frame):
-    """What happened, newest first, in plain words: one list per run, side by side when comparing."""
-    comparing = len(frame.runs) > 1
+def EventLog(logs: tuple[tuple[str, tuple[str, ...], int], ...]):
+    """What happened, newest first, in plain words: one list per run (``logs``: label, lines, earlier lines not
+    shown), side by side when comparing."""
+    comparing = len(logs) > 1
     with solara.Row(classes=["plc-logs"], style="flex-wrap: wrap; gap: 24px; align-items: flex-start"):
-        for run in frame.runs:
+        for label, lines, more in logs:
             with solara.Column(classes=["plc-log-run"], style="flex: 1 1 380px; min-width: 0" if comparing else ""):
                 if comparing:
-                    solara.HTML(tag="h3", unsafe_innerHTML=html.escape(run.label), classes=["plc-group-title"])
-                RunLog(run)
+                    solara.HTML(tag="h3", unsafe_innerHTML=html.escape(label), classes=["plc-group-title"])
+                RunLog(lines, more)
+
+
+def run_logs(frame: Frame) -> tuple[tuple[str, tuple[str, ...], int], ...]:
+    """What :func:`EventLog` shows of ``frame`` (equal from frame to frame while nothing new happened)."""
+    return tuple((run.label, tuple(run.log), run.log_more) for run in frame.runs)
 
 
 @solara.component
-def RunLog(run: RunView):
+def RunLog(lines: tuple[str, ...], more: int):
     """One run's log, newest first."""
-    if not run.log:
+    if not lines:
         solara.Text("Nothing yet: press Step a month or Play.", classes=["plc-log-empty"])
-    items = "".join(f"<li>{html.escape(line)}</li>" for line in run.log)
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
     solara.HTML(tag="ul", unsafe_innerHTML=items, classes=["plc-log"])
-    if run.log_more:
-        solara.Text(f"... and {run.log_more} earlier events", classes=["plc-caption"])
+    if more:
+        solara.Text(f"... and {more} earlier events", classes=["plc-caption"])
 
 
 @solara.component
-def SchoolsTable(frame: Frame):
+def SchoolsTable(table: list[dict]):
     """Each school's scores on Hord's five dimensions, as a table of percentages with bars."""
     head = "".join(f"<th scope='col'>{html.escape(DIMENSION_LABELS[d])}</th>" for d in DIMENSIONS)
     rows = []
-    for row in frame.runs[0].table:
+    for row in table:
         name = f"School {row['school']}" + (" <span class='plc-decayed'>(decayed)</span>" if row["decayed"] else "")
         cells = "".join(_cell(row[d]) for d in (*DIMENSIONS, "health"))
         rows.append(f"<tr><th scope='row'>{name}</th>{cells}</tr>")
@@ -211,10 +216,10 @@ def _cell(value: float) -> str:
 
 
 @solara.component
-def SettingsPanel(session: Session, frame: Frame, pending: solara.Reactive[RunSettings],
+def SettingsPanel(session: Session, run_values: dict, run_seed: str, pending: solara.Reactive[RunSettings],
                   seed_text: solara.Reactive[str]):
-    """Controls from the parameter declaration: live ones act from now on, the others at Reset."""
-    run_values = frame.runs[0].values
+    """Controls from the parameter declaration (``run_values``: the running run's): live ones act from now on,
+    the others at Reset."""
     problem = seed_problem(seed_text.value)
     changed = [n for n, v in pending.value.values.items() if n not in LIVE_CHANGES and run_values.get(n) != v]
     solara.Text("Marked 'from now on': changes act on the running schools at once. The others build a new run "
@@ -223,7 +228,7 @@ def SettingsPanel(session: Session, frame: Frame, pending: solara.Reactive[RunSe
     # notice coming or going would otherwise rebuild every control after it (the seed box lost its typing
     # focus, and a Reset redrawn from the play thread briefly left the page a seed box no event reached).
     with solara.Div(classes=["plc-pending-slot"]):
-        if changed or seed_text.value.strip() != frame.runs[0].seed:
+        if changed or seed_text.value.strip() != run_seed:
             solara.Info("You changed settings that apply at Reset: press Reset to start a new run with them.",
                         dense=True, classes=["plc-pending"])
     with solara.Row(style="flex-wrap: wrap; gap: 18px; align-items: flex-start"):

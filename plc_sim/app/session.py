@@ -9,11 +9,10 @@ a shock, a new scenario or a Reset during Play shows in the next frame. The
 thread never queues work: if drawing is slow, fewer months are shown per
 second, each the latest.
 
-Fair sharing between tabs: every playing tab takes :data:`FRAME_GATE` for its
-step and publish, so a tab that has just been opened competes with one of them
-at most, and all playing tabs together get :data:`FRAMES_PER_SECOND` frames
-(each tab its share), so many tabs slow each other's display down, never the
-server. A closed tab stops its thread (``close``).
+Fair sharing between tabs: every play frame goes through the server's one
+:data:`~plc_sim.app.fairness.GATE` (one frame at a time, a bounded number
+and share of time for all playing tabs together, and none while another tab
+is being opened). A closed tab stops its thread (``close``).
 
 Everything the room does is recorded (:class:`RunRecord`), so the same run can
 be rebuilt bit for bit from its parameters, seed and actions, e.g. after a
@@ -32,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from plc_sim.app.fairness import GATE
 from plc_sim.app.frames import History, RunView, comparison_sentence, preset_title, run_view
 from plc_sim.app.model import SHOCK_BUTTONS, SHOCK_PHRASES, WorkshopModel
 from plc_sim.app.schoolyear import in_sentence, school_time
@@ -48,21 +48,6 @@ MAX_MONTHS = 50 * TICKS_PER_YEAR
 
 SINGLE_LABEL = "mean of all schools"
 """The chart's legend for the line of a single run (its band is the range across schools)."""
-
-FRAME_GATE = threading.BoundedSemaphore(1)
-"""Held by a playing tab while it steps and publishes: one at a time, server-wide."""
-
-FRAMES_PER_SECOND = 20
-"""Most frames all playing tabs together get per second: with many tabs, each gets fewer (it skips months on
-screen, never queues them), and the server keeps time for new tabs and clicks."""
-
-_PLAYING: set[int] = set()  # ids of the sessions playing now
-
-
-def frame_interval(speed: str) -> float:
-    """Seconds between a playing tab's frames: its speed, or its share of the server's frame budget."""
-    return max(SPEEDS[speed], len(_PLAYING) / FRAMES_PER_SECOND)
-
 
 @dataclass(frozen=True)
 class Action:
@@ -239,7 +224,7 @@ class Session:
         self.play(not self.playing)
 
     def _changed(self) -> None:
-        (_PLAYING.add if self.playing and not self.closed else _PLAYING.discard)(id(self))
+        GATE.play(id(self), self._wake if self.playing and not self.closed else None)
         keep_run(self.token, self.record)
         self._dirty = True
         self._wake.set()
@@ -282,10 +267,19 @@ class Session:
             self._thread = threading.Thread(target=self._loop, name="plc-session", daemon=True)
             self._thread.start()
 
+    def opening(self) -> None:
+        """The tab is being opened in a browser: other tabs hold their play until :meth:`opened`."""
+        GATE.opening(id(self))
+
+    def opened(self) -> None:
+        """The tab's browser has drawn the page."""
+        GATE.opened(id(self))
+
     def close(self) -> None:
         """Stop the thread; the session does no more work."""
         self._stop.set()
-        _PLAYING.discard(id(self))
+        GATE.play(id(self), None)
+        GATE.opened(id(self))
         self._wake.set()
 
     @property
@@ -295,21 +289,26 @@ class Session:
     def _loop(self) -> None:
         due = time.monotonic()
         while not self._stop.is_set():
-            if self.playing and time.monotonic() >= due:
-                with FRAME_GATE:
-                    if self._stop.is_set():
-                        break
-                    with self.lock:
-                        if self.playing:
-                            self._step_all()
-                            keep_run(self.token, self.record)
-                        if not self.playing:  # the run reached its end or failed
-                            _PLAYING.discard(id(self))
-                        self._dirty = False
-                    self.publish(self.frame())
-                due = time.monotonic() + frame_interval(self.speed)
-            elif self._dirty:
+            held = GATE.held(id(self)) if self.playing else 0.0  # another tab is being opened: it goes first
+            if self.playing and not held and time.monotonic() >= due:
+                self._play_frame()
+                due = time.monotonic() + GATE.interval(SPEEDS[self.speed])
+            elif self._dirty:  # a click: shown at once, even while another tab is being opened
                 self._dirty = False
                 self.publish(self.frame())
-            self._wake.wait(max(0.0, due - time.monotonic()) if self.playing else None)
+            self._wake.wait((held or max(0.0, due - time.monotonic())) if self.playing else None)
             self._wake.clear()
+
+    def _play_frame(self) -> None:
+        """Step every run a month and publish the frame, through the server's gate."""
+        with GATE.frame(self._stop):
+            if self._stop.is_set():
+                return
+            with self.lock:
+                if self.playing:
+                    self._step_all()
+                    keep_run(self.token, self.record)
+                if not self.playing:  # the run reached its end or failed
+                    GATE.play(id(self), None)
+                self._dirty = False
+            self.publish(self.frame())

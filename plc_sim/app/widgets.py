@@ -22,7 +22,8 @@ _HERE = Path(__file__).parent / "vue"
 
 
 class LiveChart(v.VuetifyTemplate):
-    """A Vega-Lite chart: ``spec`` is embedded once, ``datasets`` ({name: {field: [values]}}) is swapped in."""
+    """A Vega-Lite chart: ``spec`` is embedded once, ``datasets`` ({name: {field: [values]}}) is swapped in;
+    ``on_drawn()`` is called when the browser has drawn it the first time."""
 
     template_file = str(_HERE / "livechart.vue")
     spec = traitlets.Dict().tag(sync=True)
@@ -31,10 +32,15 @@ class LiveChart(v.VuetifyTemplate):
     export_name = traitlets.Unicode("").tag(sync=True)
     packages = traitlets.Dict(VEGA_PACKAGES).tag(sync=True)
     uid = traitlets.Unicode().tag(sync=True)
+    on_drawn = traitlets.Callable(None, allow_none=True)
 
     @traitlets.default("uid")
     def _uid(self) -> str:
         return f"plc-chart-{uuid.uuid4().hex}"
+
+    def vue_drawn(self, _data=None) -> None:
+        if self.on_drawn is not None:
+            self.on_drawn()
 
 
 class Accessibility(v.VuetifyTemplate):
