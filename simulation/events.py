@@ -16,7 +16,7 @@ from itertools import groupby
 from simulation.parameters import TICKS_PER_YEAR, Params
 
 EVENT_KINDS = ("teachers_left", "principal_left", "decay", "recovery", "budget_cut", "policy_focus",
-               "intervention_start", "intervention_end")
+               "new_initiative", "intervention_start", "intervention_end")
 """Every kind of event the model logs."""
 
 CAUSES = {"year_end": "the end of the year", "turnover_wave": "a turnover wave"}
@@ -112,6 +112,9 @@ def _sentence(kind: str, group: list[Event], p: Params) -> str:
         return f"{labels} {'began' if kind == 'intervention_start' else 'ended'} in {where}"
     if kind == "policy_focus":
         return f"a new policy replaced the principals' focus and added workload in {where}"
+    if kind == "new_initiative":
+        return (f"{'new outside initiatives' if many else 'a new outside initiative'} added workload and "
+                f"displaced {100 * p.initiative_displacement:.0f}% of the routines and shared focus in {where}")
     return f"{kind.replace('_', ' ')} ({where})"
 
 

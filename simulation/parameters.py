@@ -95,6 +95,19 @@ PARAMETERS: tuple[Param, ...] = (
        "conditions", unit="share", low=0.0, high=1.0, source="Hord; Hipp & Huffman (structural conditions)"),
     _p("workload", float, 0.3, "Overload from outside demands that pulls engagement down", "conditions",
        unit="share", low=0.0, high=1.0),
+    _p("policy_churn_rate", float, 0.3, "Annual chance that a school receives a new external initiative at a year "
+       "start: it adds workload and displaces part of the routines and shared focus (policy churn)",
+       "conditions", unit="per year", low=0.0, high=1.0,
+       source="Hess 1999 (policy churn in urban districts); Datnow 2005 (reforms dropped when district "
+              "priorities change); assumption for the value"),
+    _p("initiative_displacement", float, 0.5, "Share of a school's codified routines (organizational memory) "
+       "and of its teacher leaders' shared focus that a new external initiative displaces", "conditions",
+       unit="share", low=0.0, high=1.0,
+       source="Newmann, Smith, Allensworth & Bryk 2001 (program incoherence); Datnow 2005; assumption for the "
+              "value"),
+    _p("workload_recovery_rate", float, 0.03, "Share of the workload above its base level that fades each month as "
+       "an initiative's demands are dropped (0 = added workload stays)", "conditions", unit="per tick",
+       low=0.0, high=1.0, source="Hess 1999 (initiatives are adopted and abandoned); assumption"),
     # --- social capital and trust -------------------------------------------
     _p("initial_trust", float, 0.4, "Mean pairwise trust when the run starts (the school's bonding social capital)",
        "trust", unit="share", low=0.0, high=1.0, source="Mulford (bonding social capital); Bryk & Schneider 2002"),
@@ -205,7 +218,7 @@ PARAMETERS: tuple[Param, ...] = (
     _p("conditions_weight", float, 0.34, "Weight of leadership support in a teacher's satisfaction; engagement "
        "and collegial trust share the rest equally", "turnover", unit="share", low=0.0, high=1.0,
        source="Johnson, Kraft & Papay 2012 (leadership matters most); assumption for the value"),
-    _p("typical_satisfaction", float, 0.64, "Satisfaction at which the annual leaving chance equals "
+    _p("typical_satisfaction", float, 0.63, "Satisfaction at which the annual leaving chance equals "
        "teacher_turnover_rate", "turnover", unit="share", low=0.0, high=1.0, source="assumption (calibrated)"),
     _p("early_career_factor", float, 1.5, "Multiplier on leaving for teachers early in their time at a school",
        "turnover", unit="ratio", low=0.0, high=5.0, source="NCES TFS 2012-13: leaving is higher early in a career"),
@@ -221,7 +234,7 @@ PARAMETERS: tuple[Param, ...] = (
     _p("principal_exit_sensitivity", float, 2.0, "How strongly a school's low health raises the chance that its "
        "principal leaves", "turnover", unit="log-odds per unit", low=0.0, high=20.0,
        source="Béteille, Kalogrides & Loeb 2012 (principals leave struggling schools)"),
-    _p("typical_health", float, 0.48, "Yearly mean health at which the principal's leaving chance equals "
+    _p("typical_health", float, 0.44, "Yearly mean health at which the principal's leaving chance equals "
        "principal_turnover_rate", "turnover", unit="health", low=0.0, high=1.0, source="assumption (calibrated)"),
     _p("initial_principal_tenure_max", int, 7, "Longest tenure (years) drawn for the first principals",
        "turnover", unit="years", low=0, high=40, source="assumption"),

@@ -22,16 +22,18 @@ from simulation.state import Meetings, active_per_school, members_per_school
 from simulation.turnover import replace_members, succeed_principals, turnover
 
 __all__ = ["LIVE_SHOCKS", "SCHEDULE", "assign_leader_roles", "dialogue", "engagement", "learning", "leadership",
-           "memory", "networking", "replace_members", "shocks", "succeed_principals", "trust", "turnover"]
+           "memory", "networking", "policy_churn", "replace_members", "shocks", "succeed_principals", "trust",
+           "turnover"]
 
 
 # --- 7.1 shocks ---------------------------------------------------------------
 
 def shocks(model) -> None:
-    """Scheduled shocks: at their chosen ticks, hit the first ``shock_share`` of schools.
+    """Scheduled shocks, then the recurring churn of outside initiatives.
 
-    Scenario events: a champion principal leaves (Hargreaves), a budget cut removes meeting time, a wave
-    of turnover, a new policy focus (the table :data:`simulation.shocks.SHOCKS`).
+    Scenario events: at their chosen ticks, hit the first ``shock_share`` of schools: a champion principal
+    leaves (Hargreaves), a budget cut removes meeting time, a wave of turnover, a new policy focus (the table
+    :data:`simulation.shocks.SHOCKS`). Then :func:`policy_churn`.
     ODD 7.1. Reads: shock_share, principal_leaves_tick, budget_cut_tick, turnover_wave_tick, policy_focus_tick.
     State written: whatever the shock writes (see ``simulation.shocks``).
     """
@@ -40,6 +42,30 @@ def shocks(model) -> None:
     for shock in SHOCKS:
         if getattr(p, shock.tick_param) == model.steps:
             shock.apply(model, hit)
+    policy_churn(model)
+
+
+def policy_churn(model) -> None:
+    """Outside initiatives come and go: at each year start a school gets a new one with chance ``policy_churn_rate``.
+
+    A new initiative adds ``policy_workload`` and displaces ``initiative_displacement`` of the school's
+    codified routines (memory) and of its teacher leaders' shared focus: urban districts adopt and drop
+    reforms in quick succession (Hess 1999, policy churn), schools drop reforms when district priorities
+    change (Datnow 2005), and unrelated programs compete for the same time and attention (Newmann, Smith,
+    Allensworth & Bryk 2001). Each month, ``workload_recovery_rate`` of the workload above its base fades
+    as demands are dropped.
+    ODD 7.1. Reads: policy_churn_rate, initiative_displacement, policy_workload, workload_recovery_rate,
+    workload (the base).
+    State written: schools.workload, memory, shared_focus.
+    """
+    s, p = model.schools, model.p
+    s.workload -= p.workload_recovery_rate * np.maximum(s.workload - p.workload, 0.0)
+    if p.policy_churn_rate > 0 and model.steps % TICKS_PER_YEAR == 1:
+        hit = np.flatnonzero(model.rng.random(p.n_schools) < p.policy_churn_rate)
+        s.workload[hit] = np.minimum(1.0, s.workload[hit] + p.policy_workload)
+        s.memory[hit] *= 1.0 - p.initiative_displacement
+        s.shared_focus[hit] *= 1.0 - p.initiative_displacement
+        model.record_event("new_initiative", hit)
 
 
 # --- 7.2 leadership -------------------------------------------------------------

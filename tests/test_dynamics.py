@@ -25,6 +25,7 @@ from simulation.kernels import (
 )
 from simulation.measures import DECAYED, RECOVERED, _judge_year
 from simulation.parameters import TICKS_PER_YEAR
+from simulation.rules import policy_churn
 from simulation.turnover import place_movers, succeed_principals
 
 SMALL = {"n_schools": 4, "teachers_per_school": 10, "support_staff": 0}
@@ -287,6 +288,52 @@ def test_a_community_that_never_forms_is_not_counted_as_decayed():
     assert table["never_formed"].all() and not table["decayed_ever"].any()
     assert {"first_decay_tick", "first_recovery_tick", "decayed_at_end", "decayed_ever", "secondary",
             "never_formed"} <= set(table.columns)
+
+
+# --- 6b. policy churn ------------------------------------------------------------------------------------------
+
+def test_a_new_outside_initiative_adds_workload_and_displaces_routines_and_shared_focus():
+    model = run(TICKS_PER_YEAR, rng=3, **SMALL, policy_churn_rate=1.0, initiative_displacement=0.4,
+                policy_workload=0.2, workload_recovery_rate=0.0)
+    s = model.schools
+    memory, shared, focus = s.memory.copy(), s.shared_focus.copy(), s.principal_focus.copy()
+    model.steps += 1  # the first month of the next school year
+    policy_churn(model)
+    np.testing.assert_allclose(s.memory, 0.6 * memory)
+    np.testing.assert_allclose(s.shared_focus, 0.6 * shared)
+    np.testing.assert_allclose(s.principal_focus, focus)  # her own focus is the scheduled policy shock's business
+    assert (s.workload >= model.p.workload + 0.2 - 1e-12).all()
+    assert [e.schools for e in model.events if e.kind == "new_initiative"][-1] == (0, 1, 2, 3)
+
+
+def test_added_workload_fades_only_with_a_recovery_rate():
+    def workload_after(rate):
+        model = PLCModel(rng=4, **SMALL, policy_churn_rate=0.0, policy_focus_tick=1, policy_workload=0.4,
+                         workload_recovery_rate=rate)
+        for _ in range(3 * TICKS_PER_YEAR):
+            model.step()
+        return model.schools.workload - model.p.workload
+    np.testing.assert_allclose(workload_after(0.0), 0.4)
+    assert (workload_after(0.05) < 0.4 * 0.95 ** 25).all()
+
+
+def test_without_churn_no_initiative_arrives_and_no_random_number_is_drawn_for_it():
+    quiet = run(2 * TICKS_PER_YEAR, rng=6, **SMALL, policy_churn_rate=0.0)
+    assert not [e for e in quiet.events if e.kind == "new_initiative"]
+    again = run(2 * TICKS_PER_YEAR, rng=6, **SMALL, policy_churn_rate=0.0, initiative_displacement=0.9)
+    np.testing.assert_array_equal(quiet.members.knowledge, again.members.knowledge)
+
+
+def test_policy_churn_makes_established_communities_decay_more_often():
+    """Without churn decay was rare at steady state (the audit's 'noise around the attractor' gone, nothing left)."""
+    def decays(rate):
+        total = 0
+        for seed in range(4):
+            model = run(20 * TICKS_PER_YEAR, rng=seed, n_schools=8, teachers_per_school=20, support_staff=0,
+                        policy_churn_rate=rate, initiative_displacement=0.5)
+            total += int(persistence_table(model)["decayed_ever"].sum())
+        return total
+    assert decays(0.5) > decays(0.0) + 3
 
 
 # --- 7. constants in the declaration ----------------------------------------------------------------------------
