@@ -11,6 +11,7 @@ changes nothing.
 from __future__ import annotations
 
 import html
+import threading
 import uuid
 from dataclasses import dataclass
 
@@ -47,12 +48,19 @@ LABELS = {"meeting_time": "Protected collaboration time", "distribution": "Leade
 """Short labels for the decisions' sliders (their full meaning is the sentence below each)."""
 
 
+REDRAW = threading.Lock()
+"""One page redraws at a time after a change. Forty pages drawn at once share the interpreter in turns and all
+finish together at the end; drawn one after another, each page's update leaves as soon as it is drawn, and the
+browsers take it in while the server draws the next pages."""
+
+
 def use_workshop_version(workshop: Workshop, view=None):
     """Redraw the calling component when the session changes in a way it shows.
 
     A thread waits on the session's condition, so an advance reaches every open page at once (no polling
     delay). ``view`` (a function of nothing) says what the component shows: the component redraws only when its
-    value changes (a participant's page ignores other schools' forms); without it, on every change.
+    value changes (a participant's page ignores other schools' forms); without it, on every change. Redraws
+    after a change take turns (:data:`REDRAW`).
     """
     look = view or (lambda: workshop.version)
     shown, set_shown = solara.use_state(look())
@@ -66,9 +74,10 @@ def use_workshop_version(workshop: Workshop, view=None):
                 seen, current = now, look()
                 if current != last:
                     last = current
-                    set_shown(current)
+                    with REDRAW:
+                        set_shown(current)
 
-    solara.use_thread(watch, dependencies=[])
+    solara.use_thread(watch, dependencies=[], intrusive_cancel=False)  # no trace function on every line drawn
     return shown
 
 
