@@ -14,7 +14,8 @@ def register(subparsers) -> None:
                                    "happen (PRIM and CART over a sweep's factors and levers)")
     parser.add_argument("sweep", type=Path, help="a sweep's result folder (results/NAME) or its spec (.toml)")
     parser.add_argument("--outcome", default="persists", help="persists (each community never decayed; default), "
-                        "decays (it did), or a run measure such as final_health with --threshold")
+                        "decays (it did), or a run measure such as final_health or one of the spec's own [outcomes], "
+                        "with --threshold")
     parser.add_argument("--threshold", type=_number("--threshold"), default=None,
                         help="the level of a run measure that counts as the outcome (at least; --below: at most)")
     parser.add_argument("--below", action="store_true", help="the outcome is the measure at most --threshold")

@@ -17,8 +17,8 @@ def register(subparsers) -> None:
     parser.add_argument("sweep", type=Path, help="a sweep's result folder (results/NAME) or its spec (.toml)")
     parser.add_argument("--levers", default=None, help="comma-separated factors that are policies (default: the "
                         "spec's [levers]); every other varied factor is an uncertainty")
-    parser.add_argument("--outcomes", default=DEFAULT_OUTCOMES, help="comma-separated run measures for regret, "
-                        f"each NAME, max:NAME or min:NAME (default {DEFAULT_OUTCOMES})")
+    parser.add_argument("--outcomes", default=DEFAULT_OUTCOMES, help="comma-separated run measures (the spec's own "
+                        f"[outcomes] too) for regret, each NAME, max:NAME or min:NAME (default {DEFAULT_OUTCOMES})")
     parser.add_argument("--satisfice", action="append", default=None, metavar="NAME>=VALUE",
                         help="a criterion a policy should meet (repeatable; default persisting_share>=0.5)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default SWEEP/robustness)")
