@@ -41,6 +41,11 @@ def decayed_ever_share(model):
     return persistence_table(model)["decayed_ever"].mean()
 
 
+def ticks_seen(series):
+    """Ticks observed: a number well above 1."""
+    return len(series)
+
+
 def fails_when_flagged(model):
     """Raises for the runs with high initial trust while a file fail.flag lies beside this module."""
     if Path(__file__).with_name("fail.flag").exists() and model.p.initial_trust > 0.5:
@@ -78,7 +83,7 @@ def outcome_spec(folder, lines: str, threshold: float = 0.5, name: str = "spec.t
     return write_spec(folder, text + lines.replace("MOD", module), name), module
 
 
-OWN = 'peak = "MOD:peak_health"\ndecayed = "MOD:decayed_ever_share"\n'
+OWN = 'peak = "MOD:peak_health"\ndecayed = "MOD:decayed_ever_share"\nticks = "MOD:ticks_seen"\n'
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +98,7 @@ def own_sweep(tmp_path_factory):
 def test_own_outcomes_are_run_measures_computed_from_each_run(own_sweep):
     spec, folder, _ = own_sweep
     assert spec.outcomes == ("health", "decayed_share", "knowledge")
-    assert spec.run_measures[-2:] == ("peak", "decayed")
+    assert spec.run_measures[-3:] == ("peak", "decayed", "ticks")
     tables = read_tables(folder / "one")
     runs = tables["runs"]
     peaks = tables["series"].groupby("run_id")["health"].max()
@@ -121,8 +126,9 @@ def test_own_outcomes_reach_discovery_robustness_and_analysis(own_sweep):
                                          [Criterion("peak", True, level)], folder / "robustness")
     assert set(table.columns) >= {"max_regret_peak", "mean_peak", "satisficing_share"}
     assert (written / "robustness.csv").exists()
-    means = replication_means(data, ["peak"], by=["leadership_distribution"])
+    means = replication_means(data, ["peak", "ticks"], by=["leadership_distribution"])
     assert len(means) == 2 and means["peak"].notna().all()
+    assert (means["ticks"] == 21).all() and (means["ticks_low"] == 21).all(), "own outcomes are not clipped to 0..1"
 
 
 def test_a_changed_outcome_module_is_a_new_spec(own_sweep):
