@@ -99,7 +99,7 @@ def FacilitatorPage(workshop: Workshop, room: Room):
                     for a in shocks))
             if message:
                 solara.Error(message, classes=["ws-error"])
-            LetBackIn(workshop)
+            LetBackIn(workshop, version)
         solara.HTML(tag="img", attributes={"src": qr_data_uri(room.join_url), "alt": "QR code of the join address",
                                            "width": "200"}, classes=["ws-qr"])
     if debrief:
@@ -137,8 +137,9 @@ def Controls(workshop: Workshop, act, set_debrief, debrief: bool, version: int):
 
 
 @solara.component
-def LetBackIn(workshop: Workshop):
-    """Lets a participant whose device died back in by name alone, for a short while (no rejoin code needed)."""
+def LetBackIn(workshop: Workshop, version: int):
+    """Lets a participant whose device died back in by name alone, for a short while (no rejoin code needed);
+    ``version`` (the session's) makes it redraw when someone joins."""
     names = sorted(p.name for p in workshop.participants.values())
     chosen, set_chosen = solara.use_state("")
     said, set_said = solara.use_state("")
