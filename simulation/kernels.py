@@ -77,7 +77,7 @@ class MemoryRates(NamedTuple):
 
 
 @njit(cache=True)
-def share_leadership(is_leader, engagement, school_of, distribution, principal_support, principal_focus,
+def share_leadership(is_leader, engagement, school_of, distribution, principal_support, principal_focus, attention,
                      principal_months, principal_standing, memory, shared_focus, support, focus, leader_engagement,
                      rates):
     """One month of leadership, in place (see ``rules.leadership``).
@@ -86,6 +86,8 @@ def share_leadership(is_leader, engagement, school_of, distribution, principal_s
         is_leader, engagement, school_of: per slot (bool, 0..1, school number); read.
         distribution, principal_support, memory: per school; read.
         principal_focus: per school; a principal in her first years moves it toward a stronger shared focus.
+        attention: per school, the share of her focus the principal can give to inquiry (outside demands divert
+            the rest); read.
         principal_months: per school, ticks in post; read (the rule counts them).
         principal_standing: per school; written: the share of her support she can give.
         shared_focus: per school; written: teacher leaders take up a stronger principal focus, it fades uncodified.
@@ -102,14 +104,15 @@ def share_leadership(is_leader, engagement, school_of, distribution, principal_s
         leader_engagement[s] = total[s] / count[s] if count[s] > 0 else 0.0
         presence = min(count[s] / max(rates.full_roles * d, 1.0), 1.0)
         held = shared_focus[s]
-        held += (rates.internalization * d * presence * max(principal_focus[s] - held, 0.0)
+        pushed = principal_focus[s] * attention[s]
+        held += (rates.internalization * d * presence * max(pushed - held, 0.0)
                  - rates.focus_decay * (1.0 - memory[s]) * held)
         shared_focus[s] = min(max(held, 0.0), 1.0)
         settled = min(principal_months[s] / rates.ramp_ticks, 1.0) if rates.ramp_ticks > 0 else 1.0
         principal_standing[s] = rates.initial_standing + (1.0 - rates.initial_standing) * settled
         principal_focus[s] += rates.adoption * (1.0 - settled) * max(shared_focus[s] - principal_focus[s], 0.0)
         support[s] = (1.0 - d) * principal_support[s] * principal_standing[s] + d * leader_engagement[s]
-        focus[s] = (1.0 - d) * principal_focus[s] + d * shared_focus[s]
+        focus[s] = (1.0 - d) * pushed + d * shared_focus[s]
 
 
 @njit(cache=True)

@@ -105,6 +105,10 @@ PARAMETERS: tuple[Param, ...] = (
        unit="share", low=0.0, high=1.0,
        source="Newmann, Smith, Allensworth & Bryk 2001 (program incoherence); Datnow 2005; assumption for the "
               "value"),
+    _p("initiative_diversion", float, 0.0, "Share of the principal's inquiry focus diverted by each unit of workload "
+       "above its base (an initiative's demands take her attention until they fade)", "conditions",
+       unit="per unit of workload", low=0.0, high=5.0,
+       source="Newmann, Smith, Allensworth & Bryk 2001 (program incoherence); assumption for the value"),
     _p("workload_recovery_rate", float, 0.03, "Share of the workload above its base level that fades each month as "
        "an initiative's demands are dropped (0 = added workload stays)", "conditions", unit="per tick",
        low=0.0, high=1.0, source="Hess 1999 (initiatives are adopted and abandoned); assumption"),

@@ -79,11 +79,15 @@ def leadership(model) -> None:
     codified in memory (Halverson & Spillane; Hargreaves' sustainability). A new principal's standing
     grows from ``successor_initial_standing`` to 1 over ``succession_ramp_years`` and, while it grows, she
     takes up her teacher leaders' focus where it is stronger than hers (Hart 1993: succession as mutual
-    socialization; Miller 2013: a dip around a change and recovery within a few years). Roles are given at
-    each year start to the teachers with most knowledge and engagement.
+    socialization; Miller 2013: a dip around a change and recovery within a few years). Outside demands
+    divert the principal: she gives ``1 - initiative_diversion * (workload - base workload)`` of her focus to
+    inquiry (Newmann, Smith, Allensworth & Bryk 2001: unrelated programmes compete for attention); the
+    teacher leaders' shared part is not diverted. Roles are given at each year start to the teachers with
+    most knowledge and engagement.
     ODD 7.2. Reads: teacher_leader_share, vision_internalization_rate, shared_focus_decay,
-    succession_ramp_years, successor_initial_standing, successor_adoption_rate.
-    State read: members.is_leader, members.engagement, schools.distribution, principal_support, memory.
+    succession_ramp_years, successor_initial_standing, successor_adoption_rate, initiative_diversion, workload.
+    State read: members.is_leader, members.engagement, schools.distribution, principal_support, memory,
+    workload.
     State written: schools.principal_months, principal_standing, principal_focus, shared_focus, support,
     focus, leader_engagement (and members.is_leader at a year start).
     """
@@ -94,9 +98,10 @@ def leadership(model) -> None:
     rates = LeadershipRates(p.teacher_leader_share * p.teachers_per_school, p.vision_internalization_rate,
                             p.shared_focus_decay, p.succession_ramp_years * TICKS_PER_YEAR,
                             p.successor_initial_standing, p.successor_adoption_rate)
+    attention = np.clip(1.0 - p.initiative_diversion * np.maximum(s.workload - p.workload, 0.0), 0.0, 1.0)
     kernels.share_leadership(m.is_leader, m.engagement, m.school, s.distribution, s.principal_support,
-                             s.principal_focus, s.principal_months, s.principal_standing, s.memory, s.shared_focus,
-                             s.support, s.focus, s.leader_engagement, rates)
+                             s.principal_focus, attention, s.principal_months, s.principal_standing, s.memory,
+                             s.shared_focus, s.support, s.focus, s.leader_engagement, rates)
 
 
 def assign_leader_roles(model) -> None:

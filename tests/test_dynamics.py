@@ -25,7 +25,7 @@ from simulation.kernels import (
 )
 from simulation.measures import DECAYED, RECOVERED, _judge_year
 from simulation.parameters import TICKS_PER_YEAR
-from simulation.rules import policy_churn
+from simulation.rules import leadership, policy_churn
 from simulation.turnover import place_movers, succeed_principals
 
 SMALL = {"n_schools": 4, "teachers_per_school": 10, "support_staff": 0}
@@ -322,6 +322,22 @@ def test_without_churn_no_initiative_arrives_and_no_random_number_is_drawn_for_i
     assert not [e for e in quiet.events if e.kind == "new_initiative"]
     again = run(2 * TICKS_PER_YEAR, rng=6, **SMALL, policy_churn_rate=0.0, initiative_displacement=0.9)
     np.testing.assert_array_equal(quiet.members.knowledge, again.members.knowledge)
+
+
+def test_outside_demands_divert_the_principal_but_not_what_teacher_leaders_hold():
+    def focus_after(diversion, distribution):
+        model = PLCModel(rng=2, **SMALL, initiative_diversion=diversion, leadership_distribution=distribution,
+                         principal_trait_sd=0.0, principal_turnover_rate=0.0, inquiry_focus=0.6)
+        model.schools.workload[:] = model.p.workload + 0.2
+        leadership(model)
+        return model.schools.focus.copy(), model.schools.shared_focus.copy()
+    free, free_shared = focus_after(0.0, 0.0)
+    diverted, diverted_shared = focus_after(2.5, 0.0)
+    np.testing.assert_allclose(diverted, 0.5 * free)  # attention 1 - 2.5 * 0.2: half her focus goes elsewhere
+    shared, _ = focus_after(2.5, 1.0)
+    np.testing.assert_allclose(shared, focus_after(0.0, 1.0)[0], atol=0.002)  # shared focus is not diverted (only
+    # this month's internalization of what she pushes differs)
+    assert (diverted_shared <= free_shared).all()  # leaders internalize only what she still pushes
 
 
 def test_policy_churn_makes_established_communities_decay_more_often():
