@@ -659,6 +659,7 @@ def test_the_app_command_serves_on_localhost_by_default_and_warns_for_a_room(cap
     assert command[command.index("run"):] == ["run", "plc_sim.app.page:page", "--host", "127.0.0.1", "--port", "8765",
                                                "--production", "--no-open"]
     assert server_environment()["SOLARA_KERNEL_CULL_TIMEOUT"] == "15s"
+    assert server_environment()["PYTHONMALLOC"] == "malloc"  # so closed tabs' memory can be handed back
     assert "WARNING" not in announce("127.0.0.1", 8765)
     room = announce("0.0.0.0", 8765)
     assert "WARNING: anyone who can reach this machine" in room and "http://127.0.0.1:8765" in room

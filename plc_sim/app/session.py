@@ -21,6 +21,8 @@ reload of the page.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import secrets
 import threading
 import time
@@ -108,6 +110,35 @@ def keep_run(token: str, record: RunRecord) -> None:
         while len(KEPT_RUNS) > KEEP_RUNS:
             KEPT_RUNS.popitem(last=False)
 
+
+
+_RELEASE_DELAY = 5.0
+"""Seconds after a tab closes before freed memory is handed back (its page and run are dropped meanwhile)."""
+
+_release_timer: threading.Timer | None = None
+_release_lock = threading.Lock()
+
+
+def release_memory_soon() -> None:
+    """Soon, collect garbage and hand the memory closed tabs freed back to the system (once for many closes).
+
+    The runs' arrays are freed when a tab closes, but the C allocator keeps freed memory of the threads that
+    used it for reuse; ``malloc_trim`` (glibc) returns it, so the server's memory falls back after a room leaves.
+    """
+    global _release_timer
+    with _release_lock:
+        if _release_timer is None or not _release_timer.is_alive():
+            _release_timer = threading.Timer(_RELEASE_DELAY, _release_memory)
+            _release_timer.daemon = True
+            _release_timer.start()
+
+
+def _release_memory() -> None:
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the memory is reused, not returned
+        pass
 
 
 class Session:
@@ -276,11 +307,12 @@ class Session:
         GATE.opened(id(self))
 
     def close(self) -> None:
-        """Stop the thread; the session does no more work."""
+        """Stop the thread; the session does no more work, and its memory goes back to the system soon after."""
         self._stop.set()
         GATE.play(id(self), None)
         GATE.opened(id(self))
         self._wake.set()
+        release_memory_soon()
 
     @property
     def closed(self) -> bool:
