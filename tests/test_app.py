@@ -708,7 +708,7 @@ def test_a_policy_is_switched_on_and_off_from_the_page_and_logged(page):
     assert all(policy_help(name) in screen for name in INTERVENTIONS)
     _button(rc, "Start protected collaboration time").click()
     _wait(box, "Running now")
-    assert "Protected collaboration time in all 20 schools, since year 1, September" in _screen(box)
+    assert "Protected collaboration time in all 20 schools, from year 1, September" in _screen(box)
     assert _button(rc, "Start protected collaboration time").disabled  # once per target
     rc.find(v.Select, label="Which schools").widget.v_model = "School 3"
     _button(rc, "Start induction and mentoring of newcomers").click()

@@ -351,6 +351,13 @@ def test_screenshots_fit_the_projector(server, browser, width, height):
     page.locator("table.plc-schools").scroll_into_view_if_needed()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path=str(OUTPUT / f"app-details-{width}x{height}.png"))
+
+    button(page, "Policies").click()
+    page.locator(".plc-policy-succession_planning").click()
+    wait_text(page, ".plc-running", "Succession planning in all 20 schools")
+    page.locator(".plc-running").scroll_into_view_if_needed()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(OUTPUT / f"app-policies-{width}x{height}.png"))
     page.close()
     assert not page.problems, "\n".join(page.problems)
 

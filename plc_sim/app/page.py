@@ -80,6 +80,7 @@ table.plc-schools td { position: relative; min-width: 110px; padding: 4px 8px; b
 .plc-policy.v-btn { height: auto !important; min-height: 36px; padding: 6px 12px; font-size: 16px;
                     text-transform: none; letter-spacing: 0; }
 .plc-policy .v-btn__content { white-space: normal; flex: 1 1 auto; }
+.plc-policy-stop.v-btn { font-size: 16px; text-transform: none; letter-spacing: 0; }
 .plc-running-slot:empty { display: none; }
 .plc-details { margin-top: 18px; display: block; width: 100%; }
 .plc-page .v-field-label, .plc-page .v-label { color: #3a3a3a !important; opacity: 1 !important; }

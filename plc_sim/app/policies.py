@@ -93,5 +93,5 @@ def policy_help(name: str) -> str:
     """A policy's declared meaning, its arguments as the room reads them, and its source."""
     kind = INTERVENTIONS[name]
     arguments = " ".join(f"{arg.meaning}: {value_words(arg, arg.default)}." for arg in kind.arguments)
-    return f"{kind.meaning}. {arguments} ({kind.source}.)"
+    return f"{kind.meaning}. {arguments} Source: {kind.source}."
 

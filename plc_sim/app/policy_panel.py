@@ -30,7 +30,7 @@ def PoliciesPanel(session: Session, policies: tuple[PolicyView, ...], n_schools:
             solara.HTML(tag="h3", unsafe_innerHTML="Running now", classes=["plc-group-title"])
         for view in policies:
             with solara.Row(classes=["plc-running"], style="align-items: center; gap: 10px"):
-                solara.Text(f"{view.label[0].upper() + view.label[1:]} in {view.where}, since {view.since}",
+                solara.Text(f"{view.label[0].upper() + view.label[1:]} in {view.where}, from {view.since}",
                             classes=["plc-caption"])
                 solara.Button("Stop", outlined=True, classes=["plc-policy-stop", f"plc-policy-stop-{view.name}"],
                               on_click=lambda view=view: session.policy(view.name, target_of(view.schools), False))
