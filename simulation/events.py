@@ -76,10 +76,15 @@ def school_phrase(schools: Iterable[int], n_schools: int) -> str:
     return f"{len(numbers)} schools"
 
 
+_BY_CAUSE = ("intervention_start", "intervention_end")
+"""Kinds worded once per cause: two interventions starting in one month are two sentences, each with its schools."""
+
+
 def describe_events(events: Iterable[Event], params: Params) -> list[LogLine]:
-    """One plain sentence per (tick, kind) group of ``events``, oldest first."""
+    """One plain sentence per (tick, kind) group of ``events`` (and per intervention), oldest first."""
     lines = []
-    for (tick, kind), group in groupby(events, key=lambda e: (e.tick, e.kind)):
+    key = lambda e: (e.tick, e.kind, e.cause if e.kind in _BY_CAUSE else "")  # noqa: E731
+    for (tick, kind, _), group in groupby(events, key=key):
         group = list(group)
         lines.append(LogLine(tick, kind, f"{when(tick)}: {_sentence(kind, group, params)}"))
     return lines
@@ -108,8 +113,8 @@ def _sentence(kind: str, group: list[Event], p: Params) -> str:
         return f"a budget cut removed {100 * p.budget_cut_size:.0f}% of the meeting time in {where}"
     if kind in ("intervention_start", "intervention_end"):  # cause: the intervention's name
         from simulation.interventions import INTERVENTIONS
-        labels = " and ".join(dict.fromkeys(INTERVENTIONS[event.cause].label for event in group))
-        return f"{labels} {'began' if kind == 'intervention_start' else 'ended'} in {where}"
+        label = INTERVENTIONS[group[0].cause].label  # one intervention per sentence (describe_events)
+        return f"{label} {'began' if kind == 'intervention_start' else 'ended'} in {where}"
     if kind == "policy_focus":
         return f"a new policy replaced the principals' focus and added workload in {where}"
     if kind == "new_initiative":

@@ -185,9 +185,9 @@ def test_same_seed_same_result_and_events_in_words():
     again, _ = run(9, plans, ticks=40)
     assert school_frame(first).equals(school_frame(again))
     words = [line.text for line in describe_events(first.events, first.p) if line.kind.startswith("intervention")]
-    assert words[0] == ("Year 2, month 1: a network facilitator with partner schools and induction and mentoring of "
-                        "newcomers began in all 6 schools")
-    assert words[1] == "Year 4, month 1: a network facilitator with partner schools ended in Schools 1, 2 and 3"
+    assert words[:2] == ["Year 2, month 1: a network facilitator with partner schools began in Schools 1, 2 and 3",
+                         "Year 2, month 1: induction and mentoring of newcomers began in all 6 schools"]
+    assert words[2] == "Year 4, month 1: a network facilitator with partner schools ended in Schools 1, 2 and 3"
 
 
 def test_parse_intervention_syntax():
@@ -218,3 +218,12 @@ def test_schools_beyond_the_network_are_refused():
     with pytest.raises(ParameterError, match="school 9 does not exist; schools are numbered 1 to 6"):
         PLCModel(rng=1, interventions=[parse_intervention("induction#9")], **SMALL)
 
+
+
+def test_two_interventions_starting_in_one_month_are_two_sentences_each_with_its_own_schools():
+    plans = [Intervention("induction", {}, START, END, (0,)), Intervention("protected_time", {}, START, END, (1, 2))]
+    model, _ = run(1, plans, ticks=12)
+    words = [line.text for line in describe_events(model.events, model.p) if line.kind == "intervention_start"]
+    assert len(words) == 2, words
+    assert "School 1" in words[0] and "School 2" not in words[0], words
+    assert "Schools 2 and 3" in words[1] and "School 1 " not in words[1], words

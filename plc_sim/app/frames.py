@@ -11,7 +11,6 @@ renders views; it never touches a model while the model steps.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import groupby
 
 import numpy as np
 
@@ -20,7 +19,7 @@ from plc_sim.app.network import draws_every_member, network_data, network_layout
 from plc_sim.app.policies import PolicyView, running_policies
 from plc_sim.app.schoolyear import in_sentence, log_text, school_time
 from plc_sim.app.settings import CONTROL_NAMES
-from simulation.events import Event, LogLine, describe_events
+from simulation.events import LogLine, describe_events
 from simulation.measures import DIMENSIONS, SCHOOL_MEASURES
 from simulation.parameters import TICKS_PER_YEAR
 from simulation.presets import PRESETS
@@ -142,14 +141,8 @@ def run_view(model: WorkshopModel, history: History, measure: str, colour_by: st
 
 
 def log_lines(model: WorkshopModel) -> list[LogLine]:
-    """The run's events in words, oldest first: one sentence per month and kind, and per intervention (two
-    interventions starting in one month are two sentences, each naming its own schools)."""
-    def key(event: Event) -> tuple:
-        return event.tick, event.kind, event.cause if event.kind in _INTERVENTION_EVENTS else ""
-    return [line for _, group in groupby(model.events, key) for line in describe_events(list(group), model.p)]
-
-
-_INTERVENTION_EVENTS = ("intervention_start", "intervention_end")
+    """The run's events in words, oldest first: one sentence per month and kind, and per intervention."""
+    return describe_events(model.events, model.p)
 
 
 def _pct(values: np.ndarray) -> list[float]:
