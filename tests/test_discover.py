@@ -135,3 +135,10 @@ def test_cart_reads_category_leaves_back_as_categories():
     dense = leaves[leaves.density > 0.85]
     assert dense.mass.sum() > 0.1 and dense.rule.str.contains("network is ring").all()
     assert not leaves[leaves.rule.str.contains("network is complete or none")].density.gt(0.3).any()
+
+
+def test_an_intervention_lever_in_a_box_reads_on_with_its_settings():
+    from plc_sim.experiments.discover import Restriction
+
+    assert Restriction("protected_time", values=("level=0.6",)).words() == "protected time is on (level=0.6)"
+    assert Restriction("protected_time", values=("off",)).words() == "protected time is off"

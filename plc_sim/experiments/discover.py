@@ -47,10 +47,16 @@ class Restriction:
     def words(self) -> str:
         label = self.name.replace("_", " ")
         if self.values:
-            return f"{label} is {' or '.join(map(str, self.values))}"
+            return f"{label} is {' or '.join(_value_words(value) for value in self.values)}"
         if self.low is not None and self.high is not None:
             return f"{label} is from {self.low:.3g} to {self.high:.3g}"
         return f"{label} >= {self.low:.3g}" if self.low is not None else f"{label} <= {self.high:.3g}"
+
+
+def _value_words(value) -> str:
+    """A lever's value in words: an intervention's settings ``level=0.6`` read "on (level=0.6)"."""
+    text = str(value)
+    return f"on ({text})" if "=" in text else text
 
 
 @dataclass(frozen=True)
