@@ -38,6 +38,12 @@ RECOVERY_DEFINITION = (
     "is noisy enough to cross its old level by chance while it is still sliding.")
 
 
+def yearly_means(model: PLCModel, measure: str) -> np.ndarray:
+    """(years, schools): each school's mean of ``measure`` over each school year (ticks 1-10, 11-20, ...)."""
+    tables = np.stack(model.datacollector.model_vars["schools"])[1:, SCHOOL_MEASURES.index(measure), :]
+    return tables[: tables.shape[0] // YEAR * YEAR].reshape(-1, YEAR, tables.shape[1]).mean(axis=1)
+
+
 def summarize_schools(model: PLCModel) -> dict:
     """Every school's health and decayed flag at every tick (small arrays: ticks x schools)."""
     tables = np.stack(model.datacollector.model_vars["schools"])

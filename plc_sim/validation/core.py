@@ -46,14 +46,15 @@ class Setting:
     seed: int = ROOT_SEED
     defaults: Mapping[str, Any] = field(default_factory=dict)
 
-    def seeds(self, pattern: int) -> list[int]:
+    def seeds(self, pattern: int, factor: int = 1) -> list[int]:
         """The seeds of ``pattern``'s replications: replication k runs with the same seed in every arm.
 
         Patterns draw independent streams: pattern ``p``'s root is replication ``p``'s seed under the setting's
         root, and its replications' seeds derive from that root (:mod:`plc_sim.core.seeds`, as sweeps'). Every
-        calibration point uses the same seeds (common random numbers across points as across arms).
+        calibration point uses the same seeds (common random numbers across points as across arms). A pattern
+        whose measure counts rare events asks for ``factor`` times the setting's replications.
         """
-        return replication_seeds(replication_seed(self.seed, pattern), self.replications)
+        return replication_seeds(replication_seed(self.seed, pattern), self.replications * factor)
 
     def network(self) -> dict[str, int]:
         """Parameter overrides that set the network size of this setting."""

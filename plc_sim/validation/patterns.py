@@ -1,5 +1,6 @@
-"""Patterns 1-4 the model is validated against (pattern-oriented modelling, Grimm et al. 2005); 5-7 are in
-:mod:`plc_sim.validation.resilience` and 8 in :mod:`plc_sim.validation.steady` (re-exported here).
+"""Patterns 1, 2 and 4 the model is validated against (pattern-oriented modelling, Grimm et al. 2005); 3 is in
+:mod:`plc_sim.validation.trust`, 5-7 in :mod:`plc_sim.validation.resilience` and 8 in
+:mod:`plc_sim.validation.steady` (re-exported here).
 
 Each ``pattern_*`` function runs its arms with common random numbers on a :class:`Runner`, measures the
 pattern, and returns a :class:`PatternResult`: the checks (effect, 95% CI, expected interval, source) and a
@@ -37,7 +38,6 @@ from plc_sim.validation.core import (
 from plc_sim.validation.figures import check_panel, decorate, mean_band, new_figure
 from plc_sim.validation.resilience import pattern_inquiry, pattern_memory, pattern_networks
 from plc_sim.validation.stats import (
-    bootstrap_ratio,
     mean_ci,
     median_with_ci,
     paired_difference,
@@ -45,7 +45,8 @@ from plc_sim.validation.stats import (
     years_to_regain,
 )
 from plc_sim.validation.steady import pattern_steady
-from simulation import PLCModel, network_frame, school_frame
+from plc_sim.validation.trust import pattern_trust
+from simulation import PLCModel, network_frame
 
 __all__ = ["pattern_inquiry", "pattern_memory", "pattern_networks", "pattern_steady", "pattern_subcultures",
            "pattern_succession", "pattern_trust", "pattern_turnover"]
@@ -202,69 +203,6 @@ def pattern_succession(runner: Runner, setting: Setting,
            for label in labels}
         | {f"{label}: share of replications back at the pre-departure level":
            float((regain[label] < SUCCESSION_HORIZON).mean()) for label in labels})
-
-
-# --- 3. relational trust -------------------------------------------------------------------------------------
-
-TRUST_LOW, TRUST_HIGH = 0.2, 0.6
-TRUST_YEARS = 5
-TRUST_EXPECTED = {
-    "improvement ratio": Expected("several times as likely: ratio > 2 (Bryk & Schneider: 1 in 2 vs 1 in 7)",
-                                  above=2.0),
-}
-
-
-def summarize_trust(model: PLCModel) -> dict:
-    """Share of schools that sustained their community (never decayed) and improved practice (knowledge)."""
-    frame = school_frame(model)
-    first, last = frame[frame.tick == 0].set_index("school"), frame[frame.tick == model.steps].set_index("school")
-    sustained = ~frame.groupby("school")["decayed"].max().astype(bool)
-    improved = last["knowledge"] > first["knowledge"]
-    return {"sustain_improve": float((sustained & improved).mean()), "sustained": float(sustained.mean()),
-            "improved": float(improved.mean()), "trust_end": float(last["trust"].mean())}
-
-
-def pattern_trust(runner: Runner, setting: Setting, expect: Mapping[str, Expected] | None = None) -> PatternResult:
-    """Pattern 3: high-trust schools are several times more likely to sustain and improve than low-trust ones."""
-    expected = expectations(TRUST_EXPECTED, expect)
-    arms = {label: setting.params("baseline", {"initial_trust": trust})
-            for label, trust in (("low trust", TRUST_LOW), ("high trust", TRUST_HIGH))}
-    tasks = arm_tasks(arms, setting.seeds(3), TRUST_YEARS * YEAR, summarize_trust)
-    runs = by_arm(tasks, runner.run(tasks, "3 trust"))
-    share = {arm: np.array([r["sustain_improve"] for r in rows]) for arm, rows in runs.items()}
-    ratio = bootstrap_ratio(share["high trust"], share["low trust"])
-    checks = (check("improvement ratio", ratio, "P(high) / P(low)", expected["improvement ratio"]),)
-    fig, axes = new_figure(2, f"Pattern 3: relational trust and improvement over {TRUST_YEARS} years")
-    labels = ["sustained\n(never decayed)", "improved\npractice", "sustained and\nimproved"]
-    keys = ["sustained", "improved", "sustain_improve"]
-    for offset, (arm, color) in zip((-0.2, 0.2), (("low trust", "tab:red"), ("high trust", "tab:blue")), strict=True):
-        estimates = [mean_ci([r[key] for r in runs[arm]]) for key in keys]
-        means = np.array([e[0] for e in estimates])
-        err = np.array([[e[0] - e[1] for e in estimates], [e[2] - e[0] for e in estimates]])
-        trust = TRUST_LOW if arm == "low trust" else TRUST_HIGH
-        axes[0].bar(np.arange(3) + offset, means, width=0.4, yerr=err, capsize=4, color=color, alpha=0.8,
-                    label=f"{arm} (initial trust {trust})")
-    axes[0].set_xticks(range(3), labels, fontsize=8)
-    axes[0].set_ylim(0, 1)
-    decorate(axes[0], "Share of schools (mean over replications, 95% CI)", "outcome", "share of schools")
-    check_panel(axes[1], checks, "Ratio of chances, high vs low trust", "ratio (1 = no difference)")
-    axes[1].axvline(1, color="grey", ls=":", lw=1)
-    axes[1].axvline(0.5 / (1 / 7), color="black", ls="--", lw=1, label="Bryk & Schneider 3.5")
-    axes[1].legend(fontsize=7)
-    return PatternResult(
-        3, "trust", "Relational trust is a core resource for improvement",
-        "Schools starting with high relational trust are several times more likely to sustain and improve their "
-        "community than low-trust schools.",
-        "Bryk & Schneider (2002), Trust in Schools: 1 in 2 high-trust vs 1 in 7 low-trust schools improved",
-        f"Default parameters with initial_trust {TRUST_LOW} (low) vs {TRUST_HIGH} (high), {TRUST_YEARS} years "
-        f"(about the span of Bryk & Schneider's study), {setting.replications} replications. A school *sustains "
-        "and improves* when its community never decays in the five years and its teachers' mean knowledge and practice "
-        "quality (the model's proxy for what reaches students) ends above where it started. Ratio of the two "
-        "arms' mean shares, with a paired bootstrap interval over replications.",
-        checks, fig,
-        context={f"{arm}: share sustained and improved": float(v.mean()) for arm, v in share.items()}
-        | {f"{arm}: trust after {TRUST_YEARS} years": float(np.mean([r["trust_end"] for r in rows]))
-           for arm, rows in runs.items()})
 
 
 # --- 4. primary vs secondary -----------------------------------------------------------------------------------

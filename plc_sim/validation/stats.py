@@ -25,23 +25,24 @@ def paired_difference(first: Sequence[float], second: Sequence[float]) -> tuple[
     return mean_ci(first - second, CONFIDENCE)
 
 
-def bootstrap_ratio(numerator: Sequence[float], denominator: Sequence[float]) -> tuple[float, float, float]:
-    """Ratio of means ``mean(numerator) / mean(denominator)`` with a paired percentile-bootstrap interval.
+def share_ratio(hits: Sequence[float], cases: Sequence[float], other_hits: Sequence[float],
+                other_cases: Sequence[float]) -> tuple[float, float, float]:
+    """Ratio of two pooled shares, ``(sum hits / sum cases) / (sum other_hits / sum other_cases)``, with an interval.
 
-    Replications are resampled as pairs (common random numbers). Returns NaN bounds when the denominator's
-    mean is zero in the data (the ratio is then unbounded).
+    Each argument holds one count per replication. The counts are pooled over replications, so a replication
+    with no case in a group still counts; replications are resampled whole (percentile bootstrap).
     """
-    numerator, denominator = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
-    if denominator.mean() == 0:
-        return (np.inf if numerator.mean() > 0 else np.nan, np.nan, np.nan)
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
-    picks = rng.integers(0, numerator.size, size=(BOOTSTRAP_SAMPLES, numerator.size))
-    top, bottom = numerator[picks].mean(axis=1), denominator[picks].mean(axis=1)
+    hits, cases, other_hits, other_cases = (np.asarray(a, dtype=float) for a in (hits, cases, other_hits, other_cases))
+    if other_hits.sum() == 0 or cases.sum() == 0:
+        return (np.inf if hits.sum() > 0 else np.nan, np.nan, np.nan)
+    picks = np.random.default_rng(BOOTSTRAP_SEED).integers(0, hits.size, size=(BOOTSTRAP_SAMPLES, hits.size))
     with np.errstate(divide="ignore", invalid="ignore"):
+        top = np.nan_to_num(hits[picks].sum(axis=1) / cases[picks].sum(axis=1))
+        bottom = other_hits[picks].sum(axis=1) / other_cases[picks].sum(axis=1)
         ratios = np.where(bottom > 0, top / bottom, np.inf)
     tail = (1 - CONFIDENCE) / 2
     low, high = np.quantile(ratios, [tail, 1 - tail])
-    return float(numerator.mean() / denominator.mean()), float(low), float(high)
+    return float((hits.sum() / cases.sum()) / (other_hits.sum() / other_cases.sum())), float(low), float(high)
 
 
 def median_with_ci(durations: Sequence[float], observed: Sequence[bool]) -> tuple[float, float, float]:

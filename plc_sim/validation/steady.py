@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from plc_sim.validation.common import yearly_means
 from plc_sim.validation.core import Check, Expected, PatternResult, Runner, Setting, arm_tasks, by_arm
 from plc_sim.validation.figures import check_panel, decorate, new_figure
 from plc_sim.validation.stats import mean_ci
@@ -29,18 +30,12 @@ STEADY_EXPECTED = {
     "sustained 3 years": Expected("about a third to two thirds of established reforms last 3 years (Datnow 2005: "
                                   "5 of 13; Taylor 2006: two thirds)", above=0.3, below=0.75),
 }
-_HEALTH, _DECAYED = SCHOOL_MEASURES.index("health"), SCHOOL_MEASURES.index("decayed")
-
-
-def yearly_health(model: PLCModel) -> np.ndarray:
-    """(years, schools): each school's mean health over each school year (ticks 1-10, 11-20, ...)."""
-    tables = np.stack(model.datacollector.model_vars["schools"])[1:, _HEALTH, :]
-    return tables[: tables.shape[0] // YEAR * YEAR].reshape(-1, YEAR, tables.shape[1]).mean(axis=1)
+_DECAYED = SCHOOL_MEASURES.index("decayed")
 
 
 def summarize_steady(model: PLCModel) -> dict:
     """Health around each principal change after the burn-in, and whether each established community lasted."""
-    health = yearly_health(model)
+    health = yearly_means(model, "health")
     before, after = AROUND
     windows = [health[year + before - 1:year + after, school] - health[year - 1, school]
                for event in model.events if event.kind == "principal_left" for school in event.schools
