@@ -238,6 +238,13 @@ def test_forged_replayed_and_stale_messages_are_refused_and_change_nothing():
         (lambda: send(w, ana, {"meeting_time": 0.9}, form="form-first-one"), "already sent"),
         (lambda: send(w, ana, {"meeting_time": 0.9}, form="x"), "already sent"),
         (lambda: send(w, ana, {"meeting_time": 0.9}, year=w.year + 1), "room is deciding year 1"),
+        # what a page sends is not trusted: a school or year of another type, a form that is not a form
+        (lambda: send(w, ana, {"meeting_time": 0.9}, school=0.0), "only your own school, School 1"),
+        (lambda: send(w, ana, {"meeting_time": 0.9}, school=False), "only your own school, School 1"),
+        (lambda: send(w, ana, {"meeting_time": 0.9}, year=True), "room is deciding year 1"),
+        (lambda: send(w, ana, {"meeting_time": 0.9}, year="1" * 500), "for year 111111111111;"),
+        (lambda: w.submit(ana.token, 0, w.year, "form-aaaaaaac", None), "expected a form of named fields"),
+        (lambda: w.submit(ana.token, 0, w.year, ["form-aaaaaaad"], {}), "already sent"),
     ]
     for attempt, message in cases:
         with pytest.raises(WorkshopError, match=message):
@@ -442,25 +449,41 @@ def test_a_schools_pages_share_one_snapshot_per_change():
     first = views.get(0)
     assert views.get(0) is first  # a teammate's page reuses it
     send(w, bo, {"meeting_time": 0.5})  # another school's decision: nothing new for school 1's pages
-    assert views.get(0) is first and "not sent yet" in first.header
+    assert views.get(0) is first and first.view["sent"].startswith("not sent yet")
     send(w, ana, {"meeting_time": 0.4})
     sent = views.get(0)
-    assert sent is not first and "sent by your team" in sent.header and sent.decision.meeting_time == 0.4
+    assert sent is not first and sent.view["sent"] == "sent by your team"
+    assert sent.view["decision"]["meeting_time"] == 0.4
     w.advance()
     after = views.get(0)
-    assert after is not sent and "year 2" in after.header and "Ana &lt;b&gt;" in after.header
-    assert after.decision.meeting_time == 0.4 and after.offered == candidates(w.model, 0, after.decision.leaders)
+    assert after is not sent and (after.view["year"], after.view["deciding"], after.view["label"]) == (2, 2, "School 1")
+    assert after.view["team"] == ["Ana <b>"]  # as typed: the page shows it as text
+    assert after.view["decision"]["meeting_time"] == 0.4
+    assert after.view["offered"] == candidates(w.model, 0, tuple(after.view["decision"]["leaders"]))
+    assert json.loads(json.dumps(after.view)) == after.view  # plain JSON: one message to each page
     w.shock("budget_cut", 0)
-    assert views.get(0).budget == pytest.approx(1 - w.params.budget_cut_size)
+    assert views.get(0).view["budget"] == pytest.approx(1 - w.params.budget_cut_size)
+
+
+def test_the_school_year_template_shows_server_values_only_as_text():
+    """Names and event sentences reach the page inside ``view``; the template must never insert them as HTML."""
+    from plc_sim.workshop.participant import SchoolYear
+
+    template = open(SchoolYear.template_file).read()
+    assert "v-html" not in template and "innerHTML" not in template and "{{{" not in template
+    assert "{{ view.team.join(', ') }}" in template and "{{ line }}" in template
 
 
 def page_text(rendered) -> str:
-    """The text a rendered participant page shows: its HTML pieces and its messages."""
+    """The text a rendered participant page shows: its HTML pieces, its messages and its school year's values."""
     import ipyvuetify as v
     from solara.widgets import HTML
 
+    from plc_sim.workshop.participant import SchoolYear
+
     parts = [widget.unsafe_innerHTML for widget in rendered.find(HTML).widgets]
     parts += [str(child) for alert in rendered.find(v.Alert).widgets for child in alert.children]
+    parts += [json.dumps([year.view, year.rejoin, year.reply]) for year in rendered.find(SchoolYear).widgets]
     return " ".join(parts)
 
 
@@ -494,3 +517,35 @@ def test_the_page_comes_back_to_the_place_this_browser_kept_and_forgets_a_stale_
         assert says in page_text(rendered) and "School 1" not in page_text(rendered) and place.token == ""
     rendered, place = reopen("")  # nothing kept: the join form, no message
     assert "Lead a school" in page_text(rendered) and "unknown" not in page_text(rendered)
+
+
+def test_what_a_page_sends_is_checked_by_the_session_and_answered_on_that_page():
+    import solara
+
+    from plc_sim.workshop.participant import ParticipantPage, SchoolViews, SchoolYear
+    from plc_sim.workshop.place import Place
+
+    w = room()
+    ana = w.join("KMNP", "Ana")
+    _, rendered = solara.render(ParticipantPage(w, SchoolViews(w)), handle_error=False)
+    rendered.find(Place).widget.vue_found(ana.token)
+    page = rendered.find(SchoolYear).widget
+    good = {"school": 0, "year": 1, "form": "a" * 16, "values": {**page.view["decision"], "meeting_time": 0.3}}
+    before = state(w)
+    for sent, says in ((None, "only your own school"), ("<script>", "only your own school"),
+                       ({**good, "school": 1}, "only your own school, School 1"),
+                       ({**good, "year": 2}, "room is deciding year 1"), ({**good, "form": "x"}, "already sent"),
+                       ({**good, "values": {**good["values"], "meeting_time": 2}}, "meeting_time"),
+                       ({**good, "values": {**good["values"], "partner": 0}}, "partner")):
+        page.vue_decide(sent)
+        assert page.reply["kind"] == "error" and says in page.reply["text"] and page.reply["year"] == 1, sent
+        assert state(w) == before
+    page.vue_decide(good)
+    assert page.reply == {"year": 1, "kind": "ok", "text": "Sent: your school will act on this in year 1."}
+    assert w.pending[0][0].meeting_time == 0.3
+    page.vue_decide(good)  # the same message again
+    assert page.reply["kind"] == "error" and "already sent" in page.reply["text"]
+    deadline = time.monotonic() + 10
+    while page.view["sent"] != "sent by your team" and time.monotonic() < deadline:  # the page learns it was sent
+        time.sleep(0.05)
+    assert page.view["sent"] == "sent by your team" and page.view["decision"]["meeting_time"] == 0.3

@@ -124,17 +124,37 @@ def refused(page, code: str, rejoin: str, says: str) -> None:
 
 def decide(page, k: int, year: int) -> None:
     """Move some sliders (keyboard, as a person would), maybe name a leader, and send; the page confirms."""
-    page.locator(".ws-meeting_time [role=slider]").focus()
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.locator(".ws-meeting_time [type=range]").focus()
     page.keyboard.press("ArrowLeft" if (k + year) % 2 else "ArrowRight")
-    if k % 3 == 0:
-        page.locator(".ws-induction [role=slider]").focus()
-        page.keyboard.press("ArrowRight")
+    if k % 3 == 0:  # the form starts from the team's last decision: stay within the school's budget
+        page.locator(".ws-induction [type=range]").focus()
+        page.keyboard.press("ArrowRight" if year == 1 else "ArrowLeft")
     if k % 4 == 0 and year == 1:
-        page.locator(".ws-leaders-pick").click()
-        page.get_by_role("option").first.click()
-        page.keyboard.press("Escape")
+        page.locator(".ws-leader-pick").first.check()
     page.locator(".ws-send").click()
-    page.locator(".ws-ok").wait_for(timeout=WAIT_MS)
+    try:
+        page.locator(".ws-ok").wait_for(timeout=WAIT_MS)
+    except PlaywrightTimeout:
+        answers = page.locator(".ws-message").all_inner_texts()
+        raise AssertionError(f"participant {k + 1}, year {year}: not sent ({answers or 'no answer'})") from None
+
+
+def over_budget(page, school: int) -> None:
+    """A form over the school's budget is flagged, refused on the page when sent, and changes nothing; a reload
+    drops the unsent form and keeps the place."""
+    page.locator(".ws-meeting_time [type=range]").focus()
+    page.keyboard.press("End")
+    page.locator(".ws-induction [type=range]").focus()
+    page.keyboard.press("ArrowRight")
+    assert "too much" in page.locator(".ws-budget").inner_text()
+    page.locator(".ws-send").click()
+    page.wait_for_function("() => { const el = document.querySelector('.ws-error'); "
+                           "return el && el.innerText.includes('more than this year\\'s budget'); }", timeout=WAIT_MS)
+    page.reload()
+    assert school_shown(page) == school and "not sent yet" in page.locator(".ws-sent").inner_text()
+    assert "too much" not in page.locator(".ws-budget").inner_text()
 
 
 def advance_and_time(facilitator, pages: list, year: int) -> list[float]:
@@ -263,6 +283,7 @@ def run_room(browser, tmp_path: Path, participants: int, schools: int, name: str
         page.wait_for_function("() => document.querySelector('.ws-error').innerText.includes('1 to 40 characters')",
                                timeout=WAIT_MS)
         context.close()
+        over_budget(room[0][1], room[0][2])
 
         delays = play_three_years(browser, url, code, facilitator, room, name)
 

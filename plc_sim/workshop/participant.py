@@ -3,25 +3,26 @@
 The page holds only the participant's token (kept in the browser by :class:`~plc_sim.workshop.place.Place`, so
 a closed tab comes back to the same school); everything else is read from the shared :class:`Workshop` and
 redrawn when the server says it changed (:func:`use_workshop_version`). What a school's pages show is computed
-once per change for all of them (:class:`SchoolViews`), not once per page. Whatever a participant types is
-checked by the session (:meth:`Workshop.submit`, :meth:`Workshop.join`); a refusal is shown on the page and
-changes nothing.
+once per change for all of them (:class:`SchoolViews`), not once per page, as one small JSON object that the
+school year's page (:class:`SchoolYear`, a Vue template) draws in the browser: after an advance each page gets
+one message and redraws only what changed. Whatever a participant sends is checked by the session
+(:meth:`Workshop.submit`, :meth:`Workshop.join`); a refusal is shown on the page and changes nothing.
 """
 
 from __future__ import annotations
 
-import html
 import threading
-import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
+import ipyvuetify as v
 import solara
+import traitlets
 
 from plc_sim.workshop.decisions import (
     DECISION_FIELDS,
     LEADERS_CONTEXT,
     PARTNER_CONTEXT,
-    Decision,
     candidates,
     max_leaders,
 )
@@ -41,11 +42,28 @@ PHONE_CSS = """
 .ws-events { font-size: 14px; padding-left: 18px; }
 .ws-label { font-weight: 500; margin-top: 10px; }
 .ws-rejoin-line { font-size: 13.5px; color: #555; margin: 4px 0; }
+.ws-year-view label.ws-label { display: block; }
+.ws-range { width: 100%; margin: 0 0 6px 0; accent-color: #1976d2; }
+.ws-budget { margin: 8px 0; }
+.ws-partner { width: 100%; font-size: 16px; padding: 6px; border: 1px solid #999; border-radius: 4px;
+  margin: 4px 0 10px 0; background: #fff; appearance: auto; }
+.ws-leader-pick { width: 18px; height: 18px; margin-right: 4px; vertical-align: middle; appearance: auto; }
+.ws-send { margin: 14px 0 6px 0; padding: 10px 16px; border-radius: 4px; background: #1976d2; color: #fff;
+  font-size: 15px; font-weight: 500; text-transform: uppercase; letter-spacing: 0.5px; }
+.ws-send:disabled { background: #bdbdbd; }
+.ws-message { padding: 10px 14px; border-radius: 4px; margin: 6px 0; }
+.ws-ok { background: #e8f5e9; color: #1b5e20; }
+.ws-error { background: #fdecea; color: #b71c1c; }
 """
 
 LABELS = {"meeting_time": "Protected collaboration time", "distribution": "Leadership distribution",
           "induction": "Induction of newcomers"}
 """Short labels for the decisions' sliders (their full meaning is the sentence below each)."""
+
+TEXTS = {"fields": [{"name": name, "label": LABELS[name], "context": f"{declared.meaning}. {declared.source}"}
+                    for name, declared in DECISION_FIELDS.items()],
+         "partner": PARTNER_CONTEXT, "leaders": LEADERS_CONTEXT}
+"""The form's fixed sentences, sent to a page once (each decision's meaning and source, as declared)."""
 
 
 REDRAW = threading.Lock()
@@ -81,21 +99,33 @@ def use_workshop_version(workshop: Workshop, view=None):
     return shown
 
 
+class SchoolYear(v.VuetifyTemplate):
+    """A participant's school year, drawn in the browser from ``view`` (what the school's pages show, see
+    :func:`school_snapshot`), ``texts`` (:data:`TEXTS`), ``rejoin`` (this page's rejoin code) and ``reply`` (the
+    answer to the last form sent: ``year``, ``kind`` "ok" or "error", ``text``). Sending the form calls
+    ``on_decide`` with what the page sent (school, year, form id, values), unchecked."""
+
+    template_file = str(Path(__file__).parent / "vue" / "school_year.vue")
+    view = traitlets.Dict().tag(sync=True)
+    texts = traitlets.Dict().tag(sync=True)
+    rejoin = traitlets.Unicode("").tag(sync=True)
+    reply = traitlets.Dict().tag(sync=True)
+    on_decide = traitlets.Callable(None, allow_none=True)
+
+    def vue_decide(self, sent) -> None:
+        if self.on_decide is not None:
+            self.on_decide(sent)
+
+
 @dataclass(frozen=True, eq=False)
 class SchoolSnapshot:
     """What every page of one school shows for one state of the session; a new object only when that changes
-    (pages compare snapshots by identity)."""
+    (pages compare snapshots by identity). ``view`` is :class:`SchoolYear`'s ``view``."""
 
     key: tuple
     school: int
     year: int
-    header: str  # title, team, health, notices and last year's events, as escaped HTML
-    decision: Decision
-    offered: list[dict]
-    budget: float
-    n_schools: int
-    limit: int
-    disabled: bool
+    view: dict
 
 
 class SchoolViews:
@@ -125,26 +155,23 @@ def school_view_key(workshop: Workshop, school: int) -> tuple:
 
 
 def school_snapshot(workshop: Workshop, school: int, key: tuple) -> SchoolSnapshot:
-    """Read ``school``'s page from the session (the caller holds the session's lock)."""
+    """Read ``school``'s page from the session (the caller holds the session's lock): plain text and numbers only,
+    which the page shows as text."""
     model, year = workshop.model, workshop.year
     decision, source, _ = workshop.decision_for(school)
-    team = ", ".join(html.escape(p.name) for p in workshop.team(school))
-    health = float(model.observer.current["health"][school])
-    lines = [line.text for line in describe_events(
+    events = [line.text for line in describe_events(
         [e for e in model.events if school in e.schools and e.tick > model.steps - TICKS_PER_YEAR], model.p)]
-    state = "sent by your team" if source == "participant" else "not sent yet: last year's choices will be kept"
     notice = ("The facilitator has paused the session: talk it over." if workshop.paused
               else "The session has ended: thank you." if workshop.finished else "")
-    events = ("<div class='ws-label'>Last year in your school:</div><ul class='ws-events'>"
-              + "".join(f"<li>{html.escape(t)}</li>" for t in lines) + "</ul>") if lines else ""
-    header = (f"<div class='ws-title ws-school'>School {school + 1} &middot; year {min(year, MAX_YEARS)}</div>"
-              f"<div class='ws-team'>Your team: {team}</div>"
-              f"<div class='ws-status ws-health'>Community health now: <b>{health:.2f}</b> (0 to 1)</div>"
-              + (f"<div class='ws-status ws-paused'>{notice}</div>" if notice else "")
-              + f"<div class='ws-status ws-sent'>Decisions for year {year}: {state}</div>{events}")
-    return SchoolSnapshot(key, school, year, header, decision, candidates(model, school, decision.leaders),
-                          float(workshop.budget[school]), model.p.n_schools, max_leaders(model),
-                          workshop.paused or workshop.finished)
+    sent = "sent by your team" if source == "participant" else "not sent yet: last year's choices will be kept"
+    view = {"school": school, "label": f"School {school + 1}", "year": min(year, MAX_YEARS), "deciding": year,
+            "team": [p.name for p in workshop.team(school)],
+            "health": float(model.observer.current["health"][school]), "notice": notice,
+            "sent": sent, "events": events, "decision": decision.as_row(),
+            "offered": candidates(model, school, decision.leaders),
+            "budget": float(workshop.budget[school]), "n_schools": model.p.n_schools, "limit": max_leaders(model),
+            "disabled": workshop.paused or workshop.finished}
+    return SchoolSnapshot(key, school, year, view)
 
 
 @solara.component
@@ -216,6 +243,7 @@ def SchoolView(workshop: Workshop, views: SchoolViews, token: str, on_lost):
     school = -1 if me is None else me.school
     snapshot, here = use_workshop_version(
         workshop, lambda: (views.get(school) if school >= 0 else None, token in workshop.participants))
+    reply, set_reply = solara.use_state({})
 
     def lost():
         if not here:
@@ -224,81 +252,17 @@ def SchoolView(workshop: Workshop, views: SchoolViews, token: str, on_lost):
             except WorkshopError as problem:
                 on_lost(str(problem))
 
+    def decide(sent) -> None:
+        """Hand what the page sent to the session, which checks every part of it; say what happened."""
+        form = sent if isinstance(sent, dict) else {}
+        try:
+            workshop.submit(token, form.get("school"), form.get("year"), form.get("form"), form.get("values"))
+            set_reply({"year": snapshot.year, "kind": "ok",
+                       "text": f"Sent: your school will act on this in year {snapshot.year}."})
+        except WorkshopError as problem:
+            set_reply({"year": snapshot.year, "kind": "error", "text": str(problem)})
+
     solara.use_effect(lost, [here])
     if not here or snapshot is None:
         return
-    solara.HTML(tag="div", unsafe_innerHTML=snapshot.header)  # one widget: an advance updates the header at once
-    solara.HTML(tag="div", classes=["ws-rejoin-line"], unsafe_innerHTML=(
-        f"Your rejoin code: <b class='ws-rejoin-code'>{html.escape(me.rejoin)}</b> (to come back from another "
-        "device, type it with your name; keep it to yourself)"))
-    DecisionForm(workshop, token, snapshot)
-
-
-@solara.component
-def Note(text: str, kind: str = "ws-context"):
-    """A fixed sentence (escaped); as a component with unchanging arguments it is not redrawn with the page."""
-    solara.HTML(tag="div", unsafe_innerHTML=html.escape(text), classes=[kind])
-
-
-@solara.component
-def DecisionForm(workshop: Workshop, token: str, snapshot: SchoolSnapshot):
-    school, year, decision, disabled = snapshot.school, snapshot.year, snapshot.decision, snapshot.disabled
-    budget, n_schools = snapshot.budget, snapshot.n_schools
-    draft, set_draft = solara.use_state((year, decision.as_row()))  # (year, form values); a new year starts afresh
-    message, set_message = solara.use_state((0, "", ""))
-    values = draft[1] if draft[0] == year else decision.as_row()
-
-    def change(name):
-        return lambda value: set_draft((year, {**values, name: value}))
-
-    def send():
-        try:
-            workshop.submit(token, school, year, uuid.uuid4().hex, values)
-            set_message((year, "ok", f"Sent: your school will act on this in year {year}."))
-        except WorkshopError as problem:
-            set_message((year, "error", str(problem)))
-
-    for name, declared in DECISION_FIELDS.items():
-        solara.HTML(tag="div", unsafe_innerHTML=f"{LABELS[name]}: {values[name]:.2f}", classes=["ws-label"])
-        Note(f"{declared.meaning}. {declared.source}")
-        with solara.Div(classes=[f"ws-{name}"]):
-            solara.SliderFloat("", value=values[name], min=0.0, max=1.0, step=0.05, on_value=change(name),
-                               disabled=disabled)
-    spent = values["meeting_time"] + values["induction"]
-    solara.HTML(tag="div", unsafe_innerHTML=f"Budget this year: {budget:.2f}; time plus induction costs "
-                f"{spent:.2f}" + (" &mdash; too much" if spent > budget + 1e-9 else ""), classes=["ws-budget"])
-    partners = {"none": -1, **{f"School {k + 1}": k for k in range(n_schools) if k != school}}
-    chosen = next((label for label, k in partners.items() if k == values["partner"]), "none")
-    solara.Select("Partner school", values=list(partners), value=chosen, disabled=disabled,
-                  on_value=lambda label: change("partner")(partners[label]), classes=["ws-partner"])
-    Note(PARTNER_CONTEXT)
-    LeaderChoice(snapshot.offered, values["leaders"], snapshot.limit, change("leaders"), disabled)
-    solara.Button(f"Send decisions for year {year}", on_click=send, color="primary", disabled=disabled,
-                  classes=["ws-send"])
-    sent_in, kind, text = message
-    if sent_in != year:
-        return
-    if kind == "error":
-        solara.Error(text, classes=["ws-error"])
-    elif kind == "ok":
-        solara.Success(text, classes=["ws-ok"])
-
-
-def candidates_html(offered: list[dict]) -> str:
-    """The teachers the form offers as leaders, with their knowledge and engagement, as a compact table."""
-    rows = "".join(f"<tr><td>Teacher {t['person']}</td><td>{t['knowledge']:.2f}</td><td>{t['engagement']:.2f}</td>"
-                   f"<td>{t['tenure']}</td><td>{'yes' if t['is_leader'] else ''}</td></tr>" for t in offered)
-    return ("<table class='ws-leaders'><thead><tr><th>teacher</th><th>knowledge</th><th>engagement</th>"
-            f"<th>years</th><th>leader now</th></tr></thead><tbody>{rows}</tbody></table>")
-
-
-@solara.component
-def LeaderChoice(offered, named, limit, on_named, disabled):
-    Note(f"Teacher leaders to name (up to {limit}; none: the model picks)", "ws-label")
-    Note(LEADERS_CONTEXT)
-    solara.HTML(tag="div", unsafe_innerHTML=candidates_html(offered))
-    label = {t["person"]: f"Teacher {t['person']}" for t in offered}
-    person = {text: number for number, text in label.items()}
-    solara.SelectMultiple("Name as teacher leaders", values=[label[p] for p in named if p in label],
-                          all_values=list(person), on_value=lambda texts: on_named(sorted(person[t] for t in texts)),
-                          disabled=disabled, classes=["ws-leaders-pick"])
+    SchoolYear.element(view=snapshot.view, texts=TEXTS, rejoin=me.rejoin, reply=reply, on_decide=decide)

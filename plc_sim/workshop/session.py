@@ -118,6 +118,11 @@ def clean_name(text) -> str:
     return name
 
 
+def whole_number(value) -> bool:
+    """Whether ``value`` is an int (not a bool): what a page sends as a school or a year."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 class Workshop:
     """A room of participants leading the schools of one shared, seeded :class:`PLCModel`."""
 
@@ -242,10 +247,11 @@ class Workshop:
         """Record a participant's decision for their school for the coming year; refuse anything else."""
         with self.lock:
             who = self.participant(token)
-            if school != who.school:
+            if not whole_number(school) or school != who.school:
                 raise WorkshopError(f"you can change only your own school, School {who.school + 1}")
-            if year != self.year:
-                raise WorkshopError(f"this form was for year {year}; the room is deciding year {self.year} now")
+            if not whole_number(year) or year != self.year:
+                raise WorkshopError(f"this form was for year {str(year)[:12]}; the room is deciding year {self.year} "
+                                    "now")
             if not isinstance(form_id, str) or not 8 <= len(form_id) <= 64 or form_id in who.used_forms:
                 raise WorkshopError("this form was already sent (or is not one the page made); change it and send "
                                     "again")
