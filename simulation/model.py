@@ -76,6 +76,9 @@ class PLCModel(mesa.Model):
         self.schools = build_schools(params, self.rng)
         self.members = build_members(params, self.rng, self.schools.is_secondary)
         self.links = build_links(params, self.rng)
+        # Each school draws its successive principals from its own stream, so runs that differ in anything else
+        # (an arm of an experiment) still meet the same k-th principal in each school: common random numbers.
+        self.successor_streams = self.rng.spawn(params.n_schools)
         self.meetings = Meetings.none(params)
         self._init_masks()
         self._next_person = self.members.knowledge.size

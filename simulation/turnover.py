@@ -117,7 +117,9 @@ def succeed_principals(model, schools: np.ndarray) -> None:
 
     A successor's support and focus are drawn around ``principal_support`` and ``inquiry_focus`` (the
     system's principals; a champion's ``champion_boost`` is not passed on), her distribution around
-    ``leadership_distribution``. She arrives with no time in post, so her standing starts at
+    ``leadership_distribution`` (as :func:`simulation.state.draw_share` draws them), from the school's own random
+    stream (``model.successor_streams``): the k-th successor of a school is the same in runs that differ in anything
+    else. She arrives with no time in post, so her standing starts at
     ``successor_initial_standing`` and builds over ``succession_ramp_years`` (``leadership``). The leaving
     principal takes the support and focus she held; teacher roles and the shared focus stay (Hargreaves).
     Reads: principal_support, inquiry_focus, leadership_distribution, principal_trait_sd.
@@ -126,11 +128,12 @@ def succeed_principals(model, schools: np.ndarray) -> None:
     """
     if len(schools) == 0:
         return
-    s, p, rng = model.schools, model.p, model.rng
-    n, sd = len(schools), p.principal_trait_sd
-    s.principal_support[schools] = draw_share(rng, p.principal_support, sd, n)
-    s.principal_focus[schools] = draw_share(rng, p.inquiry_focus, sd, n)
-    s.distribution[schools] = draw_share(rng, p.leadership_distribution, sd, n)
+    s, p = model.schools, model.p
+    traits = np.array([model.successor_streams[school].standard_normal(3) for school in schools])
+    for column, (trait, mean) in enumerate(((s.principal_support, p.principal_support),
+                                            (s.principal_focus, p.inquiry_focus),
+                                            (s.distribution, p.leadership_distribution))):
+        trait[schools] = np.clip(mean + p.principal_trait_sd * traits[:, column], 0.0, 1.0)
     s.principal_tenure[schools] = 0.0
     s.principal_months[schools] = 0.0
     s.principals_left[schools] += 1

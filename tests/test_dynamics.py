@@ -54,6 +54,28 @@ def test_successors_are_drawn_like_the_sitting_principals_and_champions_only_at_
     np.testing.assert_allclose(no_departure.schools.principal_support, 0.7)  # no champions without a departure
 
 
+def test_each_school_meets_the_same_successors_in_runs_that_differ_in_anything_else():
+    """Common random numbers: successors come from each school's own stream, not the shared one."""
+    params = {**SMALL, "principal_trait_sd": 0.3, "principal_turnover_rate": 0.5}
+
+    def successors(**kw) -> dict[int, list[tuple[float, float, float]]]:
+        model, drawn = PLCModel(rng=5, **params, **kw), {school: [] for school in range(SMALL["n_schools"])}
+        for _ in range(12 * TICKS_PER_YEAR):
+            left = model.schools.principals_left.copy()
+            model.step()
+            for school in np.flatnonzero(model.schools.principals_left > left):
+                s = model.schools
+                drawn[school].append((s.principal_support[school], s.principal_focus[school], s.distribution[school]))
+        return drawn
+
+    base, other_arm = successors(), successors(teacher_turnover_rate=0.3, meeting_time=0.3)
+    assert sum(map(len, base.values())) >= 8, "enough principal changes to compare"
+    for school, sequence in base.items():
+        shared = min(len(sequence), len(other_arm[school]))
+        assert shared > 0 and sequence[:shared] == other_arm[school][:shared], f"school {school}"
+    assert len({trait for sequence in base.values() for trait in sequence}) == sum(map(len, base.values()))
+
+
 def test_a_new_principal_builds_her_standing_and_takes_up_a_stronger_shared_focus():
     model = PLCModel(rng=2, **SMALL, principal_turnover_rate=0.0, succession_ramp_years=2.0,
                      successor_initial_standing=0.4, successor_adoption_rate=0.1, principal_trait_sd=0.0,
