@@ -98,10 +98,8 @@ def server_command(host: str, port: int) -> list[str]:
 
 
 def server_environment(config: dict) -> dict:
-    """The server's environment: the session's settings, and Solara writing each page's updates straight to its
-    socket from the thread that draws the page (not one event-loop hand-off per message: after an advance forty
-    pages send their updates at once)."""
-    return {**os.environ, ENVIRONMENT: json.dumps(config), "SOLARA_SERVER_SYNC_WS_WRITE": "true"}
+    """The server's environment: the session's settings (JSON in :data:`ENVIRONMENT`)."""
+    return {**os.environ, ENVIRONMENT: json.dumps(config)}
 
 
 def cmd_workshop(args) -> None:
