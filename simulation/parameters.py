@@ -73,8 +73,10 @@ PARAMETERS: tuple[Param, ...] = (
     _p("successor_adoption_rate", float, 0.05, "How fast a principal in her first years takes up her teacher "
        "leaders' shared focus when it is stronger than her own", "leadership", unit="per tick", low=0.0, high=1.0,
        source="Hart 1993 (the group socializes its new leader); assumption for the value"),
-    _p("principal_trait_sd", float, 0.1, "Spread of drawn principal traits around their means", "leadership",
-       unit="share", low=0.0, high=0.5),
+    _p("principal_trait_sd", float, 0.21, "Spread of drawn principal traits around their means", "leadership",
+       unit="share", low=0.0, high=0.5,
+       source="Branch, Hanushek & Rivkin 2012; Grissom, Egalite & Lindsay 2021 (principals differ widely in "
+              "effectiveness); value calibrated with the patterns (ODD, Validation 8)"),
     _p("leader_support_share", float, 0.5, "Weight of the principal's support, against teacher leaders' engagement, "
        "in the shared-leadership dimension", "leadership", unit="share", low=0.0, high=1.0,
        source="Hipp & Huffman (PLCA-R: shared and supportive leadership); assumption for the value"),
@@ -95,20 +97,21 @@ PARAMETERS: tuple[Param, ...] = (
        "conditions", unit="share", low=0.0, high=1.0, source="Hord; Hipp & Huffman (structural conditions)"),
     _p("workload", float, 0.3, "Overload from outside demands that pulls engagement down", "conditions",
        unit="share", low=0.0, high=1.0),
-    _p("policy_churn_rate", float, 0.3, "Annual chance that a school receives a new external initiative at a year "
+    _p("policy_churn_rate", float, 0.33, "Annual chance that a school receives a new external initiative at a year "
        "start: it adds workload and displaces part of the routines and shared focus (policy churn)",
        "conditions", unit="per year", low=0.0, high=1.0,
        source="Hess 1999 (policy churn in urban districts); Datnow 2005 (reforms dropped when district "
-              "priorities change); assumption for the value"),
-    _p("initiative_displacement", float, 0.5, "Share of a school's codified routines (organizational memory) "
+              "priorities change); value calibrated with the patterns (ODD, Validation 8)"),
+    _p("initiative_displacement", float, 0.39, "Share of a school's codified routines (organizational memory) "
        "and of its teacher leaders' shared focus that a new external initiative displaces", "conditions",
        unit="share", low=0.0, high=1.0,
-       source="Newmann, Smith, Allensworth & Bryk 2001 (program incoherence); Datnow 2005; assumption for the "
-              "value"),
-    _p("initiative_diversion", float, 0.0, "Share of the principal's inquiry focus diverted by each unit of workload "
+       source="Newmann, Smith, Allensworth & Bryk 2001 (program incoherence); Datnow 2005; value calibrated with "
+              "the patterns (ODD, Validation 8)"),
+    _p("initiative_diversion", float, 2.0, "Share of the principal's inquiry focus diverted by each unit of workload "
        "above its base (an initiative's demands take her attention until they fade)", "conditions",
        unit="per unit of workload", low=0.0, high=5.0,
-       source="Newmann, Smith, Allensworth & Bryk 2001 (program incoherence); assumption for the value"),
+       source="Newmann, Smith, Allensworth & Bryk 2001 (program incoherence); value calibrated with the patterns "
+              "(ODD, Validation 8)"),
     _p("workload_recovery_rate", float, 0.03, "Share of the workload above its base level that fades each month as "
        "an initiative's demands are dropped (0 = added workload stays)", "conditions", unit="per tick",
        low=0.0, high=1.0, source="Hess 1999 (initiatives are adopted and abandoned); assumption"),
@@ -222,7 +225,7 @@ PARAMETERS: tuple[Param, ...] = (
     _p("conditions_weight", float, 0.34, "Weight of leadership support in a teacher's satisfaction; engagement "
        "and collegial trust share the rest equally", "turnover", unit="share", low=0.0, high=1.0,
        source="Johnson, Kraft & Papay 2012 (leadership matters most); assumption for the value"),
-    _p("typical_satisfaction", float, 0.63, "Satisfaction at which the annual leaving chance equals "
+    _p("typical_satisfaction", float, 0.565, "Satisfaction at which the annual leaving chance equals "
        "teacher_turnover_rate", "turnover", unit="share", low=0.0, high=1.0, source="assumption (calibrated)"),
     _p("early_career_factor", float, 1.5, "Multiplier on leaving for teachers early in their time at a school",
        "turnover", unit="ratio", low=0.0, high=5.0, source="NCES TFS 2012-13: leaving is higher early in a career"),
@@ -238,7 +241,7 @@ PARAMETERS: tuple[Param, ...] = (
     _p("principal_exit_sensitivity", float, 2.0, "How strongly a school's low health raises the chance that its "
        "principal leaves", "turnover", unit="log-odds per unit", low=0.0, high=20.0,
        source="Béteille, Kalogrides & Loeb 2012 (principals leave struggling schools)"),
-    _p("typical_health", float, 0.44, "Yearly mean health at which the principal's leaving chance equals "
+    _p("typical_health", float, 0.37, "Yearly mean health at which the principal's leaving chance equals "
        "principal_turnover_rate", "turnover", unit="health", low=0.0, high=1.0, source="assumption (calibrated)"),
     _p("initial_principal_tenure_max", int, 7, "Longest tenure (years) drawn for the first principals",
        "turnover", unit="years", low=0, high=40, source="assumption"),

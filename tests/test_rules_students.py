@@ -237,7 +237,7 @@ def _check_detectable_trust_change(seeds) -> None:
 
 
 def test_trust_that_never_decays_raises_trust_beyond_replication_noise():
-    _check_detectable_trust_change(range(12))
+    _check_detectable_trust_change(range(24))
 
 
 def test_a_change_that_changes_nothing_is_not_detected():

@@ -41,7 +41,7 @@ def share_ratio(hits: Sequence[float], cases: Sequence[float], other_hits: Seque
         bottom = other_hits[picks].sum(axis=1) / other_cases[picks].sum(axis=1)
         ratios = np.where(bottom > 0, top / bottom, np.inf)
     tail = (1 - CONFIDENCE) / 2
-    low, high = np.quantile(ratios, [tail, 1 - tail])
+    low, high = np.quantile(ratios, [tail, 1 - tail], method="inverted_cdf")  # no interpolation: ratios may be inf
     return float((hits.sum() / cases.sum()) / (other_hits.sum() / other_cases.sum())), float(low), float(high)
 
 
