@@ -317,6 +317,7 @@ def check_room(result: dict, participants: int, schools: int, name: str) -> None
     decisions = record.load_actions(folder)
     sent = [a for a in decisions if a.kind == "decision" and a.source == "participant"]
     assert {a.tick for a in sent} == {0, 10, 20} and len({a.schools for a in sent}) == schools
+    assert any(a.decision.leaders for a in sent if a.tick == 0)  # a teacher ticked on a page was named
     assert [a.shock for a in decisions if a.kind == "shock"] == ["turnover_wave"]
     assert record.replays_identically(folder)
     assert worst <= UPDATE_BUDGET_MS, f"slowest participant update {worst:.0f} ms: {summary}"
