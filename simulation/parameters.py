@@ -97,7 +97,7 @@ PARAMETERS: tuple[Param, ...] = (
        "conditions", unit="share", low=0.0, high=1.0, source="Hord; Hipp & Huffman (structural conditions)"),
     _p("workload", float, 0.3, "Overload from outside demands that pulls engagement down", "conditions",
        unit="share", low=0.0, high=1.0),
-    _p("policy_churn_rate", float, 0.38, "Annual chance that a school receives a new external initiative at a year "
+    _p("policy_churn_rate", float, 0.33, "Annual chance that a school receives a new external initiative at a year "
        "start: it adds workload and displaces part of the routines and shared focus (policy churn)",
        "conditions", unit="per year", low=0.0, high=1.0,
        source="Hess 1999 (policy churn in urban districts); Datnow 2005 (reforms dropped when district "
