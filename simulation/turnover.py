@@ -117,7 +117,7 @@ def succeed_principals(model, schools: np.ndarray) -> None:
 
     A successor's support and focus are drawn around ``principal_support`` and ``inquiry_focus`` (the
     system's principals; a champion's ``champion_boost`` is not passed on), her distribution around
-    ``leadership_distribution`` (as :func:`simulation.state.draw_share` draws them), from the school's own random
+    ``leadership_distribution`` (``draw_share``), from the school's own random
     stream (``model.successor_streams``): the k-th successor of a school is the same in runs that differ in anything
     else. She arrives with no time in post, so her standing starts at
     ``successor_initial_standing`` and builds over ``succession_ramp_years`` (``leadership``). The leaving
@@ -129,11 +129,10 @@ def succeed_principals(model, schools: np.ndarray) -> None:
     if len(schools) == 0:
         return
     s, p = model.schools, model.p
-    traits = np.array([model.successor_streams[school].standard_normal(3) for school in schools])
-    for column, (trait, mean) in enumerate(((s.principal_support, p.principal_support),
-                                            (s.principal_focus, p.inquiry_focus),
-                                            (s.distribution, p.leadership_distribution))):
-        trait[schools] = np.clip(mean + p.principal_trait_sd * traits[:, column], 0.0, 1.0)
+    means = (p.principal_support, p.inquiry_focus, p.leadership_distribution)
+    for school in schools:
+        s.principal_support[school], s.principal_focus[school], s.distribution[school] = draw_share(
+            model.successor_streams[school], means, p.principal_trait_sd, 3)
     s.principal_tenure[schools] = 0.0
     s.principal_months[schools] = 0.0
     s.principals_left[schools] += 1
