@@ -169,8 +169,8 @@ class ResultFolder:
         existing = [int(p.name.split("-")[1]) for p in self.batch_dirs()]
         final = self.batches / f"batch-{max(existing, default=-1) + 1:05d}"
         staging = self.batches / f".staging-{final.name}-{os.getpid()}"
-        staging.mkdir()
-        try:
+        try:  # a Ctrl-C that lands just after mkdir must not leave the folder behind
+            staging.mkdir()
             sums = {}
             for name, frame in frames.items():
                 buffer = io.BytesIO()

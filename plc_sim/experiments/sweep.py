@@ -138,6 +138,7 @@ def _run_missing(folder: ResultFolder, spec: Spec, where: str, workers: int, cli
     finally:
         results.close()
         writer.flush()
+        folder.remove_staging()  # the folder is locked to this session: any staging left is a half-written batch
         summary = SweepSummary(folder.path, spec.run_count, len(done), writer.written, time.perf_counter() - started,
                                where, interrupted, writer.cpu_seconds, None if client is not None else workers)
         _finish_session(folder, summary, quiet=failed)
