@@ -97,7 +97,7 @@ PARAMETERS: tuple[Param, ...] = (
        "conditions", unit="share", low=0.0, high=1.0, source="Hord; Hipp & Huffman (structural conditions)"),
     _p("workload", float, 0.3, "Overload from outside demands that pulls engagement down", "conditions",
        unit="share", low=0.0, high=1.0),
-    _p("policy_churn_rate", float, 0.33, "Annual chance that a school receives a new external initiative at a year "
+    _p("policy_churn_rate", float, 0.38, "Annual chance that a school receives a new external initiative at a year "
        "start: it adds workload and displaces part of the routines and shared focus (policy churn)",
        "conditions", unit="per year", low=0.0, high=1.0,
        source="Hess 1999 (policy churn in urban districts); Datnow 2005 (reforms dropped when district "
@@ -197,8 +197,9 @@ PARAMETERS: tuple[Param, ...] = (
     # --- organizational memory ----------------------------------------------
     _p("initial_memory", float, 0.3, "Codified practice (routines, artefacts) at the start", "memory",
        unit="share", low=0.0, high=1.0, source="Kruse & Louis (organizational memory)"),
-    _p("codification_rate", float, 0.06, "How fast collective learning is written into routines and artefacts",
-       "memory", unit="per tick", low=0.0, high=1.0, source="Kruse & Louis"),
+    _p("codification_rate", float, 0.1, "How fast collective learning is written into routines and artefacts",
+       "memory", unit="per tick", low=0.0, high=1.0,
+       source="Kruse & Louis (organizational memory); value calibrated with the patterns (ODD, Validation 8)"),
     _p("memory_decay_rate", float, 0.02, "How fast unused routines are forgotten", "memory",
        unit="per tick", low=0.0, high=1.0),
     _p("memory_catchup_rate", float, 0.08, "How fast a newcomer in her first years learns from codified practice",

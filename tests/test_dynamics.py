@@ -118,9 +118,12 @@ def _turnover(seed: int, **kw) -> float:
 
 
 def test_teacher_turnover_does_not_depend_on_school_size():
-    """The old summed loss gave 12% a year at 10 teachers, 16% at 40 and 33% at 160."""
-    small = np.mean([_turnover(seed, teachers_per_school=10, support_staff=0) for seed in range(4)])
-    large = np.mean([_turnover(seed, teachers_per_school=60, support_staff=0) for seed in range(2)])
+    """The old summed loss gave 12% a year at 10 teachers, 16% at 40 and 33% at 160.
+
+    Four networks of 10-teacher schools differ by about 0.03 in their turnover, so the small arm has 12 of them.
+    """
+    small = np.mean([_turnover(seed, teachers_per_school=10, support_staff=0) for seed in range(12)])
+    large = np.mean([_turnover(seed, teachers_per_school=60, support_staff=0) for seed in range(4)])
     assert abs(small - large) < 0.04, (small, large)
 
 
@@ -262,19 +265,48 @@ def test_openness_closes_only_below_the_collegial_norm():
     assert _openness_after(0.45) > 0.5
 
 
-def test_at_a_year_end_those_who_stay_lose_little_engagement_and_keep_their_practice_open():
-    """The old summed loss cost stayers 0.13 engagement at each year end; shallow talk closed incumbents' practice."""
-    model = run(3 * TICKS_PER_YEAR - 1, rng=5, n_schools=6)
+def _year_end_and_two_years_after(seed: int) -> tuple[float, float]:
+    """Stayers' mean change of engagement across the year end after year 3, and of openness over the next two years."""
+    model = run(3 * TICKS_PER_YEAR - 1, rng=seed, n_schools=6)
     m = model.members
     engagement, openness, person = m.engagement.copy(), m.openness.copy(), m.person.copy()
     model.step()  # the year end
     stayed = m.person == person
     assert (~stayed).any()
-    assert abs((m.engagement[stayed] - engagement[stayed]).mean()) < 0.03
+    engagement_change = (m.engagement[stayed] - engagement[stayed]).mean()
     for _ in range(2 * TICKS_PER_YEAR):
         model.step()
     stayed &= m.person == person
-    assert (m.openness[stayed] - openness[stayed]).mean() > -0.01, "incumbents do not close their practice"
+    return float(engagement_change), float((m.openness[stayed] - openness[stayed]).mean())
+
+
+def test_at_a_year_end_those_who_stay_lose_little_engagement_and_keep_their_practice_open():
+    """The old summed loss cost stayers 0.13 engagement at each year end; shallow talk closed incumbents' practice.
+
+    One network's drift is noisy (about 0.03 between seeds), so the claim is about the mean over 12 networks.
+    """
+    engagement, openness = np.array([_year_end_and_two_years_after(seed) for seed in range(5, 17)]).T
+    assert np.abs(engagement).max() < 0.03
+    assert openness.mean() - 1.96 * openness.std(ddof=1) / np.sqrt(openness.size) > -0.01, (
+        f"incumbents close their practice: mean drift {openness.mean():.3f} over two years")
+
+
+def test_at_steady_state_turnover_does_not_raise_the_staffs_openness():
+    """The audit found each year end raised mean openness by 0.036: newcomers replaced incumbents who had closed up.
+
+    At steady state (years 10-20), a year end moves the mean openness of a network's teachers by less than 0.01.
+    """
+    jumps = []
+    for seed in range(6):
+        model = PLCModel(rng=seed, n_schools=10)
+        for year in range(1, 21):
+            for _ in range(TICKS_PER_YEAR - 1):
+                model.step()
+            before = model.members.openness[model.active_mask].mean()
+            model.step()
+            if year > 10:
+                jumps.append(model.members.openness[model.active_mask].mean() - before)
+    assert abs(np.mean(jumps)) < 0.01, f"a year end moves the staff's openness by {np.mean(jumps):+.4f}"
 
 
 # --- 6. persistence ---------------------------------------------------------------------------------------------

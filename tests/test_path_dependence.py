@@ -3,12 +3,11 @@
 Equilibrate-then-hold: two copies of the same schools (same seed) are first held at opposite conditions (little
 vs plenty of meeting time) until they settle, then both are held at the same middle condition. With a tipping
 point (two attractors) they would keep the whole gap; with one attractor they meet. The model, as calibrated,
-keeps a school's history for about a century: after 100 years held at the same conditions, networks of 8 schools
-still keep about a fifth of the settled gap (its interval excludes 0), networks of 4 schools none that can be
-told from noise, and a designed start (initial trust) is forgotten within a century. Within this horizon a very
-long memory cannot be told from weak hysteresis; the test keeps what is known: most of the gap closes. The churn
-of outside initiatives, the principal's diverted attention and successors who differ (ODD 7.1, 7.2) made this
-memory much longer (the gap was gone after about 40 years before the calibration of every pattern at once).
+keeps a school's history for decades: after 100 years held at the same conditions, networks of 8 or 4 schools keep
+about a tenth of the settled gap (its interval includes 0), and a designed start (initial trust) is forgotten
+within 60-80 years. The test keeps what is known: most of the gap closes. The churn of outside initiatives, the
+principal's diverted attention and successors who differ (ODD 7.1, 7.2) made this memory longer (without churn the
+gap was gone after about 20 years).
 Because those mechanisms also make one network's history noisy, the comparisons use twelve seeds. This test
 keeps that finding true (if a change to the mechanisms creates hysteresis, this test fails and the ODD's "Path
 dependence" paragraph must be rewritten). The long-run sweep over initial trust and knowledge is
