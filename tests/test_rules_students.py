@@ -218,12 +218,13 @@ def test_baseline_rules_pass_every_invariant_and_a_pass_through_replacement_chan
 
 # --- a student-style change matters, and here is how to check it --------------------------------------------
 
-def _year_mean_at(measure: str, tick: int, seeds, rules_=None) -> np.ndarray:
-    """Mean ``measure`` over the network in the year up to ``tick``, one value per seed (the same seeds for every
-    variant). A year's mean is steadier than one month's value, so a small change shows with fewer replications.
+def _year_means_at(tick: int, seeds, rules_=None, measures=("trust",)) -> dict[str, np.ndarray]:
+    """Mean of each of ``measures`` over the network in the year up to ``tick``, one value per seed (the same seeds
+    for every variant). A year's mean is steadier than one month's value, so a small change shows with fewer
+    replications.
     """
-    return np.array([network_frame(run(tick, seed=seed, rules_=rules_))[measure].iloc[tick - 9:tick + 1].mean()
-                     for seed in seeds])
+    frames = [network_frame(run(tick, seed=seed, rules_=rules_)).iloc[tick - 9:tick + 1] for seed in seeds]
+    return {measure: np.array([frame[measure].mean() for frame in frames]) for measure in measures}
 
 
 HORIZON = 240
@@ -231,33 +232,33 @@ HORIZON = 240
 fewer replications than tick 120, where 24 seeds could not tell the difference from noise."""
 
 
-def _check_detectable_change(measure: str, seeds) -> None:
-    baseline = _year_mean_at(measure, HORIZON, seeds)
-    changed = _year_mean_at(measure, HORIZON, seeds, {"trust": trust_never_decays})
-    # Common seeds pair the runs: the paired difference's interval must exclude zero.
-    diff_mean, diff_low, _ = mean_interval(changed - baseline)
-    assert diff_low > 0.0, (f"{measure} in year {HORIZON // 10}: baseline {baseline.mean():.3f}, never-decaying "
-                            f"{changed.mean():.3f}, paired difference {diff_mean:.3f} (lower 95% {diff_low:.3f})")
+def _check_detectable_change(seeds, measures=("trust",)) -> None:
+    baseline = _year_means_at(HORIZON, seeds, None, measures)
+    changed = _year_means_at(HORIZON, seeds, {"trust": trust_never_decays}, measures)
+    for measure in measures:
+        # Common seeds pair the runs: the paired difference's interval must exclude zero.
+        diff_mean, diff_low, _ = mean_interval(changed[measure] - baseline[measure])
+        assert diff_low > 0.0, (
+            f"{measure} in year {HORIZON // 10}: baseline {baseline[measure].mean():.3f}, never-decaying "
+            f"{changed[measure].mean():.3f}, paired difference {diff_mean:.3f} (lower 95% {diff_low:.3f})")
 
 
 def test_trust_that_never_decays_raises_trust_beyond_replication_noise():
-    _check_detectable_change("trust", range(24))
+    _check_detectable_change(range(24))
 
 
 def test_a_change_that_changes_nothing_is_not_detected():
     """The check above can fail: a replacement identical to the baseline shows no difference at all."""
     seeds = range(3)
-    same = _year_mean_at("trust", 60, seeds, {"trust": lambda model: rules.trust(model)})
-    np.testing.assert_array_equal(same, _year_mean_at("trust", 60, seeds))
+    same = _year_means_at(60, seeds, {"trust": lambda model: rules.trust(model)})["trust"]
+    np.testing.assert_array_equal(same, _year_means_at(60, seeds)["trust"])
 
 
 @pytest.mark.slow
 def test_trust_that_never_decays_raises_trust_and_health_at_report_strength():
     """More trust must show in PLC health (supportive conditions are part of it): a small effect (about 0.008 in
     year 24, half the gain in trust), so it takes 160 paired replications to see."""
-    seeds = range(160)
-    _check_detectable_change("trust", seeds)
-    _check_detectable_change("health", seeds)
+    _check_detectable_change(range(160), measures=("trust", "health"))
 
 
 # --- the docs cannot drift from the code ------------------------------------------------------------------------
