@@ -113,3 +113,47 @@ def test_an_empty_folder_is_used(tmp_path):
     (tmp_path / "out").mkdir()
     assert plc_sim("run", *SMALL_RUN, "--out", "out", cwd=tmp_path).returncode == 0
     assert (tmp_path / "out" / "network.parquet").is_file()
+
+
+USER_FILES = {
+    "my_notes.txt": b"what I saw\n",
+    "analysis/mine.R": b"library(arrow)\n",
+    "figures/survival_for_slides.png": b"\x89PNG my slide\n",
+    "figures/phase_diagram_v2_for_talk.png": b"\x89PNG my talk\n",
+    "tables/by_region.csv": b"region,health\nnorth,0.5\n",
+}
+"""The user's files of issue 19: beside a sweep's results, some named like plc-sim's own figures and tables."""
+
+
+def test_rerun_restart_and_report_refresh_keep_the_users_files(tmp_path, capsys):
+    from plc_sim.cli import main
+
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(TINY_SPEC)
+    root = tmp_path / "results"
+    out = root / "tiny"
+    sweep = ["sweep", str(spec), "--workers", "1", "--out", str(out)]
+    assert main(sweep) == 0
+    for name, data in USER_FILES.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+
+    def users_files_are_intact(when: str) -> None:
+        for name, data in USER_FILES.items():
+            assert (out / name).is_file() and (out / name).read_bytes() == data, f"{when}: {name}"
+
+    assert main(sweep) == 0
+    users_files_are_intact("sweep again")
+    assert main([*sweep, "--restart"]) == 0
+    users_files_are_intact("sweep --restart")
+    assert (out / "figures" / "survival_by_meeting_time.png").is_file(), "its own figures are drawn again"
+    assert main(["report", "--refresh", "--results", str(root)]) == 0
+    users_files_are_intact("report --refresh")
+
+    (root / "report.md").write_text("# My own report\n")
+    capsys.readouterr()
+    assert main(["report", "--refresh", "--results", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "report.md" in err, err
+    assert (root / "report.md").read_text() == "# My own report\n"
+    users_files_are_intact("report --refresh beside the user's report.md")

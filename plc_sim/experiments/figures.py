@@ -333,12 +333,6 @@ def experiment_outputs(folder: str | Path, data: SweepData | None = None) -> Out
     if data.runs.empty:
         outputs.headline = "no runs stored yet: nothing to draw"
         return outputs
-    # Drop figures and tables an earlier drawing left (e.g. before the spec's [figures] changed); keep others'
-    # files, such as the sensitivity charts.
-    for pattern in ("figures/phase_diagram_*", "figures/survival*", "figures/curves_by_*", "figures/effects_of_*",
-                    "tables/points.csv", "tables/by_*.csv"):
-        for stale in folder.glob(pattern):
-            stale.unlink()
     stems: dict[str, int] = {}
     for kind, options in (list(data.spec.figures) or default_figures(data.spec)):
         stem = figure_stem(kind, options)

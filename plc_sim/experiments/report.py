@@ -89,8 +89,9 @@ def experiment_section(folder: Path, root: Path, refresh: bool = False) -> Secti
     for png in _figures_in_spec_order(folder, spec):
         section.figures.append(_figure(figure_caption(png.stem), png, root))
     tables = folder / "tables"
-    for csv in sorted(tables.glob("by_*.csv")):
-        section.tables.append(_by_factor_table(csv))
+    for csv in (tables / f"by_{name}.csv" for name in spec.factor_names):  # not others' by_*.csv
+        if csv.is_file():
+            section.tables.append(_by_factor_table(csv))
     for kind in ("morris", "sobol"):
         if (tables / f"{kind}.csv").exists():
             section.tables.append(_sensitivity_table(tables / f"{kind}.csv", kind))
@@ -223,17 +224,36 @@ def render_html(text: str, title: str) -> str:
             f"<style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")
 
 
+REPORT_TITLE = "plc-sim experiments"
+
+
+def _check_own_report(path: Path) -> None:
+    """Refuse (before anything is drawn) to replace a ``report.md``/``report.html`` that ``plc-sim report`` did not
+    write: an earlier report of ours starts with its own title line."""
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:300]
+    except FileNotFoundError:
+        return
+    ours = (head.startswith(f"# {REPORT_TITLE}\n\nGenerated ") if path.suffix == ".md"
+            else f"<title>{REPORT_TITLE}</title>" in head)
+    if not ours:
+        raise InputError(f"--results: {path} was not written by plc-sim report; move it away to make the report "
+                         f"(plc-sim never replaces what it did not write)")
+
+
 def write_report(root: Path = RESULTS_ROOT, formats: tuple[str, ...] = ("md", "html"),
                  refresh: bool = False) -> list[Path]:
     """Write ``root/report.md`` and/or ``root/report.html`` from every experiment folder under ``root``."""
     root = Path(root)
+    for fmt in formats:
+        _check_own_report(root / f"report.{fmt}")
     folders = sorted(p.parent for p in root.glob(f"*/{MANIFEST}") if _is_sweep_manifest(p)) if root.is_dir() else []
     if not folders:
         raise InputError(f"--results: no experiment results in {root}/ (run `plc-sim sweep experiments/NAME.toml`)")
     sections = [experiment_section(folder, root, refresh) for folder in folders]
     sections += [other_report_section(folder, root) for folder in sorted(p.parent for p in root.glob("*/report.md"))
                  if folder not in folders]
-    title = "plc-sim experiments"
+    title = REPORT_TITLE
     text = render_markdown(sections, title)
     written = []
     for fmt in formats:

@@ -187,10 +187,16 @@ class ResultFolder:
         return final
 
     def clear(self) -> None:
-        """Discard this folder's results (``--restart``); only a folder that holds a plc-sim manifest."""
-        for child in self.path.iterdir():
-            if child.name != ".lock":
-                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        """Discard this folder's stored runs (``--restart``): its manifest, spec, design points and batches.
+
+        Only what the sweep itself wrote goes; anything else in the folder (notes, analyses, the user's own
+        figures and tables) stays. Figures and tables are redrawn when the new sweep completes.
+        """
+        for name in (MANIFEST, "spec.toml", "points.parquet"):
+            (self.path / name).unlink(missing_ok=True)
+        if self.batches.is_dir():
+            for batch in [*self.batch_dirs(), *self.batches.glob(".staging-*")]:
+                shutil.rmtree(batch)
 
 
 def batch_damage(batch: Path) -> str | None:
