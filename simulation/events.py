@@ -100,15 +100,14 @@ def _sentence(kind: str, group: list[Event], p: Params) -> str:
         return (f"the principals of {where} left; successors arrived" if many
                 else f"the principal of {where} left; a successor arrived")
     if kind == "decay":
-        rule = (f"its yearly PLC health more than {p.decay_drop:g} below its established level for "
-                f"{_years(p.decay_span)}")
+        rule = f"its yearly PLC health below the initiating stage ({p.initiating_level:.0%}) for {_years(p.decay_span)}"
         return (f"the communities of {where} decayed (each: {rule})" if many
                 else f"the community of {where} decayed ({rule})")
     if kind == "recovery":
-        rule = (f"its yearly PLC health back within {p.recovery_drop:g} of its established level for "
-                f"{_years(p.decay_span)}")
-        return (f"the communities of {where} recovered (each: {rule})" if many
-                else f"the community of {where} recovered ({rule})")
+        rule = f"its yearly PLC health back at the implementing stage ({p.implementing_level:.0%}) for " \
+               f"{_years(p.decay_span)}"
+        return (f"the communities of {where} re-formed (each: {rule})" if many
+                else f"the community of {where} re-formed ({rule})")
     if kind == "budget_cut":
         return f"a budget cut removed {100 * p.budget_cut_size:.0f}% of the meeting time in {where}"
     if kind in ("intervention_start", "intervention_end"):  # cause: the intervention's name

@@ -39,44 +39,66 @@ CONDITION_HALVES = ("conditions_relational", "conditions_structural")
 SCHOOL_MEASURES = (
     "health", *DIMENSIONS, *CONDITION_HALVES,
     "knowledge", "engagement", "openness", "trust", "strong_ties", "memory", "meeting_time",
-    "teacher_leaders", "bridging_contacts", "decayed", "teachers_left", "principals_left",
+    "teacher_leaders", "bridging_contacts", "stage", "formed", "decayed", "eroded", "teachers_left",
+    "principals_left",
 )
 """Columns of the per-school table, one row per school per tick."""
 
-_COUNTS = ("decayed", "teachers_left", "principals_left")
-NETWORK_MEASURES = (*(name for name in SCHOOL_MEASURES if name not in _COUNTS),
-                    "decayed_share", "teachers_left", "retention", "principals_left")
-"""Columns of the network table: school means, plus counts and shares over all schools."""
+STAGES = ("not yet", "initiating", "implementing", "sustaining")
+"""The stages of PLC functioning (Huffman & Hipp 2003; DuFour et al.'s continuum), by ``SCHOOL_MEASURES``' ``stage``
+number 0-3; the cutpoints are ``simulation.parameters.STAGE_CUTPOINTS``."""
+
+_STATES = ("formed", "decayed", "eroded")
+_COUNTS = ("teachers_left", "principals_left")
+_SCHOOL_MEANS = tuple(name for name in SCHOOL_MEASURES if name not in ("stage", *_STATES, *_COUNTS))
+NETWORK_MEASURES = (*_SCHOOL_MEANS,
+                    "formed_share", "decayed_share", "eroded_share", "teachers_left", "retention", "principals_left")
+"""Columns of the network table: school means, plus shares and counts over all schools."""
 
 
 class Observer:
-    """Measures the schools every tick and judges, once a year, whether each community formed, decayed or recovered.
+    """Measures the schools every tick and judges, once a year, each community's stage, formation and decay.
 
-    Persistence is judged on each school's *yearly mean* health against its own *established level*, not
-    on a fixed line: a community *forms* when its yearly mean first reaches ``formation_level`` (its
-    established level starts there and follows its yearly means, ``establishing_rate``, while it is
-    healthy); it *decays* when its yearly mean stays more than ``decay_drop`` below that level for
-    ``decay_span`` years, and *recovers* when it is back within ``recovery_drop`` of it for as long (a
-    hysteresis band). A community that never forms is reported as "never formed", not as decayed.
+    Persistence is judged on each school's *yearly mean* health on a fixed scale, as PLC surveys classify schools
+    (ODD 6): the year's *stage* is not yet, initiating, implementing or sustaining (cutpoints
+    ``initiating_level`` < ``implementing_level`` < ``sustaining_level``). A community *forms* in its first year at
+    the implementing stage or above; a formed community *decays* when its yearly mean stays below
+    ``initiating_level`` for ``decay_span`` years, and *re-forms* (recovers) when it is back at the implementing
+    stage for as long: the gap between the two stages is a hysteresis band. A community that never forms is
+    "never formed", not decayed and not persisting. Beside it, *erosion* is the fall of a formed community's yearly
+    mean more than ``erosion_drop`` below its own established level for ``decay_span`` years (regained within
+    ``erosion_recovery_drop``): a secondary measure, relative to the school's own past.
     """
 
-    def __init__(self, model):
-        n = model.p.n_schools
+    def __init__(self, n: int):
         self.smoothed_learning = None
         self.smoothed_participation = None
         self.health_sum = np.zeros(n)
         self.health_count = 0
-        self.established = np.full(n, np.nan)  # NaN until the community forms
-        self.run = np.zeros(n, dtype=np.int64)  # consecutive yearly means beyond the band
-        self.decayed = np.zeros(n, dtype=bool)
-        self.first_decay_tick = np.full(n, -1, dtype=np.int64)
-        self.first_recovery_tick = np.full(n, -1, dtype=np.int64)
+        self.stage = np.zeros(n, dtype=np.int64)
+        self.decay = _Judgement(n)  # decay on the fixed scale
+        self.erosion = _Judgement(n)  # erosion against the school's own level
+        self.established = np.full(n, np.nan)  # each formed school's own level (erosion)
+        self.first_formed_tick = np.full(n, -1, dtype=np.int64)
         self.current = {}
 
     @property
     def formed(self) -> np.ndarray:
-        """Whether each community has reached the formation level (in some year so far)."""
-        return ~np.isnan(self.established)
+        """Whether each community has formed (a school year at the implementing stage or above, so far)."""
+        return self.first_formed_tick >= 0
+
+    @property
+    def decayed(self) -> np.ndarray:
+        """Whether each community is decayed now."""
+        return self.decay.state
+
+    @property
+    def first_decay_tick(self) -> np.ndarray:
+        return self.decay.first_change
+
+    @property
+    def first_recovery_tick(self) -> np.ndarray:
+        return self.decay.first_return
 
     def year_health(self) -> np.ndarray:
         """Each school's mean health over the school year so far (the last observation if none yet this year)."""
@@ -100,8 +122,12 @@ class Observer:
                       s.whole_school_depth, s.participation, s.reach, s.support, s.distribution, s.leader_engagement,
                       s.focus, s.meeting_time, s.workload, s.memory, s.bridging_contacts, s.teachers_left,
                       s.principals_left, knowledge, engagement, openness, leaders, relational, strong_ties)
+        if first:
+            self.stage[:] = stage_of(self.table[0], p)  # the designed start's stage, until a year is judged
         self._update_persistence(model, self.table[0])
-        self.table[_DECAYED] = self.decayed
+        for row, values in ((_STAGE, self.stage), (_FORMED, self.formed), (_DECAYED, self.decay.state),
+                            (_ERODED, self.erosion.state)):
+            self.table[row] = values
         self.current = dict(zip(SCHOOL_MEASURES, self.table, strict=True))
         return self.current
 
@@ -112,14 +138,59 @@ class Observer:
         self.health_count += 1
         if model.steps % TICKS_PER_YEAR:
             return
-        p = model.p
-        changes = _judge_year(self.health_sum / self.health_count, p.formation_level, p.decay_drop, p.recovery_drop,
-                              p.decay_span, p.establishing_rate, model.steps, self.established, self.run,
-                              self.decayed, self.first_decay_tick, self.first_recovery_tick)
+        year_mean = self.health_sum / self.health_count
         self.health_sum[:] = 0.0
         self.health_count = 0
+        changes = self.judge_year(year_mean, model.p, model.steps)
         for school in np.flatnonzero(changes).tolist():
             model.record_event("decay" if changes[school] == DECAYED else "recovery", (school,))
+
+    def judge_year(self, year_mean: np.ndarray, p, tick: int) -> np.ndarray:
+        """Judge one school year's means (stage, formation, decay, erosion); return DECAYED / RECOVERED per school
+        whose community decayed or re-formed at ``tick`` (0 = neither)."""
+        self.stage[:] = stage_of(year_mean, p)
+        forming = ~self.formed & (year_mean >= p.implementing_level)
+        self.first_formed_tick[forming] = tick
+        self.established[forming] = year_mean[forming]
+        formed = self.formed & ~forming
+        changes = self.decay.judge(formed, year_mean < p.initiating_level, year_mean >= p.implementing_level,
+                                   p.decay_span, tick)
+        eroding = year_mean < self.established - p.erosion_drop
+        self.erosion.judge(formed, eroding, year_mean >= self.established - p.erosion_recovery_drop, p.decay_span,
+                           tick)
+        keeps_level = formed & ~self.erosion.state & ~eroding
+        self.established[keeps_level] += p.establishing_rate * (year_mean - self.established)[keeps_level]
+        return changes
+
+
+def stage_of(health: np.ndarray, p) -> np.ndarray:
+    """The stage number (index into :data:`STAGES`) of each yearly mean ``health``."""
+    return np.searchsorted([p.initiating_level, p.implementing_level, p.sustaining_level], health, side="right")
+
+
+class _Judgement:
+    """A yearly two-state judgement with hysteresis: enter the state after ``span`` years of ``leaving`` evidence,
+    return after ``span`` years of ``returning`` evidence; years in between reset the count."""
+
+    def __init__(self, n: int):
+        self.state = np.zeros(n, dtype=bool)
+        self.run = np.zeros(n, dtype=np.int64)
+        self.first_change = np.full(n, -1, dtype=np.int64)
+        self.first_return = np.full(n, -1, dtype=np.int64)
+
+    def judge(self, eligible, leaving, returning, span: int, tick: int) -> np.ndarray:
+        """Judge one year for the ``eligible`` schools; return DECAYED / RECOVERED per school that changed
+        (0 = none)."""
+        evidence = np.where(self.state, returning, leaving) & eligible
+        self.run = np.where(evidence, self.run + 1, 0)
+        flips = self.run >= span
+        changes = np.where(flips, np.where(self.state, RECOVERED, DECAYED), 0)
+        for first, kind in ((self.first_change, DECAYED), (self.first_return, RECOVERED)):
+            new = (changes == kind) & (first < 0)
+            first[new] = tick
+        self.state ^= flips
+        self.run[flips] = 0
+        return changes
 
 
 DECAYED, RECOVERED = 1, 2
@@ -136,7 +207,7 @@ def _school_table(table, first, smoothing, lead, relational_share, smoothed_lear
     leaders' engagement (weight ``lead``); shared vision is ``sqrt(focus * engagement)``; collective learning
     and shared practice use the dialogue measures smoothed with weight ``smoothing`` (set to this month's on
     the ``first`` observation); supportive conditions blend relational trust with structural time
-    (``relational_share``). Health is their mean. The ``decayed`` row is left for the caller.
+    (``relational_share``). Health is their mean. The stage and persistence rows are left for the caller.
     """
     for s in range(table.shape[1]):
         learning_now, sharing_now = whole_depth[s] * participation[s], participation[s] * reach[s]
@@ -155,48 +226,15 @@ def _school_table(table, first, smoothing, lead, relational_share, smoothed_lear
         for row in range(5):
             table[1 + row, s] = dims[row]
         rest = (relational[s], structural, knowledge[s], engagement[s], openness[s], relational[s], strong_ties[s],
-                memory[s], meeting_time[s], leaders[s], bridging[s], 0.0, float(teachers_left[s]),
+                memory[s], meeting_time[s], leaders[s], bridging[s], 0.0, 0.0, 0.0, 0.0, float(teachers_left[s]),
                 float(principals_left[s]))
         for row in range(len(rest)):
             table[6 + row, s] = rest[row]
 
 
-@njit(cache=True)
-def _judge_year(year_mean, formation, drop, recovery_drop, span, rate, tick, established, run, decayed, first_decay,
-                first_recovery):
-    """Judge one school year per school, in place; return DECAYED/RECOVERED per change (0 = none).
-
-    ``established`` is NaN until a school's yearly mean first reaches ``formation``; after that it follows
-    the yearly means (weight ``rate``) while the community is healthy and within the band.
-    """
-    changes = np.zeros(year_mean.size, np.int64)
-    for s in range(year_mean.size):
-        y = year_mean[s]
-        if np.isnan(established[s]):
-            if y >= formation:
-                established[s] = y
-            continue
-        if not decayed[s]:
-            if y < established[s] - drop:
-                run[s] += 1
-            else:
-                run[s] = 0
-                established[s] += rate * (y - established[s])
-            if run[s] >= span:
-                decayed[s], run[s], changes[s] = True, 0, DECAYED
-                if first_decay[s] < 0:
-                    first_decay[s] = tick
-        else:
-            run[s] = run[s] + 1 if y >= established[s] - recovery_drop else 0
-            if run[s] >= span:
-                decayed[s], run[s], changes[s] = False, 0, RECOVERED
-                if first_recovery[s] < 0:
-                    first_recovery[s] = tick
-    return changes
-
-
-_MEAN_ROWS = [SCHOOL_MEASURES.index(name) for name in SCHOOL_MEASURES if name not in _COUNTS]
-_DECAYED, _TEACHERS_LEFT, _PRINCIPALS_LEFT = (SCHOOL_MEASURES.index(name) for name in _COUNTS)
+_MEAN_ROWS = [SCHOOL_MEASURES.index(name) for name in _SCHOOL_MEANS]
+_STAGE, _FORMED, _DECAYED, _ERODED = (SCHOOL_MEASURES.index(name) for name in ("stage", *_STATES))
+_TEACHERS_LEFT, _PRINCIPALS_LEFT = (SCHOOL_MEASURES.index(name) for name in _COUNTS)
 
 
 def network_summary(table: np.ndarray, teachers_per_school: int) -> np.ndarray:
@@ -204,9 +242,9 @@ def network_summary(table: np.ndarray, teachers_per_school: int) -> np.ndarray:
     sums = np.add.reduce(table, axis=1)  # the sums np.mean divides (one reduction: this runs every tick)
     means, schools = sums / table.shape[1], table.shape[1]
     summary = np.empty(len(NETWORK_MEASURES))
-    summary[:-4] = means[_MEAN_ROWS]
-    summary[-4:] = (means[_DECAYED], sums[_TEACHERS_LEFT], 1.0 - sums[_TEACHERS_LEFT] / (teachers_per_school * schools),
-                    sums[_PRINCIPALS_LEFT])
+    summary[:-6] = means[_MEAN_ROWS]
+    summary[-6:] = (means[_FORMED], means[_DECAYED], means[_ERODED], sums[_TEACHERS_LEFT],
+                    1.0 - sums[_TEACHERS_LEFT] / (teachers_per_school * schools), sums[_PRINCIPALS_LEFT])
     return summary
 
 
@@ -231,17 +269,21 @@ def network_frame(model) -> pd.DataFrame:
 
 
 def persistence_table(model) -> pd.DataFrame:
-    """One row per school: whether and when its community decayed and recovered, and whether it ever formed."""
+    """One row per school: whether and when its community formed, decayed, re-formed and eroded, and its stage."""
     obs = model.observer
     decay, recover = obs.first_decay_tick, obs.first_recovery_tick
     return pd.DataFrame({
         "school": np.arange(model.p.n_schools),
         "secondary": model.schools.is_secondary,
+        "never_formed": ~obs.formed,
+        "first_formed_tick": obs.first_formed_tick,
         "decayed_ever": decay >= 0,
         "first_decay_tick": decay,
         "recovered": recover >= 0,
         "first_recovery_tick": recover,
         "decayed_at_end": obs.decayed,
-        "never_formed": ~obs.formed,
+        "eroded_ever": obs.erosion.first_change >= 0,
+        "first_erosion_tick": obs.erosion.first_change,
+        "stage_at_end": np.asarray(STAGES)[obs.stage],
         "ticks_observed": model.steps,
     })

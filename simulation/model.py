@@ -89,7 +89,7 @@ class PLCModel(mesa.Model):
         baseline_rules.assign_leader_roles(self)
         baseline_rules.leadership(self)
         self.rules["dialogue"](self)  # a first month's talk, so that tick 0 observes the starting community
-        self.observer = Observer(self)
+        self.observer = Observer(params.n_schools)
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         self._measure()
 

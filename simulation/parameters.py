@@ -118,6 +118,11 @@ PARAMETERS: tuple[Param, ...] = (
     # --- social capital and trust -------------------------------------------
     _p("initial_trust", float, 0.4, "Mean pairwise trust when the run starts (the school's bonding social capital)",
        "trust", unit="share", low=0.0, high=1.0, source="Mulford (bonding social capital); Bryk & Schneider 2002"),
+    _p("social_capital", float, 0.5, "Social capital as lasting conditions: how trust is built in meetings, kept, "
+       "extended to newcomers and bridged to partner schools (0.5 = the declared rates as they are; 0 halves each, "
+       "1 raises each by half; forgetting moves the other way)", "trust", unit="level", low=0.0, high=1.0,
+       source="Leana & Pil 2006; Pil & Leana 2009; Mulford 2007 (bonding and bridging); components and sources in "
+              "simulation/social_capital.py"),
     _p("trust_spread", float, 0.1, "Spread of initial pairwise trust around its mean", "trust",
        unit="share", low=0.0, high=0.5),
     _p("newcomer_trust", float, 0.1, "Trust between a newcomer and each colleague on arrival", "trust",
@@ -272,19 +277,31 @@ PARAMETERS: tuple[Param, ...] = (
     _p("facilitator_rate", float, 0.03, "How fast schools' shared focus moves toward the facilitator's",
        "network", unit="per tick", low=0.0, high=1.0),
     # --- persistence ----------------------------------------------------------
-    _p("formation_level", float, 0.3, "Yearly mean health a community must reach to count as formed; one that "
-       "never does is 'never formed', not 'decayed'", "persistence", unit="health", low=0.0, high=1.0,
-       source="assumption"),
-    _p("decay_drop", float, 0.04, "Fall of a school's yearly mean health below its own established level that "
-       "counts as decay", "persistence", unit="health", low=0.0, high=1.0,
+    _p("initiating_level", float, 0.25, "Yearly mean health from which a school is initiating a PLC (stage 1); a "
+       "formed community whose yearly mean falls below it for decay_span years has decayed", "persistence",
+       unit="health", low=0.0, high=1.0,
+       source="Huffman & Hipp 2003 (initiation, implementation, institutionalization); DuFour et al. continuum "
+              "(pre-initiation, initiation); the cutpoint on the health index is a documented choice (ODD 6)"),
+    _p("implementing_level", float, 0.35, "Yearly mean health from which a school is implementing a PLC (stage 2, "
+       "a working community): a year at it forms a community, and a decayed one re-forms there", "persistence",
+       unit="health", low=0.0, high=1.0,
+       source="Huffman & Hipp 2003; DuFour et al. continuum (implementation: a critical mass takes part); the "
+              "cutpoint is a documented choice (ODD 6)"),
+    _p("sustaining_level", float, 0.5, "Yearly mean health from which a school is sustaining its PLC (stage 3, "
+       "embedded in the culture)", "persistence", unit="health", low=0.0, high=1.0,
+       source="Huffman & Hipp 2003 (institutionalization); DuFour et al. continuum (sustaining); the cutpoint is a "
+              "documented choice (ODD 6)"),
+    _p("decay_span", int, 1, "Consecutive school years below initiating_level that count as decay (and at "
+       "implementing_level or above that count as re-forming)", "persistence", unit="years", low=1, high=20,
+       source="science brief: a move between stages held for a school year"),
+    _p("erosion_drop", float, 0.04, "Erosion (a secondary measure): fall of a formed school's yearly mean health "
+       "below its own established level that counts as erosion", "persistence", unit="health", low=0.0, high=1.0,
        source="assumption (about one and a half standard deviations of a school's yearly mean around its own level)"),
-    _p("recovery_drop", float, 0.015, "A decayed community recovers when its yearly mean is back within this of "
-       "its established level (smaller than decay_drop: a hysteresis band)", "persistence", unit="health",
-       low=0.0, high=1.0, source="assumption"),
-    _p("decay_span", int, 2, "Consecutive yearly means beyond the band that count as decay (or recovery)",
-       "persistence", unit="years", low=1, high=20, source="assumption"),
-    _p("establishing_rate", float, 0.3, "Weight of the newest yearly mean in a healthy school's established level",
-       "persistence", unit="share", low=0.0, high=1.0, source="assumption"),
+    _p("erosion_recovery_drop", float, 0.015, "An eroded community has regained its level when its yearly mean is "
+       "back within this of its established level (smaller than erosion_drop: a hysteresis band)", "persistence",
+       unit="health", low=0.0, high=1.0, source="assumption"),
+    _p("establishing_rate", float, 0.3, "Weight of the newest yearly mean in a formed school's established level "
+       "(erosion)", "persistence", unit="share", low=0.0, high=1.0, source="assumption"),
     _p("observation_smoothing", float, 0.3, "Weight of the newest month in smoothed dialogue measures",
        "persistence", unit="share", low=0.01, high=1.0),
     # --- shocks (scenario events; -1 = never) --------------------------------
@@ -323,6 +340,18 @@ def _make_params_class() -> type:
 def _validate_all(self) -> None:
     for p in PARAMETERS:
         object.__setattr__(self, p.name, p.coerce(getattr(self, p.name)))
+    _check_stage_order(self)
+
+
+STAGE_CUTPOINTS = ("initiating_level", "implementing_level", "sustaining_level")
+"""The health cutpoints of the PLC stages, lowest first (ODD 6): each must be at most the next."""
+
+
+def _check_stage_order(params) -> None:
+    for lower, upper in zip(STAGE_CUTPOINTS, STAGE_CUTPOINTS[1:], strict=False):
+        if getattr(params, lower) > getattr(params, upper):
+            raise ParameterError(f"{lower}: {getattr(params, lower):g} is above {upper} ({getattr(params, upper):g}); "
+                                 f"the stage cutpoints must rise: {' <= '.join(STAGE_CUTPOINTS)}")
 
 
 def _replace(self, **changes: Any) -> Params:

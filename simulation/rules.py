@@ -18,6 +18,7 @@ from simulation import kernels
 from simulation.kernels import DialogueRates, LeadershipRates, LearningRates, MemoryRates, TrustRates
 from simulation.parameters import TICKS_PER_YEAR
 from simulation.shocks import SHOCKS
+from simulation.social_capital import scaled
 from simulation.state import Meetings, active_per_school, members_per_school
 from simulation.turnover import replace_members, succeed_principals, turnover
 
@@ -191,15 +192,17 @@ def trust(model) -> None:
     other showed: the mean of her knowledge (competence), engagement (integrity and commitment) and the
     conversation's depth (respect and regard) (Bryk & Schneider 2002). With chance ``breach_chance * (1 -
     shown)`` the conversation breaches trust instead, and the tie loses ``breach_loss`` of itself: trust is
-    gained slowly and lost fast (Slovic 1993).
-    ODD 7.5. Reads: trust_decay_rate, meeting_trust_rate, trust_growth_rate, breach_chance, breach_loss.
+    gained slowly and lost fast (Slovic 1993). The school's ``social_capital`` scales how fast meeting builds
+    trust and how fast it is forgotten (lasting conditions; :mod:`simulation.social_capital`).
+    ODD 7.5. Reads: trust_decay_rate, meeting_trust_rate, social_capital, trust_growth_rate, breach_chance,
+    breach_loss.
     State read: model.meetings, members.knowledge, members.engagement, members.same_team.
     State written: members.trust.
     """
     m, p, talk = model.members, model.p, model.meetings
     draws = model.rng.random(2 * talk.a.size)
-    rates = TrustRates(p.trust_decay_rate, p.meeting_trust_rate, p.trust_growth_rate, p.breach_chance,
-                       p.breach_loss)
+    rates = TrustRates(scaled(p, "trust_decay_rate"), scaled(p, "meeting_trust_rate"), p.trust_growth_rate,
+                       p.breach_chance, p.breach_loss)
     kernels.update_trust(m.trust, talk.attending, m.same_team, talk.a, talk.b, m.local[talk.a], m.local[talk.b],
                          talk.school, talk.depth, m.knowledge, m.engagement, draws, rates)
 
@@ -259,7 +262,8 @@ def networking(model) -> None:
     focus and memory: a network can re-seed a school whose community has decayed (Jackson; Katz, Earl &
     Ben Jaafar). A facilitator (``network_facilitator``) pulls every linked school's shared focus
     ``facilitator_rate`` of the way toward ``facilitator_focus``.
-    ODD 7.8. Reads: bridging_rate, bonding_insularity, bridging_transfer, network_facilitator,
+    ``social_capital`` scales how often spanners meet (bridging social capital; :mod:`simulation.social_capital`).
+    ODD 7.8. Reads: bridging_rate, social_capital, bonding_insularity, bridging_transfer, network_facilitator,
     facilitator_rate, facilitator_focus.
     State read: model.links, schools.support, members.openness, the observer's trust.
     State written: members.knowledge, members.engagement, schools.shared_focus, memory, bridging_contacts.
@@ -270,7 +274,8 @@ def networking(model) -> None:
         return
     draws = model.rng.random(links.shape[0])
     s.bridging_contacts = kernels.bridge(
-        links, draws, model.observer.current["trust"], p.bridging_rate, p.bonding_insularity, p.bridging_transfer,
+        links, draws, model.observer.current["trust"], scaled(p, "bridging_rate"), p.bonding_insularity,
+        p.bridging_transfer,
         members_per_school(p), active_per_school(p), m.openness, m.knowledge, m.engagement, s.support,
         s.shared_focus, s.memory)
     if p.network_facilitator:

@@ -14,6 +14,7 @@ from numba import njit
 from simulation.aggregates import trust_in_colleagues
 from simulation.kernels import leave
 from simulation.parameters import TICKS_PER_YEAR
+from simulation.social_capital import scaled
 from simulation.state import active_per_school, draw_share, members_per_school
 
 
@@ -89,8 +90,10 @@ def replace_members(model, slots: np.ndarray, cause: str, movers: np.ndarray | N
     teacher leaders take their share of the shared focus with them, except what memory has codified
     (Kruse & Louis). ``movers`` (a subset of ``slots``) take posts in other schools with their knowledge,
     openness and person id; the other posts go to newcomers drawn around ``newcomer_knowledge`` and
-    ``newcomer_openness``. Every arrival starts with ``newcomer_engagement``, ``newcomer_trust`` and no tenure.
+    ``newcomer_openness``. Every arrival starts with ``newcomer_engagement``, ``newcomer_trust`` (scaled by
+    ``social_capital``: how far a staff extends trust to newcomers) and no tenure.
     Reads: colleague_loss_effect, newcomer_knowledge, newcomer_openness, newcomer_engagement, newcomer_trust,
+    social_capital,
     trait_spread. State written: the posts' knowledge, openness, engagement, tenure, person, is_leader and
     trust rows and columns; colleagues' engagement; schools.shared_focus.
     """
@@ -100,7 +103,7 @@ def replace_members(model, slots: np.ndarray, cause: str, movers: np.ndarray | N
     moved_from, moved_to = place_movers(movers if movers is not None else slots[:0], slots, m.school, rng)
     carried = {name: getattr(m, name)[moved_from].copy() for name in ("knowledge", "openness", "person")}
     leave(slots, members_per_school(p), active_per_school(p), m.trust, m.engagement, m.is_leader, s.shared_focus,
-          s.memory, p.colleague_loss_effect, p.newcomer_trust)
+          s.memory, p.colleague_loss_effect, scaled(p, "newcomer_trust"))
     n = slots.size
     m.knowledge[slots] = draw_share(rng, p.newcomer_knowledge, p.trait_spread, n)
     m.openness[slots] = draw_share(rng, p.newcomer_openness, p.trait_spread, n)

@@ -13,6 +13,8 @@ n_schools = 3
 teachers_per_school = 6
 support_staff = 2
 decay_span = 3
+initiating_level = 0.15
+implementing_level = 0.2
 """
 
 TINY_GRID = """

@@ -23,8 +23,8 @@ from simulation.kernels import (
     school_talk,
     update_trust,
 )
-from simulation.measures import DECAYED, RECOVERED, _judge_year
-from simulation.parameters import TICKS_PER_YEAR
+from simulation.measures import DECAYED, RECOVERED, STAGES, Observer
+from simulation.parameters import TICKS_PER_YEAR, make_params
 from simulation.rules import leadership, policy_churn
 from simulation.turnover import place_movers, succeed_principals
 
@@ -311,37 +311,68 @@ def test_at_steady_state_turnover_does_not_raise_the_staffs_openness():
 
 # --- 6. persistence ---------------------------------------------------------------------------------------------
 
-def _judge(years: list[float], formation=0.3, drop=0.1, recovery=0.04, span=2, rate=0.2):
-    established, run_, decayed = np.full(1, np.nan), np.zeros(1, np.int64), np.zeros(1, bool)
-    first_decay, first_recovery = np.full(1, -1), np.full(1, -1)
-    changes = []
-    for year, mean in enumerate(years, start=1):
-        change = _judge_year(np.array([mean]), formation, drop, recovery, span, rate, year * TICKS_PER_YEAR,
-                             established, run_, decayed, first_decay, first_recovery)
-        changes.append(int(change[0]))
-    return changes, established[0], first_decay[0], first_recovery[0]
+STAGES_AT = {"initiating_level": 0.25, "implementing_level": 0.35, "sustaining_level": 0.5}
 
 
-def test_decay_is_judged_on_yearly_means_against_the_schools_own_level_with_hysteresis():
-    noisy = [0.45, 0.47, 0.43, 0.46, 0.44, 0.45, 0.47, 0.43]
-    changes, level, first_decay, _ = _judge(noisy)
-    assert not any(changes) and 0.44 < level < 0.47, "noise around an established level is not decay"
-    slide = [0.45, 0.45, 0.33, 0.32, 0.38, 0.42, 0.43, 0.44]
-    changes, _, first_decay, first_recovery = _judge(slide)
-    assert changes.count(DECAYED) == 1 and first_decay == 4 * TICKS_PER_YEAR
-    assert RECOVERED in changes and first_recovery == 7 * TICKS_PER_YEAR  # back within 0.04 for two years
-    _, _, _, no_recovery = _judge([0.45, 0.45, 0.33, 0.32, 0.39, 0.39, 0.39, 0.39])
-    assert no_recovery == -1, "inside the hysteresis band (between 0.35 and 0.41) is neither decayed nor recovered"
+def _judge(years: list[float], **overrides):
+    """Feed one school's yearly means to an Observer; return the changes, and its first formed, decay and
+    re-forming ticks and its last stage."""
+    p = make_params({**STAGES_AT, "decay_span": 1, **overrides})
+    observer = Observer(1)
+    changes = [int(observer.judge_year(np.array([mean]), p, year * TICKS_PER_YEAR)[0])
+               for year, mean in enumerate(years, start=1)]
+    return (changes, observer.first_formed_tick[0], observer.first_decay_tick[0], observer.first_recovery_tick[0],
+            STAGES[observer.stage[0]])
+
+
+def test_each_year_is_classified_by_stage_on_a_fixed_scale():
+    stages = [_judge([mean])[4] for mean in (0.1, 0.25, 0.3, 0.35, 0.49, 0.5, 0.9)]
+    assert stages == ["not yet", "initiating", "initiating", "implementing", "implementing", "sustaining",
+                      "sustaining"]
+
+
+def test_a_community_forms_at_the_implementing_stage_and_decays_only_below_the_initiating_stage():
+    # noise inside the band (0.25 to 0.35) after forming is neither decay nor re-forming: hysteresis
+    changes, formed, decayed, _, _ = _judge([0.3, 0.36, 0.3, 0.26, 0.33, 0.27])
+    assert formed == 2 * TICKS_PER_YEAR and decayed == -1 and not any(changes)
+    changes, formed, decayed, reformed, stage = _judge([0.4, 0.3, 0.2, 0.3, 0.34, 0.36])
+    assert formed == TICKS_PER_YEAR and decayed == 3 * TICKS_PER_YEAR and changes.count(DECAYED) == 1
+    assert reformed == 6 * TICKS_PER_YEAR and changes[-1] == RECOVERED and stage == "implementing"
+    # the fall is judged on the fixed scale, not against the school's own past: a high start that settles at the
+    # implementing stage has not decayed (it has eroded: the secondary measure)
+    changes, _, decayed, _, _ = _judge([0.6, 0.6, 0.45, 0.4, 0.38, 0.37])
+    assert decayed == -1 and not any(changes)
+
+
+def test_decay_needs_decay_span_years_below_the_initiating_stage():
+    _, _, decayed, _, _ = _judge([0.4, 0.2, 0.3, 0.2, 0.2], decay_span=2)
+    assert decayed == 5 * TICKS_PER_YEAR
+
+
+def test_erosion_is_a_fall_below_the_schools_own_established_level_with_hysteresis():
+    p = make_params({**STAGES_AT, "decay_span": 2, "erosion_drop": 0.1, "erosion_recovery_drop": 0.04,
+                     "establishing_rate": 0.2})
+    observer = Observer(1)
+    for year, mean in enumerate([0.45, 0.47, 0.43, 0.46, 0.44, 0.45, 0.47, 0.43], start=1):
+        observer.judge_year(np.array([mean]), p, year * TICKS_PER_YEAR)
+    assert observer.erosion.first_change[0] == -1 and 0.44 < observer.established[0] < 0.47, "noise is no erosion"
+    observer = Observer(1)
+    for year, mean in enumerate([0.45, 0.45, 0.33, 0.32, 0.38, 0.42, 0.43, 0.44], start=1):
+        observer.judge_year(np.array([mean]), p, year * TICKS_PER_YEAR)
+    assert observer.erosion.first_change[0] == 4 * TICKS_PER_YEAR  # two years more than 0.1 below its level
+    assert observer.erosion.first_return[0] == 7 * TICKS_PER_YEAR  # back within 0.04 for two years
+    assert observer.decay.first_change[0] == -1, "an eroded community at the implementing stage has not decayed"
 
 
 def test_a_community_that_never_forms_is_not_counted_as_decayed():
-    changes, level, first_decay, _ = _judge([0.2, 0.22, 0.21, 0.1, 0.05])
-    assert not any(changes) and np.isnan(level) and first_decay == -1
-    model = run(3 * TICKS_PER_YEAR, rng=1, **SMALL, formation_level=0.99)
+    changes, formed, decayed, _, _ = _judge([0.2, 0.22, 0.21, 0.1, 0.05])
+    assert not any(changes) and formed == -1 and decayed == -1
+    model = run(3 * TICKS_PER_YEAR, rng=1, **SMALL, initiating_level=0.98, implementing_level=0.99,
+                sustaining_level=0.99)
     table = persistence_table(model)
     assert table["never_formed"].all() and not table["decayed_ever"].any()
-    assert {"first_decay_tick", "first_recovery_tick", "decayed_at_end", "decayed_ever", "secondary",
-            "never_formed"} <= set(table.columns)
+    assert {"first_formed_tick", "first_decay_tick", "first_recovery_tick", "decayed_at_end", "decayed_ever",
+            "secondary", "never_formed", "first_erosion_tick", "stage_at_end"} <= set(table.columns)
 
 
 # --- 6b. policy churn ------------------------------------------------------------------------------------------

@@ -74,15 +74,18 @@ def plt_image(path):
     return imread(path)
 
 
-def test_the_phase_diagram_shows_the_share_that_persists_and_the_median(swept):
+def test_the_phase_diagram_shows_the_share_that_persists_the_share_never_formed_and_the_median(swept):
     data = load_sweep(swept)
     fig = phase_diagram(data, "leadership_distribution", "initial_trust")
-    shares, medians = (ax.images[0].get_array() for ax in fig.axes[:2])
+    shares, never_formed, medians = (np.ma.filled(ax.images[0].get_array(), np.nan) for ax in fig.axes[:3])
     schools = data.with_factors("schools")
     for i, trust in enumerate((0.1, 0.6)):
         for j, leadership in enumerate((0.0, 1.0)):
             group = schools[(schools.initial_trust == trust) & (schools.leadership_distribution == leadership)]
-            assert shares[i, j] == pytest.approx(100 * (group["first_decay_tick"] < 0).mean())
+            formed = group[group["first_formed_tick"] >= 0]
+            expected = 100 * (formed["first_decay_tick"] < 0).mean() if len(formed) else np.nan
+            assert shares[i, j] == pytest.approx(expected, nan_ok=True)  # persistence counts formed communities
+            assert never_formed[i, j] == pytest.approx(100 * (group["first_formed_tick"] < 0).mean())
     assert fig.axes[0].get_xlabel().startswith("leadership distribution")
     assert fig.axes[0].get_ylabel().startswith("initial trust")
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["0", "1"]

@@ -22,8 +22,9 @@ from simulation import PLCModel, network_frame, persistence_table, school_frame
 from simulation import rules as baseline_rules
 from simulation.agents import Principal, SupportStaff, Teacher
 from simulation.measures import SCHOOL_MEASURES
-from simulation.parameters import PARAMETERS, TICKS_PER_YEAR, ParameterError, make_params
+from simulation.parameters import PARAMETERS, STAGE_CUTPOINTS, TICKS_PER_YEAR, ParameterError, make_params
 from simulation.presets import preset_params
+from simulation.social_capital import scaled
 from simulation.state import members_per_school
 
 TICKS = 30
@@ -33,7 +34,7 @@ SMALL_NETWORK = {"n_schools": 4, "teachers_per_school": 10, "support_staff": 4, 
                  "departments": 6}
 """Upper limits for the structural parameters in property tests, so each example runs in milliseconds."""
 
-COUNT_MEASURES = {"teacher_leaders", "bridging_contacts", "teachers_left", "principals_left"}
+COUNT_MEASURES = {"teacher_leaders", "bridging_contacts", "teachers_left", "principals_left", "stage"}
 """Per-school measures that count people or contacts; every other measure is a share on 0..1."""
 
 TOLERANCE = 1e-12
@@ -61,7 +62,12 @@ def valid_params(**fixed):
             choices[p.name] = st.integers(int(p.low), int(min(p.high, SMALL_NETWORK.get(p.name, p.high))))
         else:
             choices[p.name] = st.floats(p.low, p.high, allow_nan=False)
-    return st.fixed_dictionaries(choices).map(make_params)
+    return st.fixed_dictionaries(choices).map(_stage_cutpoints_in_order).map(make_params)
+
+
+def _stage_cutpoints_in_order(values: dict) -> dict:
+    """The stage cutpoints must rise (a declared cross-parameter rule): draw them freely, then sort them."""
+    return values | dict(zip(STAGE_CUTPOINTS, sorted(values[name] for name in STAGE_CUTPOINTS), strict=True))
 
 
 def run(ticks: int, **kwargs) -> PLCModel:
@@ -186,8 +192,9 @@ def test_population_is_constant_and_leavers_get_new_agents(params, seed):
         for slot in np.flatnonzero(replaced):
             school, local = m.school[slot], m.local[slot]
             assert m.engagement[slot] == p.newcomer_engagement and not m.is_leader[slot]
-            np.testing.assert_array_equal(m.trust[school, local, others_of[local]], p.newcomer_trust)
-            np.testing.assert_array_equal(m.trust[school, others_of[local], local], p.newcomer_trust)
+            extended = scaled(p, "newcomer_trust")  # as far as the staff's social capital extends trust
+            np.testing.assert_array_equal(m.trust[school, local, others_of[local]], extended)
+            np.testing.assert_array_equal(m.trust[school, others_of[local], local], extended)
         leavers_seen += replaced.sum()
     assert leavers_seen > 0, "with at least half the staff leaving each year, someone must have left"
 

@@ -37,8 +37,11 @@ def peak_health(series):
 
 
 def decayed_ever_share(model):
-    """Share of communities that decayed at some time: one minus the built-in persisting_share."""
-    return persistence_table(model)["decayed_ever"].mean()
+    """Share of formed communities that decayed at some time (0 if none formed): one minus the built-in
+    persisting_share, which is missing when none formed."""
+    table = persistence_table(model)
+    formed = ~table["never_formed"]
+    return float(table["decayed_ever"][formed].mean()) if formed.any() else 0.0
 
 
 def ticks_seen(series):
@@ -103,8 +106,11 @@ def test_own_outcomes_are_run_measures_computed_from_each_run(own_sweep):
     runs = tables["runs"]
     peaks = tables["series"].groupby("run_id")["health"].max()
     assert np.array_equal(runs["peak"].to_numpy(), peaks.to_numpy())  # over the series
-    assert np.allclose(runs["decayed"], 1 - runs["persisting_share"])  # over the finished model
-    assert runs["decayed"].between(0, 1).all() and runs["peak"].nunique() > 1
+    formed = runs["persisting_share"].notna()
+    assert formed.any()
+    assert np.allclose(runs["decayed"][formed], 1 - runs["persisting_share"][formed])  # over the finished model
+    assert (runs["decayed"][~formed] == 0).all() and runs["decayed"].between(0, 1).all()
+    assert runs["peak"].nunique() > 1
     manifest = json.loads((folder / "one" / "manifest.json").read_text())
     assert manifest["outcome_functions"]["peak"]["over"] == "series"
     assert len(manifest["outcome_functions"]["decayed"]["sha256"]) == 64

@@ -176,14 +176,27 @@ def test_ctrl_c_saves_finished_runs_exits_130_and_resumes(interruptible, tmp_pat
 
 def test_run_measures_summarize_a_known_run():
     series = np.column_stack([np.linspace(0, 1, 31), np.zeros(31)])
-    result = RunResult(0, series, secondary=np.array([False, True, False, True]),
-                       first_decay_tick=np.array([-1, 10, 20, -1]), first_recovery_tick=np.array([-1, 15, -1, -1]),
-                       decayed_at_end=np.array([False, False, True, False]))
-    measures = run_measures(result, ("health", "decayed_share"))
+    schools = {"secondary": np.array([False, True, False, True]),
+               "first_formed_tick": np.array([10, 0, 0, -1]),  # the fourth never formed
+               "first_decay_tick": np.array([-1, 10, 20, -1]), "first_recovery_tick": np.array([-1, 15, -1, -1]),
+               "decayed_at_end": np.array([False, False, True, False]),
+               "first_erosion_tick": np.array([-1, 5, -1, -1])}
+    measures = run_measures(RunResult(0, series, schools), ("health", "decayed_share"))
     assert measures["final_health"] == pytest.approx(np.linspace(0, 1, 31)[-10:].mean())
-    assert measures["persisting_share"] == 0.5
-    assert measures["decayed_at_end_share"] == 0.25 and measures["recovered_share"] == 0.25
-    assert measures["years_before_decay"] == pytest.approx((30 + 10 + 20 + 30) / 4 / 10)
+    assert measures["persisting_share"] == pytest.approx(1 / 3)  # of the three formed, one never decayed
+    assert measures["never_formed_share"] == 0.25
+    assert measures["decayed_at_end_share"] == 0.25
+    assert measures["recovered_share"] == pytest.approx(1 / 3) and measures["eroded_share"] == pytest.approx(1 / 3)
+    assert measures["years_before_decay"] == pytest.approx((20 + 10 + 20) / 3 / 10)  # from forming
+
+
+def test_persistence_measures_of_a_run_where_nothing_formed_are_missing_not_zero():
+    schools = {"secondary": np.array([False, True]), "first_formed_tick": np.array([-1, -1]),
+               "first_decay_tick": np.array([-1, -1]), "first_recovery_tick": np.array([-1, -1]),
+               "decayed_at_end": np.array([False, False]), "first_erosion_tick": np.array([-1, -1])}
+    measures = run_measures(RunResult(0, np.zeros((31, 1)), schools), ("health",))
+    assert measures["never_formed_share"] == 1.0
+    assert all(np.isnan(measures[name]) for name in ("persisting_share", "years_before_decay", "recovered_share"))
 
 
 def test_the_command_line_entry_point_runs_as_a_module():

@@ -135,7 +135,7 @@ def run_view(model: WorkshopModel, history: History, measure: str, colour_by: st
         network=network_data(model, history.layout, colour_by, highlight),
         log=[log_text(line) for line in reversed(lines[-LOG_LINES:])], log_more=max(0, len(lines) - LOG_LINES),
         table=school_rows(model), highlight=highlight, failure=model.failure, seed_notice=model.seed_notice,
-        decay_threshold=p.formation_level, values={name: getattr(p, name) for name in CONTROL_NAMES},
+        decay_threshold=p.implementing_level, values={name: getattr(p, name) for name in CONTROL_NAMES},
         seed=str(model.seed_value), every_member=draws_every_member(p), label=label,
         policies=running_policies(model))
 

@@ -4,11 +4,13 @@
 id, so the data do not depend on how many workers made them or in what order).
 Only batches that match their checksums are read. Persistence is summarized as
 Kaplan-Meier survival (``core.stats.kaplan_meier``): each school in each run is
-one community, its *duration* is the tick at which it first decayed, or the
-length of the run if it never did (then it is *censored*: it survived at least
-that long). Replication means carry t-based confidence intervals
-(``core.stats.mean_ci``), with the replication as the unit: replications share seeds across design points (common
-random numbers), so points within one replication are not independent draws.
+one community; a community that formed has a *duration* from forming to its
+first decay, or to the end of the run if it never decayed (then it is
+*censored*: it survived at least that long); one that never formed has none.
+Replication means carry t-based confidence intervals (``core.stats.mean_ci``),
+with the replication as the unit: replications share seeds across design points
+(common random numbers), so points within one replication are not independent
+draws.
 """
 
 from __future__ import annotations
@@ -152,6 +154,8 @@ def _stack_levels(parts, by: str | None, time: str) -> pd.DataFrame:
         if by:
             frame.insert(0, by, level)
         frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=[*([by] if by else []), time, "year"])
     frame = pd.concat(frames, ignore_index=True)
     frame["year"] = frame[time] / TICKS_PER_YEAR
     return frame
@@ -160,19 +164,22 @@ def _stack_levels(parts, by: str | None, time: str) -> pd.DataFrame:
 # --- survival ------------------------------------------------------------------------------------------------
 
 def community_durations(schools: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(durations in ticks, decayed) per community: first decay tick, or the run's length if it never decayed."""
+    """(durations in ticks, decayed) per *formed* community: from forming to its first decay, or to the end of the
+    run if it never decayed (censored). Communities that never formed have no duration and are left out."""
+    schools = schools[schools["first_formed_tick"] >= 0]
     decayed = schools["first_decay_tick"].to_numpy() >= 0
-    durations = np.where(decayed, schools["first_decay_tick"], schools["ticks_observed"])
-    return durations.astype(float), decayed
+    durations = np.where(decayed, schools["first_decay_tick"], schools["ticks_observed"]) - schools["first_formed_tick"]
+    return durations.to_numpy(float), decayed
 
 
 def survival_curves(data: SweepData, by: str | None = None, where: Mapping[str, Any] | None = None,
                     levels: Sequence[Any] | None = None, confidence: float = CONFIDENCE) -> pd.DataFrame:
-    """Kaplan-Meier survival of communities per level of ``by`` (time in ticks and years)."""
+    """Kaplan-Meier survival of formed communities per level of ``by`` (time from forming, in ticks and years);
+    a level where no community formed has no curve."""
     schools = select(data.with_factors("schools"), where)
     groups = schools.groupby(by, sort=True) if by else [(None, schools)]
-    parts = ((level, kaplan_meier(*community_durations(group), confidence=confidence)) for level, group in groups
-             if levels is None or level in levels)
+    durations = ((level, community_durations(group)) for level, group in groups if levels is None or level in levels)
+    parts = ((level, kaplan_meier(*formed, confidence=confidence)) for level, formed in durations if formed[0].size)
     return _stack_levels(parts, by, "time")
 
 
@@ -182,8 +189,9 @@ def point_summary(data: SweepData, confidence: float = CONFIDENCE) -> pd.DataFra
     measures = list(data.spec.run_measures)
     rows = []
     schools = data.schools.merge(data.runs[["run_id", "point"]], on="run_id")
-    medians = {point: median_survival(kaplan_meier(*community_durations(group)))
-               for point, group in schools.groupby("point", sort=True)}
+    formed = {point: community_durations(group) for point, group in schools.groupby("point", sort=True)}
+    medians = {point: median_survival(kaplan_meier(*durations)) for point, durations in formed.items()
+               if durations[0].size}
     for point, group in data.runs.groupby("point", sort=True):
         first = group.iloc[0]
         row = {"point": point, "design": first["design"], **{f: first[f] for f in data.spec.factor_names},

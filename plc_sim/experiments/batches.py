@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from plc_sim.core.errors import InputError
-from plc_sim.experiments.execute import RunResult, run_measures
+from plc_sim.experiments.execute import SCHOOL_PERSISTENCE, RunResult, run_measures
 from plc_sim.experiments.spec import Spec
 from plc_sim.experiments.store import ResultFolder
 
@@ -69,16 +69,15 @@ def batch_frames(spec: Spec, results: Iterable[RunResult]) -> dict[str, pd.DataF
     stacked = np.concatenate([r.series for r in results])
     for i, name in enumerate(spec.outcomes):
         series[name] = stacked[:, i]
+    sizes = [r.schools["secondary"].size for r in results]
     schools = pd.DataFrame({
-        "run_id": np.concatenate([np.full(r.secondary.size, r.run_id, dtype=np.int64) for r in results]),
-        "school": np.concatenate([np.arange(r.secondary.size, dtype=np.int64) for r in results]),
-        "secondary": np.concatenate([r.secondary for r in results]),
-        "first_decay_tick": np.concatenate([r.first_decay_tick for r in results]),
-        "first_recovery_tick": np.concatenate([r.first_recovery_tick for r in results]),
-        "decayed_at_end": np.concatenate([r.decayed_at_end for r in results]),
+        "run_id": np.repeat(ids, sizes),
+        "school": np.concatenate([np.arange(n, dtype=np.int64) for n in sizes]),
+        **{name: np.concatenate([r.schools[name] for r in results]) for name in SCHOOL_PERSISTENCE},
     })
-    schools.insert(3, "decayed_ever", schools["first_decay_tick"] >= 0)
-    schools["ticks_observed"] = np.repeat(lengths - 1, [r.secondary.size for r in results])
+    schools.insert(3, "never_formed", schools["first_formed_tick"] < 0)
+    schools.insert(5, "decayed_ever", schools["first_decay_tick"] >= 0)
+    schools["ticks_observed"] = np.repeat(lengths - 1, sizes)
     frames = {"runs": runs, "series": series, "schools": schools}
     if spec.custom.school_series:
         frames["school_series"] = school_series_frame(spec.custom.school_series, ids, results)

@@ -34,6 +34,10 @@ from simulation import PLCModel, persistence_table, preset_params
 from simulation.interventions import parse_intervention
 from simulation.parameters import TICKS_PER_YEAR
 
+SCHOOL_PERSISTENCE = ("secondary", "first_formed_tick", "first_decay_tick", "first_recovery_tick", "decayed_at_end",
+                      "first_erosion_tick")
+"""The columns of each school's ``simulation.persistence_table`` row that a run sends back and the sweep stores."""
+
 
 class SchedulerLost(InputError):
     """The Dask scheduler went away during a sweep; the runs finished before are kept."""
@@ -47,10 +51,7 @@ class RunResult:
 
     run_id: int
     series: np.ndarray  # (ticks run + 1, outcomes): network measures at ticks 0..ticks run
-    secondary: np.ndarray  # per school, bool
-    first_decay_tick: np.ndarray  # per school, -1 = never
-    first_recovery_tick: np.ndarray  # per school, -1 = never
-    decayed_at_end: np.ndarray  # per school, bool
+    schools: dict[str, np.ndarray]  # per school, the columns SCHOOL_PERSISTENCE of simulation.persistence_table
     cpu_seconds: float = 0.0  # processor time of the run, for the summary only (never stored: it varies)
     custom: dict[str, float] | None = None  # each outcome function's value, and stop_tick with a stop condition
     school_series: np.ndarray | None = None  # (ticks run + 1, school measures, schools) when asked for
@@ -80,29 +81,34 @@ def run_one(task: RunTask) -> RunResult:
     if task.custom.stop is not None:
         custom[STOP_TICK] = stop_tick
     persistence = persistence_table(model)
-    return RunResult(task.run_id, series[:model.steps + 1], persistence["secondary"].to_numpy(bool),
-                     persistence["first_decay_tick"].to_numpy(np.int64),
-                     persistence["first_recovery_tick"].to_numpy(np.int64),
-                     persistence["decayed_at_end"].to_numpy(bool), time.process_time() - started,
-                     custom or None, school_series_array(task.custom, model))
+    return RunResult(task.run_id, series[:model.steps + 1],
+                     {name: persistence[name].to_numpy() for name in SCHOOL_PERSISTENCE},
+                     time.process_time() - started, custom or None, school_series_array(task.custom, model))
 
 
 def run_measures(result: RunResult, outcomes: tuple[str, ...]) -> dict[str, float]:
     """Scalar measures of one run: each outcome over the final school year, persistence shares, and the values
     of the spec's own outcomes.
 
-    ``years_before_decay`` is the restricted mean survival time: the mean over
-    schools of the first decay tick, or of the whole run (as far as it went) for
-    schools that never decayed, in school years.
+    Persistence counts *formed* communities only (ODD 6): ``persisting_share`` is the share of formed communities
+    that never decayed (NaN if none formed), and ``never_formed_share`` is reported beside it.
+    ``years_before_decay`` is the restricted mean survival time of formed communities: the mean, over them, of
+    the years from forming to the first decay, or to the end of the run for those that never decayed.
     """
-    ticks = result.ticks
+    ticks, schools = result.ticks, result.schools
     last_year = result.series[max(1, len(result.series) - TICKS_PER_YEAR):]
     measures = {f"final_{name}": float(last_year[:, i].mean()) for i, name in enumerate(outcomes)}
-    decayed = result.first_decay_tick >= 0
-    measures["persisting_share"] = float(np.mean(~decayed))
-    measures["decayed_at_end_share"] = float(np.mean(result.decayed_at_end))
-    measures["recovered_share"] = float(np.mean(result.first_recovery_tick >= 0))
-    measures["years_before_decay"] = float(np.mean(np.where(decayed, result.first_decay_tick, ticks))) / TICKS_PER_YEAR
+    formed = schools["first_formed_tick"] >= 0
+    decayed = schools["first_decay_tick"] >= 0
+    lasted = np.where(decayed, schools["first_decay_tick"], ticks) - schools["first_formed_tick"]
+    measures["persisting_share"] = float(np.mean(~decayed[formed])) if formed.any() else np.nan
+    measures["never_formed_share"] = float(np.mean(~formed))
+    measures["decayed_at_end_share"] = float(np.mean(schools["decayed_at_end"]))
+    measures["recovered_share"] = float(np.mean(schools["first_recovery_tick"][formed] >= 0)) if formed.any() \
+        else np.nan
+    measures["eroded_share"] = float(np.mean(schools["first_erosion_tick"][formed] >= 0)) if formed.any() \
+        else np.nan
+    measures["years_before_decay"] = float(np.mean(lasted[formed])) / TICKS_PER_YEAR if formed.any() else np.nan
     assert set(measures) == {f"final_{name}" for name in outcomes} | set(PERSISTENCE_MEASURES)
     return {**measures, **(result.custom or {})}
 

@@ -42,6 +42,8 @@ from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR
 OUTCOME_LABELS = {
     "health": "PLC health index (0-1)",
     "decayed_share": "communities decayed (share)",
+    "formed_share": "communities formed so far (share)",
+    "eroded_share": "communities eroded below their own level (share)",
     "knowledge": "knowledge / practice quality (0-1)",
     "trust": "mean relational trust (0-1)",
     "engagement": "engagement (0-1)",
@@ -51,10 +53,12 @@ OUTCOME_LABELS = {
     "strong_ties": "strong trust ties (share of pairs)",
 }
 MEASURE_LABELS = {
-    "persisting_share": "communities that never decayed (share)",
+    "persisting_share": "formed communities that never decayed (share)",
+    "never_formed_share": "communities that never formed (share)",
     "decayed_at_end_share": "communities decayed at the end (share)",
-    "recovered_share": "communities that decayed and recovered (share)",
-    "years_before_decay": "mean years before decay (restricted to the run)",
+    "recovered_share": "formed communities that decayed and re-formed (share)",
+    "eroded_share": "formed communities that fell below their own level (erosion, share)",
+    "years_before_decay": "mean years from forming to decay (restricted to the run)",
 }
 CI_NOTE = "mean of replications with 95% CI"
 
@@ -122,21 +126,24 @@ def _averaged_over(data: SweepData, shown: Sequence[str], where: Mapping[str, An
 # --- the figures ---------------------------------------------------------------------------------------------
 
 def phase_diagram(data: SweepData, x: str, y: str, where: Mapping[str, Any] | None = None) -> Figure:
-    """Two heat maps over ``x`` and ``y``: communities that never decayed, and median years to decay."""
+    """Three heat maps over ``x`` and ``y``: formed communities that never decayed, communities that never formed,
+    and median years from forming to decay."""
     schools = select(data.with_factors("schools"), where)
     xs, ys = sorted(schools[x].unique()), sorted(schools[y].unique())
-    persisting = np.full((len(ys), len(xs)), np.nan)
-    median = np.full((len(ys), len(xs)), np.nan)
+    persisting, never_formed, median = (np.full((len(ys), len(xs)), np.nan) for _ in range(3))
     for (xv, yv), group in schools.groupby([x, y]):
         i, j = ys.index(yv), xs.index(xv)
+        never_formed[i, j] = group["never_formed"].mean()
         durations, decayed = community_durations(group)
-        persisting[i, j] = 1.0 - decayed.mean()
-        median[i, j] = median_survival(kaplan_meier(durations, decayed)) / TICKS_PER_YEAR
+        if durations.size:
+            persisting[i, j] = 1.0 - decayed.mean()
+            median[i, j] = median_survival(kaplan_meier(durations, decayed)) / TICKS_PER_YEAR
     horizon = data.spec.ticks / TICKS_PER_YEAR
-    fig = Figure(figsize=(13, 5.6), layout="constrained")
-    axes = fig.subplots(1, 2)
-    panels = ((persisting * 100, "communities that never decayed (%)", "viridis", (0, 100), "{:.0f}"),
-              (median, "median years to decay (Kaplan-Meier)", "magma", (0, horizon), "{:.1f}"))
+    fig = Figure(figsize=(17, 5.6), layout="constrained")
+    axes = fig.subplots(1, 3)
+    panels = ((persisting * 100, "formed communities that never decayed (%)", "viridis", (0, 100), "{:.0f}"),
+              (never_formed * 100, "communities that never formed (%)", "Greys", (0, 100), "{:.0f}"),
+              (median, "median years from forming to decay (Kaplan-Meier)", "magma", (0, horizon), "{:.1f}"))
     for ax, (grid, label, cmap, limits, fmt) in zip(axes, panels, strict=True):
         image = ax.imshow(grid, origin="lower", cmap=cmap, vmin=limits[0], vmax=limits[1], aspect="auto")
         colorbar = fig.colorbar(image, ax=ax)
@@ -148,19 +155,27 @@ def phase_diagram(data: SweepData, x: str, y: str, where: Mapping[str, Any] | No
         for i in range(len(ys)):
             for j in range(len(xs)):
                 value = grid[i, j]
-                if np.isnan(value) and grid is median and not np.isnan(persisting[i, j]):
-                    ax.add_patch(matplotlib.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//",
-                                                              edgecolor="0.6", lw=0))
-                    ax.text(j, i, f">{horizon:g}", ha="center", va="center", fontsize=size - 1, color="0.3")
+                if np.isnan(value) and grid is not never_formed:
+                    hatch_cell(ax, i, j, ">" + f"{horizon:g}" if not np.isnan(persisting[i, j]) else "none\nformed",
+                               size - 1)
                 elif not np.isnan(value):
                     shade = (value - limits[0]) / (limits[1] - limits[0])
+                    dark = shade > 0.55 if cmap != "Greys" else shade < 0.55
                     ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=size,
-                            color="black" if shade > 0.55 else "white")
-    axes[0].set_title("Share of communities that persist" + _averaged_over(data, (x, y), where), fontsize=9)
-    axes[1].set_title(f"Median time to decay; hatched: more than half persist the whole {horizon:g} years",
-                      fontsize=9)
+                            color="black" if dark else "white")
+    axes[0].set_title("Formed communities that persist" + _averaged_over(data, (x, y), where), fontsize=9)
+    axes[1].set_title("Communities that never reached the implementing stage", fontsize=9)
+    axes[2].set_title(f"Median time from forming to decay; hatched: more than half persist to the end "
+                      f"({horizon:g} years)", fontsize=9)
     _title(fig, data, "Where communities persist and where they decay", where)
     return fig
+
+
+def hatch_cell(ax, i: int, j: int, text: str, size: int) -> None:
+    """Mark heat-map cell (row ``i``, column ``j``) as having no value, with ``text`` saying why."""
+    ax.add_patch(matplotlib.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//", edgecolor="0.6",
+                                              lw=0))
+    ax.text(j, i, text, ha="center", va="center", fontsize=size, color="0.3")
 
 
 def survival_figure(data: SweepData, by: str | None = None, where: Mapping[str, Any] | None = None,
@@ -351,12 +366,15 @@ def experiment_outputs(folder: str | Path, data: SweepData | None = None) -> Out
             path = tables / f"by_{name}.csv"
             replication_means(data, data.spec.run_measures, [name]).to_csv(path, index=False, float_format="%.6g")
             outputs.tables.append(path)
-    overall = replication_means(data, ["persisting_share", "years_before_decay"])
-    share, low, high = (overall[c].iloc[0] for c in ("persisting_share", "persisting_share_low",
-                                                     "persisting_share_high"))
+    overall = replication_means(data, ["persisting_share", "never_formed_share"]).iloc[0]
     spread = summary["persisting_share"]
-    outputs.headline = (f"communities that never decayed in {data.spec.ticks / TICKS_PER_YEAR:g} years: "
-                        f"{share:.1%} (95% CI {low:.1%} to {high:.1%}); by design point from {spread.min():.1%} "
-                        f"to {spread.max():.1%}")
+    outputs.headline = (f"formed communities that never decayed in {data.spec.ticks / TICKS_PER_YEAR:g} years: "
+                        f"{_share_ci(overall, 'persisting_share')}; by design point from {spread.min():.1%} "
+                        f"to {spread.max():.1%}; communities that never formed: "
+                        f"{_share_ci(overall, 'never_formed_share')}")
     assert set(PERSISTENCE_MEASURES) <= set(data.spec.run_measures)
     return outputs
+
+
+def _share_ci(row: pd.Series, name: str) -> str:
+    return f"{row[name]:.1%} (95% CI {row[f'{name}_low']:.1%} to {row[f'{name}_high']:.1%})"

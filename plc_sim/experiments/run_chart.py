@@ -8,10 +8,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from simulation.measures import DIMENSION_LABELS, DIMENSIONS
-from simulation.parameters import TICKS_PER_YEAR
+from simulation.parameters import TICKS_PER_YEAR, Params
 
 
-def run_chart(network: pd.DataFrame, schools: pd.DataFrame, formation_level: float, path: Path, title: str) -> Figure:
+def run_chart(network: pd.DataFrame, schools: pd.DataFrame, params: Params, path: Path, title: str) -> Figure:
     """Four panels: health and Hord's dimensions, state means, each school's health, and retention; saved to
     ``path`` and returned."""
     years = network["tick"] / TICKS_PER_YEAR
@@ -33,7 +33,10 @@ def run_chart(network: pd.DataFrame, schools: pd.DataFrame, formation_level: flo
     ax = axes[1, 0]
     for _, one in schools.groupby("school"):
         ax.plot(one["tick"] / TICKS_PER_YEAR, one["health"], lw=0.7, alpha=0.5)
-    ax.axhline(formation_level, color="red", ls="--", lw=1, label=f"formation level {formation_level:g}")
+    ax.axhline(params.implementing_level, color="tab:green", ls="--", lw=1,
+               label=f"implementing stage from {params.implementing_level:.0%}: formed")
+    ax.axhline(params.initiating_level, color="red", ls="--", lw=1,
+               label=f"below initiating ({params.initiating_level:.0%}) a year: decayed")
     ax.set(title="PLC health of each school", xlabel="school year", ylabel="health (0-1)", ylim=(0, 1))
     ax.legend(fontsize=7)
     ax = axes[1, 1]

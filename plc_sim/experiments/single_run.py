@@ -46,7 +46,7 @@ def write_run(model: PLCModel, out: Path, preset: str, ticks: int, overwrite: bo
         write_table(pd.DataFrame([e.as_row(model.p) for e in model.events],
                                  columns=["tick", "kind", "schools", "count", "of", "cause", "text"]),
                     staging / "events")
-        run_chart(network, schools, model.p.formation_level, staging / "chart.png",
+        run_chart(network, schools, model.p, staging / "chart.png",
                   title=f"plc-sim: {preset}, seed {model.seed_value}, {ticks // TICKS_PER_YEAR} years")
         write_json_atomic(staging / "provenance.json", provenance(
             command="run", preset=preset, seed=model.seed_value, ticks=ticks, parameters=model.p.as_dict(),
@@ -69,7 +69,8 @@ def summary_lines(model: PLCModel) -> list[str]:
         + "  ".join(f"{d.replace('_', ' ')} {last[d]:.2f}" for d in DIMENSIONS),
         f"knowledge {first.knowledge:.3f} -> {last.knowledge:.3f}   trust {first.trust:.3f} -> {last.trust:.3f}"
         f"   memory {first.memory:.3f} -> {last.memory:.3f}",
-        f"communities that decayed: {int(decayed.sum())} of {len(decayed)}"
+        f"communities formed: {int((~persistence.never_formed).sum())} of {len(decayed)}; that decayed: "
+        f"{int(decayed.sum())}"
         + (f" (median first decay at tick {int(np.median(persistence.first_decay_tick[decayed]))})"
            if decayed.any() else "")
         + f"; decayed at the end: {int(persistence.decayed_at_end.sum())}",

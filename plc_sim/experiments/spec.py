@@ -66,11 +66,15 @@ SPEC_FORMAT = 1
 """Bumped when the meaning of a spec field changes; part of the spec hash."""
 
 PERSISTENCE_MEASURES = {
-    "persisting_share": "share of communities that never decayed during the run",
+    "persisting_share": "share of formed communities (a school year at the implementing stage) that never decayed "
+                        "(a school year below the initiating stage) during the run",
+    "never_formed_share": "share of communities that never formed (never a school year at the implementing stage)",
     "decayed_at_end_share": "share of communities decayed at the end of the run",
-    "recovered_share": "share of communities that decayed and later recovered",
-    "years_before_decay": "mean years a community lasted before decaying, counting the whole run for those "
-                          "that never decayed (restricted mean survival time)",
+    "recovered_share": "share of formed communities that decayed and later re-formed",
+    "eroded_share": "share of formed communities that fell below their own established level (erosion, a "
+                    "secondary measure relative to the school's own past)",
+    "years_before_decay": "mean years a formed community lasted from forming to its first decay, counting the rest "
+                          "of the run for those that never decayed (restricted mean survival time)",
 }
 """Run-level persistence measures computed from each run's per-school persistence table."""
 

@@ -251,7 +251,8 @@ def pattern_subcultures(runner: Runner, setting: Setting,
         grid = np.linspace(0, SUBCULTURE_YEARS, 201)
         axes[1].plot(grid, [((pooled > t) | (pooled >= SUBCULTURE_YEARS)).mean() for t in grid], color=colors[kind],
                      label=kind)
-    axes[0].axhline(setting.params().formation_level, color="red", ls="--", lw=1, label="formation level")
+    axes[0].axhline(setting.params().implementing_level, color="red", ls="--", lw=1,
+                    label="implementing stage (formed)")
     decorate(axes[0], "PLC health, network mean", "school year", "health (0-1)")
     decorate(axes[1], "Communities not yet decayed (all schools pooled)", "school year", "share of communities")
     axes[1].set_ylim(0, 1.02)
