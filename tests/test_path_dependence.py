@@ -1,11 +1,13 @@
-"""Tipping points and hysteresis, tested honestly: at the defaults most of a settled gap closes when held alike.
+"""Tipping points and hysteresis, tested honestly: at the defaults a settled gap closes when held alike.
 
 Equilibrate-then-hold: two copies of the same schools (same seed) are first held at opposite conditions (little
 vs plenty of meeting time) until they settle, then both are held at the same middle condition. With a tipping
 point (two attractors) they would keep the whole gap; with one attractor they meet. The model, as calibrated,
 keeps a school's history for decades: after 100 years held at the same conditions, networks of 8 or 4 schools keep
 about a tenth of the settled gap (its interval includes 0), and a designed start (initial trust) is forgotten
-within 60-80 years. The test keeps what is known: most of the gap closes. The churn of outside initiatives, the
+within 60-80 years. The test holds the mean held gap under a tenth of the settled gap, the bound it had before
+version 2's calibration widened it to half (a tenth is what "one attractor, reached slowly" predicts; two attractors
+would keep most of it). The churn of outside initiatives, the
 principal's diverted attention and successors who differ (ODD 7.1, 7.2) made this memory longer (without churn the
 gap was gone after about 20 years).
 Because those mechanisms also make one network's history noisy, the comparisons use twelve seeds. This test
@@ -44,8 +46,7 @@ def test_opposite_histories_meet_when_held_at_the_same_conditions():
     settled_gap = np.mean([h[0] - lo[0] for h, lo in zip(high, low, strict=True)])
     held_gap = np.array([h[1] - lo[1] for h, lo in zip(high, low, strict=True)])
     assert settled_gap > 0.1, "the opposite conditions must first drive the schools far apart"
-    low_end, high_end = held_gap.mean() + np.array([-2, 2]) * held_gap.std(ddof=1) / np.sqrt(held_gap.size)
-    assert -0.5 * settled_gap < low_end and high_end < 0.5 * settled_gap, (settled_gap, held_gap)
+    assert abs(held_gap.mean()) < 0.1 * settled_gap, (settled_gap, held_gap)
 
 
 def test_the_designed_start_is_forgotten():

@@ -45,26 +45,36 @@ def full_results():
         plt.close(result.figure)
 
 
-KNOWN_DISAGREEMENTS: dict[str, str] = {}
-"""Patterns the model does not (yet) reproduce, with the reason the ODD gives: they must still fail (strict)."""
+KNOWN_DISAGREEMENTS: dict[tuple[str, str], str] = {
+    ("trust", "predictive ratio"): "trust measured before a window does not yet predict improvement in it: "
+                                   "learning closes a bounded gap (docs/ODD.md, Validation 3)",
+    ("steady", "sustained 3 years"): "communities at a working stage stay at one more often than in Datnow's "
+                                     "and Taylor's schools (docs/ODD.md, Validation 8)",
+    ("causes", "without teacher turnover"): "without teacher turnover health settles far above the decay stage "
+                                            "(docs/ODD.md, Validation 9)",
+    ("causes", "without outside initiative"): "every decay at the defaults follows an outside initiative "
+                                              "(docs/ODD.md, Validation 9)",
+}
+"""Checks the model does not (yet) reproduce, by (pattern, check), with the reason the ODD gives. Every other check
+of every pattern must pass, and these must still fail, so the document is kept true when a mechanism changes."""
 
 
-def expect_pass(key: str, setting_id: str):
-    """A parameter for ``key``: must pass, or must still fail if it is a documented disagreement."""
-    reason = KNOWN_DISAGREEMENTS.get(key)
-    marks = [pytest.mark.xfail(strict=True, reason=f"documented disagreement: {reason[:200]}")] if reason else []
-    return pytest.param(key, marks=marks, id=f"{setting_id}-{key}")
-
-
-def describe(result: validation.PatternResult) -> str:
+def describe(checks) -> str:
     return "; ".join(f"{c.name} {c.effect:.4g} [{c.low:.4g}, {c.high:.4g}] expected {c.expected.text}"
-                     for c in result.checks)
+                     for c in checks)
 
 
-@pytest.mark.parametrize("key", [expect_pass(p.key, "full") for p in validation.PATTERNS])
+@pytest.mark.parametrize("key", [p.key for p in validation.PATTERNS])
 def test_pattern_holds_at_report_strength(full_results, key):
     result = full_results[key]
-    assert result.passed, f"pattern {result.number} ({key}) fails: {describe(result)}"
+    failing = [c for c in result.checks if not c.passed and (key, c.name) not in KNOWN_DISAGREEMENTS]
+    assert not failing, f"pattern {result.number} ({key}) fails: {describe(failing)}"
+
+
+@pytest.mark.parametrize("key, check", list(KNOWN_DISAGREEMENTS))
+def test_documented_disagreements_still_fail(full_results, key, check):
+    (found,) = [c for c in full_results[key].checks if c.name == check]
+    assert not found.passed, f"{key}: {check} now passes ({describe([found])}): update docs/ODD.md and this list"
 
 
 def test_every_pattern_reports_effect_interval_expectation_source_and_figure(full_results):
@@ -74,10 +84,6 @@ def test_every_pattern_reports_effect_interval_expectation_source_and_figure(ful
         for check in result.checks:
             assert check.low <= check.effect <= check.high, f"{result.key}: {check.name} outside its own interval"
             assert check.expected.above is not None or check.expected.below is not None
-
-
-def test_known_disagreements_name_real_patterns():
-    assert set(KNOWN_DISAGREEMENTS) <= {p.key for p in validation.PATTERNS}
 
 
 # --- the command ----------------------------------------------------------------------------------------------

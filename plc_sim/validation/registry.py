@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from plc_sim.core.errors import InputError
+from plc_sim.validation.causes import pattern_causes
 from plc_sim.validation.core import Expected, PatternResult, Runner, Setting
 from plc_sim.validation.patterns import (
     pattern_inquiry,
@@ -46,6 +47,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(6, "networks", pattern_networks),
     Pattern(7, "memory", pattern_memory),
     Pattern(8, "steady", pattern_steady),
+    Pattern(9, "causes", pattern_causes),
 )
 
 
