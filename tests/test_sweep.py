@@ -181,20 +181,22 @@ def test_run_measures_summarize_a_known_run():
                "first_decay_tick": np.array([-1, 10, 20, -1]), "first_recovery_tick": np.array([-1, 15, -1, -1]),
                "decayed_at_end": np.array([False, False, True, False]),
                "first_erosion_tick": np.array([-1, 5, -1, -1])}
-    measures = run_measures(RunResult(0, series, schools), ("health", "decayed_share"))
+    causes = {"principal succession": 0.5, "teacher turnover": 0.5, "outside initiative": 1.0}
+    measures = run_measures(RunResult(0, series, schools, causes), ("health", "decayed_share"))
     assert measures["final_health"] == pytest.approx(np.linspace(0, 1, 31)[-10:].mean())
     assert measures["persisting_share"] == pytest.approx(1 / 3)  # of the three formed, one never decayed
     assert measures["never_formed_share"] == 0.25
     assert measures["decayed_at_end_share"] == 0.25
     assert measures["recovered_share"] == pytest.approx(1 / 3) and measures["eroded_share"] == pytest.approx(1 / 3)
     assert measures["years_before_decay"] == pytest.approx((20 + 10 + 20) / 3 / 10)  # from forming
+    assert measures["decays_after_outside_initiative"] == 1.0 and measures["decays_after_teacher_turnover"] == 0.5
 
 
 def test_persistence_measures_of_a_run_where_nothing_formed_are_missing_not_zero():
     schools = {"secondary": np.array([False, True]), "first_formed_tick": np.array([-1, -1]),
                "first_decay_tick": np.array([-1, -1]), "first_recovery_tick": np.array([-1, -1]),
                "decayed_at_end": np.array([False, False]), "first_erosion_tick": np.array([-1, -1])}
-    measures = run_measures(RunResult(0, np.zeros((31, 1)), schools), ("health",))
+    measures = run_measures(RunResult(0, np.zeros((31, 1)), schools, {}), ("health",))
     assert measures["never_formed_share"] == 1.0
     assert all(np.isnan(measures[name]) for name in ("persisting_share", "years_before_decay", "recovered_share"))
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from plc_sim.core.errors import InputError
 from plc_sim.core.stats import CONFIDENCE, kaplan_meier, mean_ci, median_survival
-from plc_sim.experiments.spec import PERSISTENCE_MEASURES, Spec, parse_spec
+from plc_sim.experiments.spec import PERSISTENCE_MEASURES, Spec, cause_measure, parse_spec
 from plc_sim.experiments.store import BATCH_TABLES, MANIFEST, ResultFolder
 from simulation.measures import NETWORK_MEASURES
 from simulation.parameters import TICKS_PER_YEAR
@@ -33,13 +33,16 @@ from simulation.parameters import TICKS_PER_YEAR
 UNBOUNDED = {"teacher_leaders", "bridging_contacts", "teachers_left", "principals_left"}
 """Measures that are counts rather than shares; every other built-in outcome and run measure lies in 0..1 or is
 >= 0 (a spec's own [outcomes] may take any value)."""
+CAUSE_PREFIX = cause_measure("")
+"""Decays attributed to a cause are counts too."""
 
 
 def clip_interval(name: str, low, high):
     """Clip a t-interval to the range a built-in measure can take (shares in 0..1, durations >= 0); the
     intervals of counts and of a spec's own outcomes are left as they are."""
     bare = name.removeprefix("final_")
-    if bare in UNBOUNDED or (bare not in NETWORK_MEASURES and name not in PERSISTENCE_MEASURES):
+    if bare in UNBOUNDED or name.startswith(CAUSE_PREFIX) or (bare not in NETWORK_MEASURES
+                                                               and name not in PERSISTENCE_MEASURES):
         return low, high
     if name == "years_before_decay":
         return np.maximum(low, 0.0), high

@@ -29,8 +29,9 @@ import numpy as np
 from plc_sim.core.errors import InputError
 from plc_sim.experiments.outcome_specs import STOP_TICK, outcome_values, school_series_array, should_stop
 from plc_sim.experiments.rule_specs import chosen_rules
-from plc_sim.experiments.spec import PERSISTENCE_MEASURES, RunTask
+from plc_sim.experiments.spec import PERSISTENCE_MEASURES, RunTask, cause_measure
 from simulation import PLCModel, persistence_table, preset_params
+from simulation.attribution import CAUSES, NO_CAUSE, attribute_decays
 from simulation.interventions import parse_intervention
 from simulation.parameters import TICKS_PER_YEAR
 
@@ -52,6 +53,7 @@ class RunResult:
     run_id: int
     series: np.ndarray  # (ticks run + 1, outcomes): network measures at ticks 0..ticks run
     schools: dict[str, np.ndarray]  # per school, the columns SCHOOL_PERSISTENCE of simulation.persistence_table
+    decay_causes: dict[str, float]  # decays attributed to each cause (simulation.attribution), parts summed
     cpu_seconds: float = 0.0  # processor time of the run, for the summary only (never stored: it varies)
     custom: dict[str, float] | None = None  # each outcome function's value, and stop_tick with a stop condition
     school_series: np.ndarray | None = None  # (ticks run + 1, school measures, schools) when asked for
@@ -81,8 +83,10 @@ def run_one(task: RunTask) -> RunResult:
     if task.custom.stop is not None:
         custom[STOP_TICK] = stop_tick
     persistence = persistence_table(model)
+    causes = attribute_decays(model.events, model.p).drop(columns=["tick", "school"]).sum()
     return RunResult(task.run_id, series[:model.steps + 1],
                      {name: persistence[name].to_numpy() for name in SCHOOL_PERSISTENCE},
+                     {cause: float(parts) for cause, parts in causes.items()},
                      time.process_time() - started, custom or None, school_series_array(task.custom, model))
 
 
@@ -109,6 +113,7 @@ def run_measures(result: RunResult, outcomes: tuple[str, ...]) -> dict[str, floa
     measures["eroded_share"] = float(np.mean(schools["first_erosion_tick"][formed] >= 0)) if formed.any() \
         else np.nan
     measures["years_before_decay"] = float(np.mean(lasted[formed])) / TICKS_PER_YEAR if formed.any() else np.nan
+    measures |= {cause_measure(cause): result.decay_causes.get(cause, 0.0) for cause in (*CAUSES, NO_CAUSE)}
     assert set(measures) == {f"final_{name}" for name in outcomes} | set(PERSISTENCE_MEASURES)
     return {**measures, **(result.custom or {})}
 

@@ -36,7 +36,8 @@ from plc_sim.experiments.analysis import (
     series_bands,
     survival_curves,
 )
-from plc_sim.experiments.spec import PERSISTENCE_MEASURES, Spec
+from plc_sim.experiments.spec import PERSISTENCE_MEASURES, Spec, cause_measure
+from simulation.attribution import CAUSES, NO_CAUSE
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR
 
 OUTCOME_LABELS = {
@@ -371,10 +372,21 @@ def experiment_outputs(folder: str | Path, data: SweepData | None = None) -> Out
     outputs.headline = (f"formed communities that never decayed in {data.spec.ticks / TICKS_PER_YEAR:g} years: "
                         f"{_share_ci(overall, 'persisting_share')}; by design point from {spread.min():.1%} "
                         f"to {spread.max():.1%}; communities that never formed: "
-                        f"{_share_ci(overall, 'never_formed_share')}")
+                        f"{_share_ci(overall, 'never_formed_share')}" + decay_causes_text(data.runs))
     assert set(PERSISTENCE_MEASURES) <= set(data.spec.run_measures)
     return outputs
 
 
 def _share_ci(row: pd.Series, name: str) -> str:
     return f"{row[name]:.1%} (95% CI {row[f'{name}_low']:.1%} to {row[f'{name}_high']:.1%})"
+
+
+def decay_causes_text(runs: pd.DataFrame) -> str:
+    """'; decays attributed to: outside initiative 51%, ...' pooled over every decay of ``runs`` (empty if none)."""
+    parts = runs[[cause_measure(cause) for cause in (*CAUSES, NO_CAUSE)]].sum()
+    if parts.sum() == 0:
+        return ""
+    shares = sorted(((share, cause) for cause, share in zip((*CAUSES, NO_CAUSE), parts / parts.sum(), strict=True)
+                     if share > 0), reverse=True)
+    return (f"; what preceded the {int(round(parts.sum()))} decays: "
+            + ", ".join(f"{cause} {share:.0%}" for share, cause in shares))

@@ -59,11 +59,17 @@ from plc_sim.experiments.spec_fields import (
     unknown_key,
 )
 from plc_sim.experiments.spec_figures import parse_figures, parse_sensitivity
+from simulation.attribution import CAUSES, NO_CAUSE
 from simulation.parameters import TICKS_PER_YEAR, ParameterError, make_params
 from simulation.presets import PRESETS
 
 SPEC_FORMAT = 1
 """Bumped when the meaning of a spec field changes; part of the spec hash."""
+
+def cause_measure(cause: str) -> str:
+    """The runs-table column counting decays attributed to ``cause`` (a key of ``simulation.attribution.CAUSES``)."""
+    return "decays_after_" + cause.replace(" ", "_")
+
 
 PERSISTENCE_MEASURES = {
     "persisting_share": "share of formed communities (a school year at the implementing stage) that never decayed "
@@ -75,6 +81,9 @@ PERSISTENCE_MEASURES = {
                     "secondary measure relative to the school's own past)",
     "years_before_decay": "mean years a formed community lasted from forming to its first decay, counting the rest "
                           "of the run for those that never decayed (restricted mean survival time)",
+    **{cause_measure(cause): f"decays in the run attributed to {cause}: {meaning} (a decay with several causes counts "
+                             "an equal part for each; simulation/attribution.py)"
+       for cause, meaning in {**CAUSES, NO_CAUSE: "none of these was logged while its health fell"}.items()},
 }
 """Run-level persistence measures computed from each run's per-school persistence table."""
 
