@@ -39,7 +39,8 @@ INQUIRY_FOCUS = 0.9
 NO_GAIN_MARGIN = 0.01
 INQUIRY_EXPECTED = {
     "congenial vs alone": Expected(f"no gain: difference < {NO_GAIN_MARGIN} (may be negative)", below=NO_GAIN_MARGIN),
-    "inquiry vs alone": Expected("focused inquiry gains (difference > 0)", above=0.0),
+    "inquiry vs alone": Expected("focused inquiry gains (difference > 0; a direction: Katz, Earl & Ben Jaafar review "
+                                 "studies without a common scale)", above=0.0),
 }
 
 
@@ -93,7 +94,8 @@ NETWORK_SHOCK_TICK = 50
 NETWORK_WAVE_SHARE = 0.5
 NETWORK_HORIZON = 15
 NETWORK_EXPECTED = {
-    "recovery time": Expected("networked recover sooner (difference > 0)", above=0.0),
+    "recovery time": Expected("networked recover sooner (difference > 0; a direction: network studies are "
+                              "case studies)", above=0.0),
 }
 
 
@@ -163,8 +165,10 @@ MEMORY_TURNOVER = {"low": 0.08, "high": 0.2}
 MEMORY_OFF = {"codification_rate": 0.0, "initial_memory": 0.0}
 MEMORY_YEARS, MEMORY_FROM_YEAR = 20, 5
 MEMORY_EXPECTED = {
-    "turnover effect": Expected("high turnover erodes health (difference < 0)", below=0.0),
-    "memory buffer": Expected("memory shrinks the loss (interaction > 0)", above=0.0),
+    "turnover effect": Expected("high turnover erodes health (difference < 0; a direction: Kruse & Louis give no "
+                                "size)", below=0.0),
+    "memory buffer": Expected("memory shrinks the loss (interaction > 0; a direction: Kruse & Louis give no size)",
+                              above=0.0),
 }
 
 

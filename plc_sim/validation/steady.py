@@ -23,9 +23,11 @@ SUSTAIN_YEARS = 3
 AROUND = (-2, 5)
 """Years around a principal change that are read: two before the change's year end, five after."""
 STEADY_EXPECTED = {
-    "succession dip": Expected("health falls in the year after a change (difference < 0; Miller 2013)", below=0.0),
+    "succession dip": Expected("health falls in the year after a change (difference < 0; Miller 2013; a "
+                                "direction: her sizes are in test-score units)", below=0.0),
     "recovery after succession": Expected("health recovers in years 3-5 after the change (difference > 0; Miller "
-                                          "2013, Béteille, Kalogrides & Loeb 2012)", above=0.0),
+                                          "2013, Béteille, Kalogrides & Loeb 2012; a direction: test-score units)",
+                                          above=0.0),
     "sustained 3 years": Expected("between 5 of 13 (Datnow 2005: sustained at moderate or high intensity after 3 "
                                   "years) and two thirds (Taylor 2006: kept the reform more than 3 years) of "
                                   "communities at a working stage are still at one 3 years later",
