@@ -36,13 +36,42 @@ DIMENSION_LABELS = {
 
 CONDITION_HALVES = ("conditions_relational", "conditions_structural")
 
+MEASURE_LABELS = {
+    "health": "PLC health index (0-1)",
+    **{name: f"{label} (0-1)" for name, label in DIMENSION_LABELS.items()},
+    "conditions_relational": "supportive conditions: relationships (0-1)",
+    "conditions_structural": "supportive conditions: structures (0-1)",
+    "knowledge": "knowledge / practice quality (0-1)",
+    "engagement": "engagement (0-1)",
+    "openness": "openness of practice (0-1)",
+    "trust": "mean relational trust (0-1)",
+    "strong_ties": "strong trust ties (share of pairs)",
+    "memory": "organizational memory (0-1)",
+    "meeting_time": "meeting time (share of the most a school could give)",
+    "teacher_leaders": "teacher leaders (count)",
+    "bridging_contacts": "exchanges with partner schools this month (count)",
+    "stage": "stage of PLC functioning (0 not yet, 1 initiating, 2 implementing, 3 sustaining)",
+    "formed": "community formed so far (0/1)",
+    "decayed": "community decayed now (0/1)",
+    "eroded": "community below its own established level now (0/1)",
+    "teachers_left": "teachers who left at the last year end (count)",
+    "principals_left": "principals who left so far (count)",
+    "formed_share": "communities formed so far (share)",
+    "decayed_share": "communities decayed (share)",
+    "eroded_share": "communities eroded below their own level (share)",
+    "retention": "teachers retained this tick (share)",
+}
+"""Every per-school and network measure, named once, with what it means and its unit: figures, the app and the
+tables read their labels here."""
+
 SCHOOL_MEASURES = (
     "health", *DIMENSIONS, *CONDITION_HALVES,
     "knowledge", "engagement", "openness", "trust", "strong_ties", "memory", "meeting_time",
     "teacher_leaders", "bridging_contacts", "stage", "formed", "decayed", "eroded", "teachers_left",
     "principals_left",
 )
-"""Columns of the per-school table, one row per school per tick."""
+"""Columns of the per-school table, one row per school per tick, in this order; :meth:`Observer.observe` computes
+each by name."""
 
 STAGES = ("not yet", "initiating", "implementing", "sustaining")
 """The stages of PLC functioning (Huffman & Hipp 2003; DuFour et al.'s continuum), by ``SCHOOL_MEASURES``' ``stage``
@@ -54,6 +83,9 @@ _SCHOOL_MEANS = tuple(name for name in SCHOOL_MEASURES if name not in ("stage", 
 NETWORK_MEASURES = (*_SCHOOL_MEANS,
                     "formed_share", "decayed_share", "eroded_share", "teachers_left", "retention", "principals_left")
 """Columns of the network table: school means, plus shares and counts over all schools."""
+_UNLABELLED = (set(SCHOOL_MEASURES) | set(NETWORK_MEASURES)) - set(MEASURE_LABELS)
+if _UNLABELLED:
+    raise ImportError(f"simulation.measures: no label in MEASURE_LABELS for {sorted(_UNLABELLED)}")
 
 
 class Observer:
@@ -116,18 +148,27 @@ class Observer:
         first = self.smoothed_learning is None
         if first:
             self.smoothed_learning, self.smoothed_participation = np.empty(p.n_schools), np.empty(p.n_schools)
-        self.table = np.empty((len(SCHOOL_MEASURES), p.n_schools))
-        _school_table(self.table, first, p.observation_smoothing, p.leader_support_share,
-                      p.relational_conditions_share, self.smoothed_learning, self.smoothed_participation,
-                      s.whole_school_depth, s.participation, s.reach, s.support, s.distribution, s.leader_engagement,
-                      s.focus, s.meeting_time, s.workload, s.memory, s.bridging_contacts, s.teachers_left,
-                      s.principals_left, knowledge, engagement, openness, leaders, relational, strong_ties)
+        hord = np.empty((len(_HORD_ROWS), p.n_schools))
+        _hord_dimensions(hord, first, p.observation_smoothing, p.leader_support_share, p.relational_conditions_share,
+                         self.smoothed_learning, self.smoothed_participation, s.whole_school_depth, s.participation,
+                         s.reach, s.support, s.distribution, s.leader_engagement, s.focus, s.meeting_time, s.workload,
+                         engagement, openness, relational)
+        health = hord[0]
         if first:
-            self.stage[:] = stage_of(self.table[0], p)  # the designed start's stage, until a year is judged
-        self._update_persistence(model, self.table[0])
-        for row, values in ((_STAGE, self.stage), (_FORMED, self.formed), (_DECAYED, self.decay.state),
-                            (_ERODED, self.erosion.state)):
-            self.table[row] = values
+            self.stage[:] = stage_of(health, p)  # the designed start's stage, until a year is judged
+        self._update_persistence(model, health)
+        values = dict(zip(_HORD_ROWS, hord, strict=True)) | {
+            "conditions_relational": relational, "knowledge": knowledge, "engagement": engagement,
+            "openness": openness, "trust": relational, "strong_ties": strong_ties, "memory": s.memory,
+            "meeting_time": s.meeting_time, "teacher_leaders": leaders, "bridging_contacts": s.bridging_contacts,
+            "stage": self.stage, "formed": self.formed, "decayed": self.decay.state, "eroded": self.erosion.state,
+            "teachers_left": s.teachers_left, "principals_left": s.principals_left,
+        }
+        if values.keys() != set(SCHOOL_MEASURES):
+            raise RuntimeError(f"SCHOOL_MEASURES and the observed values differ: declared but not computed "
+                               f"{sorted(set(SCHOOL_MEASURES) - values.keys())}, computed but not declared "
+                               f"{sorted(values.keys() - set(SCHOOL_MEASURES))}")
+        self.table = np.stack([np.asarray(values[name], dtype=float) for name in SCHOOL_MEASURES])
         self.current = dict(zip(SCHOOL_MEASURES, self.table, strict=True))
         return self.current
 
@@ -196,18 +237,22 @@ class _Judgement:
 DECAYED, RECOVERED = 1, 2
 
 
+_HORD_ROWS = ("health", *DIMENSIONS, "conditions_structural")
+"""The rows :func:`_hord_dimensions` computes, by name."""
+
+
 @njit(cache=True)
-def _school_table(table, first, smoothing, lead, relational_share, smoothed_learning, smoothed_sharing, whole_depth,
-                  participation, reach, support, distribution, leader_engagement, focus, meeting_time, workload,
-                  memory, bridging, teachers_left, principals_left, knowledge, engagement, openness, leaders,
-                  relational, strong_ties):
-    """Fill one tick's per-school ``table`` (rows in ``SCHOOL_MEASURES`` order) and the smoothed dialogue measures.
+def _hord_dimensions(table, first, smoothing, lead, relational_share, smoothed_learning, smoothed_sharing, whole_depth,
+                     participation, reach, support, distribution, leader_engagement, focus, meeting_time, workload,
+                     engagement, openness, relational):
+    """Fill one tick's health, Hord's five dimensions and the structural conditions per school (rows ``_HORD_ROWS``)
+    and the smoothed dialogue measures.
 
     Hord's five dimensions (ODD section 6): shared leadership blends the principal's support with teacher
     leaders' engagement (weight ``lead``); shared vision is ``sqrt(focus * engagement)``; collective learning
     and shared practice use the dialogue measures smoothed with weight ``smoothing`` (set to this month's on
     the ``first`` observation); supportive conditions blend relational trust with structural time
-    (``relational_share``). Health is their mean. The stage and persistence rows are left for the caller.
+    (``relational_share``). Health is their mean.
     """
     for s in range(table.shape[1]):
         learning_now, sharing_now = whole_depth[s] * participation[s], participation[s] * reach[s]
@@ -225,15 +270,11 @@ def _school_table(table, first, smoothing, lead, relational_share, smoothed_lear
         table[0, s] = ((((dims[0] + dims[1]) + dims[2]) + dims[3]) + dims[4]) / 5.0
         for row in range(5):
             table[1 + row, s] = dims[row]
-        rest = (relational[s], structural, knowledge[s], engagement[s], openness[s], relational[s], strong_ties[s],
-                memory[s], meeting_time[s], leaders[s], bridging[s], 0.0, 0.0, 0.0, 0.0, float(teachers_left[s]),
-                float(principals_left[s]))
-        for row in range(len(rest)):
-            table[6 + row, s] = rest[row]
+        table[6, s] = structural
 
 
 _MEAN_ROWS = [SCHOOL_MEASURES.index(name) for name in _SCHOOL_MEANS]
-_STAGE, _FORMED, _DECAYED, _ERODED = (SCHOOL_MEASURES.index(name) for name in ("stage", *_STATES))
+_FORMED, _DECAYED, _ERODED = (SCHOOL_MEASURES.index(name) for name in _STATES)
 _TEACHERS_LEFT, _PRINCIPALS_LEFT = (SCHOOL_MEASURES.index(name) for name in _COUNTS)
 
 

@@ -466,3 +466,19 @@ def test_focused_inquiry_raises_knowledge_where_congenial_talk_does_not(n_seeds,
     assert f_low > 0, f"focused inquiry: knowledge change {f_mean:.3f}, 95% CI [{f_low:.3f}, {f_high:.3f}]"
     assert c_high <= 0, f"congenial talk: knowledge change {c_mean:.3f}, 95% CI [{c_low:.3f}, {c_high:.3f}]"
     assert mean_ci(focused - congenial)[1] > 0
+
+
+def test_a_measure_declared_without_a_value_fails_with_its_name(monkeypatch):
+    """Measures are computed and stored by name: a new name in SCHOOL_MEASURES with no value is an error naming it,
+    not a row of uninitialised memory (version 2 reported 4.67e-310)."""
+    from simulation import measures
+
+    monkeypatch.setattr(measures, "SCHOOL_MEASURES", (*measures.SCHOOL_MEASURES, "collective_efficacy"))
+    with pytest.raises(RuntimeError, match="declared but not computed \\['collective_efficacy'\\]"):
+        PLCModel(rng=1, n_schools=2, teachers_per_school=6)
+
+
+def test_every_measure_has_a_label():
+    from simulation.measures import MEASURE_LABELS, NETWORK_MEASURES
+
+    assert set(SCHOOL_MEASURES) | set(NETWORK_MEASURES) <= set(MEASURE_LABELS)

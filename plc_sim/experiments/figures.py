@@ -38,22 +38,10 @@ from plc_sim.experiments.analysis import (
 )
 from plc_sim.experiments.spec import PERSISTENCE_MEASURES, Spec, cause_measure
 from simulation.attribution import CAUSES, NO_CAUSE
+from simulation.measures import MEASURE_LABELS
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR
 
-OUTCOME_LABELS = {
-    "health": "PLC health index (0-1)",
-    "decayed_share": "communities decayed (share)",
-    "formed_share": "communities formed so far (share)",
-    "eroded_share": "communities eroded below their own level (share)",
-    "knowledge": "knowledge / practice quality (0-1)",
-    "trust": "mean relational trust (0-1)",
-    "engagement": "engagement (0-1)",
-    "memory": "organizational memory (0-1)",
-    "retention": "teachers retained this tick (share)",
-    "openness": "openness of practice (0-1)",
-    "strong_ties": "strong trust ties (share of pairs)",
-}
-MEASURE_LABELS = {
+RUN_MEASURE_LABELS = {
     "persisting_share": "formed communities that never decayed (share)",
     "never_formed_share": "communities that never formed (share)",
     "decayed_at_end_share": "communities decayed at the end (share)",
@@ -76,13 +64,13 @@ def _is_numeric(name: str) -> bool:
 
 
 def outcome_label(name: str) -> str:
-    return OUTCOME_LABELS.get(name, name.replace("_", " ") + " (0-1)")
+    return MEASURE_LABELS.get(name, name.replace("_", " "))
 
 
 def measure_label(name: str) -> str:
     """Label of a run measure: a persistence measure, or an outcome's mean over the final school year."""
-    if name in MEASURE_LABELS:
-        return MEASURE_LABELS[name]
+    if name in RUN_MEASURE_LABELS:
+        return RUN_MEASURE_LABELS[name]
     if name.startswith("final_"):
         return outcome_label(name.removeprefix("final_")).replace(" (", ", final year (", 1)
     return name.replace("_", " ")
