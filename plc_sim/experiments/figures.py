@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from plc_sim.core.stats import kaplan_meier, median_survival
+from plc_sim.core.stats import few_replications_warning, kaplan_meier, median_survival
 from plc_sim.experiments.analysis import (
     SweepData,
     community_durations,
@@ -363,6 +363,6 @@ def experiment_outputs(folder: str | Path, data: SweepData | None = None) -> Out
     spread = summary["persisting_share"]
     outputs.headline = (f"communities that never decayed in {data.spec.ticks / TICKS_PER_YEAR:g} years: "
                         f"{share:.1%} (95% CI {low:.1%} to {high:.1%}); by design point from {spread.min():.1%} "
-                        f"to {spread.max():.1%}")
+                        f"to {spread.max():.1%}{few_replications_warning(data.spec.replications)}")
     assert set(PERSISTENCE_MEASURES) <= set(data.spec.run_measures)
     return outputs
