@@ -162,7 +162,8 @@ def idle_lines(levers: tuple[Factor, ...], points: pd.DataFrame, preset: str, fi
     switches = [lever for lever in levers if isinstance(lever, InterventionLever)]
     if not switches:
         return []
-    conditions = points[[c for c in points.columns if is_parameter(c)]].drop_duplicates()
+    columns = [c for c in points.columns if is_parameter(c)]
+    conditions = points[columns].drop_duplicates() if columns else pd.DataFrame([{}])  # no parameter varies
     params = [preset_params(preset, {**fixed, **{k: plain(v) for k, v in row.items()}})
               for row in conditions.to_dict("records")]
     lines = []
