@@ -2,11 +2,12 @@
 
 Batches stay the unit of resume; when every run is stored the sweep also writes ``tables/runs/``,
 ``tables/series/``, ``tables/schools/`` and ``tables/long/`` (one dataset folder each, read whole by
-``pandas.read_parquet(folder)``, ``pyarrow.dataset.dataset(folder)`` or R's ``arrow::open_dataset(folder)``),
-and ``tables/runs.csv``. Every row carries its run's ``point``, ``replication`` and the value of every varied
-factor (levers and uncertainties too); ``long`` has one row per run, tick and measure (``measure``, ``value``).
-A spec with ``[outcomes] school_series`` also gets ``tables/school_series/``: one row per run, tick and school,
-written in parts of whole runs (``part-00000.parquet``, ...) so that no more than one part is ever in memory.
+``pandas.read_parquet(folder)``, ``pyarrow.dataset.dataset(folder)`` or R's ``arrow::open_dataset(folder)``), and
+``tables/runs.csv``. Every row carries its run's ``point``, ``replication`` (with ``policy`` and ``scenario`` for a
+spec with levers) and the value of every varied factor (levers and uncertainties too); ``long`` has one row per run,
+tick and measure (``measure``, ``value``). A spec with ``[outcomes] school_series`` also gets
+``tables/school_series/``: one row per run, tick and school, written in parts of whole runs (``part-00000.parquet``,
+...) so that no more than one part is ever in memory.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from plc_sim.experiments.analysis import read_tables
+from plc_sim.experiments.analysis import read_tables, run_keys
 from plc_sim.experiments.store import ResultFolder
 from simulation import preset_params
 
@@ -30,7 +31,7 @@ def write_datasets(folder: str | Path, spec) -> Path:
     """Write the datasets of the complete sweep in ``folder`` (made from ``spec``) into ``folder/tables``."""
     folder = Path(folder)
     tables = read_tables(folder)
-    keys = tables["runs"][["run_id", "point", "replication", *spec.factor_names]]
+    keys = run_keys(tables["runs"], spec)
     series = tables["series"].merge(keys, on="run_id", how="left", validate="many_to_one")
     frames = {
         "runs": tables["runs"],

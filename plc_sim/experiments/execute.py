@@ -124,7 +124,7 @@ def _start_worker(lifeline, parent_end) -> None:
     """Pool worker set-up: leave Ctrl-C to the parent, and exit as soon as the parent is gone."""
     # Ctrl-C reaches the whole process group; only the parent should react (it saves finished runs and stops).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent_end.close()  # a forked worker inherits the parent's end of the lifeline; only the parent may hold it
+    parent_end.close()  # a worker gets a copy of the parent's end of the lifeline; only the parent may hold it
     threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True).start()
 
 
@@ -139,16 +139,20 @@ def _exit_with_parent(lifeline) -> None:
 
 
 def pool_context() -> multiprocessing.context.BaseContext:
-    """``fork`` when this process runs a single thread, else ``forkserver`` with the model preloaded.
+    """``fork`` when this process runs a single thread, else ``forkserver`` with the model preloaded, and
+    ``spawn`` where neither exists (Windows).
 
     Forked workers start at once with everything imported. Forking a process
     that runs other threads (a notebook kernel, a Dask client) can deadlock, so
-    then a fork server, itself single-threaded, forks the workers. As with
-    ``spawn``, a script that uses the fork server must guard its top level with
+    then a fork server, itself single-threaded, forks the workers. With the fork
+    server or ``spawn``, a script must guard its top level with
     ``if __name__ == "__main__":``.
     """
-    if threading.active_count() == 1:
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
+    if "forkserver" not in methods:
+        return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["plc_sim.experiments.execute"])
     return context

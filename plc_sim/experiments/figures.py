@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from plc_sim.core.stats import kaplan_meier, median_survival
+from plc_sim.core.stats import few_replications_warning, kaplan_meier, median_survival
 from plc_sim.experiments.analysis import (
     SweepData,
     community_durations,
@@ -360,7 +360,8 @@ def experiment_outputs(folder: str | Path, data: SweepData | None = None) -> Out
     outputs.headline = (f"formed communities that never decayed in {data.spec.ticks / TICKS_PER_YEAR:g} years: "
                         f"{_share_ci(overall, 'persisting_share')}; by design point from {spread.min():.1%} "
                         f"to {spread.max():.1%}; communities that never formed: "
-                        f"{_share_ci(overall, 'never_formed_share')}" + decay_causes_text(data.runs))
+                        f"{_share_ci(overall, 'never_formed_share')}" + decay_causes_text(data.runs)
+                        + few_replications_warning(data.spec.replications))
     assert set(PERSISTENCE_MEASURES) <= set(data.spec.run_measures)
     return outputs
 

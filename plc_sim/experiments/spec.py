@@ -24,7 +24,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from plc_sim.core.files import read_spec_text
@@ -41,10 +40,13 @@ from plc_sim.experiments.designs import (
     point_count,
 )
 from plc_sim.experiments.levers import (
+    idle_lines,
     is_parameter,
+    lever_lines,
     lever_points,
     parse_levers,
     parse_uncertainties,
+    plain,
     policy_count,
     run_settings,
 )
@@ -86,6 +88,9 @@ PERSISTENCE_MEASURES = {
        for cause, meaning in {**CAUSES, NO_CAUSE: "none of these was logged while its health fell"}.items()},
 }
 """Run-level persistence measures computed from each run's per-school persistence table."""
+
+POLICY_KEYS = ("policy", "scenario")
+"""Columns of a policy spec's points and runs: which combination of lever values, and which sample of conditions."""
 
 TOP_LEVEL = ("name", "question", "preset", "ticks", "replications", "master_seed", "outcomes", "fixed", "vary",
              "design", "figures", "sensitivity", "levers", "uncertainties", "rules")
@@ -187,27 +192,40 @@ class Spec:
 
     def tasks(self, skip: set[int] | frozenset[int] = frozenset()) -> list[RunTask]:
         """One task per run not in ``skip``, in run-id order (run id = point x replications + replication)."""
-        seeds = [self.seed(k) for k in range(self.replications)]
         records = self.points[list(self.factor_names)].to_dict("records")
-        tasks = []
-        for point, values in enumerate(records):
-            settings, interventions = run_settings(self.levers, {n: _plain(v) for n, v in values.items()})
-            overrides = {**self.fixed, **settings}
-            for k in range(self.replications):
-                run_id = point * self.replications + k
-                if run_id not in skip:
-                    tasks.append(RunTask(run_id, point, k, seeds[k], self.preset, overrides, self.ticks,
-                                         self.outcomes, interventions, self.rules, self.custom))
-        return tasks
+        return [self._task(point, values, k) for point, values in enumerate(records)
+                for k in range(self.replications) if point * self.replications + k not in skip]
+
+    def first_task(self) -> RunTask:
+        """The task of the first run (point 0, replication 0), e.g. to time one run."""
+        return self._task(0, self.points[list(self.factor_names)].iloc[0].to_dict(), 0)
+
+    def _task(self, point: int, values: Mapping[str, Any], replication: int) -> RunTask:
+        settings, interventions = run_settings(self.levers, {n: plain(v) for n, v in values.items()})
+        return RunTask(point * self.replications + replication, point, replication, self.seed(replication),
+                       self.preset, {**self.fixed, **settings}, self.ticks, self.outcomes, interventions, self.rules,
+                       self.custom)
+
+    def plan_lines(self) -> list[str]:
+        """The plan beyond :meth:`describe`: each lever and its values, then :meth:`idle_lines`."""
+        return [*lever_lines(self.levers), *self.idle_lines()]
+
+    def idle_lines(self) -> list[str]:
+        """A note for each intervention setting that would change nothing in some conditions, and why."""
+        if not self.lever_count:
+            return []
+        return idle_lines(self.levers, self.points, self.preset, self.fixed, self.ticks)
 
     def describe(self) -> str:
         """One line: design, points, replications, runs and ticks (computed without building the points)."""
-        designs = " + ".join(describe_design(d) for d in self.designs)
-        factors = ", ".join(self.factor_names)
+        design = " + ".join(describe_design(d) for d in self.designs)
+        plan = f"{design} over {', '.join(self.factor_names)}"
         if self.lever_count:
-            designs = f"{policy_count(self.levers)} policies ({', '.join(self.lever_names)}) x {designs}"
+            policies = f"{policy_count(self.levers)} policies ({', '.join(self.lever_names)})"
+            uncertain = self.uncertainty_names
+            plan = f"{policies} x {design} over {', '.join(uncertain)}" if uncertain else policies
         plural = "s" if self.replications > 1 else ""
-        return (f"{designs} over {factors}: {self.point_count} points x {self.replications} replication{plural} = "
+        return (f"{plan}: {self.point_count} points x {self.replications} replication{plural} = "
                 f"{self.run_count} runs of {self.ticks} ticks ({self.ticks / TICKS_PER_YEAR:g} school years)")
 
 
@@ -256,7 +274,7 @@ def _build(data: dict, text: str, source: str, default_name: str, recorded: dict
         factors = levers + parse_uncertainties(table_field(data, "uncertainties"), fixed, levers)
     else:
         factors = parse_factors(table_field(data, "vary"), fixed)
-    taken = {"run_id", "point", "replication", "seed", "design", "policy", "scenario", *PERSISTENCE_MEASURES,
+    taken = {"run_id", "point", "replication", "seed", "design", *POLICY_KEYS, *PERSISTENCE_MEASURES,
              *(f.name for f in factors)}
     outcomes, custom = parse_outcomes(data.get("outcomes", list(DEFAULT_OUTCOMES)), source, taken,
                                       recorded.get("outcome_functions"))
@@ -291,11 +309,8 @@ def _check_values(spec: Spec) -> None:
             continue
         for level in factor.values or (factor.low, factor.high):
             try:
-                make_params({**base, factor.name: _plain(level)})
+                make_params({**base, factor.name: plain(level)})
             except ParameterError as error:
                 raise SpecError(f"vary.{factor.name}: {level!r} is not allowed: {error}") from None
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars as plain Python values (for Params and for pickling small tasks)."""
-    return value.item() if isinstance(value, np.generic) else value

@@ -13,7 +13,6 @@ The store trusts nothing it has not checked:
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import io
 import json
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from filelock import FileLock, Timeout
 
 from plc_sim.core.errors import InputError
 from plc_sim.core.files import atomic_path, check_writable, write_json_atomic, write_text_atomic
@@ -75,16 +75,16 @@ class ResultFolder:
     def lock(self) -> None:
         """Take the folder's lock, or fail clearly if another sweep holds it (released on any exit)."""
         self.path.mkdir(parents=True, exist_ok=True)
-        self._lock_handle = open(self.path / ".lock", "w")
+        self._lock_handle = FileLock(self.path / ".lock")
         try:
-            fcntl.flock(self._lock_handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.unlock()
+            self._lock_handle.acquire(timeout=0)
+        except Timeout:
+            self._lock_handle = None
             raise InputError(f"--out: another plc-sim sweep is using {self.path}; wait for it to finish") from None
 
     def unlock(self) -> None:
         if self._lock_handle is not None:
-            self._lock_handle.close()
+            self._lock_handle.release()
             self._lock_handle = None
 
     # --- reading ----------------------------------------------------------------------------------------------

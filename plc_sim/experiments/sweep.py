@@ -68,7 +68,7 @@ class SweepSummary:
             lines.append(f"the runs used {self.cpu_seconds:.1f} processor-seconds{busy}")
         if not self.complete:
             lines.append(f"run the same command again to finish the remaining {self.total - done} runs")
-        return lines
+        return [*lines, *spec.idle_lines()]
 
 
 def default_workers() -> int:
