@@ -41,6 +41,7 @@ from plc_sim.experiments.designs import (
     point_count,
 )
 from plc_sim.experiments.levers import (
+    check_settings,
     is_parameter,
     lever_points,
     parse_levers,
@@ -273,6 +274,7 @@ def _check_values(spec: Spec) -> None:
     """
     base = {**PRESETS[spec.preset].overrides, **spec.fixed}
     make_params(base)
+    check_settings(spec.factors, base, spec.ticks)
     for factor in spec.factors:
         if not is_parameter(factor.name):  # an intervention lever: its settings were checked when read
             continue
