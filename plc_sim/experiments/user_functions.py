@@ -19,6 +19,7 @@ stopped from inside.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib
 import inspect
@@ -156,16 +157,14 @@ class Guard:
     def __init__(self, run: str, timeout: float):
         self.run, self.timeout, self.left = run, timeout, float(timeout)
         self.last: tuple[str, str] | None = None  # (field, function) called last
+        self._messages: dict[tuple[str, str], bytes] = {}
 
     def call(self, where: str, target: str, function: Callable, *args):
         """``function(*args)``, the user function ``target`` of spec field ``where`` (or its import)."""
         self.last = (where, target)
         started = time.monotonic()
         if _deadlines is not None:
-            _deadlines[0].post(_deadlines[1], started + self.left, str(self.failure(
-                where, target, f"did not finish within {TIMEOUT_FIELD} = {self.timeout} s",
-                f"raise {TIMEOUT_FIELD} in the spec (it does not change the spec's hash) and run the same command "
-                f"again to resume")))
+            _deadlines[0].post(_deadlines[1], started + self.left, self._overrun_message(where, target))
         try:
             return function(*args)
         except KeyboardInterrupt:
@@ -176,6 +175,16 @@ class Guard:
             if _deadlines is not None:
                 _deadlines[0].clear(_deadlines[1])
             self.left -= time.monotonic() - started
+
+    def _overrun_message(self, where: str, target: str) -> bytes:
+        """What the sweep says if this call overruns: made once per function and run (a rule is called monthly)."""
+        message = self._messages.get((where, target))
+        if message is None:
+            message = self._messages[where, target] = str(self.failure(
+                where, target, f"did not finish within {TIMEOUT_FIELD} = {self.timeout} s",
+                f"raise {TIMEOUT_FIELD} in the spec (it does not change the spec's hash) and run the same command "
+                f"again to resume")).encode()[:Deadlines.MESSAGE_BYTES]
+        return message
 
     def load(self, where: str, target: str, folder: str) -> Callable:
         """The user function ``target``, imported (the import counts against the time limit)."""
@@ -199,6 +208,7 @@ class Deadlines:
         self.joined = context.RawValue("i", 0)
         self.pids = context.RawArray("q", workers)
         self.ends = context.RawArray("d", workers)  # time.monotonic() (one clock for every process); 0: none running
+        self.lengths = context.RawArray("i", workers)
         self.messages = context.RawArray("c", workers * self.MESSAGE_BYTES)
 
     def join(self) -> int:
@@ -209,9 +219,10 @@ class Deadlines:
         self.pids[slot] = os.getpid()
         return slot
 
-    def post(self, slot: int, end: float, message: str) -> None:
-        size = self.MESSAGE_BYTES
-        self.messages[slot * size:(slot + 1) * size] = message.encode()[:size].ljust(size, b"\0")
+    def post(self, slot: int, end: float, message: bytes) -> None:
+        """Called before each user function: a plain copy, as a rule is called every month of every run."""
+        ctypes.memmove(ctypes.addressof(self.messages) + slot * self.MESSAGE_BYTES, message, len(message))
+        self.lengths[slot] = len(message)
         self.ends[slot] = end  # after the message, which the parent reads once it sees the end
 
     def clear(self, slot: int) -> None:
@@ -223,7 +234,7 @@ class Deadlines:
         for slot in range(self.joined.value):
             end = self.ends[slot]
             if 0.0 < end < now:
-                message = self.messages[slot * size:(slot + 1) * size].rstrip(b"\0").decode(errors="replace")
+                message = self.messages[slot * size:slot * size + self.lengths[slot]].decode(errors="replace")
                 if self.ends[slot] == end:  # still the same call: the message is its own
                     os.kill(self.pids[slot], signal.SIGKILL)
                     return message
