@@ -152,7 +152,8 @@ def _raised(error: BaseException) -> str:
 
 class Guard:
     """Calls one run's user functions: each failure is one UserFunctionError naming the field, the function and
-    ``run``; together they may take ``timeout`` seconds, enforced by the watchdog in a sweep's worker process."""
+    ``run``; together they may take ``timeout`` seconds, which the sweep enforces on its worker processes
+    (:class:`Deadlines`)."""
 
     def __init__(self, run: str, timeout: float):
         self.run, self.timeout, self.left = run, timeout, float(timeout)
