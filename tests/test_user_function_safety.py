@@ -8,6 +8,7 @@ import itertools
 import multiprocessing
 import os
 import re
+from multiprocessing import forkserver, resource_tracker
 from pathlib import Path
 
 import pytest
@@ -112,14 +113,16 @@ def user_spec(folder: Path, table: str, line: str, timeout: int = 1) -> tuple[Pa
 
 
 def children() -> list[int]:
-    """Processes whose parent is this one (zombies included)."""
+    """Processes whose parent is this one (zombies included), but multiprocessing's own long-lived helpers (the
+    fork server and the resource tracker, started by an earlier pool)."""
+    helpers = {forkserver._forkserver._forkserver_pid, resource_tracker._resource_tracker._pid}
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rpartition(")")[2].split()
         except OSError:
             continue
-        if int(fields[1]) == os.getpid():
+        if int(fields[1]) == os.getpid() and int(stat.parent.name) not in helpers:
             found.append(int(stat.parent.name))
     return found
 
