@@ -25,7 +25,9 @@ def test_run_with_interventions_records_them_in_provenance_and_events(tmp_path, 
     assert schools.query("tick == 15").meeting_time.tolist() == [0.9, 0.6, 0.6]
 
 
-@pytest.mark.parametrize("text", ["protected_tim", "protected_time:level=1.5", "protected_time#4", "induction@1-x"])
+@pytest.mark.parametrize("text", ["protected_tim", "protected_time:level=1.5", "protected_time#4", "induction@1-x",
+                                  "protected_time:level=0.5,level=0.6", "protected_time@2", "protected_time@1-2",
+                                  "protected_time@\u0661", "protected_time#\u0661", "protected_time:level=\u0660.5"])
 def test_run_with_a_bad_intervention_is_one_line_exit_2_and_writes_nothing(text, tmp_path, monkeypatch, capsys):
     from plc_sim.cli import main
 

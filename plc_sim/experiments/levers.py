@@ -77,15 +77,26 @@ def _intervention_lever(name: str, value: Any) -> InterventionLever:
         settings.append(setting.strip())
     if len(set(settings)) != len(settings):
         raise SpecError(f"{where}: a setting is listed twice")
-    lever = InterventionLever(name, values=tuple(settings))
-    for i, setting in enumerate(settings):
-        text = lever.intervention(setting)
-        try:
-            if text is not None:
-                parse_intervention(text)
-        except ParameterError as error:
-            raise SpecError(f"{where}[{i}]: {error}") from None
-    return lever
+    return InterventionLever(name, values=tuple(settings))
+
+
+def check_settings(factors: tuple[Factor, ...], base: Mapping[str, Any], ticks: int) -> None:
+    """Parse every intervention lever's settings: years within a run of ``ticks``, schools within the smallest
+    network of the design (``n_schools`` from ``base``, the preset and fixed values, or its lowest varied value)."""
+    n_schools = base.get("n_schools", PARAMS_BY_NAME["n_schools"].default)
+    for factor in factors:
+        if factor.name == "n_schools":
+            n_schools = min(factor.values or (factor.low,))
+    for lever in factors:
+        if not isinstance(lever, InterventionLever):
+            continue
+        for i, setting in enumerate(lever.values):
+            text = lever.intervention(setting)
+            try:
+                if text is not None:
+                    parse_intervention(text, ticks=ticks, n_schools=int(n_schools))
+            except ParameterError as error:
+                raise SpecError(f"levers.{lever.name}[{i}]: {error}") from None
 
 
 def parse_uncertainties(table: dict, fixed: Mapping[str, Any], levers: tuple[Factor, ...]) -> tuple[Factor, ...]:

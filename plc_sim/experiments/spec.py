@@ -40,6 +40,7 @@ from plc_sim.experiments.designs import (
     point_count,
 )
 from plc_sim.experiments.levers import (
+    check_settings,
     idle_lines,
     is_parameter,
     lever_lines,
@@ -61,6 +62,7 @@ from plc_sim.experiments.spec_fields import (
     unknown_key,
 )
 from plc_sim.experiments.spec_figures import parse_figures, parse_sensitivity
+from plc_sim.experiments.user_functions import MAX_USER_FUNCTION_TIMEOUT, TIMEOUT_FIELD, USER_FUNCTION_TIMEOUT
 from simulation.attribution import CAUSES, NO_CAUSE
 from simulation.parameters import TICKS_PER_YEAR, ParameterError, make_params
 from simulation.presets import PRESETS
@@ -93,7 +95,9 @@ POLICY_KEYS = ("policy", "scenario")
 """Columns of a policy spec's points and runs: which combination of lever values, and which sample of conditions."""
 
 TOP_LEVEL = ("name", "question", "preset", "ticks", "replications", "master_seed", "outcomes", "fixed", "vary",
-             "design", "figures", "sensitivity", "levers", "uncertainties", "rules")
+             "design", "figures", "sensitivity", "levers", "uncertainties", "rules", TIMEOUT_FIELD)
+NOT_HASHED = (TIMEOUT_FIELD,)
+"""Fields that do not change what a run computes: a sweep resumes when they change."""
 MAX_REPLICATIONS = 100_000
 
 
@@ -112,6 +116,7 @@ class RunTask:
     interventions: tuple[str, ...] = ()  # texts for simulation.interventions.parse_intervention
     rules: tuple[RuleChoice, ...] = ()  # replaced rules ([rules])
     custom: CustomOutcomes = CustomOutcomes()  # outcome functions, stop condition, school series ([outcomes])
+    timeout: int = USER_FUNCTION_TIMEOUT  # seconds its user functions may take together (user_function_timeout)
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,14 +141,22 @@ class Spec:
     lever_count: int = 0  # the first lever_count factors are [levers]; the rest are [uncertainties]
     rules: tuple[RuleChoice, ...] = ()  # replaced rules ([rules]), with their source hashes
     custom: CustomOutcomes = CustomOutcomes()  # [outcomes] beyond the measures: functions, stop, school series
+    timeout: int = USER_FUNCTION_TIMEOUT  # user_function_timeout: seconds a run's user functions may take
 
     @property
     def digest(self) -> str:
-        """SHA-256 of the spec's content (not its comments or layout): what a result folder was made from."""
+        """SHA-256 of the spec's content (not its comments or layout, nor NOT_HASHED fields): what a result folder
+        was made from."""
         rules = {"rules": rules_record(self.rules)} if self.rules else {}
         functions = self.custom.record()
         functions = {"outcome_functions": functions} if functions else {}
-        return content_digest({"format": SPEC_FORMAT, "spec": self.data, **rules, **functions})
+        data = {key: value for key, value in self.data.items() if key not in NOT_HASHED}
+        return content_digest({"format": SPEC_FORMAT, "spec": data, **rules, **functions})
+
+    @property
+    def user_functions(self) -> bool:
+        """True when runs call a researcher's functions ([rules], [outcomes] functions or a stop condition)."""
+        return bool(self.rules or self.custom.functions or self.custom.stop)
 
     @property
     def factor_names(self) -> tuple[str, ...]:
@@ -204,7 +217,7 @@ class Spec:
         settings, interventions = run_settings(self.levers, {n: plain(v) for n, v in values.items()})
         return RunTask(point * self.replications + replication, point, replication, self.seed(replication),
                        self.preset, {**self.fixed, **settings}, self.ticks, self.outcomes, interventions, self.rules,
-                       self.custom)
+                       self.custom, self.timeout)
 
     def plan_lines(self) -> list[str]:
         """The plan beyond :meth:`describe`: each lever and its values, then :meth:`idle_lines`."""
@@ -276,14 +289,15 @@ def _build(data: dict, text: str, source: str, default_name: str, recorded: dict
         factors = parse_factors(table_field(data, "vary"), fixed)
     taken = {"run_id", "point", "replication", "seed", "design", *POLICY_KEYS, *PERSISTENCE_MEASURES,
              *(f.name for f in factors)}
+    timeout = integer_field(data, TIMEOUT_FIELD, 1, MAX_USER_FUNCTION_TIMEOUT, USER_FUNCTION_TIMEOUT)
     outcomes, custom = parse_outcomes(data.get("outcomes", list(DEFAULT_OUTCOMES)), source, taken,
-                                      recorded.get("outcome_functions"))
+                                      recorded.get("outcome_functions"), timeout)
     spec = Spec(name=name, question=text_field(data, "question", ""), preset=preset,
                 ticks=integer_field(data, "ticks", 1, MAX_TICKS, 240),
                 replications=integer_field(data, "replications", 1, MAX_REPLICATIONS, 1),
                 master_seed=integer_field(data, "master_seed", 0, MAX_SEED, 0),
                 outcomes=outcomes, custom=custom, fixed=fixed, factors=factors, lever_count=len(levers),
-                rules=parse_rules(table_field(data, "rules"), source, recorded.get("rules")),
+                rules=parse_rules(table_field(data, "rules"), source, recorded.get("rules"), timeout), timeout=timeout,
                 designs=parse_designs(table_field(data, "design"), factors[len(levers):]),
                 figures=(), sensitivity={}, text=text, data=data, source=source)
     if spec.run_count > MAX_RUNS:  # from the designs' options: nothing has been built yet
@@ -304,6 +318,7 @@ def _check_values(spec: Spec) -> None:
     """
     base = {**PRESETS[spec.preset].overrides, **spec.fixed}
     make_params(base)
+    check_settings(spec.factors, base, spec.ticks)
     for factor in spec.factors:
         if not is_parameter(factor.name):  # an intervention lever: its settings were checked when read
             continue
