@@ -53,12 +53,13 @@ def cases(data, outcome: str, threshold: float | None = None, below: bool = Fals
     conditions = condition_names(data)
     if not conditions:
         raise InputError(f"{data.folder}: the sweep varies nothing; scenario discovery needs factors or levers")
-    if outcome in (PERSISTS, DECAYS):
-        table = data.schools[["run_id", "decayed_ever"]].merge(data.runs[["run_id", *conditions]], on="run_id")
+    if outcome in (PERSISTS, DECAYS):  # formed communities only: one that never formed neither persists nor decays
+        formed = data.schools[data.schools["first_formed_tick"] >= 0]
+        table = formed[["run_id", "decayed_ever"]].merge(data.runs[["run_id", *conditions]], on="run_id")
         decayed = table["decayed_ever"].to_numpy(bool)
         if outcome == DECAYS:
-            return Cases(table[conditions], decayed, "communities decay", "communities", DECAYS)
-        return Cases(table[conditions], ~decayed, "communities persist", "communities", PERSISTS)
+            return Cases(table[conditions], decayed, "formed communities decay", "communities", DECAYS)
+        return Cases(table[conditions], ~decayed, "formed communities persist", "communities", PERSISTS)
     measures = [c for c in data.runs.columns if c not in ("run_id", "point", "replication", "seed", "design",
                                                           *POLICY_KEYS, *conditions)]
     if outcome not in measures:
