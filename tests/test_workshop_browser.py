@@ -87,15 +87,18 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def join(browser, url: str, name: str):
+def join(browser, url: str, name: str, wrong_first: bool = False):
+    """A phone on the join page with ``name`` typed (and, if ``wrong_first``, a wrong code refused). Every page
+    of the test comes from 127.0.0.1, one address for the server's door: only a few may try a wrong code."""
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto(url)
     page.locator(".ws-code input").wait_for(timeout=WAIT_MS)
-    page.locator(".ws-code input").fill("wrong")
     page.locator(".ws-name input").fill(name)
-    page.locator(".ws-join").click()
-    page.locator(".ws-error").wait_for(timeout=WAIT_MS)  # a wrong code is refused on the page
+    if wrong_first:
+        page.locator(".ws-code input").fill("wrong")
+        page.locator(".ws-join").click()
+        page.locator(".ws-error").wait_for(timeout=WAIT_MS)  # a wrong code is refused on the page
     return context, page
 
 
@@ -263,12 +266,13 @@ def run_room(browser, tmp_path: Path, participants: int, schools: int, name: str
         facilitator.goto(facilitator_url)
         facilitator.locator(".ws-advance").wait_for(timeout=WAIT_MS)
         code = facilitator.locator(".ws-code").inner_text().strip()
-        assert re.fullmatch(r"[A-Z0-9]{4}", code) and facilitator.locator("img.ws-qr").count() == 1
+        assert re.fullmatch(r"[A-Z0-9]{6}", code) and facilitator.locator("img.ws-qr").count() == 1
+        choose(facilitator, ".ws-places", "40")  # every phone here is 127.0.0.1: allow them all
 
         room = []
         for k in range(participants):
             label = f"Teacher <script>alert({k})</script>" if k == 0 else f"Participant {k + 1}"
-            context, page = join(browser, url, label)
+            context, page = join(browser, url, label, wrong_first=k == 0)
             page.on("dialog", lambda dialog: dialogs.append(dialog.message))
             room.append([context, page, enter(page, code), label])
         assert {school for _, _, school, _ in room} == set(range(1, schools + 1))  # every school is led
@@ -332,3 +336,45 @@ def test_small_room_through_three_years(browser, tmp_path):
 def test_forty_participants_through_three_years(browser, tmp_path):
     result = run_room(browser, tmp_path, participants=40, schools=10, name="workshop-40")
     check_room(result, 40, 10, "workshop-40")
+
+
+def test_guessing_the_room_code_through_the_server_is_slowed_to_the_documented_rate(browser, tmp_path):
+    """A phone types wrong codes as fast as it can for a few seconds: the server checks only as many as the
+    documented back-off allows (its own log, on the facilitator page, counts them), the right code typed during
+    the wait is refused unchecked, and the facilitator sees the guesser's address."""
+    from test_workshop_door import most_checked
+
+    from plc_sim.workshop.gate import FREE_TRIES
+
+    process, url, facilitator_url, log_path = start_workshop(3, tmp_path, "workshop-door")
+    try:
+        facilitator = browser.new_page(viewport={"width": 1280, "height": 720})
+        facilitator.goto(facilitator_url)
+        facilitator.locator(".ws-advance").wait_for(timeout=WAIT_MS)
+        code = facilitator.locator(".ws-code").inner_text().strip()
+        context, page = join(browser, url, "Guesser")
+        clicks, started = 0, time.monotonic()
+        while time.monotonic() - started < 8.0:
+            page.locator(".ws-code input").fill(f"WRONG{clicks % 10}")
+            page.locator(".ws-join").click()
+            clicks += 1
+        page.locator(".ws-code input").fill(code)  # the right code, typed while the device waits
+        page.locator(".ws-join").click()
+        elapsed = time.monotonic() - started
+        page.wait_for_function("() => { const el = document.querySelector('.ws-error'); "
+                               "return el && /try again in \\d+ seconds/.test(el.innerText); }", timeout=WAIT_MS)
+        time.sleep(1.0)  # the right code's answer has arrived: messages from one page are handled in order
+        assert page.locator(".ws-school").count() == 0 and "try again in" in page.locator(".ws-error").inner_text()
+        facilitator.locator(".ws-door table").wait_for(timeout=WAIT_MS)
+        rows = facilitator.locator(".ws-door tbody tr").all_inner_texts()
+        checked = [row for row in rows if "a wrong join code" in row]
+        assert all("127.0.0.1" in row for row in checked)  # the page's real address, not "unknown"
+        assert FREE_TRIES < len(checked) <= most_checked(elapsed + 1.0), (len(checked), clicks, elapsed)
+        assert clicks >= 3 * len(checked), (clicks, len(checked))  # most tries were never checked
+        facilitator.screenshot(path=str(OUTPUT / "workshop-door-facilitator.png"))
+        context.close()
+        facilitator.close()
+    finally:
+        stop(process)
+    server_errors = [line for line in log_path.read_text().splitlines() if SERVER_ERRORS.search(line)]
+    assert not server_errors, server_errors

@@ -7,6 +7,7 @@ Its state lives in the shared :class:`Workshop`, so reloading the page keeps the
 from __future__ import annotations
 
 import html
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +17,16 @@ import solara
 
 from plc_sim.workshop import record
 from plc_sim.workshop.debrief import choices_table, health_figure
+from plc_sim.workshop.gate import PLACE_CHOICES
 from plc_sim.workshop.participant import use_workshop_version
-from plc_sim.workshop.session import MAX_YEARS, READMIT_SECONDS, SHOCK_LABELS, Workshop, WorkshopError
+from plc_sim.workshop.session import (
+    ALL_SCHOOLS,
+    MAX_YEARS,
+    READMIT_SECONDS,
+    SHOCK_LABELS,
+    Workshop,
+    WorkshopError,
+)
 from simulation import school_frame
 from simulation.events import school_phrase
 from simulation.parameters import TICKS_PER_YEAR
@@ -34,6 +43,15 @@ img.ws-health { max-width: 100%; }
 
 TIMER_CHOICES = {"off": None, "1 minute": 60, "2 minutes": 120, "3 minutes": 180, "5 minutes": 300}
 ALL = "all schools"
+
+
+def shock_target(label, n_schools: int):
+    """The session's target for the "Hits" menu's ``label``: all schools, one school's number, or None (nothing
+    chosen, which the session refuses with a sentence)."""
+    if label == ALL:
+        return ALL_SCHOOLS
+    numbers = {f"School {k + 1}": k for k in range(n_schools)}
+    return numbers.get(label)
 
 
 @dataclass(frozen=True)
@@ -100,6 +118,7 @@ def FacilitatorPage(workshop: Workshop, room: Room):
             if message:
                 solara.Error(message, classes=["ws-error"])
             LetBackIn(workshop, version)
+            Door(workshop, act, version)
         solara.HTML(tag="img", attributes={"src": qr_data_uri(room.join_url), "alt": "QR code of the join address",
                                            "width": "200"}, classes=["ws-qr"])
     if debrief:
@@ -133,7 +152,7 @@ def Controls(workshop: Workshop, act, set_debrief, debrief: bool, version: int):
         targets = [ALL, *(f"School {k + 1}" for k in range(workshop.params.n_schools))]
         solara.Select("Hits", values=targets, value=target, on_value=set_target, classes=["ws-shock-target"])
         solara.Button("Shock now", on_click=act(lambda: workshop.shock(
-            shock, None if target == ALL else targets.index(target) - 1)), color="warning", classes=["ws-shock"])
+            shock, shock_target(target, workshop.params.n_schools))), color="warning", classes=["ws-shock"])
 
 
 @solara.component
@@ -159,6 +178,27 @@ def LetBackIn(workshop: Workshop, version: int):
         solara.Button("Let back in", on_click=let_in, disabled=chosen not in names, classes=["ws-readmit"])
     if said:
         solara.Text(said, classes=["ws-readmit-said"])
+
+
+@solara.component
+def Door(workshop: Workshop, act, version: int):
+    """Places per device, and the door's log: wrong codes and refused places, by client address (newest first);
+    ``version`` (the session's) makes it redraw when a wrong try is counted."""
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Select("Places per device", values=[str(n) for n in PLACE_CHOICES],
+                      value=str(workshop.places_per_address), classes=["ws-places"], style={"max-width": "220px"},
+                      on_value=act(lambda text: workshop.allow_places(int(text))))
+    lines = list(workshop.gate.log)[::-1]
+    if lines:
+        solara.HTML(tag="div", classes=["ws-door"], unsafe_innerHTML=door_log_html(lines))
+
+
+def door_log_html(lines) -> str:
+    """The door's log as a small table (addresses and names escaped)."""
+    rows = "".join(f"<tr><td>{time.strftime('%H:%M:%S', time.localtime(line.at))}</td>"
+                   f"<td>{html.escape(line.address)}</td><td>{html.escape(line.text)}</td></tr>" for line in lines)
+    return ("<table class='ws-room'><caption>Refused at the door</caption><thead><tr><th>time</th><th>address</th>"
+            "<th>what</th></tr></thead><tbody>" + rows + "</tbody></table>")
 
 
 @solara.component

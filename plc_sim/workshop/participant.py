@@ -26,8 +26,9 @@ from plc_sim.workshop.decisions import (
     candidates,
     max_leaders,
 )
+from plc_sim.workshop.gate import CODE_LENGTH
 from plc_sim.workshop.place import Place, place_key
-from plc_sim.workshop.session import MAX_YEARS, REJOIN_LENGTH, Workshop, WorkshopError
+from plc_sim.workshop.session import MAX_YEARS, Workshop, WorkshopError
 from simulation.events import describe_events
 from simulation.parameters import TICKS_PER_YEAR
 
@@ -101,14 +102,16 @@ def use_workshop_version(workshop: Workshop, view=None):
 
 class SchoolYear(v.VuetifyTemplate):
     """A participant's school year, drawn in the browser from ``view`` (what the school's pages show, see
-    :func:`school_snapshot`), ``texts`` (:data:`TEXTS`), ``rejoin`` (this page's rejoin code) and ``reply`` (the
-    answer to the last form sent: ``year``, ``kind`` "ok" or "error", ``text``). Sending the form calls
-    ``on_decide`` with what the page sent (school, year, form id, values), unchecked."""
+    :func:`school_snapshot`), ``texts`` (:data:`TEXTS`), ``rejoin`` (this page's rejoin code), ``form_id`` (the
+    single-use id its next form carries) and ``reply`` (the answer to the last form sent: ``year``, ``kind`` "ok"
+    or "error", ``text``). Sending the form calls ``on_decide`` with what the page sent (school, year, form id,
+    values), unchecked."""
 
     template_file = str(Path(__file__).parent / "vue" / "school_year.vue")
     view = traitlets.Dict().tag(sync=True)
     texts = traitlets.Dict().tag(sync=True)
     rejoin = traitlets.Unicode("").tag(sync=True)
+    form_id = traitlets.Unicode("").tag(sync=True)
     reply = traitlets.Dict().tag(sync=True)
     on_decide = traitlets.Callable(None, allow_none=True)
 
@@ -175,8 +178,9 @@ def school_snapshot(workshop: Workshop, school: int, key: tuple) -> SchoolSnapsh
 
 
 @solara.component
-def ParticipantPage(workshop: Workshop, views: SchoolViews):
-    """Join (or come back from this browser's stored place), then the school's page."""
+def ParticipantPage(workshop: Workshop, views: SchoolViews, address: str | None = None):
+    """Join (or come back from this browser's stored place), then the school's page. ``address`` is the
+    browser's network address, which the session's door counts (None: not counted, a page in a test)."""
     token, set_token = solara.use_state(None)
     stored, set_stored = solara.use_state(None)  # what this browser keeps: None leaves it, "" forgets it
     looked, set_looked = solara.use_state(False)
@@ -206,13 +210,13 @@ def ParticipantPage(workshop: Workshop, views: SchoolViews):
         if token is not None:
             SchoolView(workshop, views, token, leave)
         elif looked:
-            JoinForm(workshop, enter, notice)
+            JoinForm(workshop, enter, notice, address)
         else:
             solara.Text("Looking for your place in this room...")
 
 
 @solara.component
-def JoinForm(workshop: Workshop, on_joined, notice: str = ""):
+def JoinForm(workshop: Workshop, on_joined, notice: str = "", address: str | None = None):
     code, set_code = solara.use_state("")
     name, set_name = solara.use_state("")
     rejoin, set_rejoin = solara.use_state("")
@@ -220,7 +224,7 @@ def JoinForm(workshop: Workshop, on_joined, notice: str = ""):
 
     def join():
         try:
-            on_joined(workshop.join(code, name, rejoin).token)
+            on_joined(workshop.join(code, name, rejoin, address).token)
         except WorkshopError as problem:
             set_error(str(problem))
 
@@ -229,7 +233,7 @@ def JoinForm(workshop: Workshop, on_joined, notice: str = ""):
                 "if you close this page, your school keeps last year's decisions until you come back.")
     solara.InputText("Room code", value=code, on_value=set_code, continuous_update=True, classes=["ws-code"])
     solara.InputText("Your name", value=name, on_value=set_name, continuous_update=True, classes=["ws-name"])
-    solara.InputText(f"Rejoin code (only to come back from another device: the {REJOIN_LENGTH} characters your "
+    solara.InputText(f"Rejoin code (only to come back from another device: the {CODE_LENGTH} characters your "
                      "page showed)", value=rejoin, on_value=set_rejoin, continuous_update=True,
                      classes=["ws-rejoin"])
     solara.Button("Join", on_click=join, color="primary", classes=["ws-join"])
@@ -265,4 +269,5 @@ def SchoolView(workshop: Workshop, views: SchoolViews, token: str, on_lost):
     solara.use_effect(lost, [here])
     if not here or snapshot is None:
         return
-    SchoolYear.element(view=snapshot.view, texts=TEXTS, rejoin=me.rejoin, reply=reply, on_decide=decide)
+    SchoolYear.element(view=snapshot.view, texts=TEXTS, rejoin=me.rejoin, form_id=me.form, reply=reply,
+                       on_decide=decide)
