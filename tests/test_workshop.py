@@ -237,7 +237,10 @@ def test_another_schools_teachers_and_duplicates_are_not_leaders():
         with pytest.raises(WorkshopError, match="not a teacher now in your school"):
             send(w, ana, {"leaders": leaders})
     assert state(w) == before
-    assert len(candidates(w.model, 0)) <= 12 and max_leaders(w.model) == 3
+    offered = candidates(w.model, 0)
+    assert len(offered) == w.params.teachers_per_school and max_leaders(w.model) == 3  # every teacher is listed
+    assert len({c["name"] for c in offered}) == len(offered)  # by made-up names, all different
+    assert {c["knowledge"] for c in offered} <= {"low", "middling", "high"}  # and their state in words
 
 
 def test_forged_replayed_and_stale_messages_are_refused_and_change_nothing():
@@ -478,7 +481,7 @@ def test_a_schools_pages_share_one_snapshot_per_change():
     assert after is not sent and (after.view["year"], after.view["deciding"], after.view["label"]) == (2, 2, "School 1")
     assert after.view["team"] == ["Ana <b>"]  # as typed: the page shows it as text
     assert after.view["decision"]["meeting_time"] == 0.4
-    assert after.view["offered"] == candidates(w.model, 0, tuple(after.view["decision"]["leaders"]))
+    assert after.view["offered"] == candidates(w.model, 0)
     assert json.loads(json.dumps(after.view)) == after.view  # plain JSON: one message to each page
     w.shock("budget_cut", 0)
     assert views.get(0).view["budget"] == pytest.approx(1 - w.params.budget_cut_size)
@@ -568,3 +571,39 @@ def test_what_a_page_sends_is_checked_by_the_session_and_answered_on_that_page()
     while page.view["sent"] != "sent by your team" and time.monotonic() < deadline:  # the page learns it was sent
         time.sleep(0.05)
     assert page.view["sent"] == "sent by your team" and page.view["decision"]["meeting_time"] == 0.3
+
+
+def test_a_shock_is_news_on_the_pages_of_the_schools_it_hits_until_the_year_runs():
+    from plc_sim.workshop.participant import SchoolViews
+    from plc_sim.workshop.session import SHOCK_LABELS
+
+    w = room()
+    views = SchoolViews(w)
+    assert views.get(1).view["shocks"] == [] and views.get(1).view["when"] == "Year 1, September"
+    for name in SHOCK_LABELS:
+        w.shock(name, 1)
+    news = views.get(1).view["shocks"]
+    assert len(news) == 4 and all(line.startswith("Shock: ") for line in news)
+    assert "promoted away" in news[0] and "50% of the original" in news[1] and "30% chance" in news[2]
+    assert "new policy" in news[3] and views.get(0).view["shocks"] == []  # only the school hit hears of it
+    w.shock("budget_cut", ALL_SCHOOLS)
+    assert "25% of the original" in views.get(1).view["shocks"][-1] and len(views.get(0).view["shocks"]) == 1
+    w.advance()
+    assert views.get(1).view["shocks"] == [] and views.get(1).view["when"] == "Year 2, September"
+
+
+def test_the_countdown_follows_the_timer_on_the_sessions_clock():
+    from plc_sim.workshop.countdown import countdown_seconds
+
+    clock = Clock()
+    w = room(clock=clock)
+    assert w.seconds_left() is None and countdown_seconds(w.seconds_left()) == -1.0
+    w.set_timer(120)
+    clock.now += 45.5
+    assert w.seconds_left() == pytest.approx(74.5) and countdown_seconds(w.seconds_left()) == 74.5
+    w.set_paused(True)
+    assert w.seconds_left() is None
+    w.set_paused(False)
+    assert w.seconds_left() == pytest.approx(120)
+    w.set_timer(None)
+    assert w.seconds_left() is None

@@ -29,6 +29,7 @@ from plc_sim.workshop import ENVIRONMENT, record
 from plc_sim.workshop.facilitator import FacilitatorPage, Room
 from plc_sim.workshop.participant import ParticipantPage, SchoolViews
 from plc_sim.workshop.session import Workshop, build_model
+from plc_sim.workshop.viewport import Viewport
 from simulation.parameters import TICKS_PER_YEAR, Params
 from simulation.presets import preset_params
 
@@ -107,6 +108,7 @@ VIEWS = SchoolViews(WORKSHOP)
 def Page():
     search = solara.use_router().search or ""
     key = parse_qs(search).get("key", [""])[0]
+    Viewport.element()
     if hmac.compare_digest(key.encode(), WORKSHOP.facilitator_key.encode()):
         FacilitatorPage(WORKSHOP, ROOM)
     else:

@@ -15,7 +15,9 @@ import pandas as pd
 import segno
 import solara
 
+from plc_sim.app.schoolyear import school_time
 from plc_sim.workshop import record
+from plc_sim.workshop.countdown import Countdown, countdown_seconds
 from plc_sim.workshop.debrief import choices_table, health_figure
 from plc_sim.workshop.gate import PLACE_CHOICES
 from plc_sim.workshop.participant import use_workshop_version
@@ -39,6 +41,7 @@ table.ws-room { border-collapse: collapse; font-size: 14px; }
 table.ws-room td, table.ws-room th { border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: left; }
 .ws-decayed { color: #c62828; font-weight: 600; }
 img.ws-health { max-width: 100%; }
+.ws-countdown { font-size: 30px; font-weight: 500; margin: 4px 0; }
 """
 
 TIMER_CHOICES = {"off": None, "1 minute": 60, "2 minutes": 120, "3 minutes": 180, "5 minutes": 300}
@@ -94,6 +97,7 @@ def FacilitatorPage(workshop: Workshop, room: Room):
     debrief, set_debrief = solara.use_state(False)
     message, set_message = solara.use_state("")
     solara.Style(FACILITATOR_CSS)
+    solara.Title("Facilitator · plc-sim workshop")
 
     def act(action):
         def run(*args):
@@ -109,6 +113,7 @@ def FacilitatorPage(workshop: Workshop, room: Room):
             solara.HTML(tag="div", classes=["ws-join-line"], unsafe_innerHTML=(
                 f"Join at <b>{html.escape(room.join_url)}</b> with code <b class='ws-code'>{workshop.code}</b>"))
             solara.HTML(tag="div", classes=["ws-who"], unsafe_innerHTML=html.escape(room.who))
+            Countdown.element(seconds=countdown_seconds(workshop.seconds_left()), year=workshop.year)
             Controls(workshop, act, set_debrief, debrief, version)
             shocks = [a for a in workshop.actions if a.kind == "shock" and a.tick == workshop.model.steps]
             if shocks:
@@ -135,8 +140,10 @@ def Controls(workshop: Workshop, act, set_debrief, debrief: bool, version: int):
     timer = next((k for k, v in TIMER_CHOICES.items() if v == workshop.timer_seconds), "off")
     year = workshop.year
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.HTML(tag="span", unsafe_innerHTML=f"Deciding year <b class='ws-year'>{min(year, MAX_YEARS)}</b> "
-                    f"&middot; {len(workshop.participants)} joined", classes=["ws-when"])
+        coming = school_time(workshop.model.steps + (0 if workshop.finished else 1))
+        solara.HTML(tag="span", unsafe_innerHTML=f"Deciding Year <b class='ws-year'>{min(year, MAX_YEARS)}</b>"
+                    f"{html.escape(coming[coming.index(','):])} &middot; {len(workshop.participants)} joined",
+                    classes=["ws-when"])
         solara.Button(f"Run year {year}", on_click=act(workshop.advance), color="primary",
                       disabled=workshop.paused or workshop.finished, classes=["ws-advance"])
         solara.Button("Resume" if workshop.paused else "Pause",
@@ -195,8 +202,8 @@ def Door(workshop: Workshop, act, version: int):
 
 def door_log_html(lines) -> str:
     """The door's log as a small table (addresses and names escaped)."""
-    rows = "".join(f"<tr><td>{time.strftime('%H:%M:%S', time.localtime(line.at))}</td>"
-                   f"<td>{html.escape(line.address)}</td><td>{html.escape(line.text)}</td></tr>" for line in lines)
+    rows = "".join(f"<tr><td>{time.strftime('%H:%M:%S', time.localtime(at))}</td>"
+                   f"<td>{html.escape(address)}</td><td>{html.escape(text)}</td></tr>" for at, address, text in lines)
     return ("<table class='ws-room'><caption>Refused at the door</caption><thead><tr><th>time</th><th>address</th>"
             "<th>what</th></tr></thead><tbody>" + rows + "</tbody></table>")
 

@@ -76,15 +76,6 @@ class Record:
     last: float = 0.0
 
 
-@dataclass(frozen=True)
-class Line:
-    """A line of the door's log: wall-clock time, the address, and what happened."""
-
-    at: float
-    address: str
-    text: str
-
-
 def wait_after(wrong: int) -> float:
     """Seconds to wait after an address's ``wrong``-th wrong try before its next try is checked."""
     if wrong < FREE_TRIES:
@@ -99,7 +90,7 @@ class Gate:
         self.clock = clock
         self.records: dict[str, Record] = {}
         self.room: deque[float] = deque()  # moments of the wrong tries checked in the last minute
-        self.log: deque[Line] = deque(maxlen=LOG_LENGTH)
+        self.log: deque[tuple[float, str, str]] = deque(maxlen=LOG_LENGTH)  # (wall-clock time, address, what)
 
     def wait(self, address: str) -> float:
         """Seconds ``address`` must wait before its next try is checked (0: now)."""
@@ -135,11 +126,11 @@ class Gate:
         record.last = now
         self.room.append(now)
         waits = wait_after(record.wrong)
-        self.log.append(Line(time.time(), address, f"{what} (wrong try {record.wrong} from this address"
-                             + (f"; its next try waits {waits:.0f} s)" if waits else ")")))
+        self.log.append((time.time(), address, f"{what} (wrong try {record.wrong} from this address"
+                         + (f"; its next try waits {waits:.0f} s)" if waits else ")")))
         if len(self.room) == ROOM_TRIES_PER_MINUTE:
-            self.log.append(Line(time.time(), "the room", f"{ROOM_TRIES_PER_MINUTE} wrong tries within a "
-                                 "minute: every join waits until the minute has passed"))
+            self.log.append((time.time(), "the room", f"{ROOM_TRIES_PER_MINUTE} wrong tries within a minute: "
+                             "every join waits until the minute has passed"))
 
     def _forget(self, now: float) -> None:
         """Drop the records of addresses that started afresh, so that many addresses cannot fill memory."""

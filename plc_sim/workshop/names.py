@@ -37,3 +37,21 @@ def same_name(a: str, b: str) -> bool:
     """Whether two cleaned names would be taken for one another in a room (same letters in any case, or
     look-alikes)."""
     return a.casefold() == b.casefold() or skeleton(a) == skeleton(b)
+
+
+_FIRST = ("Ada", "Ben", "Carla", "Dev", "Elif", "Femi", "Greta", "Hugo", "Ines", "Jon", "Kira", "Luis", "Mona",
+          "Nils", "Olu", "Paula", "Quinn", "Rosa", "Sami", "Tess", "Umar", "Vera", "Wes", "Xia", "Yara", "Zeno",
+          "Amal", "Bruno", "Chloe", "Dara", "Emil", "Farah", "Gil", "Hana", "Ivo", "Jana", "Kofi", "Lena", "Milo",
+          "Nora", "Omar", "Pia", "Rafa", "Sofia", "Theo", "Uma", "Vic", "Wren", "Yusuf", "Zoe")
+_LAST = ("Adler", "Baker", "Costa", "Diaz", "Evans", "Fischer", "Garcia", "Hill", "Ito", "Jensen", "Khan", "Lopez",
+         "Moreau", "Novak", "Okafor", "Patel", "Quist", "Rossi", "Silva", "Tanaka", "Umeh", "Varga", "Weber", "Young",
+         "Zhou", "Berg", "Cruz", "Dubois", "Eze", "Ferri")
+"""Made-up first and family names for the model's teachers: 50 x 30 = 1,500 distinct names."""
+
+
+def teacher_name(person: int) -> str:
+    """A made-up name for the model's teacher ``person`` (an id), the same on every page and every year.
+
+    Names repeat only every 1,500 ids, far more people than one school ever holds at once, so the teachers a
+    form lists always have different names (a test keeps a school's list distinct)."""
+    return f"{_FIRST[person % len(_FIRST)]} {_LAST[(person // len(_FIRST)) % len(_LAST)]}"

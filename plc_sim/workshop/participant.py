@@ -19,6 +19,8 @@ import ipyvuetify as v
 import solara
 import traitlets
 
+from plc_sim.app.schoolyear import log_text, school_time
+from plc_sim.workshop.countdown import Countdown, countdown_seconds
 from plc_sim.workshop.decisions import (
     DECISION_FIELDS,
     LEADERS_CONTEXT,
@@ -28,21 +30,20 @@ from plc_sim.workshop.decisions import (
 )
 from plc_sim.workshop.gate import CODE_LENGTH
 from plc_sim.workshop.place import Place, place_key
-from plc_sim.workshop.session import MAX_YEARS, Workshop, WorkshopError
+from plc_sim.workshop.session import MAX_YEARS, Workshop, WorkshopError, shock_news
 from simulation.events import describe_events
 from simulation.parameters import TICKS_PER_YEAR
 
 PHONE_CSS = """
 .ws-page { max-width: 520px; margin: 0 auto; padding: 8px 12px 40px 12px; font-size: 16px; }
 .ws-title { font-size: 22px; font-weight: 600; margin: 6px 0; }
-.ws-context { font-size: 13.5px; color: #555; margin: -4px 0 10px 0; line-height: 1.3; }
+.ws-context { font-size: 16px; color: #555; margin: -4px 0 10px 0; line-height: 1.3; }
 .ws-status { padding: 6px 10px; border-radius: 8px; background: #eef3f8; margin: 6px 0; }
 .ws-paused { background: #fff3cd; }
-.ws-leaders td, .ws-leaders th { padding: 2px 6px; font-size: 14px; text-align: left; }
-.ws-leaders td:first-child { white-space: nowrap; }
-.ws-events { font-size: 14px; padding-left: 18px; }
+.ws-teacher { display: block; padding: 4px 0; border-bottom: 1px solid #eee; line-height: 1.35; }
+.ws-events { font-size: 16px; padding-left: 18px; }
 .ws-label { font-weight: 500; margin-top: 10px; }
-.ws-rejoin-line { font-size: 13.5px; color: #555; margin: 4px 0; }
+.ws-rejoin-line { font-size: 16px; color: #555; margin: 4px 0; }
 .ws-year-view label.ws-label { display: block; }
 .ws-range { width: 100%; margin: 0 0 6px 0; accent-color: #1976d2; }
 .ws-budget { margin: 8px 0; }
@@ -50,11 +51,14 @@ PHONE_CSS = """
   margin: 4px 0 10px 0; background: #fff; appearance: auto; }
 .ws-leader-pick { width: 18px; height: 18px; margin-right: 4px; vertical-align: middle; appearance: auto; }
 .ws-send { margin: 14px 0 6px 0; padding: 10px 16px; border-radius: 4px; background: #1976d2; color: #fff;
-  font-size: 15px; font-weight: 500; text-transform: uppercase; letter-spacing: 0.5px; }
+  font-size: 16px; font-weight: 500; text-transform: uppercase; letter-spacing: 0.5px; }
 .ws-send:disabled { background: #bdbdbd; }
 .ws-message { padding: 10px 14px; border-radius: 4px; margin: 6px 0; }
 .ws-ok { background: #e8f5e9; color: #1b5e20; }
 .ws-error { background: #fdecea; color: #b71c1c; }
+.ws-shock-news { background: #fff3cd; border-left: 6px solid #e65100; font-weight: 500; }
+.ws-countdown { font-size: 18px; padding: 6px 10px; border-radius: 8px; background: #e3f2fd; margin: 6px 0; }
+.ws-page .v-btn, .ws-page .v-label, .ws-page input, .ws-page .v-messages, .ws-page .v-alert { font-size: 16px; }
 """
 
 LABELS = {"meeting_time": "Protected collaboration time", "distribution": "Leadership distribution",
@@ -152,9 +156,11 @@ class SchoolViews:
 
 
 def school_view_key(workshop: Workshop, school: int) -> tuple:
-    """What a school's pages show that can change: the month, pause, the team, its decision and budget."""
-    return (workshop.model.steps, workshop.paused, workshop.finished, tuple(p.name for p in workshop.team(school)),
-            workshop.pending.get(school), float(workshop.budget[school]))
+    """What a school's pages show that can change: the month, pause, the timer, the team, its decision and budget,
+    and the shocks set on it since the last year ran."""
+    return (workshop.model.steps, workshop.paused, workshop.finished, workshop.deadline,
+            tuple(p.name for p in workshop.team(school)), workshop.pending.get(school),
+            float(workshop.budget[school]), tuple(workshop.shocks_now(school)))
 
 
 def school_snapshot(workshop: Workshop, school: int, key: tuple) -> SchoolSnapshot:
@@ -162,17 +168,20 @@ def school_snapshot(workshop: Workshop, school: int, key: tuple) -> SchoolSnapsh
     which the page shows as text."""
     model, year = workshop.model, workshop.year
     decision, source, _ = workshop.decision_for(school)
-    events = [line.text for line in describe_events(
+    events = [log_text(line) for line in describe_events(
         [e for e in model.events if school in e.schools and e.tick > model.steps - TICKS_PER_YEAR], model.p)]
+    budget = float(workshop.budget[school])
     notice = ("The facilitator has paused the session: talk it over." if workshop.paused
               else "The session has ended: thank you." if workshop.finished else "")
     sent = "sent by your team" if source == "participant" else "not sent yet: last year's choices will be kept"
     view = {"school": school, "label": f"School {school + 1}", "year": min(year, MAX_YEARS), "deciding": year,
+            "when": school_time(model.steps + (0 if workshop.finished else 1)),
+            "shocks": [shock_news(name, workshop.params, budget) for name in workshop.shocks_now(school)],
             "team": [p.name for p in workshop.team(school)],
             "health": float(model.observer.current["health"][school]), "notice": notice,
             "sent": sent, "events": events, "decision": decision.as_row(),
-            "offered": candidates(model, school, decision.leaders),
-            "budget": float(workshop.budget[school]), "n_schools": model.p.n_schools, "limit": max_leaders(model),
+            "offered": candidates(model, school),
+            "budget": budget, "n_schools": model.p.n_schools, "limit": max_leaders(model),
             "disabled": workshop.paused or workshop.finished}
     return SchoolSnapshot(key, school, year, view)
 
@@ -205,6 +214,7 @@ def ParticipantPage(workshop: Workshop, views: SchoolViews, address: str | None 
         set_looked(True)
 
     solara.Style(PHONE_CSS)
+    solara.Title("Join the room · plc-sim workshop" if token is None else "Your school · plc-sim workshop")
     Place.element(key=place_key(workshop.code), token=stored, on_found=found)
     with solara.Column(classes=["ws-page"]):
         if token is not None:
@@ -269,5 +279,6 @@ def SchoolView(workshop: Workshop, views: SchoolViews, token: str, on_lost):
     solara.use_effect(lost, [here])
     if not here or snapshot is None:
         return
+    Countdown.element(seconds=countdown_seconds(workshop.seconds_left()), year=snapshot.year)
     SchoolYear.element(view=snapshot.view, texts=TEXTS, rejoin=me.rejoin, form_id=me.form, reply=reply,
                        on_decide=decide)

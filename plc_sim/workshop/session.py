@@ -60,6 +60,24 @@ SHOCK_LABELS = {
 """The facilitator's shocks (the model's live shocks), as the room hears them."""
 
 
+def shock_news(name: str, params: Params, budget: float) -> str:
+    """What a phone says the moment shock ``name`` hits its school: that it is a shock, and what it does
+    (``budget``: the school's budget after it, for a budget cut)."""
+    news = {
+        "principal_leaves": "your principal has been promoted away and a successor arrives now. The support and "
+                            "focus the principal held leave with them; the roles and focus your teacher leaders "
+                            "hold stay",
+        "budget_cut": f"a budget cut: your budget for protected time and induction falls to {budget:.0%} of the "
+                      "original, from the coming year on; choices that cost more are scaled down to fit",
+        "turnover_wave": f"a turnover wave: each of your staff leaves now with a {params.turnover_wave_share:.0%} "
+                         "chance, and newcomers, who do not yet know or trust the team, take their places",
+        "policy_focus": "a new policy from outside: your principal's focus turns to it and it adds "
+                        f"{params.policy_workload:.0%} to your staff's workload; the focus your teacher leaders "
+                        "hold stays",
+    }
+    return f"Shock: {news[name]}. It acts on the coming year: think again about your decisions."
+
+
 class WorkshopError(ValueError):
     """An action the session refuses; the message is shown to whoever tried it."""
 
@@ -174,6 +192,15 @@ class Workshop:
     @property
     def finished(self) -> bool:
         return self.year > MAX_YEARS
+
+    def seconds_left(self) -> float | None:
+        """Seconds until the timer runs the coming year, or None when no timer runs (off, paused or ended)."""
+        return None if self.deadline is None else max(0.0, self.deadline - self.clock())
+
+    def shocks_now(self, school: int) -> list[str]:
+        """The shocks set on ``school`` since the last year ran, by name, in order."""
+        return [a.shock for a in self.actions
+                if a.kind == "shock" and a.tick == self.model.steps and school in a.schools]
 
     def team(self, school: int) -> list[Participant]:
         return [p for p in self.participants.values() if p.school == school]
