@@ -2,8 +2,9 @@
 
 Everything a page does goes through a :class:`Workshop` method, under one lock, and every change bumps
 ``version`` and wakes the pages waiting in :meth:`Workshop.wait_for_change` (the server pushes updates to every
-browser). A participant can change only their own school, for the year the room is deciding, with a form
-never sent before: anything else raises :class:`WorkshopError` with a sentence to show and changes nothing.
+browser). A participant can change only their own school, for the year the room is deciding, with the
+single-use form id the session gave their page: anything else raises :class:`WorkshopError` with a sentence
+to show and changes nothing.
 
 The session's log (:attr:`Workshop.actions`) lists, in order, every decision applied and every shock: with the
 seed it reproduces the session exactly (:func:`plc_sim.workshop.record.replay`).
@@ -21,7 +22,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from plc_sim.workshop import gate as door
 from plc_sim.workshop.decisions import (
     FULL_BUDGET,
     Decision,
@@ -32,7 +32,7 @@ from plc_sim.workshop.decisions import (
     partner_links,
     teachers_of,
 )
-from plc_sim.workshop.gate import CODE_ALPHABET, CODE_LENGTH, Gate
+from plc_sim.workshop.gate import CODE_ALPHABET, CODE_LENGTH, PLACES_PER_ADDRESS, Gate
 from plc_sim.workshop.names import same_name
 from simulation.model import PLCModel
 from simulation.parameters import TICKS_PER_YEAR, Params
@@ -161,7 +161,7 @@ class Workshop:
         self.params, self.seed, self.preset = params, int(seed), preset
         self.clock = clock  # seconds, for the door, readmissions and the timer; tests pass their own
         self.gate = Gate(clock)
-        self.places_per_address = door.PLACES_PER_ADDRESS
+        self.places_per_address = PLACES_PER_ADDRESS
         self.code = code or new_code()
         self.facilitator_key = secrets.token_urlsafe(12)
         self.started = time.time()
@@ -199,8 +199,13 @@ class Workshop:
 
     def shocks_now(self, school: int) -> list[str]:
         """The shocks set on ``school`` since the last year ran, by name, in order."""
-        return [a.shock for a in self.actions
-                if a.kind == "shock" and a.tick == self.model.steps and school in a.schools]
+        recent = []
+        for action in reversed(self.actions):  # the log is in time order: read back only to the last year
+            if action.tick < self.model.steps:
+                break
+            if action.kind == "shock" and school in action.schools:
+                recent.append(action.shock)
+        return recent[::-1]
 
     def team(self, school: int) -> list[Participant]:
         return [p for p in self.participants.values() if p.school == school]
