@@ -25,7 +25,6 @@ from plc_sim.app.frames import MEASURES, PRESET_TITLES, History, comparison_sent
 from plc_sim.app.model import ALL_SCHOOLS, LIVE_CHANGES, SHOCK_BUTTONS, WorkshopModel, schools_for_target, shock_marks
 from plc_sim.app.network import DETAIL_LIMIT, draws_every_member, network_data, network_layout, school_centres
 from plc_sim.app.policies import FromNow, policy_help
-from plc_sim.app.schoolyear import SCHOOL_MONTHS, START, in_sentence, school_time
 from plc_sim.app.session import MAX_MONTHS, SPEEDS, RunRecord, Session
 from plc_sim.app.settings import (
     APP_CEILINGS,
@@ -43,6 +42,7 @@ from plc_sim.app.settings import (
 )
 from plc_sim.app.specs import FONT, network_chart, time_chart
 from plc_sim.cli.main import main
+from simulation.calendar import SCHOOL_MONTHS, START, in_sentence, school_time
 from simulation.interventions import INTERVENTIONS, Intervention
 from simulation.model import PLCModel
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR, make_params

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from plc_sim.app.schoolyear import SCHOOL_MONTHS, START
+from simulation.calendar import SCHOOL_MONTHS, START
 from simulation.parameters import TICKS_PER_YEAR
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]

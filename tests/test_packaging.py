@@ -127,7 +127,7 @@ def test_without_fork_workers_are_spawned_and_give_the_same_data(tmp_path, monke
 def test_the_start_method_is_one_that_exists(methods, monkeypatch):
     import multiprocessing
 
-    from plc_sim.experiments.execute import pool_context
+    from plc_sim.core.processes import pool_context
 
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: methods)
     assert pool_context().get_start_method() in methods

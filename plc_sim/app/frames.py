@@ -17,8 +17,8 @@ import numpy as np
 from plc_sim.app.model import SHOCK_BUTTONS, WorkshopModel, shock_marks
 from plc_sim.app.network import draws_every_member, network_data, network_layout
 from plc_sim.app.policies import PolicyView, running_policies
-from plc_sim.app.schoolyear import in_sentence, log_text, school_time
 from plc_sim.app.settings import CONTROL_NAMES
+from simulation.calendar import in_sentence, log_text, school_time
 from simulation.events import LogLine, describe_events
 from simulation.measures import DIMENSIONS, SCHOOL_MEASURES
 from simulation.parameters import TICKS_PER_YEAR

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from plc_sim.app.policies import start_policy, stop_policy
-from plc_sim.app.schoolyear import in_sentence
 from plc_sim.app.settings import RunSettings, parse_seed
+from simulation.calendar import in_sentence
 from simulation.model import PLCModel
 from simulation.parameters import PARAMS_BY_NAME
 

@@ -14,7 +14,6 @@ import solara
 from plc_sim.app.frames import MEASURES, PRESET_TITLES, RunView, percent, preset_title
 from plc_sim.app.model import LIVE_CHANGES, SHOCK_BUTTONS, shock_targets
 from plc_sim.app.network import COLOUR_MEASURES
-from plc_sim.app.schoolyear import SCHOOL_MONTHS
 from plc_sim.app.session import SPEEDS, Frame, Session
 from plc_sim.app.settings import (
     CONTROL_GROUPS,
@@ -29,6 +28,7 @@ from plc_sim.app.settings import (
 )
 from plc_sim.app.specs import difference_chart, network_chart, time_chart
 from plc_sim.app.widgets import LiveChart
+from simulation.calendar import SCHOOL_MONTHS
 from simulation.measures import DIMENSION_LABELS, DIMENSIONS
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR
 

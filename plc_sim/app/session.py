@@ -36,8 +36,8 @@ import pandas as pd
 from plc_sim.app.fairness import GATE
 from plc_sim.app.frames import History, RunView, comparison_sentence, preset_title, run_view
 from plc_sim.app.model import SHOCK_BUTTONS, SHOCK_PHRASES, WorkshopModel
-from plc_sim.app.schoolyear import in_sentence, school_time
 from plc_sim.app.settings import RunSettings
+from simulation.calendar import in_sentence, school_time
 from simulation.interventions import INTERVENTIONS
 from simulation.measures import network_frame
 from simulation.parameters import TICKS_PER_YEAR

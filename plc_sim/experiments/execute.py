@@ -14,7 +14,6 @@ mechanically.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import threading
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from plc_sim.core.errors import InputError
+from plc_sim.core.processes import pool_context
 from plc_sim.experiments.outcome_specs import STOP_TICK, outcome_values, school_series_array, should_stop
 from plc_sim.experiments.rule_specs import broken_rule, chosen_rules
 from plc_sim.experiments.spec import PERSISTENCE_MEASURES, RunTask, cause_measure
@@ -148,25 +148,8 @@ def _exit_with_parent(lifeline) -> None:
     os._exit(1)
 
 
-def pool_context() -> multiprocessing.context.BaseContext:
-    """``fork`` when this process runs a single thread, else ``forkserver`` with the model preloaded, and
-    ``spawn`` where neither exists (Windows).
-
-    Forked workers start at once with everything imported. Forking a process
-    that runs other threads (a notebook kernel, a Dask client) can deadlock, so
-    then a fork server, itself single-threaded, forks the workers. With the fork
-    server or ``spawn``, a script must guard its top level with
-    ``if __name__ == "__main__":``.
-    """
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    if "forkserver" not in methods:
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["plc_sim.experiments.execute"])
-    return context
-
+PRELOAD = ["plc_sim.experiments.execute"]
+"""What a fork server imports once, so the workers it forks start with the model compiled."""
 
 WATCH_SECONDS = 0.2
 """How often a pool's parent looks for a user function that overran its time limit."""
@@ -182,7 +165,7 @@ class PoolResults:
     """
 
     def __init__(self, tasks: list, workers: int, function=run_one):
-        context = pool_context()
+        context = pool_context(PRELOAD)
         self.lifeline, self.parent_end = context.Pipe(duplex=False)
         self.deadlines = Deadlines(context, workers)
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from plc_sim.core.errors import InputError
+from plc_sim.core.processes import pool_context
 from plc_sim.experiments.spec_fields import SpecError
 
 USER_FUNCTION_TIMEOUT = 180
@@ -115,7 +116,6 @@ _ENDED = "the child process ended without answering"
 def _in_child(function: Callable, args: tuple, timeout: float):
     """``function(*args)`` in a child process: its answer, None when it took longer than ``timeout`` seconds, or
     _ENDED when the child ended without answering."""
-    from plc_sim.experiments.execute import pool_context  # execute imports the spec modules, which import this
 
     context = pool_context()
     reader, writer = context.Pipe(duplex=False)
