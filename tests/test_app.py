@@ -6,12 +6,14 @@ buttons; ``test_app_browser.py`` does the same through Chromium.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 import json
 import math
 import re
 import time
+from pathlib import Path
 
 import ipyvuetify as v
 import numpy as np
@@ -42,6 +44,7 @@ from plc_sim.app.settings import (
     value_words,
 )
 from plc_sim.app.specs import FONT, network_chart, time_chart
+from plc_sim.app.whatif import BREAKDOWN, SCRIPT_COMPARISONS, WHAT_IFS, made_of, what_if_by_menu
 from plc_sim.cli.main import main
 from simulation.interventions import INTERVENTIONS, Intervention
 from simulation.model import PLCModel
@@ -198,22 +201,77 @@ def test_a_session_rebuilds_its_run_bit_for_bit_from_its_record():
     assert copy.frame().runs[0].log == session.frame().runs[0].log
 
 
-def test_compare_mode_uses_common_random_numbers_and_one_shock_hits_both():
-    same = Session(RunRecord(SMALL, "9", compare="baseline"))
+def test_compare_mode_is_one_scenario_and_one_change_on_common_random_numbers():
+    same = Session(RunRecord(SMALL, "9", compare="inquiry-focus"))  # the baseline already has this focus
     same.step(3)
     same.shock("principal_leaves", ALL_SCHOOLS)
     same.step(TICKS_PER_YEAR)
     a, b = same.models
-    assert same_state(a, b)  # the same scenario twice on the same seed: identical, so differences are the scenario's
-    other = Session(RunRecord(SMALL, "9", compare="distributed-leadership"))
+    assert same_state(a, b)  # no change, the same seed: identical, so any difference is the change's doing
+    assert "inquiry focus 50%, the same as in A" in same.frame().sentence
+    other = Session(RunRecord(SMALL, "9", compare="shared-leadership"))
+    a, b = other.models
+    changed = {k for k, v in dataclasses.asdict(a.p).items() if dataclasses.asdict(b.p)[k] != v}
+    assert changed == {"leadership_distribution"}  # one change, nothing else
     other.step(3)
     other.shock("budget_cut", "School 1")
     assert [m.shock_log for m in other.models] == [[(3, "budget_cut", (0,))]] * 2
+    other.change("leadership_distribution", 0.2)  # the room's dial moves run A; run B keeps its change
+    assert (a.p.leadership_distribution, b.p.leadership_distribution) == (0.2, 0.9)
+    other.step(2)
     frame = other.frame()
-    assert [run.label for run in frame.runs] == ["A: Typical schools (reference)", "B: Distributed leadership"]
-    assert other.models[1].p.n_schools == SMALL.values["n_schools"]  # compared at the same size
-    assert frame.sentence.startswith("Since the budget cut (year 1, November): with typical schools")
+    assert [run.label for run in frame.runs] == ["A: Typical schools (reference)", "B: with leadership shared widely"]
+    assert frame.compare == "shared-leadership"
+    assert frame.sentence.startswith("B is A with one change: leadership distribution 90% instead of 20%. Since "
+                                     "the budget cut (year 1, November): with the change, ")
     assert "of 4 communities are healthy" in frame.sentence
+    assert "Since then the gap in mean PLC health moved" in frame.sentence
+
+
+@pytest.mark.parametrize("name", sorted(WHAT_IFS))
+def test_every_what_if_is_one_declared_change(name):
+    change = WHAT_IFS[name]
+    session = Session(RunRecord(SMALL, "2", compare=name))
+    a, b = session.models
+    changed = {k for k, v in dataclasses.asdict(a.p).items() if dataclasses.asdict(b.p)[k] != v}
+    assert changed <= {change.target}
+    assert [r.intervention.name for r in b.interventions] == ([change.target] if change.kind == "policy" else [])
+    assert not a.interventions
+    assert what_if_by_menu(change.menu()) is change and "_" not in change.menu()
+    assert "_" not in change.difference(a.p).replace("teacher_turnover", "")  # words, not names
+
+
+def test_a_gap_is_broken_down_into_the_measures_that_moved_most():
+    then = dict.fromkeys(BREAKDOWN, 0.0)
+    now = {**then, "trust": 0.05, "shared_practice": -0.08, "knowledge": 0.004}
+    assert made_of(then, now) == [("shared personal practice", pytest.approx(-8.0)),
+                                  ("trust between colleagues", pytest.approx(5.0))]
+    assert made_of(then, {**then, "knowledge": 0.004}) == []  # under half a point: not named
+
+
+def _readme_words() -> str:
+    return " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+
+
+@pytest.mark.parametrize("comparison", SCRIPT_COMPARISONS, ids=lambda c: f"{c.scenario}+{c.what_if}")
+def test_the_readme_scripts_comparisons_hold_over_five_seeds(comparison):
+    """The direction the README's five-minute script states, read from one declared place, holds for seeds 0-4
+    at the app's default size; the README says it in the declared words."""
+    assert comparison.claim() in _readme_words()
+    for name in (PRESET_TITLES[comparison.scenario], WHAT_IFS[comparison.what_if].menu()):
+        assert f"**{name}**" in _readme_words()
+    gaps = []
+    for seed in range(5):
+        session = Session(RunRecord(RunSettings().with_preset(comparison.scenario), str(seed),
+                                    compare=comparison.what_if))
+        if comparison.shock:
+            session.step(comparison.shock_at)
+            session.shock(comparison.shock, ALL_SCHOOLS)
+        session.step(comparison.read_at - session.steps)
+        a, b = (float(model.observer.current["health"].mean()) for model in session.models)
+        gaps.append(round(100 * (b - a), 1))
+        assert comparison.holds(a, b), f"seed {seed}: B minus A {gaps[-1]} points; {comparison.claim()}?"
+    print(f"{comparison.claim()}: B minus A over seeds 0-4: {gaps} points")
 
 
 # --- time in school years and months ---------------------------------------------------------------
@@ -227,7 +285,7 @@ def test_time_reads_as_a_school_year_and_a_calendar_month():
 
 
 def test_no_count_of_months_or_ticks_reaches_the_page():
-    session = Session(RunRecord(SMALL, "4", compare="champion-leaves"))
+    session = Session(RunRecord(SMALL, "4", compare="succession-planning"))
     session.step(13)
     session.shock("budget_cut", "School 2")
     session.policy("induction", ALL_SCHOOLS)
@@ -286,7 +344,7 @@ def test_policies_start_once_per_target_and_a_policy_stopped_before_it_began_lea
 
 
 def test_a_session_records_policies_replays_them_and_applies_them_to_both_scenarios():
-    session = Session(RunRecord(SMALL, "8", compare="networked-schools"))
+    session = Session(RunRecord(SMALL, "8", compare="half-the-turnover"))
     session.step(3)
     session.policy("network_partner", "School 1")
     session.policy("succession_planning", ALL_SCHOOLS)
@@ -315,12 +373,14 @@ def test_a_policys_help_is_its_declaration_in_words(name):
     assert "_" not in text
 
 
-def test_comparison_sentence_says_both_counts():
-    session = Session(RunRecord(SMALL, "1", compare="champion-leaves"))
+def test_comparison_sentence_says_the_change_and_both_counts():
+    session = Session(RunRecord(SMALL, "1", compare="succession-planning"))
     a, b = session.frame().runs
-    text = comparison_sentence(a, b, None)
-    assert text.startswith("At the start: with typical schools (reference), 4 of 4")
-    assert "with the champion principal leaves, 4 of 4" in text
+    text = comparison_sentence(a, b, "succession planning in every school from the first month")
+    assert text == ("B is A with one change: succession planning in every school from the first month. At the "
+                    "start: with the change, 4 of 4 communities are healthy (mean PLC health "
+                    f"{percent(b.mean_health)}); without it, 4 of 4 ({percent(a.mean_health)}).")
+    assert session.frame().sentence == text
 
 
 def test_a_frame_is_small_plain_data_in_percentages_and_school_years():
@@ -622,8 +682,8 @@ def test_every_control_on_the_page_works_without_an_error(page):
         rc.find(v.Select, label="Scenario").widget.v_model = title  # a scenario starts a new run at once
         _wait(box, START)
         assert rc.find(v.Select, label="Scenario").widget.v_model == title
-    rc.find(v.Select, label="Compare with").widget.v_model = PRESET_TITLES["distributed-leadership"]
-    _wait(box, "Distributed leadership: healthy communities")
+    rc.find(v.Select, label="What if (compare)").widget.v_model = WHAT_IFS["shared-leadership"].menu()
+    _wait(box, "communities healthy, mean PLC health")
     _button(rc, "Turnover wave").click()
     _wait(box, "Since the turnover wave")
     for measure in MEASURES:
@@ -688,17 +748,17 @@ def test_the_server_keeps_each_tabs_latest_record_for_a_reload():
 
 def test_compare_mode_logs_what_happened_in_both_scenarios(page):
     box, rc = page
-    rc.find(v.Select, label="Compare with").widget.v_model = PRESET_TITLES["high-turnover-secondary"]
-    _wait(box, "Secondary schools, high turnover: healthy communities")
+    rc.find(v.Select, label="What if (compare)").widget.v_model = WHAT_IFS["half-the-turnover"].menu()
+    _wait(box, "communities healthy, mean PLC health")
     _button(rc, "Step a year").click()
     _wait(box, school_time(TICKS_PER_YEAR))
-    expected = Session(RunRecord(RunSettings(), "0", compare="high-turnover-secondary", steps=TICKS_PER_YEAR)).frame()
+    expected = Session(RunRecord(RunSettings(), "0", compare="half-the-turnover", steps=TICKS_PER_YEAR)).frame()
     a, b = (run.log for run in expected.runs)
     assert a and b and a != b  # the scenarios differ, so a page showing one log twice fails
     _wait(box, html.escape(b[0]))
     screen = _screen(box)
     assert all(html.escape(line) in screen for line in a + b)
-    assert "A: Typical schools (reference)" in screen and "B: Secondary schools, high turnover" in screen
+    assert "A: Typical schools (reference)" in screen and "B: with half the teacher turnover" in screen
 
 
 def test_a_policy_is_switched_on_and_off_from_the_page_and_logged(page):

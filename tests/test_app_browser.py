@@ -27,7 +27,9 @@ from pathlib import Path
 
 import pytest
 
+from plc_sim.app.frames import PRESET_TITLES
 from plc_sim.app.schoolyear import SCHOOL_MONTHS, START
+from plc_sim.app.whatif import WHAT_IFS
 from simulation.parameters import TICKS_PER_YEAR
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
@@ -332,17 +334,20 @@ def test_screenshots_fit_the_projector(server, browser, width, height):
     no_horizontal_scroll_and_story_above_the_fold(page, height)
     page.screenshot(path=str(OUTPUT / f"app-presenter-{width}x{height}.png"))
 
+    # the README's compare step: the champion scenario, one change, eight years
+    page.locator(".plc-preset").click()
+    page.get_by_role("option", name=PRESET_TITLES["champion-leaves"], exact=True).click()
+    wait_month(page, "m === 0")
     page.locator(".plc-compare").click()
-    page.get_by_role("option", name="Distributed leadership", exact=True).click()
-    wait_text(page, ".plc-stat", "Distributed leadership")
-    button(page, "Step a year").click()
-    wait_month(page, "m === 10")
-    page.locator(".plc-shock-principal_leaves").click()
-    button(page, "Step a year").click()
-    wait_month(page, "m === 20")
-    wait_text(page, ".plc-sentence", "Since the principals left")
-    assert page.locator(".plc-log").count() == 2  # what happened in each scenario
-    wait_text(page, ".plc-log-run h3", "B: Distributed leadership")
+    page.get_by_role("option", name=WHAT_IFS["shared-leadership"].menu(), exact=True).click()
+    wait_text(page, ".plc-stat", "communities healthy, mean PLC health")
+    for year in range(1, 9):
+        button(page, "Step a year").click()
+        wait_month(page, f"m === {year * TICKS_PER_YEAR}")
+    wait_text(page, ".plc-sentence", "Since the principals left (year 6, June)")
+    wait_text(page, ".plc-sentence", "Since then the gap in mean PLC health moved")
+    assert page.locator(".plc-log").count() == 2  # what happened in each run
+    wait_text(page, ".plc-log-run h3", "B: with leadership shared widely")
     page.wait_for_timeout(800)
     no_horizontal_scroll_and_story_above_the_fold(page, height)
     page.screenshot(path=str(OUTPUT / f"app-compare-{width}x{height}.png"))

@@ -19,6 +19,7 @@ from plc_sim.app.network import draws_every_member, network_data, network_layout
 from plc_sim.app.policies import PolicyView, running_policies
 from plc_sim.app.schoolyear import in_sentence, log_text, school_time
 from plc_sim.app.settings import CONTROL_NAMES
+from plc_sim.app.whatif import BREAKDOWN, points
 from simulation.events import LogLine, describe_events
 from simulation.measures import DIMENSIONS, SCHOOL_MEASURES
 from simulation.parameters import TICKS_PER_YEAR
@@ -66,6 +67,7 @@ class History:
         self.model = model
         self.layout = network_layout(model)
         self.values: dict[str, list[np.ndarray]] = {name: [] for name in MEASURES}
+        self.means: dict[str, list[float]] = {name: [] for name in ("health", *BREAKDOWN)}
 
     def update(self) -> None:
         """Read the months recorded since the last update."""
@@ -75,6 +77,12 @@ class History:
             for name in ("health", "trust", "knowledge"):
                 self.values[name].append(table[_ROW[name]])
             self.values["retention"].append(1.0 - table[_ROW["teachers_left"]] / teachers)
+            for name, means in self.means.items():
+                means.append(float(table[_ROW[name]].mean()))
+
+    def means_at(self, tick: int) -> dict[str, float]:
+        """The network's mean of each measure of :data:`~plc_sim.app.whatif.BREAKDOWN` (and health) at ``tick``."""
+        return {name: means[tick] for name, means in self.means.items()}
 
     def array(self, measure: str) -> np.ndarray:
         """(months, schools) array of ``measure``."""
@@ -112,8 +120,10 @@ class RunView:
     policies: tuple[PolicyView, ...] = ()
 
 
-def run_view(model: WorkshopModel, history: History, measure: str, colour_by: str, label: str = "") -> RunView:
-    """The view of ``model`` now (call under the model's lock); ``label`` names the run in compare mode."""
+def run_view(model: WorkshopModel, history: History, measure: str, colour_by: str, label: str = "",
+             title: str = "") -> RunView:
+    """The view of ``model`` now (call under the model's lock); ``label`` names the run in compare mode and
+    ``title`` replaces the scenario's title (run B: the scenario with its change)."""
     history.update()
     p, now = model.p, model.observer.current
     values = history.array(measure if measure in MEASURES else "health")
@@ -126,7 +136,8 @@ def run_view(model: WorkshopModel, history: History, measure: str, colour_by: st
     lines = log_lines(model)
     retention = 1.0 - now["teachers_left"].sum() / (p.n_schools * p.teachers_per_school)
     return RunView(
-        preset=model.preset_name, title=preset_title(model.preset_name), story=PRESETS[model.preset_name].story,
+        preset=model.preset_name, title=title or preset_title(model.preset_name),
+        story=PRESETS[model.preset_name].story,
         steps=model.steps, when=school_time(model.steps),
         n_schools=p.n_schools, healthy=int(p.n_schools - (now["decayed"] > 0).sum()),
         mean_health=float(now["health"].mean()),
@@ -179,9 +190,18 @@ def school_rows(model: WorkshopModel) -> list[dict]:
             for k in range(model.p.n_schools)]
 
 
-def comparison_sentence(a: RunView, b: RunView, since: str | None) -> str:
-    """One sentence comparing two runs now, e.g. after a shock."""
+def comparison_sentence(a: RunView, b: RunView, change: str, since: str | None = None,
+                        moved: tuple[float, list[tuple[str, float]]] | None = None) -> str:
+    """What differs between run A and run B (A with one ``change``) now, in a sentence or three; after a shock
+    (``since`` says which and when), ``moved`` is how far the gap in mean PLC health moved since then and the
+    measures whose gap moved most (see :func:`~plc_sim.app.whatif.made_of`)."""
     start = f"Since {since}" if since else f"In {in_sentence(a.steps)}" if a.steps else "At the start"
-    return (f"{start}: with {a.title.lower()}, {a.healthy} of {a.n_schools} communities are healthy "
-            f"(mean PLC health {percent(a.mean_health)}); with {b.title.lower()}, {b.healthy} of {b.n_schools} "
-            f"({percent(b.mean_health)}).")
+    text = (f"B is A with one change: {change}. {start}: with the change, {b.healthy} of {b.n_schools} "
+            f"communities are healthy (mean PLC health {percent(b.mean_health)}); without it, {a.healthy} of "
+            f"{a.n_schools} ({percent(a.mean_health)}).")
+    if since and moved is not None:
+        health, measures = moved
+        parts = " and ".join(f"{name} ({points(value)})" for name, value in measures)
+        text += (f" Since then the gap in mean PLC health moved {points(health)}"
+                 + (f", most in {parts}." if parts else "; no measure's gap moved by half a point or more."))
+    return text

@@ -50,7 +50,7 @@ html, body { overflow-x: hidden; }
 .plc-headline { margin: 2px 0; }
 .plc-when { font-size: 26px; font-weight: 600; margin: 0; }
 .plc-stat { font-size: 18px; padding: 2px 10px; background: #e8eef5; border-radius: 12px; color: #111; }
-.plc-sentence { font-size: 18px; display: block; max-width: 520px; margin: 4px 0 8px 0; color: #111; }
+.plc-sentence { font-size: 17px; display: block; margin: 2px 0 6px 0; color: #111; line-height: 1.35; }
 .plc-shocks { margin: 4px 0; }
 .plc-shocks .v-btn { font-size: 16px; text-transform: none; letter-spacing: 0; }
 .plc-shock.v-btn { color: #fff !important; }
@@ -121,8 +121,7 @@ def Page():
         Accessibility.element()
         # each panel gets only what it shows, so a new month re-renders the panels that changed, not the page
         first, failed = frame.runs[0], frame.runs[0].failure is not None
-        Controls(session, frame.playing, frame.speed, first.preset, frame.runs[1].preset if len(frame.runs) > 1
-                 else None, pending, reset)
+        Controls(session, frame.playing, frame.speed, first.preset, frame.compare, pending, reset)
         Headline(frame)
         ShockBar(session, first.n_schools, failed, target)
         MainStory(session, frame)

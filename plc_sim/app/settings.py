@@ -104,13 +104,6 @@ class RunSettings:
                 return self
         return RunSettings(self.preset, {**self.values, name: value})
 
-    def with_preset_size(self, name: str) -> RunSettings:
-        """Preset ``name`` at this run's network size (the scenario compared with this one)."""
-        other = self.with_preset(name)
-        for size in ("n_schools", "teachers_per_school"):
-            other = other.with_value(size, self.values[size])
-        return other
-
     def overrides(self) -> dict[str, Any]:
         """The keyword overrides that build this run on top of the preset."""
         return dict(self.values)

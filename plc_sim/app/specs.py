@@ -93,10 +93,11 @@ def _shock_layers() -> list[dict]:
 
 
 def difference_chart(measure: str, height: int, runs: list[str]) -> dict:
-    """Compare mode: scenario A minus scenario B, in percentage points, with the shocks."""
+    """Compare mode: what the change made of the measure, run B minus run A in percentage points, with the
+    shocks; titled with both runs' names, so an exported picture says which is which."""
     title = MEASURES.get(measure, measure)
     x = YEARS
-    y = {"field": "diff", "type": "quantitative", "title": f"{title}: A minus B (points)"}
+    y = {"field": "diff", "type": "quantitative", "title": f"{title}: B minus A (% points)"}
     layers = [
         {"data": {"values": [{"y": 0}]}, "mark": {"type": "rule", "color": "#555"},
          "encoding": {"y": {"field": "y", "type": "quantitative"}}},
@@ -108,7 +109,8 @@ def difference_chart(measure: str, height: int, runs: list[str]) -> dict:
     ]
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "width": "container", "height": height,
             "config": _CONFIG, "layer": layers, "autosize": {"type": "fit-x", "contains": "padding"},
-            "resolve": _RESOLVE, "description": f"{runs[0]} minus {runs[1]}"}
+            "resolve": _RESOLVE, "description": f"{runs[1]} minus {runs[0]}",
+            "title": {"text": [runs[1], f"minus {runs[0]}"], "fontSize": FONT, "anchor": "start", "color": "#222"}}
 
 
 def network_chart(height: int, colour_title: str) -> dict:
