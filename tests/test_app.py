@@ -86,7 +86,8 @@ def test_each_control_takes_its_range_label_and_help_from_the_declaration(name):
         assert low == param.low and high == min(param.high, APP_CEILINGS.get(name, param.high))
         assert low <= param.default <= high
     assert "_" not in control_label(param) and "tick" not in control_label(param)
-    assert control_help(param).startswith(param.meaning)
+    in_shares = control_help(param).replace("(0% = ", "(0 = ").replace(", 100% = ", ", 1 = ")  # the ends in percent
+    assert in_shares.startswith(param.meaning)
     assert "Declared range" not in control_help(param) and str(MAX_SEED) not in control_help(param)
 
 
@@ -102,7 +103,10 @@ def test_values_read_as_words_and_percentages():
     assert value_words(PARAMS_BY_NAME["teacher_turnover_rate"], 0.155) == "15.5%"
     assert value_words(PARAMS_BY_NAME["meeting_time"], 0.6) == "60%"
     assert value_words(PARAMS_BY_NAME["network_type"], "small_world") == "small world"
-    assert value_words(PARAMS_BY_NAME["n_schools"], 20) == "20"
+    assert value_words(PARAMS_BY_NAME["n_schools"], 20) == "20 schools"
+    assert value_words(PARAMS_BY_NAME["teachers_per_school"], 40) == "40 teachers"
+    assert "(0% = all through the principal, 100% = fully shared)" in control_help(
+        PARAMS_BY_NAME["leadership_distribution"])
     assert percent(0.155) == "15.5%" and percent(0.5) == "50%"
 
 
@@ -186,6 +190,27 @@ def test_live_changes_act_from_now_on_and_only_from_now_on(name):
         changed.step()
         untouched.step()
     assert not same_state(changed, untouched)  # and the future differs
+
+
+def test_a_live_change_is_logged_and_marked_on_the_charts_with_labels_clear_of_the_axis():
+    session = Session(RunRecord(SMALL, "5", compare="shared-leadership"))
+    session.step(3)
+    session.change("meeting_time", 0.8)
+    session.change("leadership_distribution", 0.3)  # run B's own change: it keeps 90%
+    session.change("meeting_time", 0.8)  # no change: nothing to log
+    session.step(TICKS_PER_YEAR)
+    a, b = session.frame().runs
+    said = "Year 1, November: meeting time set to 80% from now on (was 60%)"
+    assert said in a.log and said in b.log
+    assert any("leadership distribution set to 30%" in line for line in a.log)
+    assert not any("leadership distribution set" in line for line in b.log)
+    assert a.marks["shock"] == ["Setting changed"] * 2
+    assert a.marks["label"] == ["Meeting time 80%", "Leadership distribution 30%"]
+    assert a.marks["side"] == ["right", "right"] and a.marks["row"][0] != a.marks["row"][1]
+    session.step(2 * TICKS_PER_YEAR)
+    session.change("workload", 0.5)
+    marks = session.frame().runs[0].marks  # a mark late in the run is labelled on its left, toward the middle
+    assert marks["side"] == ["right", "right", "left"] and marks["label"][-1] == "Workload 50%"
 
 
 def test_a_session_rebuilds_its_run_bit_for_bit_from_its_record():

@@ -367,6 +367,44 @@ def test_screenshots_fit_the_projector(server, browser, width, height):
     assert not page.problems, "\n".join(page.problems)
 
 
+def slider(page, label: str):
+    """The slider whose label starts with ``label``."""
+    return page.locator(".v-slider", has=page.locator("label", has_text=label)).first
+
+
+def test_sliders_are_full_width_logged_marked_and_keys_work_after_any_control(server, browser):
+    page = open_app(browser, server.url)
+    button(page, "Settings").click()
+    page.wait_for_function("document.querySelectorAll('.v-slider .v-slider-track').length >= 10", timeout=WAIT_MS)
+    tracks = page.evaluate("""() => [...document.querySelectorAll('.v-slider')].map((el) => [
+        el.querySelector('label').innerText, el.querySelector('.v-slider-track').getBoundingClientRect().width])""")
+    assert len(tracks) >= 10 and all(width >= 150 for _, width in tracks), tracks
+    labels = [label for label, _ in tracks]
+    assert any(label.endswith(": 20 schools") for label in labels) and any("60%" in label for label in labels)
+
+    # a live slider moved by the mouse: the value is logged and marked on the chart, and the keys still work
+    meeting = slider(page, "Meeting time - from now on")
+    track = meeting.locator(".v-slider-track").bounding_box()
+    meeting.locator(".v-slider-track").click(position={"x": track["width"] * 0.9, "y": track["height"] / 2})
+    wait_text(page, ".v-slider label", "Meeting time - from now on: 90%")
+    page.keyboard.press("s")
+    wait_month(page, "m === 1")
+    page.get_by_role("checkbox", name="Include support staff - at Reset").click()
+    page.keyboard.press("s")
+    wait_month(page, "m === 2")
+    page.locator(".plc-shock-target").click()
+    page.get_by_role("option", name="School 2", exact=True).click()
+    page.keyboard.press("Space")
+    button(page, "Pause").wait_for(timeout=WAIT_MS)
+    page.keyboard.press("Space")
+    button(page, "Play").wait_for(timeout=WAIT_MS)
+    page.locator(".plc-live-plot svg text", has_text="Meeting time 90%").first.wait_for(timeout=WAIT_MS)
+    button(page, "What happened").click()
+    wait_text(page, ".plc-log", "Start of the run: meeting time set to 90% from now on (was 60%)")
+    page.close()
+    assert not page.problems, "\n".join(page.problems)
+
+
 def test_no_contrast_or_naming_violations(server, browser):
     from plc_sim.app.assets import AXE, cache_dir
     from plc_sim.app.page import DETAILS

@@ -18,9 +18,9 @@ from plc_sim.app.model import SHOCK_BUTTONS, WorkshopModel, shock_marks
 from plc_sim.app.network import draws_every_member, network_data, network_layout
 from plc_sim.app.policies import PolicyView, running_policies
 from plc_sim.app.schoolyear import in_sentence, log_text, school_time
-from plc_sim.app.settings import CONTROL_NAMES
+from plc_sim.app.settings import CONTROL_NAMES, change_mark, change_words
 from plc_sim.app.whatif import BREAKDOWN, points
-from simulation.events import LogLine, describe_events
+from simulation.events import LogLine, describe_events, when
 from simulation.measures import DIMENSIONS, SCHOOL_MEASURES
 from simulation.parameters import TICKS_PER_YEAR
 from simulation.presets import PRESETS
@@ -152,21 +152,38 @@ def run_view(model: WorkshopModel, history: History, measure: str, colour_by: st
 
 
 def log_lines(model: WorkshopModel) -> list[LogLine]:
-    """The run's events in words, oldest first: one sentence per month and kind, and per intervention."""
-    return describe_events(model.events, model.p)
+    """The run's events in words, oldest first: one sentence per month and kind, per intervention, and per
+    live change of a setting (after that month's events: the dial was turned once the month had run)."""
+    changes = [LogLine(tick, "setting", f"{when(tick)}: {change_words(name, old, new)}")
+               for tick, name, old, new in model.live_changes]
+    return sorted(describe_events(model.events, model.p) + changes, key=lambda line: line.tick)
 
 
 def _pct(values: np.ndarray) -> list[float]:
     return (100 * values).round(1).tolist()
 
 
+SETTING_MARK = "Setting changed"
+"""The marker kind of a live change of a setting on the charts (shocks' kinds are their button labels)."""
+
+LABEL_ROWS = 4
+"""Marker labels take turns in this many rows at the top of a chart, so neighbours do not overlap."""
+
+
 def marks_data(model: WorkshopModel) -> dict[str, list]:
-    """Every shock so far as chart columns: year, the shock's name (its marker style) and a label."""
-    marks = shock_marks(model)
-    return {"year": [round(tick / TICKS_PER_YEAR, 2) for tick, _ in marks],
-            "shock": [SHOCK_BUTTONS[name] for _, name in marks],
-            "label": [SHOCK_BUTTONS[name] + ("" if school is None else f" (School {school + 1})")
-                      for (_, name), school in zip(marks, _mark_schools(model, marks), strict=True)]}
+    """Every shock and live change so far as chart columns: year, kind (its marker style), a label, the side of
+    its line the label goes (toward the middle of the chart, so it never covers the axis numbers) and its row."""
+    shocks = shock_marks(model)
+    marks = sorted([(tick, SHOCK_BUTTONS[name] + ("" if school is None else f" (School {school + 1})"),
+                     SHOCK_BUTTONS[name])
+                    for (tick, name), school in zip(shocks, _mark_schools(model, shocks), strict=True)]
+                   + [(tick, change_mark(name, new), SETTING_MARK) for tick, name, _, new in model.live_changes],
+                   key=lambda mark: mark[0])
+    span = max(model.steps, TICKS_PER_YEAR)
+    return {"year": [round(tick / TICKS_PER_YEAR, 2) for tick, _, _ in marks],
+            "shock": [kind for _, _, kind in marks], "label": [label for _, label, _ in marks],
+            "side": ["left" if tick > 0.55 * span else "right" for tick, _, _ in marks],
+            "row": [4 + 20 * (k % LABEL_ROWS) for k in range(len(marks))]}
 
 
 def _mark_schools(model: WorkshopModel, marks: list[tuple[int, str]]) -> list[int | None]:

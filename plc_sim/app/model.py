@@ -60,6 +60,7 @@ class WorkshopModel(PLCModel):
         lock: held while stepping, shocking or reading state to draw.
         live_shocks: (tick, shock name) for every shock button pressed in this run.
         shock_log: (tick, shock name, schools hit) for every shock button pressed in this run.
+        live_changes: (tick, parameter, old value, new value) for every live change made in this run.
         failure: a sentence if a step failed (the run then stops), else None.
     """
 
@@ -77,6 +78,7 @@ class WorkshopModel(PLCModel):
         self.lock = threading.RLock()
         self.live_shocks: list[tuple[int, str]] = []
         self.shock_log: list[tuple[int, str, tuple[int, ...]]] = []
+        self.live_changes: list[tuple[int, str, Any, Any]] = []
         self.failure: str | None = None
 
     def step(self) -> None:
@@ -111,9 +113,11 @@ class WorkshopModel(PLCModel):
     def change_now(self, name: str, value: Any) -> None:
         """Set live parameter ``name`` (a key of :data:`LIVE_CHANGES`) to ``value`` from this month on."""
         with self.lock:
-            value = PARAMS_BY_NAME[name].coerce(value)
+            value, old = PARAMS_BY_NAME[name].coerce(value), getattr(self.p, name)
             self.p = self.p.replace(**{name: value})
             LIVE_CHANGES[name](self, value)
+            if value != old:
+                self.live_changes.append((self.steps, name, old, value))
 
 
 def _set_every_school(attribute: str):

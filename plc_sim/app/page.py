@@ -84,6 +84,11 @@ table.plc-schools td { position: relative; min-width: 110px; padding: 4px 8px; b
 .plc-running-slot:empty { display: none; }
 .plc-details { margin-top: 18px; display: block; width: 100%; }
 .plc-page .v-field-label, .plc-page .v-label { color: #3a3a3a !important; opacity: 1 !important; }
+.plc-page .v-slider.v-input--horizontal { grid-template-areas: "prepend" "control" "messages";
+    grid-template-columns: minmax(0, 1fr); }
+.plc-page .v-slider.v-input--horizontal > .v-input__prepend { margin: 0 0 2px 0; }
+.plc-page .v-slider .v-slider__label { white-space: normal; margin: 0; }
+.plc-page .v-slider .v-input__control { min-width: 150px; margin: 0 10px; }
 """
 
 
