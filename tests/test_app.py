@@ -23,7 +23,16 @@ import solara
 
 from plc_sim.app import fairness
 from plc_sim.app.command import announce, server_command, server_environment
-from plc_sim.app.frames import MEASURES, PRESET_TITLES, History, comparison_sentence, percent, run_view
+from plc_sim.app.frames import (
+    MEASURES,
+    PRESET_TITLES,
+    History,
+    comparison_sentence,
+    percent,
+    plain_words,
+    run_view,
+)
+from plc_sim.app.glossary import GLOSSARY, with_terms
 from plc_sim.app.model import ALL_SCHOOLS, LIVE_CHANGES, SHOCK_BUTTONS, WorkshopModel, schools_for_target, shock_marks
 from plc_sim.app.network import DETAIL_LIMIT, draws_every_member, network_data, network_layout, school_centres
 from plc_sim.app.policies import FromNow, policy_help
@@ -43,7 +52,7 @@ from plc_sim.app.settings import (
     slider_step,
     value_words,
 )
-from plc_sim.app.specs import FONT, network_chart, time_chart
+from plc_sim.app.specs import FONT, formation_label, network_chart, time_chart
 from plc_sim.app.whatif import BREAKDOWN, SCRIPT_COMPARISONS, WHAT_IFS, made_of, what_if_by_menu
 from plc_sim.cli.main import main
 from simulation.interventions import INTERVENTIONS, Intervention
@@ -408,6 +417,18 @@ def test_comparison_sentence_says_the_change_and_both_counts():
     assert session.frame().sentence == text
 
 
+def test_terms_open_their_explanation_where_they_are_used_and_the_log_speaks_in_points():
+    markup = with_terms("A: 3 of 4 communities healthy, mean PLC health 40% (bonding social capital)")
+    for word in ("healthy", "PLC health", "bonding social capital"):
+        body = html.escape(GLOSSARY[word])
+        assert f"<summary>{word}</summary><span class='plc-term-body' role='note'>{body}" in markup
+    assert markup.count("<details") == 3 and with_terms("<b>") == "&lt;b&gt;"
+    assert "4 points below its own usual level" in GLOSSARY["decayed"] and "30%" in GLOSSARY["forms"]
+    assert plain_words("decayed (its yearly PLC health more than 0.04 below its established level for 2 years)") == (
+        "decayed (its yearly PLC health more than 4 points below its own usual level for 2 years)")
+    assert "formed" not in formation_label(0.3) and formation_label(0.3).endswith("30%")
+
+
 def test_a_frame_is_small_plain_data_in_percentages_and_school_years():
     session = Session(RunRecord(RunSettings(), "0"))
     session.step(25)
@@ -678,9 +699,15 @@ def _toggle(rc, value: str) -> None:
     group.v_model = value
 
 
+def _visible(box) -> str:
+    """The page's words as read with every glossary popover closed (no markup, no popover bodies)."""
+    closed = re.sub(r"<span class='plc-term-body'[^>]*>.*?</span>", "", _screen(box))
+    return html.unescape(re.sub(r"<[^>]+>", "", closed))
+
+
 def _wait(box, text: str, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
-    while text not in _screen(box):
+    while text not in _screen(box) and text not in _visible(box):
         assert time.monotonic() < deadline, f"{text!r} not shown"
         time.sleep(0.05)
 

@@ -367,6 +367,46 @@ def test_screenshots_fit_the_projector(server, browser, width, height):
     assert not page.problems, "\n".join(page.problems)
 
 
+SMALL_TEXT_JS = """() => {
+    const found = [];
+    for (const el of document.querySelectorAll('body *')) {
+        const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+        const box = el.getBoundingClientRect();
+        if (!own || !box.width || !box.height || getComputedStyle(el).visibility === 'hidden') continue;
+        const size = parseFloat(getComputedStyle(el).fontSize);
+        if (size < 16) found.push(size + 'px: ' + el.textContent.trim().slice(0, 40));
+    }
+    for (const text of document.querySelectorAll('svg text')) {
+        const size = parseFloat(text.getAttribute('font-size') || getComputedStyle(text).fontSize);
+        if (text.textContent.trim() && size < 16) found.push(size + 'px (chart): ' + text.textContent.slice(0, 40));
+    }
+    return found;
+}"""
+"""Visible text under 16 px on the page, in HTML and in the charts."""
+
+
+def test_the_presenter_view_speaks_plainly_in_large_type_with_its_words_explained(server, browser):
+    page = open_app(browser, server.url)
+    assert page.title() == "PLC-sim: learning communities in schools"
+    button(page, "Step a year").click()
+    wait_month(page, "m === 10")
+    page.wait_for_timeout(500)
+    assert page.evaluate(SMALL_TEXT_JS) == []
+    legend = page.locator(".plc-map-legend").bounding_box()
+    assert legend and legend["y"] + legend["height"] <= 720, "the map's legend is below the fold"
+    page.locator(".plc-live-plot svg text", has_text="a community forms at a yearly mean of").first.wait_for()
+    page.locator(".plc-stat summary", has_text="healthy").click()
+    body = page.locator(".plc-stat .plc-term-body").first
+    body.wait_for(state="visible", timeout=WAIT_MS)
+    assert "decays" in body.inner_text()
+    box = body.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
+    page.keyboard.press("s")  # a popover open does not take the keys
+    wait_month(page, "m === 11")
+    page.close()
+    assert not page.problems, "\n".join(page.problems)
+
+
 def slider(page, label: str):
     """The slider whose label starts with ``label``."""
     return page.locator(".v-slider", has=page.locator("label", has_text=label)).first

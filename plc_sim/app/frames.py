@@ -10,7 +10,8 @@ renders views; it never touches a model while the model steps.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -156,7 +157,18 @@ def log_lines(model: WorkshopModel) -> list[LogLine]:
     live change of a setting (after that month's events: the dial was turned once the month had run)."""
     changes = [LogLine(tick, "setting", f"{when(tick)}: {change_words(name, old, new)}")
                for tick, name, old, new in model.live_changes]
-    return sorted(describe_events(model.events, model.p) + changes, key=lambda line: line.tick)
+    events = [replace(line, text=plain_words(line.text)) for line in describe_events(model.events, model.p)]
+    return sorted(events + changes, key=lambda line: line.tick)
+
+
+_LEVEL = re.compile(r"(more than|back within) (\d*\.?\d+) (below|of) its established level")
+
+
+def plain_words(text: str) -> str:
+    """A log sentence with a share of health in percentage points and the established level in plain words:
+    'more than 0.04 below its established level' -> 'more than 4 points below its own usual level'."""
+    return _LEVEL.sub(lambda found: f"{found[1]} {100 * float(found[2]):g} points {found[3]} its own usual level",
+                      text)
 
 
 def _pct(values: np.ndarray) -> list[float]:

@@ -49,7 +49,8 @@ html, body { overflow-x: hidden; }
 .plc-keys { font-size: 16px; color: #333; margin-left: auto; }
 .plc-headline { margin: 2px 0; }
 .plc-when { font-size: 26px; font-weight: 600; margin: 0; }
-.plc-stat { font-size: 18px; padding: 2px 10px; background: #e8eef5; border-radius: 12px; color: #111; }
+.plc-stat { white-space: nowrap; font-size: 18px; padding: 2px 10px; background: #e8eef5; border-radius: 12px;
+            color: #111; }
 .plc-sentence { font-size: 17px; display: block; margin: 2px 0 6px 0; color: #111; line-height: 1.35; }
 .plc-shocks { margin: 4px 0; }
 .plc-shocks .v-btn { font-size: 16px; text-transform: none; letter-spacing: 0; }
@@ -84,6 +85,22 @@ table.plc-schools td { position: relative; min-width: 110px; padding: 4px 8px; b
 .plc-running-slot:empty { display: none; }
 .plc-details { margin-top: 18px; display: block; width: 100%; }
 .plc-page .v-field-label, .plc-page .v-label { color: #3a3a3a !important; opacity: 1 !important; }
+details.plc-term { display: inline-block; position: relative; }
+details.plc-term > summary { display: inline; cursor: help; list-style: none; text-decoration: underline dotted;
+    text-underline-offset: 3px; }
+details.plc-term > summary::-webkit-details-marker { display: none; }
+details.plc-term[open] > .plc-term-body { position: absolute; z-index: 20; left: 0; top: 1.5em;
+    width: min(360px, 70vw); background: #fff; color: #111; border: 1px solid #777; border-radius: 6px;
+    padding: 8px 10px; font-size: 16px; font-weight: 400; line-height: 1.35; white-space: normal;
+    box-shadow: 0 2px 8px rgba(0, 0, 0, 0.25); }
+.plc-map-legend { font-size: 16px; color: #222; margin: 2px 0; max-width: 480px; line-height: 1.5; }
+.plc-key { display: inline-block; width: 14px; height: 14px; border-radius: 50%; vertical-align: -2px;
+    background: #2a788e; }
+.plc-key-decayed { border: 3px solid #B2182B; }
+.plc-key-hit { border: 3px solid #000; }
+.plc-key-link { width: 22px; height: 0; border-radius: 0; background: none; border-top: 2px dashed #8a8a8a;
+    vertical-align: 4px; }
+.plc-page .v-field-label.v-field-label--floating { font-size: 16px !important; --v-field-label-scale: 1em; }
 .plc-page .v-slider.v-input--horizontal { grid-template-areas: "prepend" "control" "messages";
     grid-template-columns: minmax(0, 1fr); }
 .plc-page .v-slider.v-input--horizontal > .v-input__prepend { margin: 0 0 2px 0; }

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import solara
 
 from plc_sim.app.frames import MEASURES, PRESET_TITLES, RunView, percent, preset_title
+from plc_sim.app.glossary import term, with_terms
 from plc_sim.app.model import LIVE_CHANGES, SHOCK_BUTTONS, shock_targets
 from plc_sim.app.network import COLOUR_MEASURES
 from plc_sim.app.schoolyear import SCHOOL_MONTHS
@@ -34,7 +35,7 @@ from simulation.measures import DIMENSION_LABELS, DIMENSIONS
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR
 
 CHART_HEIGHT = 270
-NETWORK_SIZE = 320
+NETWORK_SIZE = 280
 
 
 @solara.component
@@ -76,14 +77,15 @@ def Headline(frame: Frame):
         solara.HTML(tag="h1", unsafe_innerHTML=f"<span class='plc-hidden'>PLC-sim, learning communities in schools: "
                     f"</span>{html.escape(first.when)}", classes=["plc-when"])
         if len(frame.runs) > 1:  # one line per run; the runs' full names are in the chart's legend
-            for run in frame.runs:
-                solara.Text(f"{run.label[0]}: {run.healthy} of {run.n_schools} communities healthy, mean PLC "
-                            f"health {percent(run.mean_health)}", classes=["plc-stat"])
+            stats = [f"{run.label[0]}: {run.healthy} of {run.n_schools} communities healthy, mean PLC health "
+                     f"{percent(run.mean_health)}" for run in frame.runs]
         else:
-            solara.Text(f"healthy communities {first.healthy} of {first.n_schools}", classes=["plc-stat"])
-            solara.Text(f"mean PLC health {percent(first.mean_health)}", classes=["plc-stat"])
+            stats = [f"healthy communities {first.healthy} of {first.n_schools}",
+                     f"mean PLC health {percent(first.mean_health)}"]
             if first.retention is not None:
-                solara.Text(f"teachers who stayed last year {percent(first.retention)}", classes=["plc-stat"])
+                stats.append(f"teachers who stayed last year {percent(first.retention)}")
+        for stat in stats:  # each term in a stat opens its explanation
+            solara.HTML(tag="span", unsafe_innerHTML=with_terms(stat), classes=["plc-stat"])
         solara.Text("Keys: space play/pause, s step", classes=["plc-keys"])
     for run in frame.runs:
         if run.seed_notice:
@@ -115,13 +117,14 @@ def MainStory(session: Session, frame: Frame):
     first = frame.runs[0]
     runs = [run.label for run in frame.runs]
     threshold = _threshold(frame)
-    spec = time_chart(frame.measure, CHART_HEIGHT, threshold, runs)
+    title = (f"{first.title}: {runs[1]}" if len(runs) > 1 else first.title)
+    spec = time_chart(frame.measure, CHART_HEIGHT - 20, threshold, runs, title)
     series = _join([run.chart for run in frame.runs])
     data = {"series": series, "school": first.school_chart or _empty("year", "value", "run"),
             "marks": first.marks}
     chart_name = f"plc-{frame.measure}-{'compare' if len(runs) > 1 else first.preset}"
     if len(frame.runs) > 1:
-        solara.Text(frame.sentence, classes=["plc-sentence"])
+        solara.HTML(tag="p", unsafe_innerHTML=with_terms(frame.sentence), classes=["plc-sentence"])
     with solara.Row(classes=["plc-main"], style="align-items: flex-start; flex-wrap: nowrap; gap: 12px"):
         with solara.Column(classes=["plc-left"], style="flex: 0 0 auto"):
             if len(frame.runs) > 1:
@@ -142,7 +145,7 @@ def MainStory(session: Session, frame: Frame):
                                 classes=["plc-caption"])
             LiveChart.element(spec=spec, datasets=data, export_name=chart_name, on_drawn=session.opened,
                               description=f"{MEASURES[frame.measure]} over the run, mean and range of the schools"
-                              ).key(f"chart-{frame.measure}-{'|'.join(runs)}-{threshold}")
+                              ).key(f"chart-{frame.measure}-{title}-{threshold}")
 
 
 def _threshold(frame: Frame) -> float | None:
@@ -169,6 +172,11 @@ def NetworkPanel(session: Session, colour_by: str, run: RunView):
                       description=f"The network of {run.n_schools} schools, coloured by {title}; "
                                   f"{run.healthy} of {run.n_schools} communities healthy"
                       ).key(f"network-{colour_by}-{run.preset}-{run.n_schools}")
+    solara.HTML(tag="p", classes=["plc-map-legend"], unsafe_innerHTML=(
+        "<span class='plc-key plc-key-decayed'></span> " + term("decayed")
+        + " &nbsp; <span class='plc-key plc-key-hit'></span> hit by the last shock<br>"
+        + "<span class='plc-key plc-key-link'></span> partner schools &nbsp; "
+        + ("big dots: teacher leaders" if run.every_member else "bigger disc: more teacher leaders")))
 
 
 @solara.component
@@ -277,7 +285,7 @@ def Control(session: Session, pending: solara.Reactive[RunSettings], name: str, 
         slider = solara.SliderInt if param.kind is int else solara.SliderFloat
         slider(label=f"{label}: {value_words(param, value)}", value=value, min=low, max=high,
                step=slider_step(param), on_value=set_value, thumb_label=False)
-    solara.Text(control_help(param), classes=["plc-help"])
+    solara.HTML(tag="span", unsafe_innerHTML=with_terms(control_help(param)), classes=["plc-help"])
 
 
 def explanation_html(run: RunView, every_member: bool) -> str:

@@ -49,8 +49,9 @@ def _data(name: str) -> dict:
     return {"name": name}
 
 
-def time_chart(measure: str, height: int, threshold: float | None, runs: list[str]) -> dict:
-    """The big chart: each run's mean (line) and range across schools (band), a highlighted school, shocks."""
+def time_chart(measure: str, height: int, threshold: float | None, runs: list[str], title: str = "") -> dict:
+    """The big chart: each run's mean (line) and range across schools (band), a highlighted school, shocks;
+    ``title`` names the scenario (both runs when comparing), so an exported picture says what it shows."""
     title = MEASURES.get(measure, measure)
     colour = {"field": "run", "type": "nominal", "title": None,
               "scale": {"domain": runs, "range": RUN_COLOURS[:len(runs)]},
@@ -73,14 +74,20 @@ def time_chart(measure: str, height: int, threshold: float | None, runs: list[st
         layers += [{"data": line,
                     "mark": {"type": "rule", "color": "#B2182B", "strokeDash": [4, 4], "strokeWidth": 1.5},
                     "encoding": {"y": {"field": "y", "type": "quantitative"}}},
-                   {"data": line,
-                    "mark": {"type": "text", "align": "left", "baseline": "bottom", "dx": 4, "dy": -2,
-                             "fontSize": FONT, "color": "#8a1420"},
-                    "encoding": {"x": {"value": 0}, "y": {"field": "y", "type": "quantitative"},
-                                 "text": {"field": "text"}}}]
+                   *({"data": line,  # a white halo first, so the words read over the band of schools
+                      "mark": {"type": "text", "align": "left", "baseline": "bottom", "dx": 4, "dy": -2,
+                               "fontSize": FONT, **style},
+                      "encoding": {"x": {"value": 0}, "y": {"field": "y", "type": "quantitative"},
+                                   "text": {"field": "text"}}}
+                     for style in ({"color": "#fff", "stroke": "#fff", "strokeWidth": 4, "strokeOpacity": 0.85},
+                                   {"color": "#8a1420"}))]
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "width": "container", "height": height,
             "config": _CONFIG, "layer": layers, "autosize": {"type": "fit-x", "contains": "padding"},
-            "resolve": _RESOLVE}
+            "resolve": _RESOLVE, **({"title": _title(title)} if title else {})}
+
+
+def _title(text: str | list[str]) -> dict:
+    return {"text": text, "fontSize": FONT, "anchor": "start", "color": "#222", "fontWeight": 600}
 
 
 def formation_label(threshold: float) -> str:
@@ -131,7 +138,7 @@ def difference_chart(measure: str, height: int, runs: list[str]) -> dict:
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "width": "container", "height": height,
             "config": _CONFIG, "layer": layers, "autosize": {"type": "fit-x", "contains": "padding"},
             "resolve": _RESOLVE, "description": f"{runs[1]} minus {runs[0]}",
-            "title": {"text": [runs[1], f"minus {runs[0]}"], "fontSize": FONT, "anchor": "start", "color": "#222"}}
+            "title": _title([runs[1], f"minus {runs[0]}"])}
 
 
 def network_chart(height: int, colour_title: str) -> dict:
