@@ -23,11 +23,13 @@ import solara
 
 from plc_sim.app import fairness
 from plc_sim.app.command import announce, server_command, server_environment
+from plc_sim.app.export import COLUMNS, MONTH
 from plc_sim.app.frames import (
     MEASURES,
     PRESET_TITLES,
     History,
     comparison_sentence,
+    log_lines,
     percent,
     plain_words,
     run_view,
@@ -36,7 +38,7 @@ from plc_sim.app.glossary import GLOSSARY, with_terms
 from plc_sim.app.model import ALL_SCHOOLS, LIVE_CHANGES, SHOCK_BUTTONS, WorkshopModel, schools_for_target, shock_marks
 from plc_sim.app.network import DETAIL_LIMIT, draws_every_member, network_data, network_layout, school_centres
 from plc_sim.app.policies import FromNow, policy_help
-from plc_sim.app.schoolyear import SCHOOL_MONTHS, START, in_sentence, school_time
+from plc_sim.app.schoolyear import SCHOOL_MONTHS, START, in_sentence, log_text, school_time
 from plc_sim.app.session import MAX_MONTHS, SPEEDS, RunRecord, Session
 from plc_sim.app.settings import (
     APP_CEILINGS,
@@ -415,6 +417,41 @@ def test_comparison_sentence_says_the_change_and_both_counts():
                     "start: with the change, 4 of 4 communities are healthy (mean PLC health "
                     f"{percent(b.mean_health)}); without it, 4 of 4 ({percent(a.mean_health)}).")
     assert session.frame().sentence == text
+
+
+def test_the_csv_round_trips_to_the_pages_numbers_and_words():
+    session = Session(RunRecord(SMALL, "6", compare="half-the-turnover"))
+    session.step(12)
+    session.shock("budget_cut", "School 2")
+    session.change("meeting_time", 0.8)
+    session.step(TICKS_PER_YEAR + 3)
+    frame = session.frame()
+    table = pd.read_csv(io.BytesIO(session.csv()))
+    assert list(table.columns[:7]) == ["scenario", "seed", "tick", "when", "school year", "row", "what"]
+    for view in frame.runs:
+        rows = table[table["scenario"] == view.label]
+        months = rows[rows["row"] == MONTH]
+        assert months["tick"].tolist() == list(range(view.steps + 1))
+        assert months["when"].iloc[1] == "Year 1, September" and months["school year"].iloc[1] == 1
+        assert months["when"].iloc[-1] == view.when and months["school year"].iloc[-1] == 3
+        for part in ("mean", "low", "high"):  # the chart's numbers, as drawn
+            assert months[COLUMNS[f"health {part}"]].tolist() == view.chart[part]
+        last = months.iloc[-1]  # the headline, as printed
+        assert f"{last['PLC health (%)']:g}%" == percent(view.mean_health)
+        assert f"{last['Teachers who stayed last year (%)']:g}%" == percent(view.retention)
+        assert last["healthy communities"] == view.healthy and last["communities"] == view.n_schools
+        said = {f"{row['when']}: {row['what']}" for _, row in rows[~rows["row"].isin([MONTH, "shock"])].iterrows()}
+        assert said == set(session_log(session, view)) and len(said) > 3
+        shocks = rows[rows["row"] == "shock"]
+        assert shocks[["when", "what"]].values.tolist() == [["Year 2, October", "Budget cut (School 2)"]]
+        assert "Year 2, October: meeting time set to 80% from now on (was 60%)" in said
+    assert "0.42000000000000004" not in session.csv().decode()
+
+
+def session_log(session: Session, view) -> list[str]:
+    """Every log line of a run, not only the newest the page lists."""
+    model = session.models[[v.label for v in session.frame().runs].index(view.label)]
+    return [log_text(line) for line in log_lines(model)]
 
 
 def test_terms_open_their_explanation_where_they_are_used_and_the_log_speaks_in_points():

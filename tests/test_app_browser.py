@@ -25,8 +25,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from plc_sim.app.export import MONTH
 from plc_sim.app.frames import PRESET_TITLES
 from plc_sim.app.schoolyear import SCHOOL_MONTHS, START
 from plc_sim.app.whatif import WHAT_IFS
@@ -268,8 +270,14 @@ def test_a_facilitator_session(server, browser):
     assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") >= 2 * chart.bounding_box()["width"] - 4
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the run (CSV)").click()
-    table = Path(download.value.path()).read_text().splitlines()
-    assert table[0].startswith("scenario,seed,tick,") and len(table) == month(page) + 2
+    table = pd.read_csv(download.value.path())
+    months = table[table["row"] == MONTH]
+    assert list(table.columns[:4]) == ["scenario", "seed", "tick", "when"] and len(months) == month(page) + 1
+    # the CSV holds the page's numbers: the headline's mean PLC health, as printed
+    headline = next(text for text in page.locator(".plc-stat").all_inner_texts() if text.startswith("mean PLC"))
+    assert headline.endswith(f" {months['PLC health (%)'].iloc[-1]:g}%"), headline
+    assert months["when"].iloc[-1] == page.locator(".plc-when").inner_text().split("\n")[-1].strip()
+    assert (table["row"] == "shock").sum() >= 9 and table["what"].str.contains("a budget cut removed").any()
 
     # A scenario starts at once; Reset starts again at month 0.
     page.locator(".plc-preset").click()

@@ -69,6 +69,7 @@ class History:
         self.layout = network_layout(model)
         self.values: dict[str, list[np.ndarray]] = {name: [] for name in MEASURES}
         self.means: dict[str, list[float]] = {name: [] for name in ("health", *BREAKDOWN)}
+        self.healthy: list[int] = []
 
     def update(self) -> None:
         """Read the months recorded since the last update."""
@@ -80,6 +81,7 @@ class History:
             self.values["retention"].append(1.0 - table[_ROW["teachers_left"]] / teachers)
             for name, means in self.means.items():
                 means.append(float(table[_ROW[name]].mean()))
+            self.healthy.append(int((table[_ROW["decayed"]] == 0).sum()))
 
     def means_at(self, tick: int) -> dict[str, float]:
         """The network's mean of each measure of :data:`~plc_sim.app.whatif.BREAKDOWN` (and health) at ``tick``."""
@@ -130,8 +132,7 @@ def run_view(model: WorkshopModel, history: History, measure: str, colour_by: st
     values = history.array(measure if measure in MEASURES else "health")
     highlight = one_school_shocked(model)
     years = (np.arange(len(values)) / TICKS_PER_YEAR).round(2).tolist()
-    chart = {"year": years, "mean": _pct(values.mean(axis=1)), "low": _pct(values.min(axis=1)),
-             "high": _pct(values.max(axis=1)), "run": [label] * len(years)}
+    chart = {"year": years, **chart_columns(values), "run": [label] * len(years)}
     school_chart = ({"year": years, "value": _pct(values[:, highlight[0]]),
                      "run": [f"School {highlight[0] + 1}"] * len(years)} if highlight else {})
     lines = log_lines(model)
@@ -150,6 +151,12 @@ def run_view(model: WorkshopModel, history: History, measure: str, colour_by: st
         decay_threshold=p.formation_level, values={name: getattr(p, name) for name in CONTROL_NAMES},
         seed=str(model.seed_value), every_member=draws_every_member(p), label=label,
         policies=running_policies(model))
+
+
+def chart_columns(values: np.ndarray) -> dict[str, list[float]]:
+    """A (months, schools) array as the chart draws it: the mean, weakest and strongest school, in percent with
+    one decimal (what the page shows, and what the CSV holds)."""
+    return {"mean": _pct(values.mean(axis=1)), "low": _pct(values.min(axis=1)), "high": _pct(values.max(axis=1))}
 
 
 def log_lines(model: WorkshopModel) -> list[LogLine]:
@@ -182,15 +189,21 @@ LABEL_ROWS = 4
 """Marker labels take turns in this many rows at the top of a chart, so neighbours do not overlap."""
 
 
-def marks_data(model: WorkshopModel) -> dict[str, list]:
-    """Every shock and live change so far as chart columns: year, kind (its marker style), a label, the side of
-    its line the label goes (toward the middle of the chart, so it never covers the axis numbers) and its row."""
+def mark_list(model: WorkshopModel) -> list[tuple[int, str, str]]:
+    """Every shock and live change so far, by month: (tick, label, kind); a shock's kind is its button's
+    label, a live change's :data:`SETTING_MARK`."""
     shocks = shock_marks(model)
-    marks = sorted([(tick, SHOCK_BUTTONS[name] + ("" if school is None else f" (School {school + 1})"),
-                     SHOCK_BUTTONS[name])
-                    for (tick, name), school in zip(shocks, _mark_schools(model, shocks), strict=True)]
-                   + [(tick, change_mark(name, new), SETTING_MARK) for tick, name, _, new in model.live_changes],
-                   key=lambda mark: mark[0])
+    return sorted([(tick, SHOCK_BUTTONS[name] + ("" if school is None else f" (School {school + 1})"),
+                    SHOCK_BUTTONS[name])
+                   for (tick, name), school in zip(shocks, _mark_schools(model, shocks), strict=True)]
+                  + [(tick, change_mark(name, new), SETTING_MARK) for tick, name, _, new in model.live_changes],
+                  key=lambda mark: mark[0])
+
+
+def marks_data(model: WorkshopModel) -> dict[str, list]:
+    """Every mark as chart columns: year, kind (its marker style), a label, the side of its line the label goes
+    (toward the middle of the chart, so it never covers the axis numbers) and its row."""
+    marks = mark_list(model)
     span = max(model.steps, TICKS_PER_YEAR)
     return {"year": [round(tick / TICKS_PER_YEAR, 2) for tick, _, _ in marks],
             "shock": [kind for _, _, kind in marks], "label": [label for _, label, _ in marks],

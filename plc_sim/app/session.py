@@ -31,16 +31,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import pandas as pd
-
+from plc_sim.app.export import csv_bytes, run_table
 from plc_sim.app.fairness import GATE
 from plc_sim.app.frames import History, RunView, comparison_sentence, preset_title, run_view
 from plc_sim.app.model import SHOCK_BUTTONS, SHOCK_PHRASES, WorkshopModel, shock_marks
-from plc_sim.app.schoolyear import in_sentence, school_time
+from plc_sim.app.schoolyear import in_sentence
 from plc_sim.app.settings import RunSettings
 from plc_sim.app.whatif import WHAT_IFS, made_of
 from simulation.interventions import INTERVENTIONS
-from simulation.measures import network_frame
 from simulation.parameters import TICKS_PER_YEAR
 
 SPEEDS: dict[str, float] = {"slow": 0.6, "normal": 0.25, "fast": 0.1}
@@ -301,16 +299,12 @@ class Session:
         return comparison_sentence(*views, change, f"{SHOCK_PHRASES[name]} ({in_sentence(tick)})", moved)
 
     def csv(self) -> bytes:
-        """The run's network measures month by month (both runs when comparing), as CSV for a handout."""
+        """The run month by month (both runs when comparing) in the page's numbers and words, with what
+        happened, the shocks and the live changes as rows of their own (see :mod:`plc_sim.app.export`)."""
         with self.lock:
-            tables = []
-            for model in self.models:
-                table = network_frame(model)
-                table.insert(0, "scenario", preset_title(model.preset_name))
-                table.insert(1, "seed", model.seed_value)
-                table.insert(3, "when", [school_time(tick) for tick in table["tick"]])
-                tables.append(table)
-            return pd.concat(tables).to_csv(index=False).encode()
+            names = [view.label if len(self.models) > 1 else view.title for view in self.frame().runs]
+            return csv_bytes([run_table(model, history, name)
+                              for model, history, name in zip(self.models, self.histories, names, strict=True)])
 
     # --- the play loop ---------------------------------------------------------------------------------
     def start(self) -> None:
