@@ -22,7 +22,7 @@ import pytest
 import solara
 
 from plc_sim.app import fairness
-from plc_sim.app.command import announce, server_command, server_environment
+from plc_sim.app.command import APP_TITLE, announce, server_command, server_environment
 from plc_sim.app.export import COLUMNS, MONTH
 from plc_sim.app.frames import (
     MEASURES,
@@ -809,6 +809,10 @@ def test_the_app_command_serves_on_localhost_by_default_and_warns_for_a_room(cap
                                                "--production", "--no-open"]
     assert server_environment()["SOLARA_KERNEL_CULL_TIMEOUT"] == "15s"
     assert server_environment()["PYTHONMALLOC"] == "malloc"  # so closed tabs' memory can be handed back
+    from plc_sim.app.page import TITLE
+
+    assert server_environment()["SOLARA_THEME_TITLE"] == APP_TITLE == TITLE
+    assert server_environment()["SOLARA_THEME_LOADER"] == "plain"  # no framework branding while loading
     assert "WARNING" not in announce("127.0.0.1", 8765)
     room = announce("0.0.0.0", 8765)
     assert "WARNING: anyone who can reach this machine" in room and "http://127.0.0.1:8765" in room

@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from plc_sim.app.command import APP_TITLE
 from plc_sim.app.export import MONTH
 from plc_sim.app.frames import PRESET_TITLES
 from plc_sim.app.schoolyear import SCHOOL_MONTHS, START
@@ -411,6 +412,37 @@ def test_the_presenter_view_speaks_plainly_in_large_type_with_its_words_explaine
     assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
     page.keyboard.press("s")  # a popover open does not take the keys
     wait_month(page, "m === 11")
+    page.close()
+    assert not page.problems, "\n".join(page.problems)
+
+
+OVERFLOW_JS = """() => [...document.querySelectorAll('body *')].filter((el) => {
+    if (el.closest('details:not([open])') && el.closest('.plc-term-body')) return false;  // a closed popover
+    if (el.closest('.v-progress-linear')) return false;  // a loading bar's stripe, clipped by its bar
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && (box.right > window.innerWidth + 1 || box.left < -1) && !el.closest('.plc-hidden');
+}).slice(0, 5).map((el) => `${el.tagName}.${el.getAttribute('class')} ${el.getBoundingClientRect().right}`)"""
+"""Elements that stick out of the window sideways (and would be cut off or scrolled to)."""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (390, 844)])
+def test_the_page_fits_the_screen_zooms_and_is_the_apps_own(server, browser, width, height):
+    with urllib.request.urlopen(server.url, timeout=30) as response:  # the first bytes: title and no branding
+        first = response.read().decode()
+    assert f"<title>{APP_TITLE}</title>" in first and "Solara \u2600" not in first
+    assert "This website runs on" not in first and "Made with" not in first
+    page = open_app(browser, server.url, width, height)
+    button(page, "Step a year").click()
+    wait_month(page, "m === 10")
+    page.wait_for_timeout(500)
+    assert page.title() == APP_TITLE
+    viewport = page.evaluate("document.querySelector('meta[name=viewport]').content")
+    assert "user-scalable=no" not in viewport and "maximum-scale" not in viewport, viewport
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate(OVERFLOW_JS) == []
+    assert "Solara" not in page.locator("body").inner_text()
+    if width < 500:
+        assert page.evaluate(SMALL_TEXT_JS) == []
     page.close()
     assert not page.problems, "\n".join(page.problems)
 

@@ -19,6 +19,7 @@ import logging
 
 import solara
 
+from plc_sim.app.command import APP_TITLE
 from plc_sim.app.model import ALL_SCHOOLS
 from plc_sim.app.panels import (
     Controls,
@@ -38,7 +39,7 @@ from plc_sim.app.widgets import Accessibility, Address, Shortcuts
 
 log = logging.getLogger(__name__)
 
-TITLE = "PLC-sim: learning communities in schools"
+TITLE = APP_TITLE
 
 CSS = """
 html, body { overflow-x: hidden; }
@@ -101,6 +102,12 @@ details.plc-term[open] > .plc-term-body { position: absolute; z-index: 20; left:
 .plc-key-link { width: 22px; height: 0; border-radius: 0; background: none; border-top: 2px dashed #8a8a8a;
     vertical-align: 4px; }
 .plc-page .v-field-label.v-field-label--floating { font-size: 16px !important; --v-field-label-scale: 1em; }
+@media (max-width: 760px) {  /* a phone: the map above the chart, each the screen's width */
+    .plc-main { flex-wrap: wrap !important; }
+    .plc-left, .plc-right { width: 100% !important; max-width: 100% !important; flex: 1 1 100% !important; }
+    .plc-left .plc-live-plot svg { max-width: 100%; height: auto; }
+    .plc-page .v-btn-toggle, .plc-page .v-btn-group { flex-wrap: wrap; height: auto !important; }
+}
 .plc-page .v-slider.v-input--horizontal { grid-template-areas: "prepend" "control" "messages";
     grid-template-columns: minmax(0, 1fr); }
 .plc-page .v-slider.v-input--horizontal > .v-input__prepend { margin: 0 0 2px 0; }
