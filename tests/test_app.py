@@ -37,6 +37,7 @@ from plc_sim.app.frames import (
 from plc_sim.app.glossary import GLOSSARY, with_terms
 from plc_sim.app.model import ALL_SCHOOLS, LIVE_CHANGES, SHOCK_BUTTONS, WorkshopModel, schools_for_target, shock_marks
 from plc_sim.app.network import DETAIL_LIMIT, draws_every_member, network_data, network_layout, school_centres
+from plc_sim.app.page import DETAILS
 from plc_sim.app.policies import FromNow, policy_help
 from plc_sim.app.schoolyear import SCHOOL_MONTHS, START, in_sentence, log_text, school_time
 from plc_sim.app.session import MAX_MONTHS, SPEEDS, RunRecord, Session
@@ -56,6 +57,7 @@ from plc_sim.app.settings import (
 )
 from plc_sim.app.specs import FONT, formation_label, network_chart, time_chart
 from plc_sim.app.whatif import BREAKDOWN, SCRIPT_COMPARISONS, WHAT_IFS, made_of, what_if_by_menu
+from plc_sim.app.widgets import LiveChart
 from plc_sim.cli.main import main
 from simulation.interventions import INTERVENTIONS, Intervention
 from simulation.model import PLCModel
@@ -874,3 +876,52 @@ def test_a_policy_is_switched_on_and_off_from_the_page_and_logged(page):
     _toggle(rc, "What happened")
     _wait(box, "Year 1, October: protected collaboration time ended in all 20 schools")
     assert "Year 1, September: induction and mentoring of newcomers began in School 3" in _screen(box)
+
+
+def _script() -> str:
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    return text[text.index("### A five-minute script for a facilitator"):text.index("## Running a participatory")]
+
+
+def _labels(widget, out: list[str]) -> list[str]:
+    """Every word a widget tree puts on the page: texts, HTML, labels and the choices of drop-downs."""
+    for name in ("label", "unsafe_innerHTML"):
+        if isinstance(getattr(widget, name, None), str):
+            out.append(getattr(widget, name))
+    out.extend(str(item) for item in getattr(widget, "items", None) or [])
+    for child in getattr(widget, "children", None) or []:
+        out.append(child) if isinstance(child, str) else _labels(child, out)
+    return out
+
+
+def test_the_readme_script_names_what_the_page_shows_word_for_word(page):
+    """Every control the five-minute script names in bold is on the page under that name, and the compare
+    sentence it quotes is the one the page writes after the script's steps."""
+    box, rc = page
+    _button(rc, "Step a month").click()
+    _wait(box, school_time(1))
+    shown = []
+    for tab in DETAILS:
+        _toggle(rc, tab)
+        if tab == "Policies":
+            _button(rc, "Start protected collaboration time").click()
+            _wait(box, "Running now")
+        time.sleep(0.3)
+        shown += _labels(box, [])
+    _button(rc, "Play").click()
+    _wait(box, "Pause")
+    shown += _labels(box, [])
+    _button(rc, "Pause").click()
+    shown.append(Path(LiveChart.template_file).read_text())  # the chart's own buttons, drawn in the browser
+    screen = html.unescape(re.sub(r"<[^>]+>", " ", " ".join(shown)))
+    named = [name for name in re.findall(r"\*\*(.+?)\*\*", _script()) if not re.search(r"\d+ s\)\.$", name)]
+    assert len(named) > 20
+    missing = [name for name in named if name not in screen]
+    assert not missing, f"the README names what the page does not show: {missing}"
+
+    quoted = " ".join(re.search(r'it reads "(B is A with one change:.+?)"\)', _script(), re.S)[1].split())
+    holes = {"...": ".+?", " N ": r" \d+ ", " M ": r" \d+ "}  # what the README leaves open
+    pattern = "".join(holes.get(part) or re.escape(part) for part in re.split(r"(\.\.\.| N | M )", quoted))
+    session = Session(RunRecord(RunSettings().with_preset("champion-leaves"), "0", compare="shared-leadership"))
+    session.step(8 * TICKS_PER_YEAR)
+    assert re.fullmatch(pattern, session.frame().sentence), (quoted, session.frame().sentence)
