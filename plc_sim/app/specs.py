@@ -107,11 +107,12 @@ def _shock_layers() -> list[dict]:
     dash = {"field": "shock", "type": "nominal", "scale": {"domain": names,
                                                           "range": [SHOCK_STYLES[k][1] for k in kinds]}}
     x = YEARS
-    labels = [{"data": _data("marks"), "transform": [{"filter": f"datum.side == '{side}'"}],
+    labels = [{"data": _data("marks"),
                "mark": {"type": "text", "align": align, "baseline": "top", "dx": dx, "fontSize": FONT,
                         "color": "#222"},
                "encoding": {"x": x, "y": {"field": "row", "type": "quantitative", "scale": None},
-                            "text": {"field": "label"}}}
+                            "text": {"field": "label"},
+                            "opacity": {"condition": {"test": f"datum.side == '{side}'", "value": 1}, "value": 0}}}
               for side, align, dx in (("right", "left", 5), ("left", "right", -5))]
     return [
         {"data": _data("marks"), "mark": {"type": "rule", "strokeWidth": 2.5},
