@@ -137,8 +137,11 @@ def _figure(caption: str, png: Path, root: Path) -> tuple[str, str, str | None]:
 
 
 def _is_sweep_manifest(path: Path) -> bool:
+    """A sweep's (or sensitivity's) manifest; a calibration's, in the same store, has no ticks of its own and a
+    report.md of its own."""
     try:
-        return "hash" in json.loads(path.read_text()).get("spec", {})
+        manifest = json.loads(path.read_text())
+        return "hash" in manifest.get("spec", {}) and isinstance(manifest.get("ticks"), int)
     except (OSError, ValueError, AttributeError):
         return False
 
@@ -147,7 +150,8 @@ def other_report_section(folder: Path, root: Path) -> Section:
     """A folder with its own report.md (such as ``plc-sim validate``'s): a link and its figures."""
     section = Section(folder.name, "")
     section.facts = [f"This folder has its own report: {folder.name}/report.md"]
-    for name in sorted(Ledger.of(folder, OWN_RECORD).files):  # its own figures, not whatever sits beside them
+    record = MANIFEST if (folder / MANIFEST).exists() else OWN_RECORD  # a calibration's, or a validation's
+    for name in sorted(Ledger.of(folder, record).files):  # its own figures, not whatever sits beside them
         if name.endswith(".png"):
             section.figures.append(_figure(Path(name).stem.replace("_", " "), folder / name, root))
     section.links = [("report.md", (folder / "report.md").relative_to(root).as_posix())]

@@ -235,16 +235,23 @@ def _prune_empty_dir(folder: Path) -> None:
 
 
 def remove_batch(batch: Path) -> None:
-    """Remove the files ``batch`` lists in its checksums and still match; a batch that keeps any other file (a
-    changed table, the user's own) is renamed ``kept-batch-NNNNN`` beside it, out of use, and named on stderr."""
+    """Remove the files ``batch`` lists in its checksums and that still match them.
+
+    The user's own files in it stay where they are (the folder is no longer a batch). A batch with a listed file
+    that does not match (damaged, or changed) or with unreadable checksums is renamed ``kept-batch-NNNNN``
+    beside it, out of use, named on stderr: plc-sim cannot tell which of its bytes are whose.
+    """
     try:
         sums = json.loads((batch / CHECKSUMS).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         sums = None
     if isinstance(sums, dict):
-        Ledger(batch, {str(k): str(v) for k, v in sums.items()}).remove(list(sums))
-        if not any(p.is_file() and p != batch / CHECKSUMS for p in batch.rglob("*")):
-            shutil.rmtree(batch)  # only the checksums (and folders emptied just now) are left
+        ledger = Ledger(batch, {str(k): str(v) for k, v in sums.items()})
+        changed = [name for name in ledger.files if (batch / name).exists() and not ledger.owns(name)]
+        if not changed:
+            ledger.remove(list(ledger.files))
+            (batch / CHECKSUMS).unlink()
+            _prune_empty_dir(batch)
             return
     kept = batch.with_name(f"kept-{batch.name}")
     number = 1
@@ -252,8 +259,7 @@ def remove_batch(batch: Path) -> None:
         number += 1
         kept = batch.with_name(f"kept-{batch.name}-{number}")
     batch.rename(kept)
-    print(f"plc-sim: kept {kept}: it holds files that do not match their checksums or that plc-sim did not write",
-          file=sys.stderr)
+    print(f"plc-sim: kept {kept}: its files do not match their checksums", file=sys.stderr)
 
 
 def spec_file_bytes(spec: Spec) -> dict[str, bytes]:
