@@ -15,6 +15,18 @@ support_staff = 2
 decay_span = 3
 """
 
+LEVER_DESIGN = """
+[levers]
+protected_time = ["off", "level=0.9"]
+
+[uncertainties]
+initial_trust = { low = 0.1, high = 0.7 }
+
+[design.latin_hypercube]
+samples = 12
+"""
+"""Two policies over 12 sampled conditions: enough cases for discover's PRIM (at least 20) and for robustness."""
+
 TINY_GRID = """
 name = "tiny"
 question = "A tiny grid for tests"

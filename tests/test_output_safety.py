@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from sweep_helpers import LEVER_DESIGN
 
 SMALL_RUN = ["--set", "n_schools=2", "--set", "teachers_per_school=6", "--ticks", "12"]
 TINY_SPEC = """
@@ -178,12 +179,7 @@ outcomes = ["health"]
 [fixed]
 n_schools = 2
 teachers_per_school = 6
-[levers]
-protected_time = ["off", "level=0.9"]
-[uncertainties]
-initial_trust = { low = 0.1, high = 0.7 }
-[design.latin_hypercube]
-samples = 12
+""" + LEVER_DESIGN + """
 [figures.survival]
 by = "protected_time"
 """
