@@ -341,3 +341,27 @@ def test_no_command_changes_or_deletes_a_file_the_user_wrote(baseline, data):
         changed = [str(path.relative_to(work.root)) for path, content in users.items()
                    if not path.is_file() or path.read_bytes() != content]
         assert not changed, f"the user's files changed or gone: {changed}"
+
+
+def test_a_changed_file_of_plc_sims_is_refused_on_redraw_and_kept_on_restart(tmp_path, capsys):
+    from plc_sim.cli import main
+
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(TINY_SPEC)
+    out = tmp_path / "tiny"
+    sweep = ["sweep", str(spec), "--workers", "1", "--out", str(out)]
+    assert main(sweep) == 0
+    figure = out / "figures" / "survival_by_meeting_time.png"
+    figure.write_bytes(b"my edit\n")
+    capsys.readouterr()
+
+    assert main(sweep) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(figure) in err[0] and "has changed since plc-sim wrote it" in err[0], err
+    assert main([*sweep, "--restart"]) == 2  # its runs are made again; the figure stays in the way of the new one
+    err = capsys.readouterr().err
+    assert f"plc-sim: kept {figure}: it has changed since plc-sim wrote it" in err
+    assert "was not written by plc-sim" in err.strip().splitlines()[-1]
+    assert figure.read_bytes() == b"my edit\n" and len(list((out / "batches").glob("batch-*"))) > 0
+    figure.rename(tmp_path / "mine.png")
+    assert main(sweep) == 0 and figure.is_file(), "moved away, the figure is drawn again"
