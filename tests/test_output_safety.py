@@ -252,18 +252,15 @@ class Work:
     def call(self, args: list[str]) -> tuple[int, str]:
         """Run one command in this process: its exit status and what it wrote on stderr."""
         from plc_sim.cli import main
-        from plc_sim.core.errors import InputError
         from plc_sim.workshop import record
 
         err = io.StringIO()
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-            if args == ["workshop-save"]:
-                try:
-                    record.save(self.workshop, self.results / "workshops")
-                    code = 0
-                except InputError as error:
-                    print(f"plc-sim: error: {error}", file=sys.stderr)
-                    code = 2
+            if args == ["workshop-save"]:  # what the workshop server calls after each year and for the debrief
+                folder, refusal = record.save_or_refusal(self.workshop, self.results / "workshops")
+                code = 0 if folder is not None else 2
+                if refusal:
+                    print(f"plc-sim: error: {refusal}", file=sys.stderr)
             else:
                 try:
                     code = main(args)

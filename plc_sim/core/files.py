@@ -152,14 +152,14 @@ class Ledger:
             path = self.folder / name
             if self.owns(name):
                 path.unlink()
-                _prune_empty(path.parent, self.folder)
+                prune_empty(path.parent, self.folder)
             elif path.exists():
                 print(f"plc-sim: kept {path}: it has changed since plc-sim wrote it", file=sys.stderr)
             self.files.pop(name, None)
 
 
-def _prune_empty(folder: Path, top: Path) -> None:
-    """Remove ``folder`` and its parents below ``top`` while they are empty."""
+def prune_empty(folder: Path, top: Path) -> None:
+    """Remove ``folder`` and its parents below ``top`` while they are empty (a folder holding anything stays)."""
     top = top.resolve()
     folder = folder.resolve()
     while folder != top and folder.is_relative_to(top):

@@ -30,7 +30,15 @@ from pathlib import Path
 import pandas as pd
 
 from plc_sim.core.errors import InputError
-from plc_sim.core.files import LEDGER_KEY, OWN_RECORD, Ledger, check_writable, own_record, write_json_atomic
+from plc_sim.core.files import (
+    LEDGER_KEY,
+    OWN_RECORD,
+    Ledger,
+    check_writable,
+    own_record,
+    prune_empty,
+    write_json_atomic,
+)
 from plc_sim.core.provenance import provenance
 from plc_sim.experiments.rule_specs import rules_record
 from plc_sim.experiments.spec import Spec
@@ -220,18 +228,11 @@ class ResultFolder:
                 inner = Ledger.of(child, OWN_RECORD)
                 inner.remove(list(inner.files))
                 (child / OWN_RECORD).unlink()
-                _prune_empty_dir(child)
+                prune_empty(child, child.parent)
         ledger = self.ledger()
         ledger.remove(list(ledger.files))
         self.manifest_path.unlink(missing_ok=True)
-        _prune_empty_dir(self.batches)
-
-
-def _prune_empty_dir(folder: Path) -> None:
-    try:
-        folder.rmdir()
-    except OSError:  # missing, or holds the user's files
-        pass
+        prune_empty(self.batches, self.batches.parent)
 
 
 def remove_batch(batch: Path) -> None:
@@ -251,7 +252,7 @@ def remove_batch(batch: Path) -> None:
         if not changed:
             ledger.remove(list(ledger.files))
             (batch / CHECKSUMS).unlink()
-            _prune_empty_dir(batch)
+            prune_empty(batch, batch.parent)
             return
     kept = batch.with_name(f"kept-{batch.name}")
     number = 1
