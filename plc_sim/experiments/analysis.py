@@ -103,6 +103,9 @@ def load_sweep(folder: str | Path) -> SweepData:
         raise InputError(f"{folder}: no {MANIFEST}; not a sweep's result folder (run `plc-sim sweep` first)")
     spec = parse_spec(manifest["spec"]["text"], source=manifest["spec"]["source"], default_name=manifest["name"],
                       recorded=manifest)
+    if not ResultFolder(folder).ledger().owns("points.parquet"):
+        raise InputError(f"{folder / 'points.parquet'}: missing, or changed since plc-sim wrote it; restore it, "
+                         f"or move it away and run the sweep again with --restart")
     points = pd.read_parquet(folder / "points.parquet")
     return SweepData(folder, spec, manifest, points, **read_tables(folder))
 

@@ -76,7 +76,7 @@ def from_environment() -> tuple[Workshop, Room]:
 
     def save_later(session: Workshop) -> None:
         time.sleep(SAVE_DELAY)
-        record.save(session, room.results)
+        record.save_or_refusal(session, room.results)  # a refusal is one line on the terminal
         gc.collect()  # the full collection the server holds back during advances (collect_when_idle)
 
     workshop.on_advance = lambda session: saver.submit(save_later, session)

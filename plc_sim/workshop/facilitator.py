@@ -222,7 +222,10 @@ def Debrief(workshop: Workshop, room: Room):
                             [len(schools), len(decisions), at])
 
     def check_replay():
-        folder = record.save(workshop, room.results)
+        folder, refusal = record.save_or_refusal(workshop, room.results)
+        if folder is None:
+            set_checked(f"Not saved: {refusal}")
+            return
         same = record.replays_identically(folder)
         set_checked(f"Saved to {folder}. Rerun from the seed and the decision log: "
                     + ("identical series." if same else "the series DIFFER."))
