@@ -390,7 +390,7 @@ def decay_causes_text(runs: pd.DataFrame) -> str:
     if parts.sum() == 0:
         return ""
     shares = sorted(((share, cause) for cause, share in zip((*CAUSES, NO_CAUSE), parts / parts.sum(), strict=True)
-                     if share > 0), reverse=True)
+                     if share >= 0.005), reverse=True)
     count = int(round(parts.sum()))
     return (f"; what preceded the {count} decay{'s' if count != 1 else ''}: "
             + ", ".join(f"{cause} {share:.0%}" for share, cause in shares))
