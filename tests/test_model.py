@@ -452,7 +452,9 @@ def knowledge_change(seed: int, ticks: int, overrides: dict) -> float:
 
 
 @pytest.mark.parametrize("n_seeds, ticks, network", [
-    pytest.param(8, 60, {"n_schools": 4, "teachers_per_school": 10}, id="fast"),
+    # 24 seeds: socialization toward codified memory (which starts below knowledge) keeps a focused school's gain
+    # over six years near 0.03 (sd about 0.05), which 8 seeds cannot tell from 0; the claim is unchanged
+    pytest.param(24, 60, {"n_schools": 4, "teachers_per_school": 10}, id="fast"),
     pytest.param(40, 240, {}, id="default-network", marks=pytest.mark.slow),
 ])
 def test_focused_inquiry_raises_knowledge_where_congenial_talk_does_not(n_seeds, ticks, network):
