@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulation.parameters import PARAMETERS, PARAMS_BY_NAME
+from simulation.parameters import PARAMETERS, PARAMS_BY_NAME, make_params
 from simulation.presets import PRESETS
 
 SMALL_RUN = ["--set", "n_schools=3", "--set", "teachers_per_school=8", "--ticks", "30"]
@@ -87,13 +87,14 @@ def test_run_draws_a_chart(two_runs, tmp_path):
     pixels = imread(out / "chart.png")
     assert pixels.shape[:2] == (960, 1440) and pixels.std() > 0.05, "12 x 8 inches at 120 dpi, not blank"
     network, schools = pd.read_parquet(out / "network.parquet"), pd.read_parquet(out / "schools.parquet")
-    fig = run_chart(network, schools, 0.35, tmp_path / "chart.png", title="a run")
+    fig = run_chart(network, schools, make_params(), tmp_path / "chart.png", title="a run")
     health, means, each_school, turnover = fig.axes
     assert health.get_lines()[0].get_label() == "PLC health index"
     assert list(health.get_lines()[0].get_ydata()) == list(network["health"])
-    school_lines = [line for line in each_school.get_lines() if not line.get_label().startswith("formation level")]
+    stages = ["implementing stage from 35%: formed", "below initiating (25%) a year: decayed"]
+    school_lines = [line for line in each_school.get_lines() if line.get_label() not in stages]
     assert len(school_lines) == 3, "one line per school"
-    assert [t.get_text() for t in each_school.get_legend().get_texts()] == ["formation level 0.35"]
+    assert [t.get_text() for t in each_school.get_legend().get_texts()] == stages
     assert turnover.get_ylabel() == "percent" and fig.get_suptitle() == "a run"
 
 
