@@ -83,7 +83,7 @@ def fake_sweep(tmp_path) -> SimpleNamespace:
     runs = x[["a", "b", "c"]].assign(run_id=np.arange(400), point=np.arange(400), replication=0, seed=1,
                                      design="latin_hypercube", final_health=np.where(y, 0.6, 0.3))
     schools = pd.DataFrame({"run_id": np.repeat(np.arange(400), 3), "school": np.tile(np.arange(3), 400),
-                            "decayed_ever": np.repeat(~y, 3)})
+                            "first_formed_tick": 10, "decayed_ever": np.repeat(~y, 3)})  # every community formed
     return SimpleNamespace(folder=tmp_path / "sweep", spec=SimpleNamespace(factor_names=("a", "b", "c")), runs=runs,
                            schools=schools)
 
