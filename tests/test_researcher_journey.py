@@ -61,7 +61,7 @@ def test_the_researchers_journey_on_network_or_time(tmp_path, monkeypatch, capsy
 
     assert main(["discover", str(out), "--outcome", "decays"]) == 0, capsys.readouterr().err
     said = capsys.readouterr().out
-    assert said.startswith("Communities decay in ") and "discover-decays" in said
+    assert said.startswith("Formed communities decay in ") and "discover-decays" in said
     provenance = json.loads((out / "discover-decays" / "provenance.json").read_text())
     summary = (out / "discover-decays" / "summary.md").read_text()
     assert ("## The chosen box" in summary) == (provenance["chosen_box"] is not None)
@@ -130,12 +130,13 @@ def test_an_intervention_that_changes_nothing_says_so_and_ties_with_off(tmp_path
 
 def test_a_budget_cut_below_the_floor_makes_it_count():
     from plc_sim.experiments.spec import parse_spec
+    from plc_sim.experiments.spec_fields import SpecError
 
     cut = IDLE.replace("n_schools = 3", "n_schools = 3\nbudget_cut_tick = 20\nbudget_cut_size = 0.5")
     assert parse_spec(cut).idle_lines() == []  # 0.6 x 0.5 = 0.3 < 0.4: the floor holds meeting time up
-    late = IDLE.replace('"level=0.9"]', '"level=0.9@5"]')
-    assert parse_spec(late).idle_lines()[-1] == ("note: protected_time level=0.9@5 would change nothing in every "
-                                                 "condition (it starts in year 5, after the run's 4 school years)")
+    late = IDLE.replace('"level=0.9"]', '"level=0.9@5"]')  # would change nothing: refused outright (issue 19)
+    with pytest.raises(SpecError, match="start year 5 is outside the run"):
+        parse_spec(late)
 
 
 def test_ties_share_a_rank_and_the_sentence_names_them_all():

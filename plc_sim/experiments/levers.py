@@ -22,7 +22,7 @@ import pandas as pd
 from plc_sim.experiments.designs import Design, Factor, design_points, parse_factors
 from plc_sim.experiments.spec_fields import SpecError
 from simulation.interventions import INTERVENTIONS, parse_intervention
-from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR, Param, ParameterError
+from simulation.parameters import PARAMS_BY_NAME, Param, ParameterError
 from simulation.presets import preset_params
 
 OFF, ON = "off", "on"
@@ -167,8 +167,8 @@ def idle_lines(levers: tuple[Factor, ...], points: pd.DataFrame, preset: str, fi
     """One line per intervention setting that would change nothing in some of the conditions it is run in.
 
     A condition is one combination of the parameters' values (parameter levers and uncertainties) of
-    ``points``; the intervention's own ``idle`` test says why it is idle there, and any intervention that
-    starts after the run's last tick is idle everywhere.
+    ``points``; the intervention's own ``idle`` test says why it is idle there (one that would start after the run
+    is refused when the spec is read).
     """
     switches = [lever for lever in levers if isinstance(lever, InterventionLever)]
     if not switches:
@@ -183,13 +183,9 @@ def idle_lines(levers: tuple[Factor, ...], points: pd.DataFrame, preset: str, fi
             text = lever.intervention(setting)
             if text is None:
                 continue
-            plan = parse_intervention(text)
-            if plan.first_tick > ticks:
-                reasons = [f"it starts in year {plan.start_year}, after the run's {ticks / TICKS_PER_YEAR:g} "
-                           "school years"] * len(params)
-            else:
-                idle = plan.kind.idle or (lambda *_: None)
-                reasons = [idle(p, plan.args, ticks) for p in params]
+            plan = parse_intervention(text)  # a start after the run is refused when the spec is read
+            idle = plan.kind.idle or (lambda *_: None)
+            reasons = [idle(p, plan.args, ticks) for p in params]
             found = [reason for reason in reasons if reason]
             if found:
                 where = "every condition" if len(found) == len(params) else (
