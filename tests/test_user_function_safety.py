@@ -103,7 +103,7 @@ EXITS_ON_IMPORT = "import sys\nsys.exit(4)\n\n\ndef f(series):\n    return 1.0\n
 _names = itertools.count()
 
 
-def user_spec(folder: Path, table: str, line: str, timeout: int = 1) -> tuple[Path, str]:
+def user_spec(folder: Path, table: str, line: str, timeout: int = 3) -> tuple[Path, str]:
     """TINY_GRID with ``line`` (MOD: a fresh copy of MODULE) in ``table``, and a time limit of ``timeout`` s."""
     module = f"user_fns_s{next(_names)}"
     (folder / f"{module}.py").write_text(MODULE)
@@ -143,20 +143,20 @@ RUN = r"in run \d+ \(point \d+, replication \d, seed \d+\)"
 
 @pytest.mark.parametrize(("table", "line", "words"), [
     ("outcomes", 'odd = "MOD:raises"', r"outcomes\.odd: MOD:raises raised ValueError \(boom\) " + RUN),
-    ("outcomes", 'odd = "MOD:hangs"', r"outcomes\.odd: MOD:hangs did not finish within user_function_timeout = 1 s "
+    ("outcomes", 'odd = "MOD:hangs"', r"outcomes\.odd: MOD:hangs did not finish within user_function_timeout = 3 s "
      + RUN + "; raise user_function_timeout in the spec"),
     ("outcomes", 'stop = "MOD:hangs_stubbornly"', r"outcomes\.stop: MOD:hangs_stubbornly did not finish within "
-     r"user_function_timeout = 1 s " + RUN),
+     r"user_function_timeout = 3 s " + RUN),
     ("outcomes", 'odd = "MOD:exits"', r"outcomes\.odd: MOD:exits raised SystemExit \(3\) " + RUN),
     ("outcomes", 'odd = "MOD:not_a_number"', r"outcomes\.odd: MOD:not_a_number returned float nan; expected one "
      r"finite number " + RUN),
     ("outcomes", 'odd = "MOD:a_whole_column"', r"outcomes\.odd: MOD:a_whole_column returned Series of shape "
      r"\(21,\); expected one finite number " + RUN),
     ("rules", 'trust = "MOD:raises"', r"rules\.trust: MOD:raises raised ValueError \(boom\) " + RUN),
-    ("rules", 'trust = "MOD:hangs"', r"rules\.trust: MOD:hangs did not finish within user_function_timeout = 1 s "
+    ("rules", 'trust = "MOD:hangs"', r"rules\.trust: MOD:hangs did not finish within user_function_timeout = 3 s "
      + RUN),
     ("rules", 'trust = "MOD:trust_spins_in_compiled_code"', r"rules\.trust: MOD:trust_spins_in_compiled_code did "
-     r"not finish within user_function_timeout = 1 s " + RUN),
+     r"not finish within user_function_timeout = 3 s " + RUN),
     ("rules", 'trust = "MOD:exits"', r"rules\.trust: MOD:exits raised SystemExit \(3\) " + RUN),
     ("rules", 'trust = "MOD:trust_nan"', r"rules\.trust: MOD:trust_nan broke invariant 'no NaN': members\.trust "
      r"contains NaN .* " + RUN),
@@ -179,7 +179,7 @@ def test_a_failing_user_function_is_one_line_exit_2_and_a_new_out_is_left_as_it_
 
 
 @pytest.mark.parametrize(("source", "words"), [
-    (HANGS_ON_IMPORT, r"importing '(\w+)' did not finish within user_function_timeout = 1 s"),
+    (HANGS_ON_IMPORT, r"importing '(\w+)' did not finish within user_function_timeout = 3 s"),
     (EXITS_ON_IMPORT, r"importing '(\w+)' raised SystemExit \(4\)"),
     ("raise KeyError('setting')\n", r"importing '(\w+)' raised KeyError \('setting'\)"),
 ])
@@ -198,7 +198,7 @@ def test_a_module_that_hangs_on_import_in_the_worker_is_stopped_by_the_time_limi
     (tmp_path / "hang_on_import.flag").write_text("")
     out = tmp_path / "out"
     with pytest.raises(UserFunctionError, match=rf"outcomes\.odd: {module}:fine did not finish within "
-                                                rf"user_function_timeout = 1 s {RUN}"):
+                                                rf"user_function_timeout = 3 s {RUN}"):
         run_sweep(spec, out, workers=1, progress=False)
     assert not out.exists() and children() == []
 
@@ -212,12 +212,12 @@ def test_a_run_that_hangs_keeps_the_runs_before_and_resumes_with_another_time_li
     assert main(command) == 2
     error = capsys.readouterr().err.strip().splitlines()
     assert len(error) == 1 and re.search(rf"outcomes\.odd: {module}:hangs_when_flagged did not finish within "
-                                         rf"user_function_timeout = 1 s {RUN}", error[0]), error
+                                         rf"user_function_timeout = 3 s {RUN}", error[0]), error
     kept = len(read_tables(out)["runs"])
     assert 0 < kept < reference.run_count, "the runs finished before are kept"
     assert children() == []
     (tmp_path / "fail.flag").unlink()
-    path.write_text(path.read_text().replace("user_function_timeout = 1", "user_function_timeout = 30"))
+    path.write_text(path.read_text().replace("user_function_timeout = 3", "user_function_timeout = 30"))
     assert load_spec(path).digest == reference.digest, "the time limit is not part of what the runs compute"
     assert main(command) == 0
     assert len(read_tables(out)["runs"]) == reference.run_count
@@ -226,7 +226,7 @@ def test_a_run_that_hangs_keeps_the_runs_before_and_resumes_with_another_time_li
 @pytest.mark.parametrize("value", [0, 86_401, 1.5, "60", True])
 def test_the_time_limit_is_checked(tmp_path, value):
     path, _ = user_spec(tmp_path, "outcomes", 'odd = "MOD:fine"')
-    path.write_text(path.read_text().replace("user_function_timeout = 1", f"user_function_timeout = {value!r}"
+    path.write_text(path.read_text().replace("user_function_timeout = 3", f"user_function_timeout = {value!r}"
                                              .replace("True", "true").replace("'", '"')))
     with pytest.raises(SpecError, match=r"user_function_timeout: .* is not allowed; expected an integer from 1 to "
                                         r"86400"):
