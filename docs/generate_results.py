@@ -28,7 +28,8 @@ ODD = Path(__file__).resolve().parent / "ODD.md"
 BLOCK = re.compile(r"(<!-- generated results: begin[^>]*-->\n).*?(<!-- generated results: end -->)", re.S)
 
 
-def region_rows(folder: Path) -> list[str]:
+def region_rows(folder: Path, holding: list[str]) -> list[str]:
+    """The region's table; ``holding``: the patterns that hold at the defaults (the root seed's verdicts)."""
     points = pd.read_csv(folder / "points.csv")
     rows = [f"Region: {len(points)} Latin-hypercube points within +-10% of every calibrated value "
             f"(`{folder.name}`, its `report.md` has the design).", "",
@@ -40,6 +41,10 @@ def region_rows(folder: Path) -> list[str]:
             rows.append(f"| {pattern.number} {pattern.key} | {share:.0%} [{low:.0%}, {high:.0%}] |")
     share, low, high = share_ci(int(points["accepted"].sum()), len(points))
     rows.append(f"| **every pattern** | **{share:.0%} [{low:.0%}, {high:.0%}]** |")
+    every_holding = points[[f"pass_{key}" for key in holding]].all(axis=1)
+    share, low, high = share_ci(int(every_holding.sum()), len(points))
+    rows.append(f"| every pattern that holds at the defaults ({', '.join(holding)}) | {share:.0%} [{low:.0%}, "
+                f"{high:.0%}] |")
     return rows
 
 
@@ -62,7 +67,9 @@ def seed_rows(folders: list[Path]) -> list[str]:
 
 
 def main(region: str, *validations: str) -> None:
-    text = "\n".join(region_rows(Path(region)) + seed_rows([Path(v) for v in validations])) + "\n"
+    root = pd.read_csv(Path(validations[0]) / "results.csv")
+    holding = [key for key, checks in root.groupby("key", sort=False) if checks["passed"].all()]
+    text = "\n".join(region_rows(Path(region), holding) + seed_rows([Path(v) for v in validations])) + "\n"
     odd = ODD.read_text(encoding="utf-8")
     if not BLOCK.search(odd):
         sys.exit("docs/ODD.md has lost its 'generated results' markers")
