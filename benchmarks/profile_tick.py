@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 
 import simulation.model as model_module
 from simulation import PLCModel
@@ -31,35 +32,43 @@ def _timed(totals: dict[str, float], name: str, function):
     return timed
 
 
-def profile(n_schools: int, teachers: int, warmup: int, ticks: int) -> tuple[dict[str, float], float]:
-    """Seconds per part over ``ticks`` ticks after ``warmup``, and the seconds of the whole ``model.step()`` calls."""
+@contextmanager
+def timed_parts(model):
+    """Time every rule of ``model`` and its three measurements while the block runs; yield seconds by part."""
+    totals: dict[str, float] = defaultdict(float)
+    rules, observe, collect = model.rules, model.observer.observe, model.datacollector.collect
+    summary = model_module.network_summary
+    model.rules = {name: _timed(totals, name, rule) for name, rule in rules.items()}
+    model.observer.observe = _timed(totals, "Observer.observe", observe)
+    model.datacollector.collect = _timed(totals, "DataCollector.collect", collect)
+    model_module.network_summary = _timed(totals, "network_summary", summary)
+    try:
+        yield totals
+    finally:
+        model.rules, model.observer.observe, model.datacollector.collect = rules, observe, collect
+        model_module.network_summary = summary
+
+
+def print_split(title: str, totals: dict[str, float], whole: float, ticks: int) -> None:
+    """Print ms per tick and share of ``whole`` (seconds of the timed ``model.step()`` calls) for each part."""
+    parts = dict(totals, rest=whole - sum(totals.values()))
+    print(f"\n{title}: {1000 * whole / ticks:.2f} ms per tick")
+    print(f"{'part':<24}{'ms/tick':>10}{'share':>8}")
+    for name, seconds in parts.items():
+        print(f"{name:<24}{1000 * seconds / ticks:>10.3f}{seconds / whole:>8.1%}")
+
+
+def report(n_schools: int, teachers: int, warmup: int, ticks: int) -> None:
     model = PLCModel(preset="baseline", rng=1, n_schools=n_schools, teachers_per_school=teachers)
     for _ in range(warmup):
         model.step()
-    totals: dict[str, float] = defaultdict(float)
-    model.rules = {name: _timed(totals, name, rule) for name, rule in model.rules.items()}
-    model.observer.observe = _timed(totals, "Observer.observe", model.observer.observe)
-    model.datacollector.collect = _timed(totals, "DataCollector.collect", model.datacollector.collect)
-    summary = model_module.network_summary
-    model_module.network_summary = _timed(totals, "network_summary", summary)
-    try:
+    with timed_parts(model) as totals:
         start = time.perf_counter()
         for _ in range(ticks):
             model.step()
         whole = time.perf_counter() - start
-    finally:
-        model_module.network_summary = summary
-    return dict(totals), whole
-
-
-def report(n_schools: int, teachers: int, warmup: int, ticks: int) -> None:
-    totals, whole = profile(n_schools, teachers, warmup, ticks)
-    totals["rest"] = whole - sum(totals.values())
-    print(f"\n{n_schools:,} schools x {teachers} teachers: {ticks} ticks after {warmup} warm-up ticks, "
-          f"{1000 * whole / ticks:.2f} ms per tick")
-    print(f"{'part':<24}{'ms/tick':>10}{'share':>8}")
-    for name, seconds in totals.items():
-        print(f"{name:<24}{1000 * seconds / ticks:>10.3f}{seconds / whole:>8.1%}")
+    print_split(f"{n_schools:,} schools x {teachers} teachers: {ticks} ticks after {warmup} warm-up ticks",
+                totals, whole, ticks)
 
 
 def main() -> None:
