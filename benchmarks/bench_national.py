@@ -7,7 +7,8 @@ where a tick goes.
 Each size runs in a fresh child process (so each peak is its own), from the baseline preset with seed 1. The child
 reports the time to build the model, the time of the ticks split by rule and measurement (as
 ``benchmarks/profile_tick.py`` does, with no warm-up: the first tick includes loading the compiled kernels), and
-its peak resident memory (``ru_maxrss``) after building, after the first tick and at the end. Bars (issue 21):
+its peak resident memory (``ru_maxrss``) after building, after the first tick and at the end. With
+``PLC_SIM_PARALLEL_SCHOOLS=1`` the children run the parallel kernels (``simulation.PLCModel``). Bars (issue 21):
 100 ticks in <= 2 minutes on two cores, peak memory <= 8 GiB.
 """
 
@@ -45,7 +46,8 @@ def child(n_schools: int, teachers: int, ticks: int) -> None:
                 peaks["tick 1"] = _peak_gib()
         whole = time.perf_counter() - start
     peaks[f"tick {ticks}"] = _peak_gib()
-    print(json.dumps({"build": build, "whole": whole, "totals": totals, "peaks": peaks}))
+    print(json.dumps({"build": build, "whole": whole, "totals": totals, "peaks": peaks,
+                      "parallel": model.parallel_schools}))
 
 
 def main() -> None:
@@ -63,8 +65,9 @@ def main() -> None:
                    "--ticks", str(args.ticks)]
         result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
         whole, build = result["whole"], result["build"]
-        print(f"\n{n:,} schools x {args.teachers} teachers, {args.ticks} ticks: build {build:.1f} s, ticks "
-              f"{whole:.1f} s, total {build + whole:.1f} s (bar <= 120 s); peak memory "
+        mode = "parallel" if result["parallel"] else "serial"
+        print(f"\n{n:,} schools x {args.teachers} teachers, {args.ticks} ticks ({mode} schools): build {build:.1f} s, "
+              f"ticks {whole:.1f} s, total {build + whole:.1f} s (bar <= 120 s); peak memory "
               + ", ".join(f"{gib:.2f} GiB {when}" for when, gib in result["peaks"].items()) + " (bar <= 8 GiB)")
         print_split(f"{n:,} schools, split of the {args.ticks} ticks", result["totals"], whole, args.ticks)
 

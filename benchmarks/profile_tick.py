@@ -67,7 +67,9 @@ def report(n_schools: int, teachers: int, warmup: int, ticks: int) -> None:
         for _ in range(ticks):
             model.step()
         whole = time.perf_counter() - start
-    print_split(f"{n_schools:,} schools x {teachers} teachers: {ticks} ticks after {warmup} warm-up ticks",
+    mode = "parallel" if model.parallel_schools else "serial"
+    print_split(f"{n_schools:,} schools x {teachers} teachers ({mode} schools): {ticks} ticks after {warmup} warm-up "
+                "ticks",
                 totals, whole, ticks)
 
 

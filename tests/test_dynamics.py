@@ -182,10 +182,10 @@ def test_place_movers_gives_each_mover_in_turn_the_first_free_post_of_another_sc
                 taken.append(post)
         return placed, taken
 
-    school_of = np.repeat(np.arange(4), 6)
     rng = np.random.default_rng(1)
-    for _ in range(100):
-        vacancies = rng.choice(24, size=int(rng.integers(0, 12)), replace=False)
+    for schools, size, most in [(4, 6, 12)] * 100 + [(30, 8, 200)] * 20:  # the second: long runs of taken posts
+        school_of = np.repeat(np.arange(schools), size)
+        vacancies = rng.choice(schools * size, size=int(rng.integers(0, most)), replace=False)
         movers = vacancies[: int(rng.integers(0, vacancies.size + 1))]
         seed = int(rng.integers(1 << 30))
         placed, posts = place_movers(movers, vacancies, school_of, np.random.default_rng(seed))
