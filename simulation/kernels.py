@@ -11,7 +11,9 @@ positions inside school ``s``; the conversation arrays ``a`` and ``b`` hold glob
 
 To change a formula, copy the kernel and its rule into your own module, change one line, keep ``@njit``
 (a plain-Python copy runs about 40 times slower; ``kernel.py_func`` is the plain version for debugging) and
-pass the rule with ``PLCModel(rules={...})`` (``docs/rules.md``, "Edit a kernel").
+pass the rule with ``PLCModel(rules={...})`` (``docs/rules.md``, "Edit a kernel"). ``converse`` and
+``update_trust`` are compiled at the end of the module from ``_converse`` and ``_update_trust`` (serial and
+parallel from one source): copy those and put ``@njit`` on your copy.
 """
 
 from __future__ import annotations
