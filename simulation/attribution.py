@@ -4,7 +4,8 @@ Reform-sustainability studies name several causes acting together, not one (Datn
 demands, local conditions; Taylor 2006: eleven risk factors, faculty retention and a lack of support for learning the
 strongest; Hargreaves & Fink 2006: leader succession). The model logs each cause as an event; a decay is attributed to
 the causes logged in its school during the years its health was falling: the ``decay_span`` years below the
-initiating stage and the year before them. A decay with several causes counts a equal part for each; one with none
+initiating stage and the year before them, from the year end that opened them (a principal who leaves at a year
+end acts on the years after it). A decay with several causes counts a equal part for each; one with none
 is "no recorded cause" (a slow drift).
 """
 
@@ -64,7 +65,7 @@ def attribute_decays(events: Iterable[Event], params: Params) -> pd.DataFrame:
             continue
         for school in event.schools:
             found = {cause for tick, cause in causes_by_school.get(school, ())
-                     if event.tick - window < tick <= event.tick}
+                     if event.tick - window <= tick <= event.tick}
             parts = {cause: 1.0 / len(found) for cause in found} if found else {NO_CAUSE: 1.0}
             rows.append({"tick": event.tick, "school": school, **{c: parts.get(c, 0.0) for c in (*CAUSES, NO_CAUSE)}})
     return pd.DataFrame(rows, columns=["tick", "school", *CAUSES, NO_CAUSE])

@@ -32,6 +32,8 @@ class InterventionKind:
     ``begin(model, run)`` acts in its first month, ``act(model, run)`` in every month it runs (the first
     included), ``finish(model, run)`` in the first month after it ends; ``run`` is the running
     intervention (:class:`Running`: its schools ``run.hit``, arguments ``run.args`` and a ``memo`` dict).
+    ``idle(params, args, ticks)``, when given, says in words why the intervention cannot change anything in a
+    run of ``ticks`` ticks with these parameters (None when it may), so a sweep can say so before it runs.
     """
 
     name: str
@@ -42,6 +44,7 @@ class InterventionKind:
     act: Callable
     begin: Callable | None = None
     finish: Callable | None = None
+    idle: Callable | None = None
 
     def argument(self, name: str) -> Param:
         """The declared argument ``name``, or a ParameterError naming the allowed ones."""
@@ -93,6 +96,15 @@ def protect_time(model, run: Running) -> None:
     """
     s = model.schools
     s.meeting_time[run.hit] = np.maximum(s.meeting_time[run.hit], run.args["level"])
+
+
+def _protected_time_idle(p, args, ticks: int) -> str | None:
+    """Only a budget cut (``shocks.budget_cut``) lowers meeting time, so a floor at or below its lowest is idle."""
+    cut = 1 <= p.budget_cut_tick <= ticks and round(p.shock_share * p.n_schools) > 0
+    lowest = p.meeting_time * (1.0 - p.budget_cut_size) if cut else p.meeting_time
+    if args["level"] <= lowest:
+        return f"it only sets a floor, and meeting time never falls below {lowest:.3g}"
+    return None
 
 
 def fund_leader_roles(model, run: Running) -> None:
@@ -235,7 +247,8 @@ INTERVENTIONS: dict[str, InterventionKind] = {kind.name: kind for kind in (
         "Collaboration time written into the timetable: meeting time never falls below a level",
         "Hord 1997; Hipp & Huffman 2007 (structural conditions)",
         (_arg("level", float, 0.8, "Least meeting time while it runs", 0.0, 1.0),),
-        protect_time, begin=_floor_begin("meeting_time"), finish=_floor_finish("meeting_time")),
+        protect_time, begin=_floor_begin("meeting_time"), finish=_floor_finish("meeting_time"),
+        idle=_protected_time_idle),
     InterventionKind(
         "teacher_leader_roles", "funded teacher-leader roles",
         "Funded teacher-leader posts with time for the role",

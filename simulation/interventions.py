@@ -137,21 +137,42 @@ _SYNTAX = re.compile(r"^(?P<name>[a-z_]+)(?::(?P<args>[^@#]*))?(?:@(?P<start>\d+
 SYNTAX_HELP = "NAME[:arg=value,...][@START[-END]][#SCHOOLS], e.g. protected_time:level=0.8@3-6#1-4"
 
 
-def parse_intervention(text: str) -> Intervention:
-    """Parse ``NAME[:arg=value,...][@START[-END]][#SCHOOLS]`` (years and schools counted from 1)."""
+def parse_intervention(text: str, *, ticks: int | None = None, n_schools: int | None = None) -> Intervention:
+    """Parse ``NAME[:arg=value,...][@START[-END]][#SCHOOLS]`` (years and schools counted from 1).
+
+    With ``ticks`` (the run's length) its years must fall within the run; with ``n_schools`` its schools must be
+    in the network. The command line, specs' ``[levers]`` and the workers all parse here, so all get the checks.
+    """
+    where = f"--intervention {text!r}"
+    odd = next((c for c in text if not c.isascii()), None)
+    if odd is not None:  # Python's int() reads other scripts' digits ('١' is 1): refuse them rather than guess
+        raise ParameterError(f"{where}: {odd!r} is not allowed; write it with ASCII letters and the digits 0-9, "
+                             f"e.g. {SYNTAX_HELP.partition('e.g. ')[2]}")
     match = _SYNTAX.match(text.strip())
     if match is None:
-        raise ParameterError(f"--intervention {text!r}: expected {SYNTAX_HELP}")
+        raise ParameterError(f"{where}: expected {SYNTAX_HELP}")
     args = {}
     for pair in filter(None, (part.strip() for part in (match["args"] or "").split(","))):
         name, sep, value = pair.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise ParameterError(f"--intervention {text!r}: argument {pair!r} is not name=value")
+            raise ParameterError(f"{where}: argument {pair!r} is not name=value")
+        if name.strip() in args:
+            raise ParameterError(f"{where}: argument {name.strip()!r} is given twice; give each argument once")
         args[name.strip()] = value.strip()
     start = int(match["start"]) if match["start"] else 1
     end = int(match["end"]) if match["end"] else None
     schools = None if match["schools"] is None else tuple(s - 1 for s in _numbers(match["schools"], text))
-    return Intervention(match["name"], args, start, end, schools)
+    intervention = Intervention(match["name"], args, start, end, schools)
+    if ticks is not None:
+        last = -(-ticks // TICKS_PER_YEAR)  # the run's last school year, counting one it only begins
+        for what, year in (("start", start), ("end", end)):
+            if year is not None and year > last:
+                raise ParameterError(f"{where}: {what} year {year} is outside the run ({ticks} ticks: school years "
+                                     f"1 to {last}); expected a year from 1 to {last}")
+    if n_schools is not None and schools is not None and max(schools) >= n_schools:
+        raise ParameterError(f"{where}: school {max(schools) + 1} is outside the network; schools are numbered "
+                             f"1 to {n_schools}")
+    return intervention
 
 
 def _numbers(text: str, whole: str) -> list[int]:

@@ -24,7 +24,7 @@ from simulation.events import Event
 from simulation.interventions import Intervention, start_interventions
 from simulation.invariants import RuleError, call_checked, resolve_rules, state_shapes
 from simulation.measures import NETWORK_MEASURES, Observer, network_summary
-from simulation.parameters import TICKS_PER_YEAR, ParameterError, Params, suggest
+from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR, ParameterError, Params, suggest
 from simulation.presets import preset_params
 from simulation.shocks import SHOCKS_BY_NAME
 from simulation.state import Meetings, active_per_school, build_links, build_members, build_schools, members_per_school
@@ -53,8 +53,8 @@ class PLCModel(mesa.Model):
         interventions: the policy interventions of this run (:mod:`simulation.interventions`), each acting
             at the start of the months it runs, before the processes.
         datacollector: Mesa's DataCollector with the network measures every tick
-            (``"network"``, an array in NETWORK_MEASURES order) and a per-school table
-            (``"schools"``, measures x schools); read
+            (``"network"``, an array in NETWORK_MEASURES order, and each measure by name, see
+            :func:`reporter_name`) and a per-school table (``"schools"``, measures x schools); read
             them as tidy frames with ``simulation.network_frame`` and ``simulation.school_frame``.
     """
 
@@ -106,7 +106,11 @@ class PLCModel(mesa.Model):
         self.expected_shapes = state_shapes(self)
 
     def _reporters(self) -> dict[str, Callable]:
-        return {"network": lambda model: model.network_table, "schools": lambda model: model.observer.table}
+        # One named reporter per network measure too, so that mesa.batch_run returns labelled columns; a measure
+        # that shares a parameter's name is reported as mean_NAME, or batch_run would write it over the parameter.
+        named = {reporter_name(name): (lambda model, i=i: float(model.network_table[i]))
+                 for i, name in enumerate(NETWORK_MEASURES)}
+        return {"network": lambda model: model.network_table, "schools": lambda model: model.observer.table, **named}
 
     # --- the schedule ------------------------------------------------------
     def step(self) -> None:
@@ -218,6 +222,11 @@ def parallel_setting() -> bool:
     if text in ("1", "true", "yes", "on"):
         return True
     raise ParameterError(f"{PARALLEL_VARIABLE}: {text!r} is not allowed; expected 1 or 0 (true or false)")
+
+
+def reporter_name(measure: str) -> str:
+    """The DataCollector's (and ``mesa.batch_run``'s) name for a network measure."""
+    return f"mean_{measure}" if measure in PARAMS_BY_NAME else measure
 
 
 def _seed_value(seed: Any) -> Any:

@@ -211,9 +211,11 @@ PARAMETERS: tuple[Param, ...] = (
        "memory", unit="per tick", low=0.0, high=1.0, source="Kruse & Louis (memory lets newcomers catch up)"),
     _p("catchup_years", int, 1, "Years in which a newcomer counts as new (learns from memory, is inducted)",
        "memory", unit="years", low=0, high=10, source="assumption (a first-year induction)"),
-    _p("socialization_rate", float, 0.0, "How fast every member's knowledge moves toward codified practice "
+    _p("socialization_rate", float, 0.02, "How fast every member's knowledge moves toward codified practice "
        "(March's socialization)", "memory", unit="per tick", low=0.0, high=1.0,
-       source="March 1991 (exploration and exploitation); 0 keeps socialization to newcomers"),
+       source="March 1991 (mutual learning: the code learns from members, members from the code); value set with "
+              "Validation 3's predictive check (trust measured first predicts improvement), so that check does "
+              "not validate it"),
     _p("memory_rule", str, "protocols", "How codified memory acts: archive (newcomers catch up on it) or "
        "protocols (also, its protocols let colleagues talk about practice before trust is high, and its "
        "induction routines bring newcomers into the staff's openness)", "memory", choices=("archive", "protocols"),
@@ -247,8 +249,9 @@ PARAMETERS: tuple[Param, ...] = (
     _p("principal_exit_sensitivity", float, 2.0, "How strongly a school's low health raises the chance that its "
        "principal leaves", "turnover", unit="log-odds per unit", low=0.0, high=20.0,
        source="Béteille, Kalogrides & Loeb 2012 (principals leave struggling schools)"),
-    _p("typical_health", float, 0.37, "Yearly mean health at which the principal's leaving chance equals "
-       "principal_turnover_rate", "turnover", unit="health", low=0.0, high=1.0, source="assumption (calibrated)"),
+    _p("typical_health", float, 0.35, "Yearly mean health at which the principal's leaving chance equals "
+       "principal_turnover_rate", "turnover", unit="health", low=0.0, high=1.0,
+       source="assumption (calibrated with Validation 1: principal turnover and tenure)"),
     _p("initial_principal_tenure_max", int, 7, "Longest tenure (years) drawn for the first principals",
        "turnover", unit="years", low=0, high=40, source="assumption"),
     _p("newcomer_knowledge", float, 0.4, "Mean knowledge of teachers who replace leavers", "turnover",

@@ -17,6 +17,18 @@ initiating_level = 0.15
 implementing_level = 0.2
 """
 
+LEVER_DESIGN = """
+[levers]
+protected_time = ["off", "level=0.9"]
+
+[uncertainties]
+initial_trust = { low = 0.1, high = 0.7 }
+
+[design.latin_hypercube]
+samples = 12
+"""
+"""Two policies over 12 sampled conditions: enough cases for discover's PRIM (at least 20) and for robustness."""
+
 TINY_GRID = """
 name = "tiny"
 question = "A tiny grid for tests"

@@ -6,12 +6,14 @@ buttons; ``test_app_browser.py`` does the same through Chromium.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 import json
 import math
 import re
 import time
+from pathlib import Path
 
 import ipyvuetify as v
 import numpy as np
@@ -20,12 +22,22 @@ import pytest
 import solara
 
 from plc_sim.app import fairness
-from plc_sim.app.command import announce, server_command, server_environment
-from plc_sim.app.frames import MEASURES, PRESET_TITLES, History, comparison_sentence, percent, run_view
+from plc_sim.app.command import APP_TITLE, announce, server_command, server_environment
+from plc_sim.app.export import COLUMNS, MONTH
+from plc_sim.app.frames import (
+    MEASURES,
+    PRESET_TITLES,
+    History,
+    comparison_sentence,
+    log_lines,
+    percent,
+    run_view,
+)
+from plc_sim.app.glossary import GLOSSARY, with_terms
 from plc_sim.app.model import ALL_SCHOOLS, LIVE_CHANGES, SHOCK_BUTTONS, WorkshopModel, schools_for_target, shock_marks
 from plc_sim.app.network import DETAIL_LIMIT, draws_every_member, network_data, network_layout, school_centres
+from plc_sim.app.page import DETAILS
 from plc_sim.app.policies import FromNow, policy_help
-from plc_sim.app.schoolyear import SCHOOL_MONTHS, START, in_sentence, school_time
 from plc_sim.app.session import MAX_MONTHS, SPEEDS, RunRecord, Session
 from plc_sim.app.settings import (
     APP_CEILINGS,
@@ -41,8 +53,11 @@ from plc_sim.app.settings import (
     slider_step,
     value_words,
 )
-from plc_sim.app.specs import FONT, network_chart, time_chart
+from plc_sim.app.specs import FONT, formation_label, network_chart, time_chart
+from plc_sim.app.whatif import BREAKDOWN, SCRIPT_COMPARISONS, WHAT_IFS, made_of, what_if_by_menu
+from plc_sim.app.widgets import LiveChart
 from plc_sim.cli.main import main
+from simulation.calendar import SCHOOL_MONTHS, START, in_sentence, log_text, school_time
 from simulation.interventions import INTERVENTIONS, Intervention
 from simulation.model import PLCModel
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR, make_params
@@ -83,7 +98,8 @@ def test_each_control_takes_its_range_label_and_help_from_the_declaration(name):
         assert low == param.low and high == min(param.high, APP_CEILINGS.get(name, param.high))
         assert low <= param.default <= high
     assert "_" not in control_label(param) and "tick" not in control_label(param)
-    assert control_help(param).startswith(param.meaning)
+    in_shares = control_help(param).replace("(0% = ", "(0 = ").replace(", 100% = ", ", 1 = ")  # the ends in percent
+    assert in_shares.startswith(param.meaning)
     assert "Declared range" not in control_help(param) and str(MAX_SEED) not in control_help(param)
 
 
@@ -99,7 +115,10 @@ def test_values_read_as_words_and_percentages():
     assert value_words(PARAMS_BY_NAME["teacher_turnover_rate"], 0.155) == "15.5%"
     assert value_words(PARAMS_BY_NAME["meeting_time"], 0.6) == "60%"
     assert value_words(PARAMS_BY_NAME["network_type"], "small_world") == "small world"
-    assert value_words(PARAMS_BY_NAME["n_schools"], 20) == "20"
+    assert value_words(PARAMS_BY_NAME["n_schools"], 20) == "20 schools"
+    assert value_words(PARAMS_BY_NAME["teachers_per_school"], 40) == "40 teachers"
+    assert "(0% = all through the principal, 100% = fully shared)" in control_help(
+        PARAMS_BY_NAME["leadership_distribution"])
     assert percent(0.155) == "15.5%" and percent(0.5) == "50%"
 
 
@@ -185,6 +204,27 @@ def test_live_changes_act_from_now_on_and_only_from_now_on(name):
     assert not same_state(changed, untouched)  # and the future differs
 
 
+def test_a_live_change_is_logged_and_marked_on_the_charts_with_labels_clear_of_the_axis():
+    session = Session(RunRecord(SMALL, "5", compare="shared-leadership"))
+    session.step(3)
+    session.change("meeting_time", 0.8)
+    session.change("leadership_distribution", 0.3)  # run B's own change: it keeps 90%
+    session.change("meeting_time", 0.8)  # no change: nothing to log
+    session.step(TICKS_PER_YEAR)
+    a, b = session.frame().runs
+    said = "Year 1, November: meeting time set to 80% from now on (was 60%)"
+    assert said in a.log and said in b.log
+    assert any("leadership distribution set to 30%" in line for line in a.log)
+    assert not any("leadership distribution set" in line for line in b.log)
+    assert a.marks["shock"] == ["Setting changed"] * 2
+    assert a.marks["label"] == ["Meeting time 80%", "Leadership distribution 30%"]
+    assert a.marks["side"] == ["right", "right"] and a.marks["row"][0] != a.marks["row"][1]
+    session.step(2 * TICKS_PER_YEAR)
+    session.change("workload", 0.5)
+    marks = session.frame().runs[0].marks  # a mark late in the run is labelled on its left, toward the middle
+    assert marks["side"] == ["right", "right", "left"] and marks["label"][-1] == "Workload 50%"
+
+
 def test_a_session_rebuilds_its_run_bit_for_bit_from_its_record():
     session = Session(RunRecord(SMALL, "5"))
     session.step(4)
@@ -198,22 +238,77 @@ def test_a_session_rebuilds_its_run_bit_for_bit_from_its_record():
     assert copy.frame().runs[0].log == session.frame().runs[0].log
 
 
-def test_compare_mode_uses_common_random_numbers_and_one_shock_hits_both():
-    same = Session(RunRecord(SMALL, "9", compare="baseline"))
+def test_compare_mode_is_one_scenario_and_one_change_on_common_random_numbers():
+    same = Session(RunRecord(SMALL, "9", compare="inquiry-focus"))  # the baseline already has this focus
     same.step(3)
     same.shock("principal_leaves", ALL_SCHOOLS)
     same.step(TICKS_PER_YEAR)
     a, b = same.models
-    assert same_state(a, b)  # the same scenario twice on the same seed: identical, so differences are the scenario's
-    other = Session(RunRecord(SMALL, "9", compare="distributed-leadership"))
+    assert same_state(a, b)  # no change, the same seed: identical, so any difference is the change's doing
+    assert "inquiry focus 50%, the same as in A" in same.frame().sentence
+    other = Session(RunRecord(SMALL, "9", compare="shared-leadership"))
+    a, b = other.models
+    changed = {k for k, v in dataclasses.asdict(a.p).items() if dataclasses.asdict(b.p)[k] != v}
+    assert changed == {"leadership_distribution"}  # one change, nothing else
     other.step(3)
     other.shock("budget_cut", "School 1")
     assert [m.shock_log for m in other.models] == [[(3, "budget_cut", (0,))]] * 2
+    other.change("leadership_distribution", 0.2)  # the room's dial moves run A; run B keeps its change
+    assert (a.p.leadership_distribution, b.p.leadership_distribution) == (0.2, 0.9)
+    other.step(2)
     frame = other.frame()
-    assert [run.label for run in frame.runs] == ["A: Typical schools (reference)", "B: Distributed leadership"]
-    assert other.models[1].p.n_schools == SMALL.values["n_schools"]  # compared at the same size
-    assert frame.sentence.startswith("Since the budget cut (year 1, November): with typical schools")
+    assert [run.label for run in frame.runs] == ["A: Typical schools (reference)", "B: with leadership shared widely"]
+    assert frame.compare == "shared-leadership"
+    assert frame.sentence.startswith("B is A with one change: leadership distribution 90% instead of 20%. Since "
+                                     "the budget cut (year 1, November): with the change, ")
     assert "of 4 communities are healthy" in frame.sentence
+    assert "Since then the gap in mean PLC health moved" in frame.sentence
+
+
+@pytest.mark.parametrize("name", sorted(WHAT_IFS))
+def test_every_what_if_is_one_declared_change(name):
+    change = WHAT_IFS[name]
+    session = Session(RunRecord(SMALL, "2", compare=name))
+    a, b = session.models
+    changed = {k for k, v in dataclasses.asdict(a.p).items() if dataclasses.asdict(b.p)[k] != v}
+    assert changed <= {change.target}
+    assert [r.intervention.name for r in b.interventions] == ([change.target] if change.kind == "policy" else [])
+    assert not a.interventions
+    assert what_if_by_menu(change.menu()) is change and "_" not in change.menu()
+    assert "_" not in change.difference(a.p).replace("teacher_turnover", "")  # words, not names
+
+
+def test_a_gap_is_broken_down_into_the_measures_that_moved_most():
+    then = dict.fromkeys(BREAKDOWN, 0.0)
+    now = {**then, "trust": 0.05, "shared_practice": -0.08, "knowledge": 0.004}
+    assert made_of(then, now) == [("shared personal practice", pytest.approx(-8.0)),
+                                  ("trust between colleagues", pytest.approx(5.0))]
+    assert made_of(then, {**then, "knowledge": 0.004}) == []  # under half a point: not named
+
+
+def _readme_words() -> str:
+    return " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+
+
+@pytest.mark.parametrize("comparison", SCRIPT_COMPARISONS, ids=lambda c: f"{c.scenario}+{c.what_if}")
+def test_the_readme_scripts_comparisons_hold_over_five_seeds(comparison):
+    """The direction the README's five-minute script states, read from one declared place, holds for seeds 0-4
+    at the app's default size; the README says it in the declared words."""
+    assert comparison.claim() in _readme_words()
+    for name in (PRESET_TITLES[comparison.scenario], WHAT_IFS[comparison.what_if].menu()):
+        assert f"**{name}**" in _readme_words()
+    gaps = []
+    for seed in range(5):
+        session = Session(RunRecord(RunSettings().with_preset(comparison.scenario), str(seed),
+                                    compare=comparison.what_if))
+        if comparison.shock:
+            session.step(comparison.shock_at)
+            session.shock(comparison.shock, ALL_SCHOOLS)
+        session.step(comparison.read_at - session.steps)
+        a, b = (float(model.observer.current["health"].mean()) for model in session.models)
+        gaps.append(round(100 * (b - a), 1))
+        assert comparison.holds(a, b), f"seed {seed}: B minus A {gaps[-1]} points; {comparison.claim()}?"
+    print(f"{comparison.claim()}: B minus A over seeds 0-4: {gaps} points")
 
 
 # --- time in school years and months ---------------------------------------------------------------
@@ -227,7 +322,7 @@ def test_time_reads_as_a_school_year_and_a_calendar_month():
 
 
 def test_no_count_of_months_or_ticks_reaches_the_page():
-    session = Session(RunRecord(SMALL, "4", compare="champion-leaves"))
+    session = Session(RunRecord(SMALL, "4", compare="succession-planning"))
     session.step(13)
     session.shock("budget_cut", "School 2")
     session.policy("induction", ALL_SCHOOLS)
@@ -286,7 +381,7 @@ def test_policies_start_once_per_target_and_a_policy_stopped_before_it_began_lea
 
 
 def test_a_session_records_policies_replays_them_and_applies_them_to_both_scenarios():
-    session = Session(RunRecord(SMALL, "8", compare="networked-schools"))
+    session = Session(RunRecord(SMALL, "8", compare="half-the-turnover"))
     session.step(3)
     session.policy("network_partner", "School 1")
     session.policy("succession_planning", ALL_SCHOOLS)
@@ -315,12 +410,59 @@ def test_a_policys_help_is_its_declaration_in_words(name):
     assert "_" not in text
 
 
-def test_comparison_sentence_says_both_counts():
-    session = Session(RunRecord(SMALL, "1", compare="champion-leaves"))
+def test_comparison_sentence_says_the_change_and_both_counts():
+    session = Session(RunRecord(SMALL, "1", compare="succession-planning"))
     a, b = session.frame().runs
-    text = comparison_sentence(a, b, None)
-    assert text.startswith("At the start: with typical schools (reference), 4 of 4")
-    assert "with the champion principal leaves, 4 of 4" in text
+    text = comparison_sentence(a, b, "succession planning in every school from the first month")
+    assert text == ("B is A with one change: succession planning in every school from the first month. At the "
+                    "start: with the change, 4 of 4 communities are healthy (mean PLC health "
+                    f"{percent(b.mean_health)}); without it, 4 of 4 ({percent(a.mean_health)}).")
+    assert session.frame().sentence == text
+
+
+def test_the_csv_round_trips_to_the_pages_numbers_and_words():
+    session = Session(RunRecord(SMALL, "6", compare="half-the-turnover"))
+    session.step(12)
+    session.shock("budget_cut", "School 2")
+    session.change("meeting_time", 0.8)
+    session.step(TICKS_PER_YEAR + 3)
+    frame = session.frame()
+    table = pd.read_csv(io.BytesIO(session.csv()))
+    assert list(table.columns[:7]) == ["scenario", "seed", "tick", "when", "school year", "row", "what"]
+    for view in frame.runs:
+        rows = table[table["scenario"] == view.label]
+        months = rows[rows["row"] == MONTH]
+        assert months["tick"].tolist() == list(range(view.steps + 1))
+        assert months["when"].iloc[1] == "Year 1, September" and months["school year"].iloc[1] == 1
+        assert months["when"].iloc[-1] == view.when and months["school year"].iloc[-1] == 3
+        for part in ("mean", "low", "high"):  # the chart's numbers, as drawn
+            assert months[COLUMNS[f"health {part}"]].tolist() == view.chart[part]
+        last = months.iloc[-1]  # the headline, as printed
+        assert f"{last['PLC health (%)']:g}%" == percent(view.mean_health)
+        assert f"{last['Teachers who stayed last year (%)']:g}%" == percent(view.retention)
+        assert last["healthy communities"] == view.healthy and last["communities"] == view.n_schools
+        said = {f"{row['when']}: {row['what']}" for _, row in rows[~rows["row"].isin([MONTH, "shock"])].iterrows()}
+        assert said == set(session_log(session, view)) and len(said) > 3
+        shocks = rows[rows["row"] == "shock"]
+        assert shocks[["when", "what"]].values.tolist() == [["Year 2, October", "Budget cut (School 2)"]]
+        assert "Year 2, October: meeting time set to 80% from now on (was 60%)" in said
+    assert "0.42000000000000004" not in session.csv().decode()
+
+
+def session_log(session: Session, view) -> list[str]:
+    """Every log line of a run, not only the newest the page lists."""
+    model = session.models[[v.label for v in session.frame().runs].index(view.label)]
+    return [log_text(line) for line in log_lines(model)]
+
+
+def test_terms_open_their_explanation_where_they_are_used_and_name_the_stage_cutpoints():
+    markup = with_terms("A: 3 of 4 communities healthy, mean PLC health 40% (bonding social capital)")
+    for word in ("healthy", "PLC health", "bonding social capital"):
+        body = html.escape(GLOSSARY[word])
+        assert f"<summary>{word}</summary><span class='plc-term-body' role='note'>{body}" in markup
+    assert markup.count("<details") == 3 and with_terms("<b>") == "&lt;b&gt;"
+    assert "below 25%" in GLOSSARY["decayed"] and "35%" in GLOSSARY["forms"]  # the declared stage cutpoints
+    assert "formed" not in formation_label(0.35) and formation_label(0.35).endswith("35%")
 
 
 def test_a_frame_is_small_plain_data_in_percentages_and_school_years():
@@ -593,9 +735,15 @@ def _toggle(rc, value: str) -> None:
     group.v_model = value
 
 
+def _visible(box) -> str:
+    """The page's words as read with every glossary popover closed (no markup, no popover bodies)."""
+    closed = re.sub(r"<span class='plc-term-body'[^>]*>.*?</span>", "", _screen(box))
+    return html.unescape(re.sub(r"<[^>]+>", "", closed))
+
+
 def _wait(box, text: str, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
-    while text not in _screen(box):
+    while text not in _screen(box) and text not in _visible(box):
         assert time.monotonic() < deadline, f"{text!r} not shown"
         time.sleep(0.05)
 
@@ -622,8 +770,8 @@ def test_every_control_on_the_page_works_without_an_error(page):
         rc.find(v.Select, label="Scenario").widget.v_model = title  # a scenario starts a new run at once
         _wait(box, START)
         assert rc.find(v.Select, label="Scenario").widget.v_model == title
-    rc.find(v.Select, label="Compare with").widget.v_model = PRESET_TITLES["distributed-leadership"]
-    _wait(box, "Distributed leadership: healthy communities")
+    rc.find(v.Select, label="What if (compare)").widget.v_model = WHAT_IFS["shared-leadership"].menu()
+    _wait(box, "communities healthy, mean PLC health")
     _button(rc, "Turnover wave").click()
     _wait(box, "Since the turnover wave")
     for measure in MEASURES:
@@ -660,6 +808,10 @@ def test_the_app_command_serves_on_localhost_by_default_and_warns_for_a_room(cap
                                                "--production", "--no-open"]
     assert server_environment()["SOLARA_KERNEL_CULL_TIMEOUT"] == "15s"
     assert server_environment()["PYTHONMALLOC"] == "malloc"  # so closed tabs' memory can be handed back
+    from plc_sim.app.page import TITLE
+
+    assert server_environment()["SOLARA_THEME_TITLE"] == APP_TITLE == TITLE
+    assert server_environment()["SOLARA_THEME_LOADER"] == "plain"  # no framework branding while loading
     assert "WARNING" not in announce("127.0.0.1", 8765)
     room = announce("0.0.0.0", 8765)
     assert "WARNING: anyone who can reach this machine" in room and "http://127.0.0.1:8765" in room
@@ -688,17 +840,17 @@ def test_the_server_keeps_each_tabs_latest_record_for_a_reload():
 
 def test_compare_mode_logs_what_happened_in_both_scenarios(page):
     box, rc = page
-    rc.find(v.Select, label="Compare with").widget.v_model = PRESET_TITLES["high-turnover-secondary"]
-    _wait(box, "Secondary schools, high turnover: healthy communities")
+    rc.find(v.Select, label="What if (compare)").widget.v_model = WHAT_IFS["half-the-turnover"].menu()
+    _wait(box, "communities healthy, mean PLC health")
     _button(rc, "Step a year").click()
     _wait(box, school_time(TICKS_PER_YEAR))
-    expected = Session(RunRecord(RunSettings(), "0", compare="high-turnover-secondary", steps=TICKS_PER_YEAR)).frame()
+    expected = Session(RunRecord(RunSettings(), "0", compare="half-the-turnover", steps=TICKS_PER_YEAR)).frame()
     a, b = (run.log for run in expected.runs)
     assert a and b and a != b  # the scenarios differ, so a page showing one log twice fails
     _wait(box, html.escape(b[0]))
     screen = _screen(box)
     assert all(html.escape(line) in screen for line in a + b)
-    assert "A: Typical schools (reference)" in screen and "B: Secondary schools, high turnover" in screen
+    assert "A: Typical schools (reference)" in screen and "B: with half the teacher turnover" in screen
 
 
 def test_a_policy_is_switched_on_and_off_from_the_page_and_logged(page):
@@ -721,3 +873,52 @@ def test_a_policy_is_switched_on_and_off_from_the_page_and_logged(page):
     _toggle(rc, "What happened")
     _wait(box, "Year 1, October: protected collaboration time ended in all 20 schools")
     assert "Year 1, September: induction and mentoring of newcomers began in School 3" in _screen(box)
+
+
+def _script() -> str:
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    return text[text.index("### A five-minute script for a facilitator"):text.index("## Running a participatory")]
+
+
+def _labels(widget, out: list[str]) -> list[str]:
+    """Every word a widget tree puts on the page: texts, HTML, labels and the choices of drop-downs."""
+    for name in ("label", "unsafe_innerHTML"):
+        if isinstance(getattr(widget, name, None), str):
+            out.append(getattr(widget, name))
+    out.extend(str(item) for item in getattr(widget, "items", None) or [])
+    for child in getattr(widget, "children", None) or []:
+        out.append(child) if isinstance(child, str) else _labels(child, out)
+    return out
+
+
+def test_the_readme_script_names_what_the_page_shows_word_for_word(page):
+    """Every control the five-minute script names in bold is on the page under that name, and the compare
+    sentence it quotes is the one the page writes after the script's steps."""
+    box, rc = page
+    _button(rc, "Step a month").click()
+    _wait(box, school_time(1))
+    shown = []
+    for tab in DETAILS:
+        _toggle(rc, tab)
+        if tab == "Policies":
+            _button(rc, "Start protected collaboration time").click()
+            _wait(box, "Running now")
+        time.sleep(0.3)
+        shown += _labels(box, [])
+    _button(rc, "Play").click()
+    _wait(box, "Pause")
+    shown += _labels(box, [])
+    _button(rc, "Pause").click()
+    shown.append(Path(LiveChart.template_file).read_text())  # the chart's own buttons, drawn in the browser
+    screen = html.unescape(re.sub(r"<[^>]+>", " ", " ".join(shown)))
+    named = [name for name in re.findall(r"\*\*(.+?)\*\*", _script()) if not re.search(r"\d+ s\)\.$", name)]
+    assert len(named) > 20
+    missing = [name for name in named if name not in screen]
+    assert not missing, f"the README names what the page does not show: {missing}"
+
+    quoted = " ".join(re.search(r'it reads "(B is A with one change:.+?)"\)', _script(), re.S)[1].split())
+    holes = {"...": ".+?", " N ": r" \d+ ", " M ": r" \d+ "}  # what the README leaves open
+    pattern = "".join(holes.get(part) or re.escape(part) for part in re.split(r"(\.\.\.| N | M )", quoted))
+    session = Session(RunRecord(RunSettings().with_preset("champion-leaves"), "0", compare="shared-leadership"))
+    session.step(8 * TICKS_PER_YEAR)
+    assert re.fullmatch(pattern, session.frame().sentence), (quoted, session.frame().sentence)

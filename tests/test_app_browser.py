@@ -25,9 +25,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from plc_sim.app.schoolyear import SCHOOL_MONTHS, START
+from plc_sim.app.command import APP_TITLE
+from plc_sim.app.export import MONTH
+from plc_sim.app.frames import PRESET_TITLES
+from plc_sim.app.whatif import WHAT_IFS
+from simulation.calendar import SCHOOL_MONTHS, START
 from simulation.parameters import TICKS_PER_YEAR
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
@@ -266,8 +271,14 @@ def test_a_facilitator_session(server, browser):
     assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") >= 2 * chart.bounding_box()["width"] - 4
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the run (CSV)").click()
-    table = Path(download.value.path()).read_text().splitlines()
-    assert table[0].startswith("scenario,seed,tick,") and len(table) == month(page) + 2
+    table = pd.read_csv(download.value.path())
+    months = table[table["row"] == MONTH]
+    assert list(table.columns[:4]) == ["scenario", "seed", "tick", "when"] and len(months) == month(page) + 1
+    # the CSV holds the page's numbers: the headline's mean PLC health, as printed
+    headline = next(text for text in page.locator(".plc-stat").all_inner_texts() if text.startswith("mean PLC"))
+    assert headline.endswith(f" {months['PLC health (%)'].iloc[-1]:g}%"), headline
+    assert months["when"].iloc[-1] == page.locator(".plc-when").inner_text().split("\n")[-1].strip()
+    assert (table["row"] == "shock").sum() >= 9 and table["what"].str.contains("a budget cut removed").any()
 
     # A scenario starts at once; Reset starts again at month 0.
     page.locator(".plc-preset").click()
@@ -332,17 +343,20 @@ def test_screenshots_fit_the_projector(server, browser, width, height):
     no_horizontal_scroll_and_story_above_the_fold(page, height)
     page.screenshot(path=str(OUTPUT / f"app-presenter-{width}x{height}.png"))
 
+    # the README's compare step: the champion scenario, one change, eight years
+    page.locator(".plc-preset").click()
+    page.get_by_role("option", name=PRESET_TITLES["champion-leaves"], exact=True).click()
+    wait_month(page, "m === 0")
     page.locator(".plc-compare").click()
-    page.get_by_role("option", name="Distributed leadership", exact=True).click()
-    wait_text(page, ".plc-stat", "Distributed leadership")
-    button(page, "Step a year").click()
-    wait_month(page, "m === 10")
-    page.locator(".plc-shock-principal_leaves").click()
-    button(page, "Step a year").click()
-    wait_month(page, "m === 20")
-    wait_text(page, ".plc-sentence", "Since the principals left")
-    assert page.locator(".plc-log").count() == 2  # what happened in each scenario
-    wait_text(page, ".plc-log-run h3", "B: Distributed leadership")
+    page.get_by_role("option", name=WHAT_IFS["shared-leadership"].menu(), exact=True).click()
+    wait_text(page, ".plc-stat", "communities healthy, mean PLC health")
+    for year in range(1, 9):
+        button(page, "Step a year").click()
+        wait_month(page, f"m === {year * TICKS_PER_YEAR}")
+    wait_text(page, ".plc-sentence", "Since the principals left (year 6, June)")
+    wait_text(page, ".plc-sentence", "Since then the gap in mean PLC health moved")
+    assert page.locator(".plc-log").count() == 2  # what happened in each run
+    wait_text(page, ".plc-log-run h3", "B: with leadership shared widely")
     page.wait_for_timeout(800)
     no_horizontal_scroll_and_story_above_the_fold(page, height)
     page.screenshot(path=str(OUTPUT / f"app-compare-{width}x{height}.png"))
@@ -358,6 +372,116 @@ def test_screenshots_fit_the_projector(server, browser, width, height):
     page.locator(".plc-running").scroll_into_view_if_needed()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path=str(OUTPUT / f"app-policies-{width}x{height}.png"))
+    page.close()
+    assert not page.problems, "\n".join(page.problems)
+
+
+SMALL_TEXT_JS = """() => {
+    const found = [];
+    for (const el of document.querySelectorAll('body *')) {
+        const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+        const box = el.getBoundingClientRect();
+        if (!own || !box.width || !box.height || getComputedStyle(el).visibility === 'hidden') continue;
+        const size = parseFloat(getComputedStyle(el).fontSize);
+        if (size < 16) found.push(size + 'px: ' + el.textContent.trim().slice(0, 40));
+    }
+    for (const text of document.querySelectorAll('svg text')) {
+        const size = parseFloat(text.getAttribute('font-size') || getComputedStyle(text).fontSize);
+        if (text.textContent.trim() && size < 16) found.push(size + 'px (chart): ' + text.textContent.slice(0, 40));
+    }
+    return found;
+}"""
+"""Visible text under 16 px on the page, in HTML and in the charts."""
+
+
+def test_the_presenter_view_speaks_plainly_in_large_type_with_its_words_explained(server, browser):
+    page = open_app(browser, server.url)
+    assert page.title() == "PLC-sim: learning communities in schools"
+    button(page, "Step a year").click()
+    wait_month(page, "m === 10")
+    page.wait_for_timeout(500)
+    assert page.evaluate(SMALL_TEXT_JS) == []
+    legend = page.locator(".plc-map-legend").bounding_box()
+    assert legend and legend["y"] + legend["height"] <= 720, "the map's legend is below the fold"
+    page.locator(".plc-live-plot svg text", has_text="a community forms at a yearly mean of").first.wait_for()
+    page.locator(".plc-stat summary", has_text="healthy").click()
+    body = page.locator(".plc-stat .plc-term-body").first
+    body.wait_for(state="visible", timeout=WAIT_MS)
+    assert "decays" in body.inner_text()
+    box = body.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
+    page.keyboard.press("s")  # a popover open does not take the keys
+    wait_month(page, "m === 11")
+    page.close()
+    assert not page.problems, "\n".join(page.problems)
+
+
+OVERFLOW_JS = """() => [...document.querySelectorAll('body *')].filter((el) => {
+    if (el.closest('details:not([open])') && el.closest('.plc-term-body')) return false;  // a closed popover
+    if (el.closest('.v-progress-linear')) return false;  // a loading bar's stripe, clipped by its bar
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && (box.right > window.innerWidth + 1 || box.left < -1) && !el.closest('.plc-hidden');
+}).slice(0, 5).map((el) => `${el.tagName}.${el.getAttribute('class')} ${el.getBoundingClientRect().right}`)"""
+"""Elements that stick out of the window sideways (and would be cut off or scrolled to)."""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (390, 844)])
+def test_the_page_fits_the_screen_zooms_and_is_the_apps_own(server, browser, width, height):
+    with urllib.request.urlopen(server.url, timeout=30) as response:  # the first bytes: title and no branding
+        first = response.read().decode()
+    assert f"<title>{APP_TITLE}</title>" in first and "Solara \u2600" not in first
+    assert "This website runs on" not in first and "Made with" not in first
+    page = open_app(browser, server.url, width, height)
+    button(page, "Step a year").click()
+    wait_month(page, "m === 10")
+    page.wait_for_timeout(500)
+    assert page.title() == APP_TITLE
+    viewport = page.evaluate("document.querySelector('meta[name=viewport]').content")
+    assert "user-scalable=no" not in viewport and "maximum-scale" not in viewport, viewport
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate(OVERFLOW_JS) == []
+    assert "Solara" not in page.locator("body").inner_text()
+    if width < 500:
+        assert page.evaluate(SMALL_TEXT_JS) == []
+    page.close()
+    assert not page.problems, "\n".join(page.problems)
+
+
+def slider(page, label: str):
+    """The slider whose label starts with ``label``."""
+    return page.locator(".v-slider", has=page.locator("label", has_text=label)).first
+
+
+def test_sliders_are_full_width_logged_marked_and_keys_work_after_any_control(server, browser):
+    page = open_app(browser, server.url)
+    button(page, "Settings").click()
+    page.wait_for_function("document.querySelectorAll('.v-slider .v-slider-track').length >= 10", timeout=WAIT_MS)
+    tracks = page.evaluate("""() => [...document.querySelectorAll('.v-slider')].map((el) => [
+        el.querySelector('label').innerText, el.querySelector('.v-slider-track').getBoundingClientRect().width])""")
+    assert len(tracks) >= 10 and all(width >= 150 for _, width in tracks), tracks
+    labels = [label for label, _ in tracks]
+    assert any(label.endswith(": 20 schools") for label in labels) and any("60%" in label for label in labels)
+
+    # a live slider moved by the mouse: the value is logged and marked on the chart, and the keys still work
+    meeting = slider(page, "Meeting time - from now on")
+    meeting.scroll_into_view_if_needed()
+    track = meeting.locator(".v-slider-track").bounding_box()
+    page.mouse.click(track["x"] + track["width"] * 0.9, track["y"] + track["height"] / 2)  # as a hand would
+    wait_text(page, ".v-slider label", "Meeting time - from now on: 90%")
+    page.keyboard.press("s")
+    wait_month(page, "m === 1")
+    page.get_by_role("checkbox", name="Include support staff - at Reset").click()
+    page.keyboard.press("s")
+    wait_month(page, "m === 2")
+    page.locator(".plc-shock-target").click()
+    page.get_by_role("option", name="School 2", exact=True).click()
+    page.keyboard.press("Space")
+    button(page, "Pause").wait_for(timeout=WAIT_MS)
+    page.keyboard.press("Space")
+    button(page, "Play").wait_for(timeout=WAIT_MS)
+    page.locator(".plc-live-plot svg text", has_text="Meeting time 90%").first.wait_for(timeout=WAIT_MS)
+    button(page, "What happened").click()
+    wait_text(page, ".plc-log", "Start of the run: meeting time set to 90% from now on (was 60%)")
     page.close()
     assert not page.problems, "\n".join(page.problems)
 

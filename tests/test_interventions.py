@@ -208,10 +208,34 @@ def test_parse_intervention_syntax():
     ("induction@3-2", "end year 2"),
     ("induction#0", "school numbers from 1"),
     ("induction@x", "expected NAME"),
+    ("protected_time:level=0.5,level=0.6", "argument 'level' is given twice"),
+    ("protected_time@\u0661", "'\u0661' is not allowed; write it with ASCII letters and the digits 0-9"),
+    ("protected_time#\u0661-2", "'\u0661' is not allowed"),
+    ("protected_time:level=\u0660.5", "'\u0660' is not allowed"),
+    ("protected_time:level=0.5@2#\uff11", "'\uff11' is not allowed"),
 ])
 def test_bad_intervention_text_names_the_field(text, words):
     with pytest.raises(ParameterError, match=words):
         parse_intervention(text)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("protected_time@30", r"start year 30 is outside the run \(10 ticks: school years 1 to 1\)"),
+    ("protected_time@2", "start year 2 is outside the run"),
+    ("protected_time@1-2", r"end year 2 is outside the run \(10 ticks: school years 1 to 1\); expected a year"),
+    ("protected_time#4", "school 4 is outside the network; schools are numbered 1 to 3"),
+    ("protected_time#1,5-6", "school 6 is outside the network"),
+])
+def test_years_outside_the_run_and_schools_outside_the_network_are_refused(text, words):
+    with pytest.raises(ParameterError, match=words):
+        parse_intervention(text, ticks=10, n_schools=3)
+
+
+def test_the_last_school_year_a_run_begins_is_inside_it():
+    """A run of 25 ticks reaches into school year 3, so an intervention may start there."""
+    assert parse_intervention("induction@3-3#3", ticks=25, n_schools=3).first_tick == 21
+    with pytest.raises(ParameterError, match="school years 1 to 3"):
+        parse_intervention("induction@4", ticks=25)
 
 
 def test_schools_beyond_the_network_are_refused():

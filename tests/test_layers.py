@@ -1,32 +1,48 @@
 """The architecture, checked: ``simulation`` knows nothing of ``plc_sim``, and the layers of ``plc_sim`` are one-way.
 
-Layers, lowest first: ``simulation`` < ``plc_sim.core`` < ``plc_sim.experiments`` < ``plc_sim.validation`` <
-``plc_sim.calibration`` < ``plc_sim.cli``; ``plc_sim.workshop`` (workshop sessions) may use ``core`` and
-``experiments``, and ``plc_sim.app`` those and ``workshop``. Nothing outside ``plc_sim.cli`` imports
-the CLI (it finds the commands of validation and app by name). Every import counts, deferred ones inside
-functions included, and the modules of ``plc_sim`` import each other without a cycle.
+The layers and their order are stated once, in the README's layout table (the ``tests/`` row): chains such as
+``simulation < core < experiments < ... < cli``, lowest first; each layer may import itself and every layer below
+it on any chain, and nothing else of this project. Every import counts: deferred ones inside functions, and
+imports by name (``importlib.import_module("plc_sim.app.command")``, as ``plc_sim/cli/main.py`` finds the
+commands that register themselves). The modules of ``plc_sim`` import each other without a cycle.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ALLOWED = {
-    "simulation": {"simulation"},
-    "plc_sim.core": {"simulation", "plc_sim.core"},
-    "plc_sim.experiments": {"simulation", "plc_sim.core", "plc_sim.experiments"},
-    "plc_sim.validation": {"simulation", "plc_sim.core", "plc_sim.experiments", "plc_sim.validation"},
-    "plc_sim.calibration": {"simulation", "plc_sim.core", "plc_sim.experiments", "plc_sim.validation",
-                            "plc_sim.calibration"},
-    "plc_sim.workshop": {"simulation", "plc_sim.core", "plc_sim.experiments", "plc_sim.workshop"},
-    "plc_sim.app": {"simulation", "plc_sim.core", "plc_sim.experiments", "plc_sim.workshop", "plc_sim.app"},
-    "plc_sim.cli": {"simulation", "plc_sim.core", "plc_sim.experiments", "plc_sim.cli"},
-}
-"""What each layer may import (of this project's packages)."""
+README_ROW = re.compile(r"^\| `tests/` \|.*?keeps the layers one-way \(([^)]*)\)", re.MULTILINE)
+
+
+def layer_chains(readme: str) -> list[list[str]]:
+    """The README's chains of layers, lowest first, as package names (``core`` is ``plc_sim.core``)."""
+    match = README_ROW.search(readme)
+    assert match, "the README's layout table must state the layers in its tests/ row: keeps the layers one-way (...)"
+    return [[name if name == "simulation" else f"plc_sim.{name}" for name in re.split(r"\s*<\s*", chain.strip())]
+            for chain in match[1].split(";")]
+
+
+def allowed_imports(chains: list[list[str]]) -> dict[str, set[str]]:
+    """What each layer may import: itself and every layer below it on any chain (transitively)."""
+    below = {name: {name} for chain in chains for name in chain}
+    changed = True
+    while changed:
+        changed = False
+        for chain in chains:
+            for lower, upper in zip(chain, chain[1:], strict=False):
+                if not below[lower] <= below[upper]:
+                    below[upper] |= below[lower]
+                    changed = True
+    return below
+
+
+ALLOWED = allowed_imports(layer_chains((ROOT / "README.md").read_text(encoding="utf-8")))
+"""What each layer may import (of this project's packages), from the README."""
 
 
 def module_name(path: Path) -> str:
@@ -38,7 +54,13 @@ def project_imports(path: Path) -> set[str]:
     """Every module of ``simulation`` or ``plc_sim`` that ``path`` imports, anywhere in the file."""
     names = set()
     package = module_name(path).rsplit(".", 0 if path.name == "__init__.py" else 1)[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    if any(isinstance(node, ast.Call) and _called(node) == "import_module" for node in ast.walk(tree)):
+        # A module that imports by name may hold the names anywhere (e.g. a tuple looped over): every string
+        # that names a module of this project counts as an import.
+        names.update(node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
+                     and isinstance(node.value, str) and re.fullmatch(r"(simulation|plc_sim)(\.\w+)*", node.value))
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -48,6 +70,11 @@ def project_imports(path: Path) -> set[str]:
                                                                                                    else []))
             names.add(base)
     return {name for name in names if name.split(".")[0] in ("simulation", "plc_sim")}
+
+
+def _called(call: ast.Call) -> str | None:
+    function = call.func
+    return function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", None)
 
 
 def layer(module: str) -> str | None:
@@ -76,14 +103,33 @@ def test_each_module_imports_only_its_own_layer_or_lower_ones(path):
     assert not wrong, f"{module_name(path)} ({own}) must not import {', '.join(wrong)}"
 
 
-def test_the_layer_check_catches_a_wrong_import(tmp_path, monkeypatch):
-    """The check can fail: a model module that imports plc_sim is reported."""
+@pytest.mark.parametrize("source", [
+    "def f():\n    from plc_sim.core.errors import InputError\n    return InputError\n",
+    "import importlib\nNAMES = ('plc_sim.core.errors',)\nfor name in NAMES:\n    importlib.import_module(name)\n",
+])
+def test_the_layer_check_catches_a_wrong_import(source, monkeypatch):
+    """The check can fail: a model module that imports plc_sim, directly or by name, is reported."""
     fake = ROOT / "simulation" / "_layer_probe.py"
-    source = "def f():\n    from plc_sim.core.errors import InputError\n    return InputError\n"
     monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: source if self == fake else
                         Path.read_bytes(self).decode())
     assert project_imports(fake) == {"plc_sim.core.errors"}
     assert layer("plc_sim.core.errors") not in ALLOWED["simulation"]
+
+
+def test_the_commands_imported_by_name_are_seen():
+    from plc_sim.cli.main import COMMAND_MODULES
+
+    assert set(COMMAND_MODULES) <= project_imports(ROOT / "plc_sim" / "cli" / "main.py")
+
+
+def test_the_layers_come_from_the_readme():
+    chains = layer_chains("| `tests/` | the suite; `test_layers.py` keeps the layers one-way (simulation < core < cli; "
+                          "core < app < cli) |")
+    assert chains == [["simulation", "plc_sim.core", "plc_sim.cli"], ["plc_sim.core", "plc_sim.app", "plc_sim.cli"]]
+    allowed = allowed_imports(chains)
+    assert allowed["plc_sim.app"] == {"simulation", "plc_sim.core", "plc_sim.app"}
+    assert allowed["plc_sim.cli"] == {"simulation", "plc_sim.core", "plc_sim.app", "plc_sim.cli"}
+    assert {"simulation", "plc_sim.core", "plc_sim.experiments", "plc_sim.cli"} <= set(ALLOWED)
 
 
 def test_the_modules_of_plc_sim_import_each_other_without_a_cycle():

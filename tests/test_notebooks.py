@@ -2,13 +2,16 @@
 
 The notebooks run in a Jupyter kernel started with this interpreter (``sys.executable``), so the test works
 when pytest is started as ``.venv/bin/python -m pytest`` without the virtualenv activated, whatever kernels
-are installed elsewhere. ``PLC_SIM_NOTEBOOK_FAST=1`` tells the notebooks to use small settings. The kernel's
-working folder is ``notebooks/``, as when a student opens a notebook in Jupyter.
+are installed elsewhere. ``PLC_SIM_NOTEBOOK_FAST=1`` tells the notebooks to use small settings; it may only choose
+sizes (``A if FAST else B`` between literals), never skip code, so the test runs every line a student runs. The
+kernel's working folder is ``notebooks/``, as when a student opens a notebook in Jupyter.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -24,6 +27,14 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 KERNEL_NAME = "plc-sim-test"
 CELL_TIMEOUT_S = 300
+SHOWS = {
+    "01_quickstart.ipynb": [r"communit(y|ies) of Schools? [\d, and]+ decayed"],
+    "03_analyze_a_sweep.ipynb": [r"leadership distribution 0: median years to decay \d",
+                                 r"leadership distribution 1: median years to decay \d"],
+}
+"""What each notebook's outputs must show on the small settings, so a loop or branch that depends on the data
+(the log of decays, the Kaplan-Meier medians) really runs in the test."""
+NEVER_SHOWS = {"03_analyze_a_sweep.ipynb": ["longer than the run"]}
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +54,57 @@ def test_committed_without_outputs(path):
              and (cell.outputs or cell.execution_count is not None)]
     assert not dirty, f"{path.name}: clear the outputs and execution counts of cells {dirty} before committing"
     assert notebook.metadata.get("kernelspec", {}).get("name") == "python3", f"{path.name}: use the python3 kernel"
+
+
+def fast_uses(source: str) -> list[str]:
+    """Each use of ``FAST`` in a notebook's code that is not a size: ``NAME = A if FAST else B`` or ``{A if FAST
+    else B}`` in an f-string (a spec's text), A and B literals. A choice passed straight to a call (``workers=1 if
+    FAST else 2``) could take another code path, so it is refused too."""
+    code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    tree = ast.parse(code)
+    allowed = set()
+    for parent in ast.walk(tree):
+        if not isinstance(parent, ast.Assign | ast.FormattedValue):
+            continue
+        node = parent.value
+        if (isinstance(node, ast.IfExp) and isinstance(node.test, ast.Name) and node.test.id == "FAST"
+                and all(_literal(branch) for branch in (node.body, node.orelse))):
+            allowed.add(id(node.test))
+    return [f"line {node.lineno}" for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id == "FAST"
+            and isinstance(node.ctx, ast.Load) and id(node) not in allowed]
+
+
+def _literal(node: ast.AST) -> bool:
+    try:
+        ast.literal_eval(node)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_the_fast_setting_only_chooses_sizes(path):
+    notebook = nbformat.read(path, as_version=4)
+    code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    wrong = fast_uses(code)
+    assert not wrong, f"{path.name}: FAST may only choose between literal sizes (A if FAST else B), at {wrong}"
+
+
+def test_the_fast_check_catches_a_skipped_path():
+    assert fast_uses("FAST = True\nN = 3 if FAST else 10\nS = {'n': 6} if FAST else {}\nT = f'n = {3 if FAST else 4}'"
+                     ) == []
+    assert fast_uses("FAST = True\nif not FAST:\n    run()") == ["line 2"]
+    assert fast_uses("FAST = True\nrun(workers=1 if FAST else 2)") == ["line 2"]
+    assert fast_uses("FAST = True\nN = 1 if FAST else pool()") == ["line 2"]
+
+
+def _outputs(notebook) -> str:
+    texts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            texts.append(output.get("text", "") if output.output_type == "stream"
+                         else output.get("data", {}).get("text/plain", ""))
+    return "\n".join(texts)
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +139,8 @@ def test_runs_top_to_bottom_on_small_settings(path, kernel_spec_manager, monkeyp
     print(f"{path.name}: {seconds:.1f} s")
     assert all(cell.execution_count for cell in notebook.cells if cell.cell_type == "code"), "a cell did not run"
     assert _files_under(NOTEBOOK_DIR) == before, "notebooks may write only under results/ or a temporary folder"
+    shown = _outputs(notebook)
+    for pattern in SHOWS.get(path.name, []):
+        assert re.search(pattern, shown), f"{path.name}: the outputs should show {pattern!r}; they show:\n{shown}"
+    for text in NEVER_SHOWS.get(path.name, []):
+        assert text not in shown, f"{path.name}: the outputs show {text!r}"

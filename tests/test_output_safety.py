@@ -1,18 +1,27 @@
-"""plc-sim never deletes what it did not write.
+"""plc-sim never deletes or changes what it did not write.
 
 Every command that takes ``--out`` refuses a non-empty folder that is not its own earlier output (one line,
 exit 2) and leaves it byte for byte as it was; replacing its own earlier output needs ``--overwrite`` and still
-leaves files it did not write alone.
+leaves files it did not write alone. The property test at the end runs every command that writes, again and
+with ``--overwrite``/``--restart``/``--refresh``, over result folders seeded with the user's own files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from sweep_helpers import LEVER_DESIGN
 
 SMALL_RUN = ["--set", "n_schools=2", "--set", "teachers_per_school=6", "--ticks", "12"]
 TINY_SPEC = """
@@ -157,3 +166,199 @@ def test_rerun_restart_and_report_refresh_keep_the_users_files(tmp_path, capsys)
     assert len(err.strip().splitlines()) == 1 and "report.md" in err, err
     assert (root / "report.md").read_text() == "# My own report\n"
     users_files_are_intact("report --refresh beside the user's report.md")
+
+
+# --- one property over every command that writes ---------------------------------------------------------------
+
+LEVER_SPEC = """
+name = "levers"
+ticks = 12
+replications = 1
+master_seed = 8
+outcomes = ["health"]
+[fixed]
+n_schools = 2
+teachers_per_school = 6
+""" + LEVER_DESIGN + """
+[figures.survival]
+by = "protected_time"
+"""
+SENSITIVITY_SPEC = """
+name = "sensitivity"
+ticks = 12
+replications = 1
+master_seed = 4
+outcomes = ["health"]
+[fixed]
+n_schools = 2
+teachers_per_school = 6
+[vary]
+initial_trust = { low = 0.0, high = 1.0 }
+meeting_time = { low = 0.2, high = 1.0 }
+[design.morris]
+trajectories = 3
+levels = 4
+[sensitivity]
+measures = ["final_health"]
+resamples = 20
+"""
+CALIBRATION_SPEC = """
+name = "calibration"
+patterns = ["turnover"]
+[sampling]
+samples = 2
+[setting]
+replications = 2
+n_schools = 2
+[parameters]
+trust_decay_rate = { low = 0.0, high = 0.05 }
+"""
+LOOKALIKES = ("survival_x.png", "survival_for_slides.png", "phase_diagram_v2_for_talk.png", "by_x.csv",
+              "by_region.csv", "points.csv", "report.md", "report.html", "summary.md", "part-1.parquet",
+              "manifest.json", "provenance.json", "my_notes.txt", "mine.R")
+"""Names a user might give their own files, most of them like plc-sim's own."""
+
+
+class Work:
+    """A folder with every command's results in ``results/``, and the calls that write there."""
+
+    def __init__(self, root: Path, threshold: float, workshop):
+        self.root, self.threshold, self.workshop = root, threshold, workshop
+
+    @property
+    def results(self) -> Path:
+        return self.root / "results"
+
+    def first_calls(self) -> list[list[str]]:
+        r = self.results
+        return [["run", *SMALL_RUN, "--out", str(r / "run")],
+                ["sweep", str(self.root / "levers.toml"), "--workers", "1", "--out", str(r / "levers")],
+                ["sensitivity", str(self.root / "sensitivity.toml"), "--workers", "1", "--out", str(r / "sens")],
+                ["calibrate", str(self.root / "calibration.toml"), "--workers", "1", "--out", str(r / "calib")],
+                ["validate", "--only", "1", "--fast", "--workers", "1", "--out", str(r / "validation")],
+                ["discover", str(r / "levers"), "--outcome", "final_health", "--threshold", str(self.threshold)],
+                ["robustness", str(r / "levers"), "--outcomes", "final_health"],
+                ["workshop-save"],
+                ["report", "--results", str(r)]]
+
+    def reruns(self) -> list[list[str]]:
+        """Each command again, then with --overwrite, --restart or --refresh (the sweep's restart after the
+        commands that read it, so they run on its results)."""
+        run, sweep, sensitivity, calibrate, validate, discover, robustness, workshop, report = self.first_calls()
+        return [[*run, "--overwrite"], sweep, discover, robustness, sensitivity, [*sensitivity, "--restart"],
+                calibrate, [*calibrate, "--restart"], [*validate, "--overwrite"], workshop, report,
+                [*sweep, "--restart"], [*report, "--refresh"]]
+
+    def call(self, args: list[str]) -> tuple[int, str]:
+        """Run one command in this process: its exit status and what it wrote on stderr."""
+        from plc_sim.cli import main
+        from plc_sim.workshop import record
+
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            if args == ["workshop-save"]:  # what the workshop server calls after each year and for the debrief
+                folder, refusal = record.save_or_refusal(self.workshop, self.results / "workshops")
+                code = 0 if folder is not None else 2
+                if refusal:
+                    print(f"plc-sim: error: {refusal}", file=sys.stderr)
+            else:
+                try:
+                    code = main(args)
+                except SystemExit as exit_:  # validate: 1 when a pattern fails at this tiny setting
+                    code = exit_.code
+        return code, err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> Work:
+    from plc_sim.workshop.session import Workshop
+    from simulation.presets import preset_params
+
+    root = tmp_path_factory.mktemp("baseline")
+    for name, text in (("levers", LEVER_SPEC), ("sensitivity", SENSITIVITY_SPEC), ("calibration", CALIBRATION_SPEC)):
+        (root / f"{name}.toml").write_text(text)
+    workshop = Workshop(preset_params("baseline", {"n_schools": 3, "teachers_per_school": 8}), seed=2, code="KMNP")
+    workshop.advance()
+    work = Work(root, 0.0, workshop)
+    for args in work.first_calls():
+        if args[0] == "discover":
+            runs = pd.read_parquet(work.results / "levers" / "tables" / "runs" / "part-0.parquet")
+            work.threshold = float(runs["final_health"].median())
+            args = work.first_calls()[5]
+        code, err = work.call(args)
+        assert code == 0 or (args[0] == "validate" and code == 1), f"{args}: {err}"
+    return work
+
+
+def _folders(results: Path) -> list[Path]:
+    """The results folder and every folder plc-sim made inside it (not its hidden temporary ones)."""
+    return [results, *sorted(p for p in results.rglob("*") if p.is_dir()
+                             and not any(part.startswith(".") for part in p.relative_to(results).parts))]
+
+
+@settings(max_examples=2, deadline=None, database=None, phases=(Phase.generate,),  # no shrinking: ~25 s a try
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_no_command_changes_or_deletes_a_file_the_user_wrote(baseline, data):
+    """Seed every folder plc-sim uses with new files of the user's (many named like plc-sim's own) and change a
+    few of plc-sim's own files (then they are the user's); run every command that writes again, then with
+    --overwrite, --restart or --refresh: every user file is byte-identical afterwards. A command refuses (one
+    line, exit 2) only when the user changed one of plc-sim's files; otherwise it succeeds.
+
+    The changed files are outside batches: a batch whose own files changed is damaged and set aside whole
+    (tests/test_store.py).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Work(Path(tmp) / "work", baseline.threshold, baseline.workshop)
+        shutil.copytree(baseline.root, work.root)
+        own = sorted(p for p in work.results.rglob("*") if p.is_file() and not p.name.startswith(".")
+                     and p.parent.parent.name != "batches")
+        names = st.one_of(st.sampled_from(sorted({p.name for p in own})), st.sampled_from(LOOKALIKES),
+                          st.from_regex(r"[a-z][a-z0-9_]{0,10}\.(txt|csv|png|md|parquet|R)", fullmatch=True))
+        # Some of plc-sim's own files, anywhere, the user has since changed: from now on they are the user's.
+        users: dict[Path, bytes] = {path: data.draw(st.binary(max_size=40), label=str(path.relative_to(work.root)))
+                                    for path in data.draw(st.lists(st.sampled_from(own), max_size=2, unique=True))}
+        in_the_way = bool(users)
+        for folder in _folders(work.results):
+            taken = {p.name for p in folder.iterdir()}  # new files of the user's, named like plc-sim's or not
+            for name in data.draw(st.lists(names.filter(lambda n, taken=taken: n not in taken), max_size=2,
+                                           unique=True), label=str(folder.relative_to(work.root))):
+                users[folder / name] = data.draw(st.binary(max_size=40), label=name)
+        for path, content in users.items():
+            path.write_bytes(content)
+
+        for args in work.reruns():
+            code, err = work.call(args)
+            errors = [line for line in err.splitlines() if line.startswith("plc-sim: error:")]
+            if in_the_way:
+                assert code in (0, 1, 2), f"{args}: {err}"
+                assert code != 2 or len(errors) == 1, f"{args}: {err}"
+            else:
+                assert code == 0 or (args[0] == "validate" and code == 1), f"{args}: {err}"
+        changed = [str(path.relative_to(work.root)) for path, content in users.items()
+                   if not path.is_file() or path.read_bytes() != content]
+        assert not changed, f"the user's files changed or gone: {changed}"
+
+
+def test_a_changed_file_of_plc_sims_is_refused_on_redraw_and_kept_on_restart(tmp_path, capsys):
+    from plc_sim.cli import main
+
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(TINY_SPEC)
+    out = tmp_path / "tiny"
+    sweep = ["sweep", str(spec), "--workers", "1", "--out", str(out)]
+    assert main(sweep) == 0
+    figure = out / "figures" / "survival_by_meeting_time.png"
+    figure.write_bytes(b"my edit\n")
+    capsys.readouterr()
+
+    assert main(sweep) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(figure) in err[0] and "has changed since plc-sim wrote it" in err[0], err
+    assert main([*sweep, "--restart"]) == 2  # its runs are made again; the figure stays in the way of the new one
+    err = capsys.readouterr().err
+    assert f"plc-sim: kept {figure}: it has changed since plc-sim wrote it" in err
+    assert "was not written by plc-sim" in err.strip().splitlines()[-1]
+    assert figure.read_bytes() == b"my edit\n" and len(list((out / "batches").glob("batch-*"))) > 0
+    figure.rename(tmp_path / "mine.png")
+    assert main(sweep) == 0 and figure.is_file(), "moved away, the figure is drawn again"

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from simulation.parameters import (
@@ -134,12 +134,17 @@ def test_suggest_names_the_closest_choice_and_nothing_unrelated():
 
 # --- coerce: what it accepts ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("param", NUMERIC, ids=ids(NUMERIC))
-def test_coerce_accepts_both_ends_and_text(param):
-    for bound in (param.low, param.high):
-        assert param.coerce(bound) == bound
-        assert param.coerce(str(bound)) == bound
-        assert type(param.coerce(str(bound))) is param.kind
+@settings(max_examples=60, deadline=None)
+@given(share=st.floats(0.0, 1.0))
+@example(share=0.0)  # every parameter's low end
+@example(share=1.0)  # and its high end
+def test_coerce_accepts_any_point_of_every_range_as_a_number_and_as_text(share):
+    for param in NUMERIC:
+        value = param.low + share * (param.high - param.low)
+        value = min(max(round(value) if param.kind is int else value, param.low), param.high)
+        for given_as in (value, str(value)):
+            coerced = param.coerce(given_as)
+            assert coerced == value and type(coerced) is param.kind, (param.name, given_as, coerced)
 
 
 def test_coerce_converts_whole_numbers_between_int_and_float():
@@ -169,58 +174,110 @@ def test_coerce_accepts_every_value_in_range(data):
 
 # --- coerce: what it rejects, with a message naming the field and the range --------------------------------
 
-@pytest.mark.parametrize("param", NUMERIC, ids=ids(NUMERIC))
-def test_coerce_rejects_out_of_range(param):
-    step = 1 if param.kind is int else 1e-9
-    for value in (param.low - step, param.high + step, param.low - 1000, param.high + 1000):
+def examples(**lists):
+    """``@example`` for every value of each list: the hand-picked cases always run, before the drawn ones."""
+    def decorate(test):
+        for name, values in lists.items():
+            for value in reversed(values):
+                test = example(**{name: value})(test)
+        return test
+    return decorate
+
+
+def rejects(param: Param, value) -> None:
+    """``param.coerce(value)`` raises one line naming the parameter and its range (and says which, if not)."""
+    with pytest.raises(ParameterError) as error:
+        param.coerce(value)
+        pytest.fail(f"{param.name} accepted {value!r}")
+    assert_names_field_and_range(error, param)
+
+
+def not_a_number(text: str) -> bool:
+    try:
+        float(text.strip().lower())
+    except ValueError:
+        return True
+    return False
+
+
+@settings(max_examples=60, deadline=None)
+@given(beyond=st.floats(1e-9, 1e9))
+@example(beyond=1e-9)  # just outside (1 for integers)
+@example(beyond=1000.0)
+def test_coerce_rejects_values_outside_every_range(beyond):
+    for param in NUMERIC:
+        step = max(1, math.ceil(beyond)) if param.kind is int else beyond
+        for value in (param.low - step, param.high + step):
+            if param.low <= value <= param.high:  # a step lost to float rounding at a large bound
+                continue
+            rejects(param, value)
+
+
+NOT_FINITE = [float("nan"), "nan", "NaN", float("inf"), "-inf", math.inf]
+
+
+@settings(max_examples=40, deadline=None)
+@given(value=st.sampled_from(["NAN", " nan ", "Infinity", "-Infinity", "+inf", "INF"]) | st.sampled_from(
+    [float("nan"), float("-inf"), -math.inf]))
+@examples(value=NOT_FINITE)
+def test_coerce_rejects_nan_and_infinity_for_every_number(value):
+    for param in NUMERIC:
+        rejects(param, value)
+
+
+WRONG_TYPES = [True, False, None, "abc", "", "0.5.1", [0.5], {"v": 1}, 1j]
+"""Not numbers. A bool is not a number here: ``--set n_schools=true`` must not mean one school."""
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.one_of(st.none(), st.booleans(), st.complex_numbers(), st.lists(st.floats(), max_size=3),
+                       st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+                       st.text(max_size=8).filter(not_a_number)))
+@examples(value=WRONG_TYPES)
+def test_coerce_rejects_wrong_types_for_every_number(value):
+    for param in NUMERIC:
+        rejects(param, value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(fraction=st.floats(0.001, 0.999))
+@example(fraction=0.5)
+def test_coerce_rejects_fractions_for_every_integer(fraction):
+    for param in INTS:
+        for value in (param.low + fraction, f"{param.low + fraction}"):
+            rejects(param, value)
+
+
+NOT_BOOLEANS = [2, -1, 0.5, "maybe", "", None, "nan", [True]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.one_of(st.integers().filter(lambda n: n not in (0, 1)), st.floats().filter(lambda x: x not in (0, 1)),
+                       st.text(max_size=8).filter(lambda t: t.strip().lower() not in (
+                           "true", "yes", "1", "on", "false", "no", "0", "off")), st.none(),
+                       st.lists(st.booleans(), min_size=1, max_size=2)))
+@examples(value=NOT_BOOLEANS)
+def test_coerce_rejects_non_booleans_for_every_switch(value):
+    for param in BOOLS:
+        rejects(param, value)
+        with pytest.raises(ParameterError, match="true or false"):
+            param.coerce(value)
+
+
+NOT_CHOICES = ["no-such-choice", "", 1, None, True]
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.one_of(st.text(max_size=12), st.integers(), st.none(), st.booleans()))
+@examples(value=NOT_CHOICES)
+def test_coerce_rejects_unknown_choices_and_names_the_choices(value):
+    for param in CHOICES:
+        if value in param.choices:
+            continue
+        rejects(param, value)
         with pytest.raises(ParameterError) as error:
             param.coerce(value)
-        assert_names_field_and_range(error, param)
-
-
-@pytest.mark.parametrize("param", NUMERIC, ids=ids(NUMERIC))
-@pytest.mark.parametrize("value", [float("nan"), "nan", "NaN", float("inf"), "-inf", math.inf],
-                         ids=["nan", "nan-text", "NaN-text", "inf", "-inf-text", "math.inf"])
-def test_coerce_rejects_nan_and_infinity(param, value):
-    with pytest.raises(ParameterError) as error:
-        param.coerce(value)
-    assert_names_field_and_range(error, param)
-
-
-@pytest.mark.parametrize("param", NUMERIC, ids=ids(NUMERIC))
-@pytest.mark.parametrize("value", [True, False, None, "abc", "", "0.5.1", [0.5], {"v": 1}, 1j],
-                         ids=["True", "False", "None", "word", "empty", "two-dots", "list", "dict", "complex"])
-def test_coerce_rejects_wrong_types_for_numbers(param, value):
-    """A bool is not a number here: ``--set n_schools=true`` must not mean one school."""
-    with pytest.raises(ParameterError) as error:
-        param.coerce(value)
-    assert_names_field_and_range(error, param)
-
-
-@pytest.mark.parametrize("param", INTS, ids=ids(INTS))
-def test_coerce_rejects_fractions_for_integers(param):
-    for value in (param.low + 0.5, f"{param.low + 0.5}"):
-        with pytest.raises(ParameterError) as error:
-            param.coerce(value)
-        assert_names_field_and_range(error, param)
-
-
-@pytest.mark.parametrize("param", BOOLS, ids=ids(BOOLS))
-@pytest.mark.parametrize("value", [2, -1, 0.5, "maybe", "", None, "nan", [True]])
-def test_coerce_rejects_non_booleans(param, value):
-    with pytest.raises(ParameterError) as error:
-        param.coerce(value)
-    assert_names_field_and_range(error, param)
-    assert "true or false" in str(error.value)
-
-
-@pytest.mark.parametrize("param", CHOICES, ids=ids(CHOICES))
-@pytest.mark.parametrize("value", ["no-such-choice", "", 1, None, True])
-def test_coerce_rejects_unknown_choices(param, value):
-    with pytest.raises(ParameterError) as error:
-        param.coerce(value)
-    assert_names_field_and_range(error, param)
-    assert all(choice in str(error.value) for choice in param.choices)
+        assert all(choice in str(error.value) for choice in param.choices)
 
 
 def test_allowed_describes_the_range_in_words():

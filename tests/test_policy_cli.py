@@ -25,7 +25,9 @@ def test_run_with_interventions_records_them_in_provenance_and_events(tmp_path, 
     assert schools.query("tick == 15").meeting_time.tolist() == [0.9, 0.6, 0.6]
 
 
-@pytest.mark.parametrize("text", ["protected_tim", "protected_time:level=1.5", "protected_time#4", "induction@1-x"])
+@pytest.mark.parametrize("text", ["protected_tim", "protected_time:level=1.5", "protected_time#4", "induction@1-x",
+                                  "protected_time:level=0.5,level=0.6", "protected_time@2", "protected_time@1-2",
+                                  "protected_time@\u0661", "protected_time#\u0661", "protected_time:level=\u0660.5"])
 def test_run_with_a_bad_intervention_is_one_line_exit_2_and_writes_nothing(text, tmp_path, monkeypatch, capsys):
     from plc_sim.cli import main
 
@@ -41,7 +43,7 @@ def test_run_with_a_bad_intervention_is_one_line_exit_2_and_writes_nothing(text,
 
 @pytest.fixture(scope="module")
 def lever_sweep(tmp_path_factory):
-    from sweep_helpers import TINY_NETWORK
+    from sweep_helpers import LEVER_DESIGN, TINY_NETWORK
 
     from plc_sim.experiments.spec import parse_spec
     from plc_sim.experiments.sweep import run_sweep
@@ -52,16 +54,7 @@ ticks = 30
 replications = 2
 master_seed = 8
 outcomes = ["health"]
-""" + TINY_NETWORK + """
-[levers]
-protected_time = ["off", "level=0.9"]
-
-[uncertainties]
-initial_trust = { low = 0.1, high = 0.7 }
-
-[design.latin_hypercube]
-samples = 12
-"""
+""" + TINY_NETWORK + LEVER_DESIGN
     out = tmp_path_factory.mktemp("cli") / "cli_levers"
     run_sweep(parse_spec(text), out, workers=1, progress=False)
     return out

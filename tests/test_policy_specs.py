@@ -63,6 +63,11 @@ def test_every_policy_meets_the_same_conditions_with_the_same_seeds():
     (("[uncertainties]", "[vary]\nmeeting_time = [0.2]\n[uncertainties]"), "vary: a spec has either"),
     (('induction = [false, true]', 'induction = ["off", "rate=3"]'), r"levers.induction\[1\]: .*rate: 3.0"),
     (('induction = [false, true]', 'induction = ["off", "off"]'), "levers.induction: a setting is listed twice"),
+    (('"level=0.9@2"', '"level=0.9@4"'), r"levers.protected_time\[1\]: .*start year 4 is outside the run \(30 ticks"),
+    (('"level=0.9@2"', '"level=0.9@2-9"'), r"levers.protected_time\[1\]: .*end year 9 is outside the run"),
+    (('"level=0.9@2"', '"level=0.9#4"'), r"levers.protected_time\[1\]: .*school 4 is outside the network; .* 1 to 3"),
+    (('"level=0.9@2"', '"level=0.9,level=0.8"'), r"levers.protected_time\[1\]: .*argument 'level' is given twice"),
+    (('"level=0.9@2"', '"level=0.9@\u0662"'), r"levers.protected_time\[1\]: .*'\u0662' is not allowed"),
     (('induction = [false, true]', 'inducton = ["off"]'), "levers.inducton: unknown parameter"),
     (('induction = [false, true]', 'initial_trust = [0.1, 0.2]'), "uncertainties.initial_trust: also a lever"),
     (("initial_trust = { low = 0.2, high = 0.6 }", "initial_trust = { low = 0.2, high = 1.6 }"),
@@ -71,6 +76,15 @@ def test_every_policy_meets_the_same_conditions_with_the_same_seeds():
 def test_bad_levers_and_uncertainties_name_the_field(change, words):
     with pytest.raises(SpecError, match=words):
         parse_spec(TINY_LEVERS.replace(*change))
+
+
+@pytest.mark.parametrize("network", ["n_schools = 2", "[uncertainties]\nn_schools = { low = 2, high = 4 }"])
+def test_a_lever_reaching_a_school_must_be_in_every_network_of_the_design(network):
+    text = TINY_LEVERS.replace('"level=0.9@2"', '"level=0.9@2#3"')
+    assert parse_spec(text).lever_names == ("protected_time", "induction")  # three schools: school 3 exists
+    with pytest.raises(SpecError, match=r"levers.protected_time\[1\]: .*school 3 is outside the network; .* 1 to 2"):
+        parse_spec(text.replace("n_schools = 3", network) if network.startswith("n_") else
+                   text.replace("n_schools = 3\n", "").replace("[uncertainties]", network))
 
 
 @pytest.fixture(scope="module")

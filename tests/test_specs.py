@@ -37,7 +37,7 @@ def test_the_questions_of_the_model_brief_each_have_a_spec():
 def test_the_full_leadership_experiment_has_the_size_the_brief_asks_for():
     spec = load_spec(EXPERIMENTS / "leadership_social_capital.toml")
     levels = {f.name: len(f.values) for f in spec.factors}
-    assert levels["leadership_distribution"] >= 11 and levels["initial_trust"] >= 11
+    assert levels["leadership_distribution"] >= 11 and levels["social_capital"] >= 11
     assert spec.replications >= 10 and spec.ticks >= 240 and spec.run_count >= 1210
     network = ("n_schools", "teachers_per_school", "support_staff", "network_type", "network_degree")
     assert spec.preset == "baseline" and not set(network) & set(spec.fixed), "the default network, not a shrunk one"

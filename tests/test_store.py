@@ -156,14 +156,19 @@ def test_a_start_interrupted_before_the_manifest_resumes(reference, tmp_path):
 
 def test_the_manifest_is_written_before_anything_else(tmp_path, monkeypatch):
     """So a kill at any moment of a start leaves a folder that is plc-sim's own and resumable."""
+    from plc_sim.core import files
+
     order = []
-    real = store.write_text_atomic
-    monkeypatch.setattr(store, "write_json_atomic", lambda path, data: order.append(Path(path).name))
-    monkeypatch.setattr(store, "write_text_atomic", lambda path, text: (order.append(Path(path).name),
-                                                                        real(path, text)))
+    real = files.atomic_path
+
+    def recording(path):  # every file plc-sim writes goes through atomic_path
+        order.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(files, "atomic_path", recording)
     folder = store.open_result_folder(parse_spec(TINY_GRID), tmp_path / "out", restart=False)
     folder.unlock()
-    assert order[:2] == ["manifest.json", "spec.toml"]
+    assert order[:2] == ["manifest.json", "spec.toml"] and "points.parquet" in order
 
 
 def huge(kind: str) -> str:

@@ -46,8 +46,6 @@ def full_results():
 
 
 KNOWN_DISAGREEMENTS: dict[tuple[str, str], str] = {
-    ("trust", "predictive ratio"): "trust measured before a window does not yet predict improvement in it: "
-                                   "learning closes a bounded gap (docs/ODD.md, Validation 3)",
     ("steady", "sustained 3 years"): "communities at a working stage stay at one more often than in Datnow's "
                                      "and Taylor's schools (docs/ODD.md, Validation 8)",
     ("causes", "without teacher turnover"): "without teacher turnover health settles far above the decay stage "

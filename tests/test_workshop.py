@@ -13,18 +13,28 @@ import pandas as pd
 import pytest
 
 from plc_sim.workshop import record
-from plc_sim.workshop import session as session_module
 from plc_sim.workshop.decisions import DECISION_FIELDS, Decision, candidates, max_leaders, teachers_of
-from plc_sim.workshop.session import MAX_NAME, MAX_REJOIN_TRIES, READMIT_SECONDS, Workshop, WorkshopError
+from plc_sim.workshop.gate import CODE_LENGTH
+from plc_sim.workshop.session import ALL_SCHOOLS, MAX_NAME, READMIT_SECONDS, Workshop, WorkshopError
 from simulation import Params, school_frame
 from simulation.presets import preset_params
 
 pytestmark = pytest.mark.timeout(300)
 
 
-def room(schools: int = 4, seed: int = 11) -> Workshop:
+class Clock:
+    """A clock the test moves by hand (the session's door, readmissions and timer read it), so nothing sleeps."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def room(schools: int = 4, seed: int = 11, clock=None) -> Workshop:
     return Workshop(preset_params("baseline", {"n_schools": schools, "teachers_per_school": 12}), seed=seed,
-                    code="KMNP")
+                    code="KMNP", clock=clock or Clock())
 
 
 def state(w: Workshop):
@@ -34,12 +44,10 @@ def state(w: Workshop):
             w.model.links.tolist(), len(w.actions), w.budget.tolist())
 
 
-FORM = iter(f"form-{k:06d}" for k in range(10**6))
-
-
 def send(w: Workshop, who, values, school=None, year=None, form=None):
+    """Submit as ``who``'s page would: with the single-use form id the session gave them (unless ``form``)."""
     return w.submit(who.token, who.school if school is None else school, w.year if year is None else year,
-                    form or next(FORM), values)
+                    form or getattr(who, "form", "no-form-given"), values)
 
 
 def test_join_assigns_schools_evenly_with_secret_tokens_and_rejoin_codes():
@@ -48,6 +56,7 @@ def test_join_assigns_schools_evenly_with_secret_tokens_and_rejoin_codes():
     assert [p.school for p in people] == [0, 1, 2, 0, 1, 2, 0]  # more participants than schools share a school
     assert len({p.token for p in people}) == 7 and all(len(p.token) >= 20 for p in people)
     assert len({p.rejoin for p in people}) == 7 and all(re.fullmatch(r"[A-Z0-9]{6}", p.rejoin) for p in people)
+    assert len({p.form for p in people}) == 7 and all(len(p.form) >= 16 for p in people)
 
 
 def place(w: Workshop, who) -> tuple:
@@ -93,30 +102,35 @@ def test_the_rejoin_code_moves_the_school_to_a_new_device_once():
     assert w.pending[0][0].meeting_time == 0.5
 
 
-def test_wrong_codes_lock_a_name_until_the_facilitator_lets_them_back_in():
-    w = room()
-    ana = w.join("KMNP", "Ana")
-    for _ in range(MAX_REJOIN_TRIES):
-        with pytest.raises(WorkshopError, match="not the code"):
-            w.join("KMNP", "Ana", "AAAAAA")
-    with pytest.raises(WorkshopError, match="too many wrong codes"):  # even the right code: no more guessing
-        w.join("KMNP", "Ana", ana.rejoin)
+def test_a_strangers_wrong_rejoin_codes_slow_the_stranger_and_never_lock_the_name():
+    clock = Clock()
+    w = room(clock=clock)
+    ana = w.join("KMNP", "Ana", address="10.0.0.5")
+    for _ in range(20):  # a stranger guesses Ana's rejoin code as fast as the door lets them
+        with pytest.raises(WorkshopError, match="not the code for 'Ana'|try again in"):
+            w.join("KMNP", "Ana", "AAAAAA", address="10.0.0.66")
+        clock.now += 0.5
+    with pytest.raises(WorkshopError, match="too many wrong codes from this device: try again in"):
+        w.join("KMNP", "Ana", ana.rejoin, address="10.0.0.66")  # even the right code waits: guesses stay unchecked
     assert w.participant(ana.token) is ana
+    code = ana.rejoin
+    back = w.join("KMNP", "ana", code, address="10.0.0.7")  # Ana herself, on a borrowed phone: straight in
+    assert back is ana and back.rejoin != code and back.address == "10.0.0.7"
     with pytest.raises(WorkshopError, match="'Nobody' has not joined"):
         w.readmit("Nobody")
     w.readmit("Ana")
-    back = w.join("KMNP", "ana")  # let back in by the facilitator: the name alone, once
-    assert back is ana and back.school == 0
+    again = w.join("KMNP", "ana")  # let back in by the facilitator: the name alone, once
+    assert again is ana and again.school == 0
     with pytest.raises(WorkshopError, match="'Ana' is taken"):
         w.join("KMNP", "Ana")
 
 
-def test_a_facilitators_readmission_expires(monkeypatch):
-    w = room()
+def test_a_facilitators_readmission_expires():
+    clock = Clock()
+    w = room(clock=clock)
     w.join("KMNP", "Ana")
     w.readmit("Ana")
-    later = time.monotonic() + READMIT_SECONDS + 1
-    monkeypatch.setattr(session_module.time, "monotonic", lambda: later)
+    clock.now += READMIT_SECONDS + 1
     with pytest.raises(WorkshopError, match="'Ana' is taken"):
         w.join("KMNP", "Ana")
 
@@ -223,19 +237,25 @@ def test_another_schools_teachers_and_duplicates_are_not_leaders():
         with pytest.raises(WorkshopError, match="not a teacher now in your school"):
             send(w, ana, {"leaders": leaders})
     assert state(w) == before
-    assert len(candidates(w.model, 0)) <= 12 and max_leaders(w.model) == 3
+    offered = candidates(w.model, 0)
+    assert len(offered) == w.params.teachers_per_school and max_leaders(w.model) == 3  # every teacher is listed
+    assert len({c["name"] for c in offered}) == len(offered)  # by made-up names, all different
+    assert {c["knowledge"] for c in offered} <= {"low", "middling", "high"}  # and their state in words
 
 
 def test_forged_replayed_and_stale_messages_are_refused_and_change_nothing():
     w = room()
     ana, bo = w.join("KMNP", "Ana"), w.join("KMNP", "Bo")
-    send(w, ana, {"meeting_time": 0.4}, form="form-first-one")
+    first = ana.form
+    send(w, ana, {"meeting_time": 0.4})
+    assert ana.form != first  # a used form id is replaced, not kept
     before = state(w)
     cases = [
         (lambda: w.submit("forged-token", 0, w.year, "form-aaaaaaaa", {}), "unknown participant"),
         (lambda: w.submit(None, 0, w.year, "form-aaaaaaab", {}), "unknown participant"),
         (lambda: send(w, ana, {"meeting_time": 0.9}, school=bo.school), "only your own school, School 1"),
-        (lambda: send(w, ana, {"meeting_time": 0.9}, form="form-first-one"), "already sent"),
+        (lambda: send(w, ana, {"meeting_time": 0.9}, form=first), "already sent"),
+        (lambda: send(w, ana, {"meeting_time": 0.9}, form=bo.form), "already sent"),  # another participant's
         (lambda: send(w, ana, {"meeting_time": 0.9}, form="x"), "already sent"),
         (lambda: send(w, ana, {"meeting_time": 0.9}, year=w.year + 1), "room is deciding year 1"),
         # what a page sends is not trusted: a school or year of another type, a form that is not a form
@@ -243,7 +263,7 @@ def test_forged_replayed_and_stale_messages_are_refused_and_change_nothing():
         (lambda: send(w, ana, {"meeting_time": 0.9}, school=False), "only your own school, School 1"),
         (lambda: send(w, ana, {"meeting_time": 0.9}, year=True), "room is deciding year 1"),
         (lambda: send(w, ana, {"meeting_time": 0.9}, year="1" * 500), "for year 111111111111;"),
-        (lambda: w.submit(ana.token, 0, w.year, "form-aaaaaaac", None), "expected a form of named fields"),
+        (lambda: w.submit(ana.token, 0, w.year, ana.form, None), "expected a form of named fields"),
         (lambda: w.submit(ana.token, 0, w.year, ["form-aaaaaaad"], {}), "already sent"),
     ]
     for attempt, message in cases:
@@ -292,11 +312,13 @@ def test_pages_waiting_for_a_change_wake_on_an_advance():
 
 
 def test_timer_advances_and_respects_pause():
-    w = room()
+    clock = Clock()
+    w = room(clock=clock)
     with pytest.raises(WorkshopError, match="timer"):
         w.set_timer(5)
     w.set_timer(30)
-    w.deadline = time.monotonic()  # due now: the timer thread advances within a quarter second
+    assert w.deadline == clock.now + 30
+    clock.now += 30  # due now: the timer thread advances within a quarter second
     deadline = time.monotonic() + 5
     while w.year == 1 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -313,7 +335,7 @@ def saved(tmp_path_factory):
                   "leaders": [candidates(w.model, 0)[3]["person"]]})
     w.advance()
     w.shock("turnover_wave", 1)
-    w.shock("principal_leaves")
+    w.shock("principal_leaves", ALL_SCHOOLS)
     send(w, bo, {"meeting_time": 0.2, "distribution": 0.1})
     w.advance()
     w.shock("budget_cut", 0)
@@ -404,7 +426,7 @@ def test_the_command_says_who_can_connect(host, says):
     args = SimpleNamespace(host=host, port="8800", schools="6", preset="baseline", seed=None)
     config = session_config(checked_options(args))
     assert says in config["who"] and config["join_url"].endswith(":8800/") and config["schools"] == 6
-    assert len(config["code"]) == 4 and len(config["key"]) >= 16 and 0 <= config["seed"] < 2**31
+    assert len(config["code"]) == CODE_LENGTH and len(config["key"]) >= 16 and 0 <= config["seed"] < 2**31
 
 
 @pytest.mark.parametrize(("option", "value", "message"), [
@@ -459,7 +481,7 @@ def test_a_schools_pages_share_one_snapshot_per_change():
     assert after is not sent and (after.view["year"], after.view["deciding"], after.view["label"]) == (2, 2, "School 1")
     assert after.view["team"] == ["Ana <b>"]  # as typed: the page shows it as text
     assert after.view["decision"]["meeting_time"] == 0.4
-    assert after.view["offered"] == candidates(w.model, 0, tuple(after.view["decision"]["leaders"]))
+    assert after.view["offered"] == candidates(w.model, 0)
     assert json.loads(json.dumps(after.view)) == after.view  # plain JSON: one message to each page
     w.shock("budget_cut", 0)
     assert views.get(0).view["budget"] == pytest.approx(1 - w.params.budget_cut_size)
@@ -530,7 +552,7 @@ def test_what_a_page_sends_is_checked_by_the_session_and_answered_on_that_page()
     _, rendered = solara.render(ParticipantPage(w, SchoolViews(w)), handle_error=False)
     rendered.find(Place).widget.vue_found(ana.token)
     page = rendered.find(SchoolYear).widget
-    good = {"school": 0, "year": 1, "form": "a" * 16, "values": {**page.view["decision"], "meeting_time": 0.3}}
+    good = {"school": 0, "year": 1, "form": page.form_id, "values": {**page.view["decision"], "meeting_time": 0.3}}
     before = state(w)
     for sent, says in ((None, "only your own school"), ("<script>", "only your own school"),
                        ({**good, "school": 1}, "only your own school, School 1"),
@@ -549,3 +571,39 @@ def test_what_a_page_sends_is_checked_by_the_session_and_answered_on_that_page()
     while page.view["sent"] != "sent by your team" and time.monotonic() < deadline:  # the page learns it was sent
         time.sleep(0.05)
     assert page.view["sent"] == "sent by your team" and page.view["decision"]["meeting_time"] == 0.3
+
+
+def test_a_shock_is_news_on_the_pages_of_the_schools_it_hits_until_the_year_runs():
+    from plc_sim.workshop.participant import SchoolViews
+    from plc_sim.workshop.session import SHOCK_LABELS
+
+    w = room()
+    views = SchoolViews(w)
+    assert views.get(1).view["shocks"] == [] and views.get(1).view["when"] == "Year 1, September"
+    for name in SHOCK_LABELS:
+        w.shock(name, 1)
+    news = views.get(1).view["shocks"]
+    assert len(news) == 4 and all(line.startswith("Shock: ") for line in news)
+    assert "promoted away" in news[0] and "50% of the original" in news[1] and "30% chance" in news[2]
+    assert "new policy" in news[3] and views.get(0).view["shocks"] == []  # only the school hit hears of it
+    w.shock("budget_cut", ALL_SCHOOLS)
+    assert "25% of the original" in views.get(1).view["shocks"][-1] and len(views.get(0).view["shocks"]) == 1
+    w.advance()
+    assert views.get(1).view["shocks"] == [] and views.get(1).view["when"] == "Year 2, September"
+
+
+def test_the_countdown_follows_the_timer_on_the_sessions_clock():
+    from plc_sim.workshop.countdown import countdown_seconds
+
+    clock = Clock()
+    w = room(clock=clock)
+    assert w.seconds_left() is None and countdown_seconds(w.seconds_left()) == -1.0
+    w.set_timer(120)
+    clock.now += 45.5
+    assert w.seconds_left() == pytest.approx(74.5) and countdown_seconds(w.seconds_left()) == 74.5
+    w.set_paused(True)
+    assert w.seconds_left() is None
+    w.set_paused(False)
+    assert w.seconds_left() == pytest.approx(120)
+    w.set_timer(None)
+    assert w.seconds_left() is None

@@ -18,12 +18,14 @@ import re
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
-from test_app_browser import CHROMIUM_ARGS, OUTPUT, free_port, wait_for_http
+from test_app_browser import CHROMIUM_ARGS, OUTPUT, free_port
 
 from plc_sim.workshop import record
+from simulation.presets import preset_params
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1500)]
 
@@ -35,7 +37,7 @@ WATCH_YEAR = """(year) => {
     window.wsSeen = null;
     const shows = () => {
         const el = document.querySelector('.ws-school');
-        return el && el.innerText.includes('year ' + year);
+        return el && el.innerText.includes('Year ' + year + ',');
     };
     const observer = new MutationObserver(() => {
         if (!window.wsSeen && shows()) { window.wsSeen = Date.now(); observer.disconnect(); }
@@ -43,10 +45,30 @@ WATCH_YEAR = """(year) => {
     observer.observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
 
-WATCH_CLICK = """() => {
+WATCH_SHOCK = """() => {
+    window.wsShockSeen = null;
+    const shows = () => {
+        const el = document.querySelector('.ws-shock-news');
+        return el && el.innerText.startsWith('Shock:');
+    };
+    const observer = new MutationObserver(() => {
+        if (!window.wsShockSeen && shows()) { window.wsShockSeen = Date.now(); observer.disconnect(); }
+    });
+    observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+SMALL_TEXT = """() => [...document.querySelectorAll('body *')].filter((el) => {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const box = el.getBoundingClientRect();
+    return own && box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden'
+        && parseFloat(getComputedStyle(el).fontSize) < 16;
+}).map((el) => el.tagName + '.' + el.className + ': ' + el.innerText.slice(0, 40)
+    + ' (' + getComputedStyle(el).fontSize + ')')"""
+
+WATCH_CLICK = """(selector) => {
     window.wsPressed = null;
     document.addEventListener('click', (event) => {
-        if (event.target.closest('.ws-advance')) window.wsPressed = Date.now();
+        if (event.target.closest(selector)) window.wsPressed = Date.now();
     }, {capture: true, once: true});
 }"""
 
@@ -72,7 +94,11 @@ def start_workshop(schools: int, folder: Path, name: str):
                                     "--schools", str(schools), "--seed", "7"], cwd=folder, stdout=log,
                                    stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"http://127.0.0.1:{port}/"
-    wait_for_http(url, process, seconds=180)
+    deadline = time.monotonic() + 180
+    while "facilitator:" not in log_path.read_text() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with urllib.request.urlopen(url, timeout=5) as answer:  # printed only once the server accepts connections
+        assert answer.status == 200
     facilitator = re.search(r"facilitator:\s+open (\S+)", log_path.read_text()).group(1)
     assert "Only this computer can open these pages" in log_path.read_text()  # 127.0.0.1 unless --host
     return process, url, facilitator, log_path
@@ -87,15 +113,18 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def join(browser, url: str, name: str):
+def join(browser, url: str, name: str, wrong_first: bool = False):
+    """A phone on the join page with ``name`` typed (and, if ``wrong_first``, a wrong code refused). Every page
+    of the test comes from 127.0.0.1, one address for the server's door: only a few may try a wrong code."""
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto(url)
     page.locator(".ws-code input").wait_for(timeout=WAIT_MS)
-    page.locator(".ws-code input").fill("wrong")
     page.locator(".ws-name input").fill(name)
-    page.locator(".ws-join").click()
-    page.locator(".ws-error").wait_for(timeout=WAIT_MS)  # a wrong code is refused on the page
+    if wrong_first:
+        page.locator(".ws-code input").fill("wrong")
+        page.locator(".ws-join").click()
+        page.locator(".ws-error").wait_for(timeout=WAIT_MS)  # a wrong code is refused on the page
     return context, page
 
 
@@ -161,7 +190,7 @@ def advance_and_time(facilitator, pages: list, year: int) -> list[float]:
     """Press the facilitator's advance; return each participant page's delay (ms) until it shows ``year``."""
     for page in pages:
         page.evaluate(WATCH_YEAR, year)
-    facilitator.evaluate(WATCH_CLICK)
+    facilitator.evaluate(WATCH_CLICK, ".ws-advance")
     facilitator.locator(".ws-advance").click()
     pressed = facilitator.evaluate("() => window.wsPressed")
     deadline = time.monotonic() + 60
@@ -189,12 +218,8 @@ def play_three_years(browser, url: str, code: str, facilitator, room: list, name
         for k, (_, page, _, _) in enumerate(room):
             decide(page, k, year)
         if year == 2:
-            choose(facilitator, ".ws-shock-name", "Turnover wave")
-            choose(facilitator, ".ws-shock-target", "School 2")
-            facilitator.locator(".ws-shock").click()
-            facilitator.wait_for_function("() => { const el = document.querySelector('.ws-shocked'); "
-                                          "return el && el.innerText.includes('turnover wave (School 2)'); }",
-                                          timeout=WAIT_MS)
+            delays["shock"] = shock_everyone(facilitator, [page for _, page, _, _ in room],
+                                             len({school for _, _, school, _ in room}))
         if year == 1:
             facilitator.screenshot(path=str(OUTPUT / f"{name}-facilitator.png"))
             room[0][1].locator(".ws-school").scroll_into_view_if_needed()
@@ -206,6 +231,59 @@ def play_three_years(browser, url: str, code: str, facilitator, room: list, name
     room[0][1].locator(".ws-school").scroll_into_view_if_needed()
     room[0][1].screenshot(path=str(OUTPUT / f"{name}-phone-year4.png"))
     return delays
+
+
+def shock_everyone(facilitator, pages: list, schools: int) -> list[float]:
+    """A turnover wave for all schools: every phone says it is a shock, and what it does, within the budget of
+    the facilitator's click (timed in the pages, as the advances are)."""
+    for page in pages:
+        page.evaluate(WATCH_SHOCK)
+    choose(facilitator, ".ws-shock-name", "Turnover wave")
+    choose(facilitator, ".ws-shock-target", "all schools")
+    facilitator.evaluate(WATCH_CLICK, ".ws-shock")
+    facilitator.locator(".ws-shock").click()
+    pressed = facilitator.evaluate("() => window.wsPressed")
+    facilitator.wait_for_function("(says) => { const el = document.querySelector('.ws-shocked'); "
+                                  "return el && el.innerText.includes(says); }",
+                                  arg=f"turnover wave (all {schools} schools)", timeout=WAIT_MS)
+    time.sleep(UPDATE_BUDGET_MS / 1000)
+    seen = [page.evaluate("() => window.wsShockSeen") for page in pages]
+    assert None not in seen, f"{seen.count(None)} of {len(pages)} phones never announced the shock"
+    news = pages[0].locator(".ws-shock-news").inner_text()
+    assert news.startswith("Shock: a turnover wave") and "leaves now" in news, news
+    return [moment - pressed for moment in seen]
+
+
+def seconds_shown(page) -> int:
+    minutes, seconds = page.locator(".ws-countdown-time").inner_text().strip().split(":")
+    return 60 * int(minutes) + int(seconds)
+
+
+def countdown(facilitator, phones: list) -> None:
+    """With the timer on, the projector and every phone show a countdown that decreases; off, it is gone."""
+    choose(facilitator, ".ws-timer", "1 minute")
+    pages = [facilitator, *phones]
+    for page in pages:
+        page.locator(".ws-countdown-time").wait_for(timeout=WAIT_MS)
+    first = [seconds_shown(page) for page in pages]
+    time.sleep(2.5)
+    later = [seconds_shown(page) for page in pages]
+    assert all(0 < b < a <= 60 for a, b in zip(first, later, strict=True)), (first, later)
+    assert "Year 1 runs in" in phones[0].locator(".ws-countdown").inner_text()
+    choose(facilitator, ".ws-timer", "off")
+    for page in pages:
+        page.locator(".ws-countdown").wait_for(state="detached", timeout=WAIT_MS)
+
+
+def fit_for_the_room(page, title: str) -> None:
+    """The page's own title, no framework footer or branding, zoom allowed, no text under 16 px (phones)."""
+    page.wait_for_function("(title) => document.title === title", arg=title, timeout=WAIT_MS)
+    assert "Solara" not in page.locator("body").inner_text()
+    viewport = page.locator("meta[name=viewport]").get_attribute("content")
+    assert "maximum-scale" not in viewport and "user-scalable=no" not in viewport, viewport
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
+    if page.viewport_size["width"] < 500:
+        assert page.evaluate(SMALL_TEXT) == []
 
 
 def come_back(browser, url: str, code: str, room: list, facilitator) -> None:
@@ -263,12 +341,13 @@ def run_room(browser, tmp_path: Path, participants: int, schools: int, name: str
         facilitator.goto(facilitator_url)
         facilitator.locator(".ws-advance").wait_for(timeout=WAIT_MS)
         code = facilitator.locator(".ws-code").inner_text().strip()
-        assert re.fullmatch(r"[A-Z0-9]{4}", code) and facilitator.locator("img.ws-qr").count() == 1
+        assert re.fullmatch(r"[A-Z0-9]{6}", code) and facilitator.locator("img.ws-qr").count() == 1
+        choose(facilitator, ".ws-places", "40")  # every phone here is 127.0.0.1: allow them all
 
         room = []
         for k in range(participants):
             label = f"Teacher <script>alert({k})</script>" if k == 0 else f"Participant {k + 1}"
-            context, page = join(browser, url, label)
+            context, page = join(browser, url, label, wrong_first=k == 0)
             page.on("dialog", lambda dialog: dialogs.append(dialog.message))
             room.append([context, page, enter(page, code), label])
         assert {school for _, _, school, _ in room} == set(range(1, schools + 1))  # every school is led
@@ -276,12 +355,21 @@ def run_room(browser, tmp_path: Path, participants: int, schools: int, name: str
         facilitator.wait_for_function(f"() => document.body.innerText.includes('{participants} joined')",
                                       timeout=WAIT_MS)
 
+        fit_for_the_room(facilitator, "Facilitator · plc-sim workshop")
+        fit_for_the_room(room[0][1], "Your school · plc-sim workshop")
+        teachers = room[0][1].locator(".ws-teacher").all_inner_texts()  # every teacher, named, state in words
+        assert len(teachers) == preset_params("baseline").teachers_per_school
+        assert all(re.match(r"\w+ \w+( \(a teacher leader now\))?: (low|middling|high) knowledge, "
+                            r"(low|middling|high) engagement, (first year|\d+ years?) here", t) for t in teachers)
+        countdown(facilitator, [page for _, page, _, _ in room])
+
         # Hostile input on the page: an oversized name is refused with a message.
         context, page = join(browser, url, "x" * 200)
+        fit_for_the_room(page, "Join the room · plc-sim workshop")
         page.locator(".ws-code input").fill(code)
         page.locator(".ws-join").click()
-        page.wait_for_function("() => document.querySelector('.ws-error').innerText.includes('1 to 40 characters')",
-                               timeout=WAIT_MS)
+        page.wait_for_function("() => { const el = document.querySelector('.ws-error'); "
+                               "return el && el.innerText.includes('1 to 40 characters'); }", timeout=WAIT_MS)
         context.close()
         over_budget(room[0][1], room[0][2])
 
@@ -332,3 +420,45 @@ def test_small_room_through_three_years(browser, tmp_path):
 def test_forty_participants_through_three_years(browser, tmp_path):
     result = run_room(browser, tmp_path, participants=40, schools=10, name="workshop-40")
     check_room(result, 40, 10, "workshop-40")
+
+
+def test_guessing_the_room_code_through_the_server_is_slowed_to_the_documented_rate(browser, tmp_path):
+    """A phone types wrong codes as fast as it can for a few seconds: the server checks only as many as the
+    documented back-off allows (its own log, on the facilitator page, counts them), the right code typed during
+    the wait is refused unchecked, and the facilitator sees the guesser's address."""
+    from test_workshop_door import most_checked
+
+    from plc_sim.workshop.gate import FREE_TRIES
+
+    process, url, facilitator_url, log_path = start_workshop(3, tmp_path, "workshop-door")
+    try:
+        facilitator = browser.new_page(viewport={"width": 1280, "height": 720})
+        facilitator.goto(facilitator_url)
+        facilitator.locator(".ws-advance").wait_for(timeout=WAIT_MS)
+        code = facilitator.locator(".ws-code").inner_text().strip()
+        context, page = join(browser, url, "Guesser")
+        clicks, started = 0, time.monotonic()
+        while time.monotonic() - started < 8.0:
+            page.locator(".ws-code input").fill(f"WRONG{clicks % 10}")
+            page.locator(".ws-join").click()
+            clicks += 1
+        page.locator(".ws-code input").fill(code)  # the right code, typed while the device waits
+        page.locator(".ws-join").click()
+        elapsed = time.monotonic() - started
+        page.wait_for_function("() => { const el = document.querySelector('.ws-error'); "
+                               "return el && /try again in \\d+ seconds/.test(el.innerText); }", timeout=WAIT_MS)
+        time.sleep(1.0)  # the right code's answer has arrived: messages from one page are handled in order
+        assert page.locator(".ws-school").count() == 0 and "try again in" in page.locator(".ws-error").inner_text()
+        facilitator.locator(".ws-door table").wait_for(timeout=WAIT_MS)
+        rows = facilitator.locator(".ws-door tbody tr").all_inner_texts()
+        checked = [row for row in rows if "a wrong join code" in row]
+        assert all("127.0.0.1" in row for row in checked)  # the page's real address, not "unknown"
+        assert FREE_TRIES < len(checked) <= most_checked(elapsed + 1.0), (len(checked), clicks, elapsed)
+        assert clicks >= 3 * len(checked), (clicks, len(checked))  # most tries were never checked
+        facilitator.screenshot(path=str(OUTPUT / "workshop-door-facilitator.png"))
+        context.close()
+        facilitator.close()
+    finally:
+        stop(process)
+    server_errors = [line for line in log_path.read_text().splitlines() if SERVER_ERRORS.search(line)]
+    assert not server_errors, server_errors

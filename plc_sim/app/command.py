@@ -18,6 +18,9 @@ import sys
 
 from plc_sim.core.options import bounded_int
 
+APP_TITLE = "PLC-sim: learning communities in schools"
+"""The browser tab's title, from the first byte the server sends (the framework's own title never shows)."""
+
 DEFAULT_PORT = 8765
 DEFAULT_HOST = "127.0.0.1"
 DISCONNECT_TIMEOUT = "15s"
@@ -57,12 +60,14 @@ def server_command(port: int, host: str = DEFAULT_HOST) -> list[str]:
 
 
 def server_environment() -> dict[str, str]:
-    """The server's environment: sessions end soon after their browser goes away; no banner over the charts;
+    """The server's environment: sessions end soon after their browser goes away; the app's own title and no
+    framework banner or branding, also while the page loads;
     Python's objects in the C allocator, in few arenas, so the memory closed tabs freed can go back to the system
     (glibc's ``malloc_trim`` returns free pages anywhere in its heaps, while Python's own small-object arenas stay
     as long as one object in them lives)."""
     return {"MALLOC_ARENA_MAX": "2", "PYTHONMALLOC": "malloc", **os.environ,
-            "SOLARA_KERNEL_CULL_TIMEOUT": DISCONNECT_TIMEOUT, "SOLARA_THEME_SHOW_BANNER": "false"}
+            "SOLARA_KERNEL_CULL_TIMEOUT": DISCONNECT_TIMEOUT, "SOLARA_THEME_SHOW_BANNER": "false",
+            "SOLARA_THEME_TITLE": APP_TITLE, "SOLARA_THEME_LOADER": "plain"}
 
 
 def addresses(host: str, port: int) -> list[str]:

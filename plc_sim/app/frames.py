@@ -17,9 +17,10 @@ import numpy as np
 from plc_sim.app.model import SHOCK_BUTTONS, WorkshopModel, shock_marks
 from plc_sim.app.network import draws_every_member, network_data, network_layout
 from plc_sim.app.policies import PolicyView, running_policies
-from plc_sim.app.schoolyear import in_sentence, log_text, school_time
-from plc_sim.app.settings import CONTROL_NAMES
-from simulation.events import LogLine, describe_events
+from plc_sim.app.settings import CONTROL_NAMES, change_mark, change_words
+from plc_sim.app.whatif import BREAKDOWN, points
+from simulation.calendar import in_sentence, log_text, school_time
+from simulation.events import LogLine, describe_events, when
 from simulation.measures import DIMENSIONS, SCHOOL_MEASURES
 from simulation.parameters import TICKS_PER_YEAR
 from simulation.presets import PRESETS
@@ -66,6 +67,8 @@ class History:
         self.model = model
         self.layout = network_layout(model)
         self.values: dict[str, list[np.ndarray]] = {name: [] for name in MEASURES}
+        self.means: dict[str, list[float]] = {name: [] for name in ("health", *BREAKDOWN)}
+        self.healthy: list[int] = []
 
     def update(self) -> None:
         """Read the months recorded since the last update."""
@@ -75,6 +78,13 @@ class History:
             for name in ("health", "trust", "knowledge"):
                 self.values[name].append(table[_ROW[name]])
             self.values["retention"].append(1.0 - table[_ROW["teachers_left"]] / teachers)
+            for name, means in self.means.items():
+                means.append(float(table[_ROW[name]].mean()))
+            self.healthy.append(int((table[_ROW["decayed"]] == 0).sum()))
+
+    def means_at(self, tick: int) -> dict[str, float]:
+        """The network's mean of each measure of :data:`~plc_sim.app.whatif.BREAKDOWN` (and health) at ``tick``."""
+        return {name: means[tick] for name, means in self.means.items()}
 
     def array(self, measure: str) -> np.ndarray:
         """(months, schools) array of ``measure``."""
@@ -112,21 +122,23 @@ class RunView:
     policies: tuple[PolicyView, ...] = ()
 
 
-def run_view(model: WorkshopModel, history: History, measure: str, colour_by: str, label: str = "") -> RunView:
-    """The view of ``model`` now (call under the model's lock); ``label`` names the run in compare mode."""
+def run_view(model: WorkshopModel, history: History, measure: str, colour_by: str, label: str = "",
+             title: str = "") -> RunView:
+    """The view of ``model`` now (call under the model's lock); ``label`` names the run in compare mode and
+    ``title`` replaces the scenario's title (run B: the scenario with its change)."""
     history.update()
     p, now = model.p, model.observer.current
     values = history.array(measure if measure in MEASURES else "health")
     highlight = one_school_shocked(model)
     years = (np.arange(len(values)) / TICKS_PER_YEAR).round(2).tolist()
-    chart = {"year": years, "mean": _pct(values.mean(axis=1)), "low": _pct(values.min(axis=1)),
-             "high": _pct(values.max(axis=1)), "run": [label] * len(years)}
+    chart = {"year": years, **chart_columns(values), "run": [label] * len(years)}
     school_chart = ({"year": years, "value": _pct(values[:, highlight[0]]),
                      "run": [f"School {highlight[0] + 1}"] * len(years)} if highlight else {})
     lines = log_lines(model)
     retention = 1.0 - now["teachers_left"].sum() / (p.n_schools * p.teachers_per_school)
     return RunView(
-        preset=model.preset_name, title=preset_title(model.preset_name), story=PRESETS[model.preset_name].story,
+        preset=model.preset_name, title=title or preset_title(model.preset_name),
+        story=PRESETS[model.preset_name].story,
         steps=model.steps, when=school_time(model.steps),
         n_schools=p.n_schools, healthy=int(p.n_schools - (now["decayed"] > 0).sum()),
         mean_health=float(now["health"].mean()),
@@ -140,22 +152,52 @@ def run_view(model: WorkshopModel, history: History, measure: str, colour_by: st
         policies=running_policies(model))
 
 
+def chart_columns(values: np.ndarray) -> dict[str, list[float]]:
+    """A (months, schools) array as the chart draws it: the mean, weakest and strongest school, in percent with
+    one decimal (what the page shows, and what the CSV holds)."""
+    return {"mean": _pct(values.mean(axis=1)), "low": _pct(values.min(axis=1)), "high": _pct(values.max(axis=1))}
+
+
 def log_lines(model: WorkshopModel) -> list[LogLine]:
-    """The run's events in words, oldest first: one sentence per month and kind, and per intervention."""
-    return describe_events(model.events, model.p)
+    """The run's events in words, oldest first: one sentence per month and kind, per intervention, and per
+    live change of a setting (after that month's events: the dial was turned once the month had run)."""
+    changes = [LogLine(tick, "setting", f"{when(tick)}: {change_words(name, old, new)}")
+               for tick, name, old, new in model.live_changes]
+    events = describe_events(model.events, model.p)
+    return sorted(events + changes, key=lambda line: line.tick)
 
 
 def _pct(values: np.ndarray) -> list[float]:
     return (100 * values).round(1).tolist()
 
 
+SETTING_MARK = "Setting changed"
+"""The marker kind of a live change of a setting on the charts (shocks' kinds are their button labels)."""
+
+LABEL_ROWS = 4
+"""Marker labels take turns in this many rows at the top of a chart, so neighbours do not overlap."""
+
+
+def mark_list(model: WorkshopModel) -> list[tuple[int, str, str]]:
+    """Every shock and live change so far, by month: (tick, label, kind); a shock's kind is its button's
+    label, a live change's :data:`SETTING_MARK`."""
+    shocks = shock_marks(model)
+    return sorted([(tick, SHOCK_BUTTONS[name] + ("" if school is None else f" (School {school + 1})"),
+                    SHOCK_BUTTONS[name])
+                   for (tick, name), school in zip(shocks, _mark_schools(model, shocks), strict=True)]
+                  + [(tick, change_mark(name, new), SETTING_MARK) for tick, name, _, new in model.live_changes],
+                  key=lambda mark: mark[0])
+
+
 def marks_data(model: WorkshopModel) -> dict[str, list]:
-    """Every shock so far as chart columns: year, the shock's name (its marker style) and a label."""
-    marks = shock_marks(model)
-    return {"year": [round(tick / TICKS_PER_YEAR, 2) for tick, _ in marks],
-            "shock": [SHOCK_BUTTONS[name] for _, name in marks],
-            "label": [SHOCK_BUTTONS[name] + ("" if school is None else f" (School {school + 1})")
-                      for (_, name), school in zip(marks, _mark_schools(model, marks), strict=True)]}
+    """Every mark as chart columns: year, kind (its marker style), a label, the side of its line the label goes
+    (toward the middle of the chart, so it never covers the axis numbers) and its row."""
+    marks = mark_list(model)
+    span = max(model.steps, TICKS_PER_YEAR)
+    return {"year": [round(tick / TICKS_PER_YEAR, 2) for tick, _, _ in marks],
+            "shock": [kind for _, _, kind in marks], "label": [label for _, label, _ in marks],
+            "side": ["left" if tick > 0.55 * span else "right" for tick, _, _ in marks],
+            "row": [4 + 20 * (k % LABEL_ROWS) for k in range(len(marks))]}
 
 
 def _mark_schools(model: WorkshopModel, marks: list[tuple[int, str]]) -> list[int | None]:
@@ -179,9 +221,18 @@ def school_rows(model: WorkshopModel) -> list[dict]:
             for k in range(model.p.n_schools)]
 
 
-def comparison_sentence(a: RunView, b: RunView, since: str | None) -> str:
-    """One sentence comparing two runs now, e.g. after a shock."""
+def comparison_sentence(a: RunView, b: RunView, change: str, since: str | None = None,
+                        moved: tuple[float, list[tuple[str, float]]] | None = None) -> str:
+    """What differs between run A and run B (A with one ``change``) now, in a sentence or three; after a shock
+    (``since`` says which and when), ``moved`` is how far the gap in mean PLC health moved since then and the
+    measures whose gap moved most (see :func:`~plc_sim.app.whatif.made_of`)."""
     start = f"Since {since}" if since else f"In {in_sentence(a.steps)}" if a.steps else "At the start"
-    return (f"{start}: with {a.title.lower()}, {a.healthy} of {a.n_schools} communities are healthy "
-            f"(mean PLC health {percent(a.mean_health)}); with {b.title.lower()}, {b.healthy} of {b.n_schools} "
-            f"({percent(b.mean_health)}).")
+    text = (f"B is A with one change: {change}. {start}: with the change, {b.healthy} of {b.n_schools} "
+            f"communities are healthy (mean PLC health {percent(b.mean_health)}); without it, {a.healthy} of "
+            f"{a.n_schools} ({percent(a.mean_health)}).")
+    if since and moved is not None:
+        health, measures = moved
+        parts = " and ".join(f"{name} ({points(value)})" for name, value in measures)
+        text += (f" Since then the gap in mean PLC health moved {points(health)}"
+                 + (f", most in {parts}." if parts else "; no measure's gap moved by half a point or more."))
+    return text

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from plc_sim.app.policies import start_policy, stop_policy
-from plc_sim.app.schoolyear import in_sentence
 from plc_sim.app.settings import RunSettings, parse_seed
+from plc_sim.app.whatif import WhatIf
+from simulation.calendar import in_sentence
 from simulation.model import PLCModel
 from simulation.parameters import PARAMS_BY_NAME
 
@@ -54,24 +55,30 @@ class WorkshopModel(PLCModel):
 
     Attributes (beyond PLCModel's):
         preset_name: the preset the run was built from.
+        what_if: the one change this run makes to its scenario (compare mode's run B), or None.
         seed_notice: a sentence if the seed text was replaced, else None.
         lock: held while stepping, shocking or reading state to draw.
         live_shocks: (tick, shock name) for every shock button pressed in this run.
         shock_log: (tick, shock name, schools hit) for every shock button pressed in this run.
+        live_changes: (tick, parameter, old value, new value) for every live change made in this run.
         failure: a sentence if a step failed (the run then stops), else None.
     """
 
-    def __init__(self, settings: RunSettings | Any = None, rng: Any = None):
+    def __init__(self, settings: RunSettings | Any = None, rng: Any = None, what_if: WhatIf | None = None):
         # SolaraViz's Reset passes the session's reactive variable, whose value is the settings of the moment
         settings = getattr(settings, "value", settings)
         settings = settings if isinstance(settings, RunSettings) else RunSettings()
         seed, notice = parse_seed(rng)
-        super().__init__(preset=settings.preset, rng=seed, **settings.overrides())
+        change = what_if.overrides() if what_if else {}
+        super().__init__(preset=settings.preset, rng=seed, interventions=what_if.interventions() if what_if else None,
+                         **{**settings.overrides(), **change})
+        self.what_if = what_if
         self.preset_name = settings.preset
         self.seed_notice = notice
         self.lock = threading.RLock()
         self.live_shocks: list[tuple[int, str]] = []
         self.shock_log: list[tuple[int, str, tuple[int, ...]]] = []
+        self.live_changes: list[tuple[int, str, Any, Any]] = []
         self.failure: str | None = None
 
     def step(self) -> None:
@@ -106,9 +113,11 @@ class WorkshopModel(PLCModel):
     def change_now(self, name: str, value: Any) -> None:
         """Set live parameter ``name`` (a key of :data:`LIVE_CHANGES`) to ``value`` from this month on."""
         with self.lock:
-            value = PARAMS_BY_NAME[name].coerce(value)
+            value, old = PARAMS_BY_NAME[name].coerce(value), getattr(self.p, name)
             self.p = self.p.replace(**{name: value})
             LIVE_CHANGES[name](self, value)
+            if value != old:
+                self.live_changes.append((self.steps, name, old, value))
 
 
 def _set_every_school(attribute: str):

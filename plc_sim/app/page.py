@@ -19,6 +19,7 @@ import logging
 
 import solara
 
+from plc_sim.app.command import APP_TITLE
 from plc_sim.app.model import ALL_SCHOOLS
 from plc_sim.app.panels import (
     Controls,
@@ -38,7 +39,7 @@ from plc_sim.app.widgets import Accessibility, Address, Shortcuts
 
 log = logging.getLogger(__name__)
 
-TITLE = "PLC-sim: learning communities in schools"
+TITLE = APP_TITLE
 
 CSS = """
 html, body { overflow-x: hidden; }
@@ -49,8 +50,9 @@ html, body { overflow-x: hidden; }
 .plc-keys { font-size: 16px; color: #333; margin-left: auto; }
 .plc-headline { margin: 2px 0; }
 .plc-when { font-size: 26px; font-weight: 600; margin: 0; }
-.plc-stat { font-size: 18px; padding: 2px 10px; background: #e8eef5; border-radius: 12px; color: #111; }
-.plc-sentence { font-size: 18px; display: block; max-width: 520px; margin: 4px 0 8px 0; color: #111; }
+.plc-stat { white-space: nowrap; font-size: 18px; padding: 2px 10px; background: #e8eef5; border-radius: 12px;
+            color: #111; }
+.plc-sentence { font-size: 17px; display: block; margin: 2px 0 6px 0; color: #111; line-height: 1.35; }
 .plc-shocks { margin: 4px 0; }
 .plc-shocks .v-btn { font-size: 16px; text-transform: none; letter-spacing: 0; }
 .plc-shock.v-btn { color: #fff !important; }
@@ -84,6 +86,33 @@ table.plc-schools td { position: relative; min-width: 110px; padding: 4px 8px; b
 .plc-running-slot:empty { display: none; }
 .plc-details { margin-top: 18px; display: block; width: 100%; }
 .plc-page .v-field-label, .plc-page .v-label { color: #3a3a3a !important; opacity: 1 !important; }
+details.plc-term { display: inline-block; position: relative; }
+details.plc-term > summary { display: inline; cursor: help; list-style: none; text-decoration: underline dotted;
+    text-underline-offset: 3px; }
+details.plc-term > summary::-webkit-details-marker { display: none; }
+details.plc-term[open] > .plc-term-body { position: absolute; z-index: 20; left: 0; top: 1.5em;
+    width: min(360px, 70vw); background: #fff; color: #111; border: 1px solid #777; border-radius: 6px;
+    padding: 8px 10px; font-size: 16px; font-weight: 400; line-height: 1.35; white-space: normal;
+    box-shadow: 0 2px 8px rgba(0, 0, 0, 0.25); }
+.plc-map-legend { font-size: 16px; color: #222; margin: 2px 0; max-width: 480px; line-height: 1.5; }
+.plc-key { display: inline-block; width: 14px; height: 14px; border-radius: 50%; vertical-align: -2px;
+    background: #2a788e; }
+.plc-key-decayed { border: 3px solid #B2182B; }
+.plc-key-hit { border: 3px solid #000; }
+.plc-key-link { width: 22px; height: 0; border-radius: 0; background: none; border-top: 2px dashed #8a8a8a;
+    vertical-align: 4px; }
+.plc-page .v-field-label.v-field-label--floating { font-size: 16px !important; --v-field-label-scale: 1em; }
+@media (max-width: 760px) {  /* a phone: the map above the chart, each the screen's width */
+    .plc-main { flex-wrap: wrap !important; }
+    .plc-left, .plc-right { width: 100% !important; max-width: 100% !important; flex: 1 1 100% !important; }
+    .plc-left .plc-live-plot svg { max-width: 100%; height: auto; }
+    .plc-page .v-btn-toggle, .plc-page .v-btn-group { flex-wrap: wrap; height: auto !important; }
+}
+.plc-page .v-slider.v-input--horizontal { grid-template-areas: "prepend" "control" "messages";
+    grid-template-columns: minmax(0, 1fr); }
+.plc-page .v-slider.v-input--horizontal > .v-input__prepend { margin: 0 0 2px 0; }
+.plc-page .v-slider .v-slider__label { white-space: normal; margin: 0; }
+.plc-page .v-slider .v-input__control { min-width: 150px; margin: 0 10px; }
 """
 
 
@@ -121,8 +150,7 @@ def Page():
         Accessibility.element()
         # each panel gets only what it shows, so a new month re-renders the panels that changed, not the page
         first, failed = frame.runs[0], frame.runs[0].failure is not None
-        Controls(session, frame.playing, frame.speed, first.preset, frame.runs[1].preset if len(frame.runs) > 1
-                 else None, pending, reset)
+        Controls(session, frame.playing, frame.speed, first.preset, frame.compare, pending, reset)
         Headline(frame)
         ShockBar(session, first.n_schools, failed, target)
         MainStory(session, frame)

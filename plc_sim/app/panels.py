@@ -12,9 +12,9 @@ from collections.abc import Callable
 import solara
 
 from plc_sim.app.frames import MEASURES, PRESET_TITLES, RunView, percent, preset_title
+from plc_sim.app.glossary import term, with_terms
 from plc_sim.app.model import LIVE_CHANGES, SHOCK_BUTTONS, shock_targets
 from plc_sim.app.network import COLOUR_MEASURES
-from plc_sim.app.schoolyear import SCHOOL_MONTHS
 from plc_sim.app.session import SPEEDS, Frame, Session
 from plc_sim.app.settings import (
     CONTROL_GROUPS,
@@ -28,26 +28,30 @@ from plc_sim.app.settings import (
     value_words,
 )
 from plc_sim.app.specs import difference_chart, network_chart, time_chart
+from plc_sim.app.whatif import CONTRASTS, NO_CHANGE, WHAT_IFS, what_if_by_menu
 from plc_sim.app.widgets import LiveChart
+from simulation.calendar import SCHOOL_MONTHS
 from simulation.measures import DIMENSION_LABELS, DIMENSIONS
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR
 
 CHART_HEIGHT = 270
-NETWORK_SIZE = 320
+NETWORK_SIZE = 280
 
 
 @solara.component
 def Controls(session: Session, playing: bool, speed: str, current: str, compared: str | None,
              pending: solara.Reactive[RunSettings], reset: Callable[[], None]):
-    """Play/Pause, Step a month, Step a year, Reset, speed, scenario (``current``) and ``compared`` choices."""
+    """Play/Pause, Step a month, Step a year, Reset, speed, scenario (``current``) and the change compared with it
+    (``compared``, a key of WHAT_IFS)."""
     titles = {title: name for name, title in PRESET_TITLES.items()}
 
     def pick(title: str) -> None:
         pending.value = pending.value.with_preset(titles[title])
         session.reset(pending.value)
 
-    def compare(title: str) -> None:
-        session.reset(pending.value, compare=titles.get(title))
+    def compare(menu: str) -> None:
+        change = what_if_by_menu(menu)
+        session.reset(pending.value, compare=change and change.name)
 
     with solara.Row(classes=["plc-controls"], style="align-items: center; flex-wrap: wrap; gap: 8px"):
         solara.Button("Pause" if playing else "Play", on_click=session.toggle, classes=["plc-play"],
@@ -59,10 +63,10 @@ def Controls(session: Session, playing: bool, speed: str, current: str, compared
         solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), classes=["plc-speed"],
                                    on_value=lambda chosen: session.set_view(speed=chosen))
         solara.Select(label="Scenario", value=preset_title(current), values=list(titles), on_value=pick,
-                      classes=["plc-preset"], style="width: 290px")
-        solara.Select(label="Compare with", value=preset_title(compared) if compared else "nothing",
-                      values=["nothing", *titles], on_value=compare, classes=["plc-compare"],
-                      style="width: 230px")
+                      classes=["plc-preset"], style="flex: 0 0 270px; width: 270px")
+        solara.Select(label="What if (compare)", value=WHAT_IFS[compared].menu() if compared else NO_CHANGE,
+                      values=[NO_CHANGE, *(w.menu() for w in WHAT_IFS.values())], on_value=compare,
+                      classes=["plc-compare"], style="flex: 0 0 290px; width: 290px")
 
 
 @solara.component
@@ -72,12 +76,16 @@ def Headline(frame: Frame):
     with solara.Row(classes=["plc-headline"], style="align-items: baseline; flex-wrap: wrap; gap: 10px"):
         solara.HTML(tag="h1", unsafe_innerHTML=f"<span class='plc-hidden'>PLC-sim, learning communities in schools: "
                     f"</span>{html.escape(first.when)}", classes=["plc-when"])
-        for run in frame.runs:
-            prefix = f"{run.title}: " if len(frame.runs) > 1 else ""
-            solara.Text(f"{prefix}healthy communities {run.healthy} of {run.n_schools}", classes=["plc-stat"])
-            solara.Text(f"mean PLC health {percent(run.mean_health)}", classes=["plc-stat"])
-            if run.retention is not None and len(frame.runs) == 1:
-                solara.Text(f"teachers who stayed last year {percent(run.retention)}", classes=["plc-stat"])
+        if len(frame.runs) > 1:  # one line per run; the runs' full names are in the chart's legend
+            stats = [f"{run.label[0]}: {run.healthy} of {run.n_schools} communities healthy, mean PLC health "
+                     f"{percent(run.mean_health)}" for run in frame.runs]
+        else:
+            stats = [f"healthy communities {first.healthy} of {first.n_schools}",
+                     f"mean PLC health {percent(first.mean_health)}"]
+            if first.retention is not None:
+                stats.append(f"teachers who stayed last year {percent(first.retention)}")
+        for stat in stats:  # each term in a stat opens its explanation
+            solara.HTML(tag="span", unsafe_innerHTML=with_terms(stat), classes=["plc-stat"])
         solara.Text("Keys: space play/pause, s step", classes=["plc-keys"])
     for run in frame.runs:
         if run.seed_notice:
@@ -109,20 +117,22 @@ def MainStory(session: Session, frame: Frame):
     first = frame.runs[0]
     runs = [run.label for run in frame.runs]
     threshold = _threshold(frame)
-    spec = time_chart(frame.measure, CHART_HEIGHT, threshold, runs)
+    title = (f"{first.title}: {runs[1]}" if len(runs) > 1 else first.title)
+    spec = time_chart(frame.measure, CHART_HEIGHT - 20, threshold, runs, title)
     series = _join([run.chart for run in frame.runs])
     data = {"series": series, "school": first.school_chart or _empty("year", "value", "run"),
             "marks": first.marks}
     chart_name = f"plc-{frame.measure}-{'compare' if len(runs) > 1 else first.preset}"
+    if len(frame.runs) > 1:
+        solara.HTML(tag="p", unsafe_innerHTML=with_terms(frame.sentence), classes=["plc-sentence"])
     with solara.Row(classes=["plc-main"], style="align-items: flex-start; flex-wrap: nowrap; gap: 12px"):
         with solara.Column(classes=["plc-left"], style="flex: 0 0 auto"):
             if len(frame.runs) > 1:
-                solara.Text(frame.sentence, classes=["plc-sentence"])
-                diff = {"year": first.chart["year"], "diff": [round(a - b, 1) for a, b in zip(
+                diff = {"year": first.chart["year"], "diff": [round(b - a, 1) for a, b in zip(
                     first.chart["mean"], frame.runs[1].chart["mean"], strict=False)]}
                 LiveChart.element(spec=difference_chart(frame.measure, CHART_HEIGHT - 40, runs),
                                   datasets={"diff": diff, "marks": first.marks}, export_name=f"{chart_name}-difference",
-                                  description=f"{MEASURES[frame.measure]}: {runs[0]} minus {runs[1]}, over the run"
+                                  description=f"{MEASURES[frame.measure]}: {runs[1]} minus {runs[0]}, over the run"
                                   ).key(f"diff-{frame.measure}-{'|'.join(runs)}")
             else:
                 NetworkPanel(session, frame.colour_by, first)
@@ -135,7 +145,7 @@ def MainStory(session: Session, frame: Frame):
                                 classes=["plc-caption"])
             LiveChart.element(spec=spec, datasets=data, export_name=chart_name, on_drawn=session.opened,
                               description=f"{MEASURES[frame.measure]} over the run, mean and range of the schools"
-                              ).key(f"chart-{frame.measure}-{'|'.join(runs)}-{threshold}")
+                              ).key(f"chart-{frame.measure}-{title}-{threshold}")
 
 
 def _threshold(frame: Frame) -> float | None:
@@ -162,6 +172,11 @@ def NetworkPanel(session: Session, colour_by: str, run: RunView):
                       description=f"The network of {run.n_schools} schools, coloured by {title}; "
                                   f"{run.healthy} of {run.n_schools} communities healthy"
                       ).key(f"network-{colour_by}-{run.preset}-{run.n_schools}")
+    solara.HTML(tag="p", classes=["plc-map-legend"], unsafe_innerHTML=(
+        "<span class='plc-key plc-key-decayed'></span> " + term("decayed")
+        + " &nbsp; <span class='plc-key plc-key-hit'></span> hit by the last shock<br>"
+        + "<span class='plc-key plc-key-link'></span> partner schools &nbsp; "
+        + ("big dots: teacher leaders" if run.every_member else "bigger disc: more teacher leaders")))
 
 
 @solara.component
@@ -270,7 +285,7 @@ def Control(session: Session, pending: solara.Reactive[RunSettings], name: str, 
         slider = solara.SliderInt if param.kind is int else solara.SliderFloat
         slider(label=f"{label}: {value_words(param, value)}", value=value, min=low, max=high,
                step=slider_step(param), on_value=set_value, thumb_label=False)
-    solara.Text(control_help(param), classes=["plc-help"])
+    solara.HTML(tag="span", unsafe_innerHTML=with_terms(control_help(param)), classes=["plc-help"])
 
 
 def explanation_html(run: RunView, every_member: bool) -> str:
@@ -283,6 +298,8 @@ def explanation_html(run: RunView, every_member: bool) -> str:
         picture = ("<b>The schools.</b> There are too many teachers to draw one by one, so each disc is one "
                    "school: its colour is the average of its teachers, a bigger disc has more teacher leaders. "
                    "Fewer schools or teachers (Settings, then Reset) show every teacher.")
+    contrast = CONTRASTS.get(run.preset)
+    contrast = (f" For this scenario, try <i>{html.escape(WHAT_IFS[contrast].menu())}</i>." if contrast else "")
     return f"""
 <p>{picture} Colour shows knowledge or engagement from 0% (dark purple) to 100% (yellow). A red ring marks a
 community that has <b>decayed</b>; a thick black ring the school hit by the latest one-school shock. Dashed lines
@@ -291,7 +308,8 @@ link partner schools.</p>
 weakest to the strongest school; each shock is a labelled line of its own colour and dash.</p>
 <p><b>Time.</b> One step is a month of the school year, which runs from {SCHOOL_MONTHS[0]} to {SCHOOL_MONTHS[-1]}.
 At each year end some teachers and principals leave, and newcomers arrive knowing less and trusting little.</p>
-<p><b>Try it.</b> Press <i>Play</i>, then a shock: what does the room expect to happen? <i>Compare with</i>
-runs a second scenario on the same random numbers; a shock hits both.</p>
+<p><b>Try it.</b> Press <i>Play</i>, then a shock: what does the room expect to happen? <i>What if
+(compare)</i> runs this scenario a second time with one change (a lever, a policy or a rule variant) on the same
+random numbers, so what differs is the change's doing; a shock hits both runs.{contrast}</p>
 <p><b>This scenario.</b> {html.escape(run.story)}</p>
 """

@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from plc_sim.app.schoolyear import in_sentence
 from plc_sim.app.settings import value_words
+from simulation.calendar import in_sentence
 from simulation.events import school_phrase
 from simulation.interventions import INTERVENTIONS, Intervention, start_interventions
 

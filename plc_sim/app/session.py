@@ -31,15 +31,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import pandas as pd
-
+from plc_sim.app.export import csv_bytes, run_table
 from plc_sim.app.fairness import GATE
 from plc_sim.app.frames import History, RunView, comparison_sentence, preset_title, run_view
-from plc_sim.app.model import SHOCK_BUTTONS, SHOCK_PHRASES, WorkshopModel
-from plc_sim.app.schoolyear import in_sentence, school_time
+from plc_sim.app.model import SHOCK_BUTTONS, SHOCK_PHRASES, WorkshopModel, shock_marks
 from plc_sim.app.settings import RunSettings
+from plc_sim.app.whatif import WHAT_IFS, made_of
+from simulation.calendar import in_sentence
 from simulation.interventions import INTERVENTIONS
-from simulation.measures import network_frame
 from simulation.parameters import TICKS_PER_YEAR
 
 SPEEDS: dict[str, float] = {"slow": 0.6, "normal": 0.25, "fast": 0.1}
@@ -64,7 +63,8 @@ class Action:
 
 @dataclass(frozen=True)
 class RunRecord:
-    """Everything that determines a tab's run: settings, seed, compared scenario, actions, months run."""
+    """Everything that determines a tab's run: settings, seed, the change compared (a key of
+    :data:`~plc_sim.app.whatif.WHAT_IFS`), actions, months run."""
 
     settings: RunSettings = field(default_factory=RunSettings)
     seed: str = "0"
@@ -84,6 +84,7 @@ class Frame:
     measure: str
     colour_by: str
     sentence: str = ""
+    compare: str | None = None  # the compared change's key in WHAT_IFS
 
 
 KEPT_RUNS: OrderedDict[str, RunRecord] = OrderedDict()
@@ -162,13 +163,14 @@ class Session:
 
     # --- the run ------------------------------------------------------------------------------------
     def rebuild(self, record: RunRecord) -> None:
-        """Build the run(s) of ``record`` and replay its actions month by month (common random numbers: both
-        compared runs use the same seed)."""
+        """Build the run(s) of ``record`` and replay its actions month by month (common random numbers: run B,
+        run A with the compared change, uses the same seed)."""
         with self.lock:
-            self.record = replace(record, actions=(), steps=0)
-            presets = [record.settings.preset] + ([record.compare] if record.compare else [])
-            settings = [record.settings] + [record.settings.with_preset_size(name) for name in presets[1:]]
-            self.models = [WorkshopModel(each, record.seed) for each in settings]
+            change = WHAT_IFS.get(record.compare) if record.compare else None
+            self.record = replace(record, compare=change and change.name, actions=(), steps=0)
+            self.models = [WorkshopModel(record.settings, record.seed)]
+            if change:
+                self.models.append(WorkshopModel(record.settings, record.seed, change))
             self.histories = [History(model) for model in self.models]
             pending = sorted(record.actions, key=lambda action: action.tick)
             for tick in range(record.steps + 1):
@@ -180,6 +182,8 @@ class Session:
 
     def _apply(self, action: Action) -> None:
         for model in self.models:
+            if action.kind == "change" and model.what_if and model.what_if.target == action.name:
+                continue  # run B keeps its one change: a dial turned in the room moves run A's lever only
             if action.kind == "shock":
                 model.shock_now(action.name, action.value)
             elif action.kind == "policy":
@@ -265,31 +269,42 @@ class Session:
         """The frame of now (takes the lock)."""
         with self.lock:
             self._seq += 1
-            labels = ([f"{k}: {preset_title(m.preset_name)}" for k, m in zip("AB", self.models, strict=False)]
-                      if len(self.models) == 2 else [SINGLE_LABEL])
-            views = tuple(run_view(model, history, self.measure, self.colour_by, label)
-                          for model, history, label in zip(self.models, self.histories, labels, strict=False))
-            sentence = comparison_sentence(*views, self._last_shock()) if len(views) == 2 else ""
-            return Frame(self._seq, views, self.playing, self.speed, self.measure, self.colour_by, sentence)
+            scenario = preset_title(self.models[0].preset_name)
+            if len(self.models) == 2:
+                change = self.models[1].what_if
+                labels = [f"A: {scenario}", f"B: with {change.title}"]
+                titles = [scenario, f"{scenario}, with {change.title}"]
+            else:
+                labels, titles = [SINGLE_LABEL], [scenario]
+            views = tuple(run_view(model, history, self.measure, self.colour_by, label, title)
+                          for model, history, label, title in zip(self.models, self.histories, labels, titles,
+                                                                  strict=False))
+            sentence = self._comparison(views) if len(views) == 2 else ""
+            return Frame(self._seq, views, self.playing, self.speed, self.measure, self.colour_by, sentence,
+                         self.record.compare)
 
-    def _last_shock(self) -> str | None:
-        shocks = [a for a in self.record.actions if a.kind == "shock"]
-        if not shocks:
-            return None
-        last = shocks[-1]
-        return f"{SHOCK_PHRASES[last.name]} ({in_sentence(last.tick)})"
+    def _comparison(self, views: tuple[RunView, ...]) -> str:
+        """The compare sentence: the change, both runs now, and (after a shock) what the gap was made of."""
+        a, b = self.models
+        change = b.what_if.difference(a.p)
+        marks = shock_marks(a)
+        if not marks:
+            return comparison_sentence(*views, change)
+        tick, name = marks[-1]
+        before = tick if (tick, name) in a.live_shocks else tick - 1  # a scheduled shock acts within its month
+        ha, hb = self.histories
+        then = {k: hb.means_at(before)[k] - v for k, v in ha.means_at(before).items()}
+        now = {k: hb.means_at(a.steps)[k] - v for k, v in ha.means_at(a.steps).items()}
+        moved = (100 * (now["health"] - then["health"]), made_of(then, now))
+        return comparison_sentence(*views, change, f"{SHOCK_PHRASES[name]} ({in_sentence(tick)})", moved)
 
     def csv(self) -> bytes:
-        """The run's network measures month by month (both runs when comparing), as CSV for a handout."""
+        """The run month by month (both runs when comparing) in the page's numbers and words, with what
+        happened, the shocks and the live changes as rows of their own (see :mod:`plc_sim.app.export`)."""
         with self.lock:
-            tables = []
-            for model in self.models:
-                table = network_frame(model)
-                table.insert(0, "scenario", preset_title(model.preset_name))
-                table.insert(1, "seed", model.seed_value)
-                table.insert(3, "when", [school_time(tick) for tick in table["tick"]])
-                tables.append(table)
-            return pd.concat(tables).to_csv(index=False).encode()
+            names = [view.label if len(self.models) > 1 else view.title for view in self.frame().runs]
+            return csv_bytes([run_table(model, history, name)
+                              for model, history, name in zip(self.models, self.histories, names, strict=True)])
 
     # --- the play loop ---------------------------------------------------------------------------------
     def start(self) -> None:

@@ -10,6 +10,7 @@ a preset and the values of the visible controls.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,9 +67,13 @@ def control_label(param: Param) -> str:
 
 
 def control_help(param: Param) -> str:
-    """One line for under a control: what the parameter means, and the app's cap on network size."""
+    """One line for under a control: what the parameter means (its ends in percent, as the slider shows them),
+    and the app's cap on network size."""
     cap = f" At most {APP_CEILINGS[param.name]} here." if param.name in APP_CEILINGS else ""
-    return f"{param.meaning}.{cap}"
+    meaning = param.meaning
+    if is_percentage(param):  # "(0 = none, 1 = all)" beside a slider in percent reads "(0% = none, 100% = all)"
+        meaning = re.sub(r"\b([01]) = ", lambda end: f"{100 * int(end[1])}% = ", meaning)
+    return f"{meaning}.{cap}"
 
 
 def preset_values(preset: str) -> dict[str, Any]:
@@ -103,13 +108,6 @@ class RunSettings:
             if not low <= value <= high:
                 return self
         return RunSettings(self.preset, {**self.values, name: value})
-
-    def with_preset_size(self, name: str) -> RunSettings:
-        """Preset ``name`` at this run's network size (the scenario compared with this one)."""
-        other = self.with_preset(name)
-        for size in ("n_schools", "teachers_per_school"):
-            other = other.with_value(size, self.values[size])
-        return other
 
     def overrides(self) -> dict[str, Any]:
         """The keyword overrides that build this run on top of the preset."""
@@ -149,11 +147,25 @@ def is_percentage(param: Param) -> bool:
 
 
 def value_words(param: Param, value: Any) -> str:
-    """A value as the room reads it: 15.5%, 20 schools, "small world", yes/no."""
+    """A value as the room reads it, with its unit: 15.5%, 20 schools, "small world", yes/no."""
     if param.kind is bool:
         return "yes" if value else "no"
     if param.kind is str:
         return str(value).replace("_", " ")
     if is_percentage(param):
         return f"{100 * value:.1f}".removesuffix(".0") + "%"
-    return f"{value:g}"
+    unit = param.unit if param.kind is int and param.unit and not param.unit.startswith(("per ", "tick")) else ""
+    return f"{value:g} {unit}".strip()
+
+
+def change_words(name: str, old: Any, new: Any) -> str:
+    """A live change as the log says it: 'meeting time set to 80% from now on (was 60%)'."""
+    param = PARAMS_BY_NAME[name]
+    return (f"{name.replace('_', ' ')} set to {value_words(param, new)} from now on "
+            f"(was {value_words(param, old)})")
+
+
+def change_mark(name: str, new: Any) -> str:
+    """A live change as its chart label says it: 'Meeting time 80%'."""
+    words = name.replace("_", " ")
+    return f"{words[0].upper()}{words[1:]} {value_words(PARAMS_BY_NAME[name], new)}"

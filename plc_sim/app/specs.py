@@ -8,7 +8,7 @@ alone.
 
 from __future__ import annotations
 
-from plc_sim.app.frames import MEASURES
+from plc_sim.app.frames import MEASURES, SETTING_MARK
 from plc_sim.app.model import SHOCK_BUTTONS
 
 FONT = 16
@@ -20,8 +20,9 @@ SHOCK_STYLES = {
     "budget_cut": ("#E69F00", [2, 3]),
     "turnover_wave": ("#009E73", [10, 3, 2, 3]),
     "policy_focus": ("#56B4E9", [1, 0]),
+    "setting": ("#555555", [2, 2]),
 }
-"""Each shock's marker: colour and dash (Okabe & Ito colours)."""
+"""Each shock's marker, and a live change's: colour and dash (Okabe & Ito colours; grey for settings)."""
 
 YEARS = {"field": "year", "type": "quantitative", "title": "school years",
          "axis": {"tickMinStep": 1, "labelExpr": "datum.value % 1 === 0 ? datum.value : ''"},
@@ -48,8 +49,9 @@ def _data(name: str) -> dict:
     return {"name": name}
 
 
-def time_chart(measure: str, height: int, threshold: float | None, runs: list[str]) -> dict:
-    """The big chart: each run's mean (line) and range across schools (band), a highlighted school, shocks."""
+def time_chart(measure: str, height: int, threshold: float | None, runs: list[str], title: str = "") -> dict:
+    """The big chart: each run's mean (line) and range across schools (band), a highlighted school, shocks;
+    ``title`` names the scenario (both runs when comparing), so an exported picture says what it shows."""
     title = MEASURES.get(measure, measure)
     colour = {"field": "run", "type": "nominal", "title": None,
               "scale": {"domain": runs, "range": RUN_COLOURS[:len(runs)]},
@@ -68,35 +70,63 @@ def time_chart(measure: str, height: int, threshold: float | None, runs: list[st
         *_shock_layers(),
     ]
     if threshold is not None:
-        layers.append({"data": {"values": [{"y": 100 * threshold}]},
-                       "mark": {"type": "rule", "color": "#B2182B", "strokeDash": [4, 4], "strokeWidth": 1.5},
-                       "encoding": {"y": {"field": "y", "type": "quantitative"}}})
+        line = {"values": [{"y": 100 * threshold, "text": formation_label(threshold)}]}
+        layers += [{"data": line,
+                    "mark": {"type": "rule", "color": "#B2182B", "strokeDash": [4, 4], "strokeWidth": 1.5},
+                    "encoding": {"y": {"field": "y", "type": "quantitative"}}},
+                   *({"data": line,  # a white halo first, so the words read over the band of schools
+                      "mark": {"type": "text", "align": "left", "baseline": "bottom", "dx": 4, "dy": -2,
+                               "fontSize": FONT, **style},
+                      "encoding": {"x": {"value": 0}, "y": {"field": "y", "type": "quantitative"},
+                                   "text": {"field": "text"}}}
+                     for style in ({"color": "#fff", "stroke": "#fff", "strokeWidth": 4, "strokeOpacity": 0.85},
+                                   {"color": "#8a1420"}))]
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "width": "container", "height": height,
             "config": _CONFIG, "layer": layers, "autosize": {"type": "fit-x", "contains": "padding"},
-            "resolve": _RESOLVE}
+            "resolve": _RESOLVE, **({"title": _title(title)} if title else {})}
+
+
+def _title(text: str | list[str]) -> dict:
+    return {"text": text, "fontSize": FONT, "anchor": "start", "color": "#222", "fontWeight": 600}
+
+
+def formation_label(threshold: float) -> str:
+    """The words on the red dashed line: where a community counts as formed (it is healthy from then on until
+    it falls below the initiating stage, which the glossary explains)."""
+    return f"a community forms at a yearly mean of {100 * threshold:.0f}%"
 
 
 def _shock_layers() -> list[dict]:
-    names = list(SHOCK_BUTTONS.values())
+    """A line per shock or live change in its own colour and dash, labelled across the top of the plot on the
+    side toward the chart's middle (``side``), in turns of rows (``row``, pixels from the top): a label never
+    lies over the axis numbers, on screen or in an exported picture."""
+    kinds = [*SHOCK_BUTTONS, "setting"]
+    names = [*SHOCK_BUTTONS.values(), SETTING_MARK]
     colour = {"field": "shock", "type": "nominal", "title": "shocks",
-              "scale": {"domain": names, "range": [SHOCK_STYLES[k][0] for k in SHOCK_BUTTONS]}}
+              "scale": {"domain": names, "range": [SHOCK_STYLES[k][0] for k in kinds]}}
     dash = {"field": "shock", "type": "nominal", "scale": {"domain": names,
-                                                          "range": [SHOCK_STYLES[k][1] for k in SHOCK_BUTTONS]}}
+                                                          "range": [SHOCK_STYLES[k][1] for k in kinds]}}
     x = YEARS
+    labels = [{"data": _data("marks"),
+               "mark": {"type": "text", "align": align, "baseline": "top", "dx": dx, "fontSize": FONT,
+                        "color": "#222"},
+               "encoding": {"x": x, "y": {"field": "row", "type": "quantitative", "scale": None},
+                            "text": {"field": "label"},
+                            "opacity": {"condition": {"test": f"datum.side == '{side}'", "value": 1}, "value": 0}}}
+              for side, align, dx in (("right", "left", 5), ("left", "right", -5))]
     return [
         {"data": _data("marks"), "mark": {"type": "rule", "strokeWidth": 2.5},
          "encoding": {"x": x, "color": {**colour, "legend": None}, "strokeDash": {**dash, "legend": None}}},
-        {"data": _data("marks"), "mark": {"type": "text", "angle": 270, "align": "right", "baseline": "bottom",
-                                          "dx": -6, "dy": -3, "fontSize": FONT, "color": "#222"},
-         "encoding": {"x": x, "y": {"value": 0}, "text": {"field": "label"}}},
+        *labels,
     ]
 
 
 def difference_chart(measure: str, height: int, runs: list[str]) -> dict:
-    """Compare mode: scenario A minus scenario B, in percentage points, with the shocks."""
+    """Compare mode: what the change made of the measure, run B minus run A in percentage points, with the
+    shocks; titled with both runs' names, so an exported picture says which is which."""
     title = MEASURES.get(measure, measure)
     x = YEARS
-    y = {"field": "diff", "type": "quantitative", "title": f"{title}: A minus B (points)"}
+    y = {"field": "diff", "type": "quantitative", "title": f"{title}: B minus A (% points)"}
     layers = [
         {"data": {"values": [{"y": 0}]}, "mark": {"type": "rule", "color": "#555"},
          "encoding": {"y": {"field": "y", "type": "quantitative"}}},
@@ -108,7 +138,8 @@ def difference_chart(measure: str, height: int, runs: list[str]) -> dict:
     ]
     return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "width": "container", "height": height,
             "config": _CONFIG, "layer": layers, "autosize": {"type": "fit-x", "contains": "padding"},
-            "resolve": _RESOLVE, "description": f"{runs[0]} minus {runs[1]}"}
+            "resolve": _RESOLVE, "description": f"{runs[1]} minus {runs[0]}",
+            "title": _title([runs[1], f"minus {runs[0]}"])}
 
 
 def network_chart(height: int, colour_title: str) -> dict:

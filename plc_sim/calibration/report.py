@@ -19,7 +19,7 @@ from scipy import stats
 
 from plc_sim.calibration import figures
 from plc_sim.calibration.spec import ACCEPTANCE, CalibrationSpec
-from plc_sim.core.files import write_json_atomic, write_text_atomic
+from plc_sim.core.files import json_text
 from plc_sim.core.provenance import provenance
 from plc_sim.core.stats import CONFIDENCE
 from plc_sim.experiments.store import ResultFolder
@@ -187,6 +187,12 @@ def _suggestion(f: Findings, spec: CalibrationSpec) -> list[str]:
 
 # --- files ---------------------------------------------------------------------------------------------------
 
+REPORT_FILES = ("figures/marginals.png", "figures/patterns.png", "figures/pairs.png", "points.csv", "checks.csv",
+                "calibration.json", "report.md")
+"""What :func:`write_report` writes (``pairs.png`` with two or more parameters): checked before any point is
+measured, so a file of the user's in the way is named before the work, not after."""
+
+
 def write_report(folder: ResultFolder, spec: CalibrationSpec) -> Path:
     """Write ``report.md``, ``figures/*.png``, ``points.csv`` and ``checks.csv`` into the calibration's folder."""
     runs, checks = read_points(folder)
@@ -199,15 +205,15 @@ def write_report(folder: ResultFolder, spec: CalibrationSpec) -> Path:
              "patterns": figures.patterns_passed(runs, names, len(spec.patterns))}
     if len(names) > 1:
         drawn["pairs"] = figures.pairs(runs, names, suggested)
-    (folder.path / "figures").mkdir(exist_ok=True)
+    ledger = folder.ledger()
+    ledger.check_free(REPORT_FILES)
     for name, fig in drawn.items():
-        fig.savefig(folder.path / "figures" / f"{name}.png", dpi=100)
-    runs.to_csv(folder.path / "points.csv", index=False, float_format="%.6g")
-    checks.to_csv(folder.path / "checks.csv", index=False, float_format="%.6g")
+        ledger.write(f"figures/{name}.png", lambda temp, fig=fig: fig.savefig(temp, format="png", dpi=100))
+    for name, table in (("points.csv", runs), ("checks.csv", checks)):
+        ledger.write(name, lambda temp, table=table: table.to_csv(temp, index=False, float_format="%.6g"))
     record = provenance(command="calibrate", spec=spec.source, accepted=int(runs["accepted"].sum()),
                         points=len(runs), suggested=None if suggested is None else
                         {k: float(v) for k, v in suggested.items()})
-    write_json_atomic(folder.path / "calibration.json", record)
-    report = folder.path / "report.md"
-    write_text_atomic(report, report_markdown(f, spec, record))
+    ledger.write_text("calibration.json", json_text(record))
+    report = ledger.write_text("report.md", report_markdown(f, spec, record))
     return report

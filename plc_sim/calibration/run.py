@@ -103,6 +103,10 @@ def run_calibration(spec: CalibrationSpec, out: str | Path | None = None, *, wor
     """
     folder = open_result_folder(spec, Path(out) if out is not None else None, restart)
     try:
+        if report:
+            from plc_sim.calibration.report import REPORT_FILES
+
+            folder.ledger().check_free(REPORT_FILES)
         done = folder.discard_damaged()
         # The sweep's session record: it warns when stored points were measured by other model code.
         _start_session(folder, "1 process" if workers == 1 else f"{workers} local worker processes", len(done),

@@ -35,4 +35,6 @@ def cmd_robustness(args) -> None:
     data = load_sweep(sweep_folder(args.sweep))
     table, levers, folder = sweep_robustness(data, levers, objectives, criteria, args.out)
     print(summary_sentence(table, levers, objectives, criteria))
+    for note in table.attrs["notes"]:
+        print(note)
     print(f"results: {folder}/ (summary.md, robustness.png, robustness.csv)")

@@ -8,7 +8,7 @@ from plc_sim.core.files import claim_folder
 from plc_sim.core.limits import MAX_SEED, MAX_TICKS
 from plc_sim.core.options import bounded_int
 from plc_sim.core.progress import progress_bar
-from simulation.interventions import INTERVENTIONS, SYNTAX_HELP, parse_intervention, start_interventions
+from simulation.interventions import INTERVENTIONS, SYNTAX_HELP, parse_intervention
 from simulation.parameters import PARAMETERS, TICKS_PER_YEAR, parse_assignment
 from simulation.presets import PRESETS, preset_params
 
@@ -64,8 +64,9 @@ def cmd_run(args) -> None:
     from plc_sim.experiments.single_run import simulate, summary_lines, write_run  # the model: loaded when used
 
     params = preset_params(args.preset, dict(parse_assignment(a) for a in args.assignments))
-    interventions = [parse_intervention(text) for text in args.interventions]
-    start_interventions(interventions, params)  # check school numbers before anything is written
+    # Checked against the run's length and network before anything is written.
+    interventions = [parse_intervention(text, ticks=args.ticks, n_schools=params.n_schools)
+                     for text in args.interventions]
     out = args.out or Path("results") / "runs" / f"{args.preset}-seed{args.seed}"
     overwrite = args.overwrite or args.out is None  # the default folder is plc-sim's own to refresh
     claim_folder(out, "run", overwrite)  # before the work, not after

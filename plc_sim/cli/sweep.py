@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from plc_sim.core.errors import InputError
@@ -57,6 +58,7 @@ def execute_spec(args, check=None, then=None) -> tuple[Spec, SweepSummary | None
         raise InputError("--workers and --scheduler: choose one (the cluster decides how many workers)")
     if args.dry_run:
         print(spec.describe())
+        print("\n".join(spec.plan_lines()))
         print(estimate_line(spec, args.workers or (None if args.scheduler else default_workers())))
         print(f"results would go to {args.out or default_out(spec)}/")
         return spec, None
@@ -67,17 +69,15 @@ def execute_spec(args, check=None, then=None) -> tuple[Spec, SweepSummary | None
 
 
 def estimate_line(spec: Spec, workers: int | None) -> str:
-    """The experiment's estimated time, from one short run timed now (first level or low end of each factor)."""
-    from simulation import PLCModel, preset_params
+    """The experiment's estimated time, from the first run (its first point) timed now for a few ticks."""
+    from plc_sim.experiments.execute import run_one
 
-    overrides = {**spec.fixed, **{f.name: (f.values[0] if f.values else f.low) for f in spec.factors}}
+    task = spec.first_task()
     ticks = min(spec.ticks, TIMING_TICKS)
-    model = PLCModel(params=preset_params(spec.preset, overrides), rng=spec.seed(0))
-    model.step()  # the first step may compile; time the others
+    run_one(replace(task, ticks=1))  # the first run may compile the kernels; time the next
     started = time.perf_counter()
-    for _ in range(ticks - 1 if ticks > 1 else 1):
-        model.step()
-    per_tick = (time.perf_counter() - started) / max(ticks - 1, 1)
+    run_one(replace(task, ticks=ticks))
+    per_tick = (time.perf_counter() - started) / ticks
     per_run = per_tick * spec.ticks
     total = per_run * spec.run_count / (workers or 1)
     on = f"{workers} worker{'s' if workers != 1 else ''}" if workers else "one Dask worker (divide by their number)"

@@ -1,12 +1,19 @@
-"""Writing results safely: atomic files, and output folders that never lose what plc-sim did not write."""
+"""Writing results safely: atomic files, and output folders that never lose what plc-sim did not write.
+
+Ownership is by record, never by name: every folder plc-sim writes keeps a :class:`Ledger` (in its manifest or
+provenance record) of each file it wrote with the SHA-256 of the bytes it wrote. A file is replaced or removed only
+while the ledger lists it and its bytes still match; anything else of the same name is the user's.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -40,19 +47,137 @@ def write_text_atomic(path: Path, text: str) -> None:
         temp.write_text(text, encoding="utf-8")
 
 
+def json_text(data: Any) -> str:
+    """``data`` as the JSON text of plc-sim's records (indented, keys sorted)."""
+    return json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
+
+
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write ``data`` as JSON to ``path`` atomically (see :func:`atomic_path`)."""
-    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    write_text_atomic(path, json_text(data))
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+LEDGER_KEY = "files"
+"""The key of a record (manifest, provenance) that holds its ledger: relative path -> SHA-256."""
+
+
+class Ledger:
+    """The files plc-sim wrote under ``folder`` (relative POSIX paths), each with the SHA-256 of what it wrote.
+
+    ``record`` names the JSON file, relative to ``folder``, whose ``files`` key keeps the ledger (a manifest or a
+    provenance record); :meth:`save` writes it back, keeping the record's other keys.
+    """
+
+    def __init__(self, folder: Path, files: Mapping[str, str] | None = None, record: str | None = None):
+        self.folder = Path(folder)
+        self.files: dict[str, str] = dict(files or {})
+        self.record = record
+
+    @classmethod
+    def of(cls, folder: Path, record: str) -> Ledger:
+        """The ledger kept in ``folder/record`` (empty if there is no record, or a record without hashes)."""
+        try:
+            data = json.loads((Path(folder) / record).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        files = data.get(LEDGER_KEY) if isinstance(data, dict) else None
+        # A list of names (plc-sim before ledgers) says nothing about the bytes: none of them counts as plc-sim's.
+        return cls(folder, files if isinstance(files, dict) else {}, record)
+
+    def save(self) -> None:
+        """Write the ledger into its record, keeping the record's other keys."""
+        path = self.folder / self.record
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            data = {}
+        data[LEDGER_KEY] = dict(sorted(self.files.items()))
+        write_json_atomic(path, data)
+
+    def owns(self, name: str) -> bool:
+        """True if ``name`` is on the ledger and its bytes are still the ones plc-sim wrote."""
+        path = self.folder / name
+        inside = path.resolve().is_relative_to(self.folder.resolve())  # a record naming "../x" owns nothing
+        return name in self.files and inside and path.is_file() and not path.is_symlink() and \
+            sha256_file(path) == self.files[name]
+
+    def problem(self, name: str) -> str | None:
+        """Why plc-sim may not replace ``name`` (it exists and is not plc-sim's unchanged file), or None."""
+        path = self.folder / name
+        if not (path.exists() or path.is_symlink()) or self.owns(name):
+            return None
+        changed = "has changed since plc-sim wrote it" if name in self.files else "was not written by plc-sim"
+        return f"{path} {changed}; plc-sim replaces only its own unchanged files: move it away and run again"
+
+    def check_free(self, names: Iterable[str]) -> None:
+        """Raise :class:`InputError` (one line) for the first of ``names`` plc-sim may not replace."""
+        for name in names:
+            problem = self.problem(name)
+            if problem is not None:
+                raise InputError(problem)
+
+    def write(self, name: str, write: Callable[[Path], None]) -> Path:
+        """Write ``name`` atomically with ``write(temporary path)`` and list it; refuse to replace another's file.
+
+        With a record, the ledger is saved at once, so an interrupt cannot leave plc-sim's file unlisted for long.
+        """
+        self.check_free([name])
+        path = self.folder / name
+        with atomic_path(path) as temp:
+            write(temp)
+            digest = sha256_file(temp)
+        self.files[name] = digest
+        if self.record is not None:
+            self.save()
+        return path
+
+    def write_text(self, name: str, text: str) -> Path:
+        return self.write(name, lambda temp: temp.write_text(text, encoding="utf-8"))
+
+    def remove(self, names: Iterable[str]) -> None:
+        """Remove each of ``names`` that plc-sim still owns; keep any other (one line on stderr naming it).
+
+        Every name leaves the ledger: a file kept because it changed is the user's from now on. Folders left
+        empty by a removal go too.
+        """
+        for name in list(names):
+            path = self.folder / name
+            if self.owns(name):
+                path.unlink()
+                prune_empty(path.parent, self.folder)
+            elif path.exists():
+                print(f"plc-sim: kept {path}: it has changed since plc-sim wrote it", file=sys.stderr)
+            self.files.pop(name, None)
+
+
+def prune_empty(folder: Path, top: Path) -> None:
+    """Remove ``folder`` and its parents below ``top`` while they are empty (a folder holding anything stays)."""
+    top = top.resolve()
+    folder = folder.resolve()
+    while folder != top and folder.is_relative_to(top):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty: the user's files (or plc-sim's others) live there
+            return
+        folder = folder.parent
 
 
 OWN_RECORD = "provenance.json"
 """Every folder ``plc-sim run`` or ``plc-sim validate`` writes carries this record; it is how plc-sim knows its own."""
 
 
-def own_record(folder: Path) -> dict[str, Any] | None:
-    """The provenance record of an earlier plc-sim result in ``folder``, or None if the folder is not plc-sim's."""
+def own_record(folder: Path, name: str = OWN_RECORD) -> dict[str, Any] | None:
+    """The provenance record ``name`` of an earlier plc-sim result in ``folder``, or None if it is not plc-sim's."""
     try:
-        record = json.loads((folder / OWN_RECORD).read_text(encoding="utf-8"))
+        record = json.loads((folder / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(record, dict) or "plc-sim" not in record.get("packages", {}):
@@ -78,6 +203,13 @@ def claim_folder(out: Path, command: str, overwrite: bool) -> None:
         if not overwrite:
             raise InputError(f"--out: {out} holds an earlier `plc-sim {command}` result; pass --overwrite to "
                              "replace it")
+        if not isinstance(record.get(LEDGER_KEY), dict):
+            raise InputError(f"--out: {out} holds a result of an older plc-sim that kept no checksums of its files, "
+                             "so it cannot tell them from yours; choose a new folder")
+        earlier = Ledger.of(out, OWN_RECORD)
+        changed = next((name for name in sorted(earlier.files) if earlier.problem(name)), None)
+        if changed is not None:  # before the work, not after
+            raise InputError(f"--out: {earlier.problem(changed)}")
     check_writable(out.resolve().parent)
 
 
@@ -106,10 +238,10 @@ def staged_folder(out: Path, command: str, overwrite: bool = False) -> Iterator[
 
     ``out`` is checked with :func:`claim_folder`. A new folder appears whole (one rename). Into an existing
     folder (empty, or plc-sim's own earlier result with ``overwrite``) each file is moved into place and files of
-    the earlier result that this one does not write are removed; files plc-sim did not write are never touched,
-    and the folder itself is never removed. The provenance record written inside the block must name the
-    command; :func:`publish` adds the list of files. A crash or interrupt inside the block leaves ``out`` as it
-    was and no staging folder behind.
+    the earlier result that this one does not write are removed, all by the earlier record's :class:`Ledger`:
+    nothing plc-sim did not write, or has changed since, is replaced or removed, and the folder itself is never
+    removed. The provenance record written inside the block must name the command; publishing adds the ledger.
+    A crash, an interrupt or a refusal inside the block leaves ``out`` as it was and no staging folder behind.
     """
     out = Path(out)
     claim_folder(out, command, overwrite)
@@ -124,24 +256,22 @@ def staged_folder(out: Path, command: str, overwrite: bool = False) -> Iterator[
 
 
 def _publish(staging: Path, out: Path) -> None:
-    files = _relative_files(staging)
+    new = Ledger(out, {name: sha256_file(staging / name) for name in _relative_files(staging)
+                       if name != OWN_RECORD}, OWN_RECORD)
     record_path = staging / OWN_RECORD
     record = json.loads(record_path.read_text(encoding="utf-8"))
-    record["files"] = files
+    record[LEDGER_KEY] = new.files
     write_json_atomic(record_path, record)
     if not out.exists():
         staging.rename(out)
         return
-    earlier = own_record(out) or {}
-    for name in files:
-        if name != OWN_RECORD:
-            target = out / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / name, target)
-    for name in set(earlier.get("files", [])) - set(files):
-        stale = (out / name).resolve()
-        if stale.is_relative_to(out.resolve()) and stale.is_file():
-            stale.unlink()
+    earlier = Ledger.of(out, OWN_RECORD)
+    earlier.check_free(new.files)  # every refusal before the first file moves
+    for name in new.files:
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / name, target)
+    earlier.remove(set(earlier.files) - set(new.files))
     os.replace(record_path, out / OWN_RECORD)  # last: the record names what is there
 
 

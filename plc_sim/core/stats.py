@@ -17,6 +17,16 @@ import pandas as pd
 from scipy import stats
 
 CONFIDENCE = 0.95
+FEW_REPLICATIONS = 10
+"""Below this many replications a t-interval is wide and rests on few values: a headline from fewer says so."""
+
+
+def few_replications_warning(replications: int) -> str:
+    """A warning to put after a headline interval from ``replications`` replications, or '' for enough."""
+    if replications >= FEW_REPLICATIONS:
+        return ""
+    return (f" (warning: from {replications} replication{'s' if replications != 1 else ''}, fewer than "
+            f"{FEW_REPLICATIONS}: the interval is wide and only a first look)")
 
 
 def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = CONFIDENCE, axis: int | None = None):

@@ -25,7 +25,7 @@ import pandas as pd
 
 from plc_sim.core.errors import InputError
 from plc_sim.core.stats import CONFIDENCE, kaplan_meier, mean_ci, median_survival
-from plc_sim.experiments.spec import PERSISTENCE_MEASURES, Spec, cause_measure, parse_spec
+from plc_sim.experiments.spec import PERSISTENCE_MEASURES, POLICY_KEYS, Spec, cause_measure, parse_spec
 from plc_sim.experiments.store import BATCH_TABLES, MANIFEST, ResultFolder
 from simulation.measures import NETWORK_MEASURES
 from simulation.parameters import TICKS_PER_YEAR
@@ -68,8 +68,14 @@ class SweepData:
 
     def with_factors(self, table: str) -> pd.DataFrame:
         """``series`` or ``schools`` with each run's point, replication and factor values joined on."""
-        keys = self.runs[["run_id", "point", "replication", *self.spec.factor_names]]
-        return getattr(self, table).merge(keys, on="run_id", how="left", validate="many_to_one")
+        return getattr(self, table).merge(run_keys(self.runs, self.spec), on="run_id", how="left",
+                                          validate="many_to_one")
+
+
+def run_keys(runs: pd.DataFrame, spec: Spec) -> pd.DataFrame:
+    """Each run's id, point, replication, policy and scenario (a spec with [levers]) and factor values."""
+    return runs[["run_id", "point", "replication", *(c for c in POLICY_KEYS if c in runs.columns),
+                 *spec.factor_names]]
 
 
 def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
@@ -97,6 +103,9 @@ def load_sweep(folder: str | Path) -> SweepData:
         raise InputError(f"{folder}: no {MANIFEST}; not a sweep's result folder (run `plc-sim sweep` first)")
     spec = parse_spec(manifest["spec"]["text"], source=manifest["spec"]["source"], default_name=manifest["name"],
                       recorded=manifest)
+    if not ResultFolder(folder).ledger().owns("points.parquet"):
+        raise InputError(f"{folder / 'points.parquet'}: missing, or changed since plc-sim wrote it; restore it, "
+                         f"or move it away and run the sweep again with --restart")
     points = pd.read_parquet(folder / "points.parquet")
     return SweepData(folder, spec, manifest, points, **read_tables(folder))
 

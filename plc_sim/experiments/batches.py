@@ -10,7 +10,7 @@ import pandas as pd
 
 from plc_sim.core.errors import InputError
 from plc_sim.experiments.execute import SCHOOL_PERSISTENCE, RunResult, run_measures
-from plc_sim.experiments.spec import Spec
+from plc_sim.experiments.spec import POLICY_KEYS, Spec
 from plc_sim.experiments.store import ResultFolder
 
 FLUSH_SECONDS = 20.0
@@ -59,8 +59,9 @@ def batch_frames(spec: Spec, results: Iterable[RunResult]) -> dict[str, pd.DataF
     runs = pd.DataFrame({"run_id": ids, "point": point_ids, "replication": replication,
                          "seed": np.array([spec.seed(int(k)) for k in replication], dtype=np.int64),
                          "design": points["design"].to_numpy()})
-    for name in spec.factor_names:
-        runs[name] = points[name].to_numpy()
+    for name in (*POLICY_KEYS, *spec.factor_names):
+        if name in points.columns:  # policy and scenario: a spec with [levers]
+            runs[name] = points[name].to_numpy()
     measures = pd.DataFrame([run_measures(r, spec.outcomes) for r in results], columns=list(spec.run_measures))
     runs = pd.concat([runs, measures], axis=1)
     lengths = np.array([len(r.series) for r in results], dtype=np.int64)  # ticks run + 1 (a stop ends a run early)

@@ -2,22 +2,22 @@
 
 Batches stay the unit of resume; when every run is stored the sweep also writes ``tables/runs/``,
 ``tables/series/``, ``tables/schools/`` and ``tables/long/`` (one dataset folder each, read whole by
-``pandas.read_parquet(folder)``, ``pyarrow.dataset.dataset(folder)`` or R's ``arrow::open_dataset(folder)``),
-and ``tables/runs.csv``. Every row carries its run's ``point``, ``replication`` and the value of every varied
-factor (levers and uncertainties too); ``long`` has one row per run, tick and measure (``measure``, ``value``).
-A spec with ``[outcomes] school_series`` also gets ``tables/school_series/``: one row per run, tick and school,
-written in parts of whole runs (``part-00000.parquet``, ...) so that no more than one part is ever in memory.
+``pandas.read_parquet(folder)``, ``pyarrow.dataset.dataset(folder)`` or R's ``arrow::open_dataset(folder)``), and
+``tables/runs.csv``. Every row carries its run's ``point``, ``replication`` (with ``policy`` and ``scenario`` for a
+spec with levers) and the value of every varied factor (levers and uncertainties too); ``long`` has one row per run,
+tick and measure (``measure``, ``value``). A spec with ``[outcomes] school_series`` also gets
+``tables/school_series/``: one row per run, tick and school, written in parts of whole runs (``part-00000.parquet``,
+...) so that no more than one part is ever in memory.
 """
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from plc_sim.experiments.analysis import read_tables
+from plc_sim.core.files import Ledger
+from plc_sim.experiments.analysis import read_tables, run_keys
 from plc_sim.experiments.store import ResultFolder
 from simulation import preset_params
 
@@ -30,7 +30,7 @@ def write_datasets(folder: str | Path, spec) -> Path:
     """Write the datasets of the complete sweep in ``folder`` (made from ``spec``) into ``folder/tables``."""
     folder = Path(folder)
     tables = read_tables(folder)
-    keys = tables["runs"][["run_id", "point", "replication", *spec.factor_names]]
+    keys = run_keys(tables["runs"], spec)
     series = tables["series"].merge(keys, on="run_id", how="left", validate="many_to_one")
     frames = {
         "runs": tables["runs"],
@@ -39,28 +39,17 @@ def write_datasets(folder: str | Path, spec) -> Path:
         "long": series.melt(id_vars=[c for c in series.columns if c not in spec.outcomes],
                             value_vars=list(spec.outcomes), var_name="measure", value_name="value"),
     }
-    out = folder / "tables"
-    out.mkdir(exist_ok=True)
+    ledger = ResultFolder(folder).ledger()
     for name, frame in frames.items():
-        _replace_dataset(out / name, lambda staging, frame=frame: frame.to_parquet(staging / "part-0.parquet",
-                                                                                  index=False))
+        ledger.write(f"tables/{name}/part-0.parquet", lambda temp, frame=frame: frame.to_parquet(temp, index=False))
     if spec.custom.school_series:
-        _replace_dataset(out / "school_series", lambda staging: _write_school_series(folder, spec, keys, staging))
-    frames["runs"].to_csv(out / "runs.csv", index=False, float_format="%.10g")
-    return out
+        _write_school_series(folder, spec, keys, ledger)
+    ledger.write("tables/runs.csv", lambda temp: frames["runs"].to_csv(temp, index=False, float_format="%.10g"))
+    ledger.save()
+    return folder / "tables"
 
 
-def _replace_dataset(target: Path, write: Callable[[Path], None]) -> None:
-    """Write a dataset folder beside ``target`` with ``write(staging)``, then put it in ``target``'s place."""
-    staging = target.with_name(f".{target.name}.staging")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    write(staging)
-    shutil.rmtree(target, ignore_errors=True)
-    staging.rename(target)
-
-
-def _write_school_series(folder: Path, spec, keys: pd.DataFrame, staging: Path) -> None:
+def _write_school_series(folder: Path, spec, keys: pd.DataFrame, ledger: Ledger) -> None:
     """The batches' per-school series in parts of whole runs, sorted by run, tick and school, factors joined.
 
     The parts depend only on the spec (not on which batch holds which run), so the dataset is the same
@@ -78,4 +67,5 @@ def _write_school_series(folder: Path, spec, keys: pd.DataFrame, staging: Path) 
                   for path, low, high in spans if low < end and high >= start]
         frame = pd.concat(pieces, ignore_index=True).sort_values(["run_id", "tick", "school"], kind="stable")
         frame = frame.merge(keys, on="run_id", how="left", validate="many_to_one")
-        frame.to_parquet(staging / f"part-{part:05d}.parquet", index=False)
+        ledger.write(f"tables/school_series/part-{part:05d}.parquet",
+                     lambda temp, frame=frame: frame.to_parquet(temp, index=False))

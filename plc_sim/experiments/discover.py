@@ -79,11 +79,16 @@ class Discovery:
     def box(self) -> pd.Series:
         return self.trajectory.loc[self.chosen]
 
+    @property
+    def found_box(self) -> bool:
+        """Whether PRIM found a box: a chosen box with no significant limit is the whole space, not a box."""
+        return bool(self.restrictions)
+
     def summary(self, what: str, unit: str = "cases") -> str:
         """One sentence: '<what> in 86% of cases when X >= a and Y >= b; this box covers 71% of all ...'."""
         box, base = self.box, self.of_interest / self.cases
         what = what[:1].upper() + what[1:]
-        if not self.restrictions:
+        if not self.found_box:
             return f"{what} in {base:.0%} of {self.cases:,} {unit}; PRIM found no box that concentrates them."
         conditions = " and ".join(r.words() for r in self.restrictions)
         return (f"{what} in {box.density:.0%} of cases when {conditions}; this box covers {box.coverage:.0%} of all "

@@ -23,6 +23,7 @@ from plc_sim.core.files import staged_folder, write_json_atomic
 from plc_sim.core.provenance import provenance
 from plc_sim.experiments.discover import Discovery, discover, limits_table
 from plc_sim.experiments.discover_page import peeling_page
+from plc_sim.experiments.spec import POLICY_KEYS
 from simulation.parameters import suggest
 
 PERSISTS, DECAYS = "persists", "decays"
@@ -52,14 +53,15 @@ def cases(data, outcome: str, threshold: float | None = None, below: bool = Fals
     conditions = condition_names(data)
     if not conditions:
         raise InputError(f"{data.folder}: the sweep varies nothing; scenario discovery needs factors or levers")
-    if outcome in (PERSISTS, DECAYS):
-        table = data.schools[["run_id", "decayed_ever"]].merge(data.runs[["run_id", *conditions]], on="run_id")
+    if outcome in (PERSISTS, DECAYS):  # formed communities only: one that never formed neither persists nor decays
+        formed = data.schools[data.schools["first_formed_tick"] >= 0]
+        table = formed[["run_id", "decayed_ever"]].merge(data.runs[["run_id", *conditions]], on="run_id")
         decayed = table["decayed_ever"].to_numpy(bool)
         if outcome == DECAYS:
-            return Cases(table[conditions], decayed, "communities decay", "communities", DECAYS)
-        return Cases(table[conditions], ~decayed, "communities persist", "communities", PERSISTS)
+            return Cases(table[conditions], decayed, "formed communities decay", "communities", DECAYS)
+        return Cases(table[conditions], ~decayed, "formed communities persist", "communities", PERSISTS)
     measures = [c for c in data.runs.columns if c not in ("run_id", "point", "replication", "seed", "design",
-                                                          *conditions)]
+                                                          *POLICY_KEYS, *conditions)]
     if outcome not in measures:
         raise InputError(f"--outcome: {outcome!r} is not a run measure of this sweep"
                          f"{suggest(outcome, [PERSISTS, DECAYS, *measures])}; choose {PERSISTS}, {DECAYS} or one of "
@@ -87,7 +89,8 @@ def write_discovery(found: Discovery, case_set: Cases, out: Path, source: str,
         (staging / "summary.md").write_text(summary_markdown(found, case_set, source), encoding="utf-8")
         write_json_atomic(staging / "provenance.json", provenance(
             command="discover", sweep=source, outcome=case_set.label, cases=found.cases,
-            chosen_box=found.chosen, summary=found.summary(case_set.what, case_set.unit)))
+            chosen_box=found.chosen if found.found_box else None,
+            summary=found.summary(case_set.what, case_set.unit)))
     return out
 
 
@@ -97,13 +100,10 @@ def summary_markdown(found: Discovery, case_set: Cases, source: str) -> str:
     lines = [f"# Scenario discovery: {case_set.what}", "", f"Sweep: `{source}`; {found.cases:,} {case_set.unit}, "
              f"{found.of_interest:,} of interest ({found.of_interest / found.cases:.0%}).", "",
              found.summary(case_set.what, case_set.unit), "",
-             f"## The chosen box (box {found.chosen} of the peeling trajectory)", "",
-             "A quasi-p-value below 0.05 says that the limit is unlikely to tighten the box by chance (Bryant & "
-             "Lempert 2010); NaN means that side is not restricted."
-             + (" The communities of one run share its conditions and its random stream, so they are not "
-                "independent cases: read the quasi-p-values as optimistic." if case_set.unit == "communities" else ""),
-             "",
-             markdown_table(limits, ["restriction", "quasi-p (low)", "quasi-p (high)"]), "",
+             *(_chosen_box_section(found, limits, case_set) if found.found_box else
+               ["## No box", "", f"The densest box with enough coverage (box {found.origin} of the peeling "
+                f"trajectory) keeps no limit with a quasi-p-value at most {found.alpha:g}: it is the whole space, so "
+                "no box is chosen. The trajectory and CART's leaves are below.", ""]),
              "## Peeling trajectory", "",
              "Each row is a box; pick another with `--box ID` (open `peeling.html` to choose one on the chart).", "",
              markdown_table(found.trajectory[["id", "coverage", "density", "mass", "res_dim"]],
@@ -112,6 +112,16 @@ def summary_markdown(found: Discovery, case_set: Cases, source: str) -> str:
              markdown_table(found.cart_leaves[["rule", "density", "coverage", "mass"]],
                              ["leaf", "density", "coverage", "mass"]), ""]
     return "\n".join(lines)
+
+
+def _chosen_box_section(found: Discovery, limits: pd.DataFrame, case_set: Cases) -> list[str]:
+    return [f"## The chosen box (box {found.chosen} of the peeling trajectory)", "",
+            "A quasi-p-value below 0.05 says that the limit is unlikely to tighten the box by chance (Bryant & "
+            "Lempert 2010); NaN means that side is not restricted."
+            + (" The communities of one run share its conditions and its random stream, so they are not "
+               "independent cases: read the quasi-p-values as optimistic." if case_set.unit == "communities" else ""),
+            "",
+            markdown_table(limits, ["restriction", "quasi-p (low)", "quasi-p (high)"]), ""]
 
 
 def markdown_table(frame: pd.DataFrame, header: list[str]) -> str:
@@ -129,10 +139,11 @@ def peeling_figure(found: Discovery, path: Path) -> None:
     ax = fig.subplots()
     points = ax.scatter(t.coverage, t.density, c=t.res_dim, cmap="viridis", s=22)
     fig.colorbar(points, ax=ax, label="restricted factors")
-    box = found.box
-    ax.scatter([box.coverage], [box.density], s=160, facecolors="none", edgecolors="crimson", linewidths=2)
-    ax.annotate(f"box {found.chosen}", (box.coverage, box.density), xytext=(8, -14), textcoords="offset points",
-                color="crimson")
+    if found.found_box:
+        box = found.box
+        ax.scatter([box.coverage], [box.density], s=160, facecolors="none", edgecolors="crimson", linewidths=2)
+        ax.annotate(f"box {found.chosen}", (box.coverage, box.density), xytext=(8, -14), textcoords="offset points",
+                    color="crimson")
     ax.set(xlabel="coverage (share of all cases of interest inside the box)",
            ylabel="density (share of the box's cases of interest)", title="PRIM peeling trajectory",
            xlim=(0, 1.02), ylim=(0, 1.02))
@@ -160,7 +171,8 @@ def box_limits_figure(found: Discovery, x: pd.DataFrame, path: Path) -> None:
         ax.text(1.02, row, f"qp {np.nanmin([r.qp_low, r.qp_high]):.1e}", va="center", fontsize=8)
     ax.set_yticks(range(max(1, len(restrictions))), [r.words() for r in restrictions] or ["no restriction"])
     ax.set(xlim=(0, 1.25), xlabel="share of each factor's range in the sweep",
-           title=f"Box {found.chosen}: coverage {found.box.coverage:.0%}, density {found.box.density:.0%}")
+           title=f"Box {found.chosen}: coverage {found.box.coverage:.0%}, density {found.box.density:.0%}"
+           if found.found_box else "PRIM found no box")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

@@ -14,25 +14,27 @@ mechanically.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from plc_sim.core.errors import InputError
+from plc_sim.core.processes import pool_context
 from plc_sim.experiments.outcome_specs import STOP_TICK, outcome_values, school_series_array, should_stop
-from plc_sim.experiments.rule_specs import chosen_rules
+from plc_sim.experiments.rule_specs import broken_rule, chosen_rules
 from plc_sim.experiments.spec import PERSISTENCE_MEASURES, RunTask, cause_measure
+from plc_sim.experiments.user_functions import Deadlines, Guard, UserFunctionError, post_deadlines
 from simulation import PLCModel, persistence_table, preset_params
 from simulation.attribution import CAUSES, NO_CAUSE, attribute_decays
 from simulation.interventions import parse_intervention
+from simulation.invariants import RuleError
 from simulation.parameters import TICKS_PER_YEAR
 
 SCHOOL_PERSISTENCE = ("secondary", "first_formed_tick", "first_decay_tick", "first_recovery_tick", "decayed_at_end",
@@ -67,19 +69,25 @@ class RunResult:
 def run_one(task: RunTask) -> RunResult:
     """Run one model for ``task`` and summarize it (module level, so every executor can pickle it)."""
     started = time.process_time()
-    model = PLCModel(params=preset_params(task.preset, dict(task.overrides)), rng=task.seed,
-                     interventions=[parse_intervention(text) for text in task.interventions],
-                     rules=chosen_rules(task.rules))
-    series = np.empty((task.ticks + 1, len(task.outcomes)))
-    series[0] = [model.network_now[name] for name in task.outcomes]
-    run, stop_tick = f"run {task.run_id} (point {task.point}, replication {task.replication})", -1
-    for tick in range(1, task.ticks + 1):
-        model.step()
-        series[tick] = [model.network_now[name] for name in task.outcomes]
-        if should_stop(task.custom, model, run):
-            stop_tick = tick
-            break
-    custom = dict(zip((f.name for f in task.custom.functions), outcome_values(task.custom, model, run), strict=True))
+    guard = Guard(f"run {task.run_id} (point {task.point}, replication {task.replication}, seed {task.seed})",
+                  task.timeout)
+    try:
+        model = PLCModel(params=preset_params(task.preset, dict(task.overrides)), rng=task.seed,
+                         interventions=[parse_intervention(text) for text in task.interventions],
+                         rules=chosen_rules(task.rules, guard))
+        series = np.empty((task.ticks + 1, len(task.outcomes)))
+        series[0] = [model.network_now[name] for name in task.outcomes]
+        stop_tick = -1
+        for tick in range(1, task.ticks + 1):
+            model.step()
+            series[tick] = [model.network_now[name] for name in task.outcomes]
+            if should_stop(task.custom, model, guard):
+                stop_tick = tick
+                break
+    except RuleError as error:
+        raise broken_rule(error, guard) from None
+    custom = dict(zip((f.name for f in task.custom.functions), outcome_values(task.custom, model, guard),
+                      strict=True))
     if task.custom.stop is not None:
         custom[STOP_TICK] = stop_tick
     persistence = persistence_table(model)
@@ -120,12 +128,14 @@ def run_measures(result: RunResult, outcomes: tuple[str, ...]) -> dict[str, floa
 
 # --- executors -----------------------------------------------------------------------------------------------
 
-def _start_worker(lifeline, parent_end) -> None:
-    """Pool worker set-up: leave Ctrl-C to the parent, and exit as soon as the parent is gone."""
+def _start_worker(lifeline, parent_end, deadlines) -> None:
+    """Pool worker set-up: leave Ctrl-C to the parent, exit as soon as the parent is gone, and post the deadlines
+    of user functions in ``deadlines``."""
     # Ctrl-C reaches the whole process group; only the parent should react (it saves finished runs and stops).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent_end.close()  # a forked worker inherits the parent's end of the lifeline; only the parent may hold it
+    parent_end.close()  # a worker gets a copy of the parent's end of the lifeline; only the parent may hold it
     threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True).start()
+    post_deadlines(deadlines)
 
 
 def _exit_with_parent(lifeline) -> None:
@@ -138,20 +148,11 @@ def _exit_with_parent(lifeline) -> None:
     os._exit(1)
 
 
-def pool_context() -> multiprocessing.context.BaseContext:
-    """``fork`` when this process runs a single thread, else ``forkserver`` with the model preloaded.
+PRELOAD = ["plc_sim.experiments.execute"]
+"""What a fork server imports once, so the workers it forks start with the model compiled."""
 
-    Forked workers start at once with everything imported. Forking a process
-    that runs other threads (a notebook kernel, a Dask client) can deadlock, so
-    then a fork server, itself single-threaded, forks the workers. As with
-    ``spawn``, a script that uses the fork server must guard its top level with
-    ``if __name__ == "__main__":``.
-    """
-    if threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["plc_sim.experiments.execute"])
-    return context
+WATCH_SECONDS = 0.2
+"""How often a pool's parent looks for a user function that overran its time limit."""
 
 
 class PoolResults:
@@ -164,15 +165,22 @@ class PoolResults:
     """
 
     def __init__(self, tasks: list, workers: int, function=run_one):
-        context = pool_context()
+        context = pool_context(PRELOAD)
         self.lifeline, self.parent_end = context.Pipe(duplex=False)
+        self.deadlines = Deadlines(context, workers)
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                                        initargs=(self.lifeline, self.parent_end))
+                                        initargs=(self.lifeline, self.parent_end, self.deadlines))
         self.futures = [self.pool.submit(function, task) for task in tasks]
 
     def __iter__(self) -> Iterator[RunResult]:
-        for future in as_completed(self.futures):
-            yield future.result()
+        pending = set(self.futures)
+        while pending:
+            done, pending = wait(pending, timeout=WATCH_SECONDS, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
+            overrun = self.deadlines.overrun()  # ends the worker; close() then stops the pool's others
+            if overrun is not None:
+                raise UserFunctionError(overrun)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
@@ -180,13 +188,14 @@ class PoolResults:
         self.lifeline.close()
 
 
-def local_results(tasks: list, workers: int, function=run_one):
+def local_results(tasks: list, workers: int, function=run_one, watched: bool = False):
     """Results of ``tasks`` as they finish: run in this process (1 worker) or on a pool of ``workers`` processes.
 
     Either way the returned object is iterable and has ``close()``. ``function`` turns a task into its result
-    (default :func:`run_one`, a sweep's run).
+    (default :func:`run_one`, a sweep's run). ``watched``: the tasks call user functions, whose time limit only
+    a worker process can enforce (a stuck function cannot be stopped from inside), so even 1 worker is a pool.
     """
-    if workers == 1 or not tasks:
+    if (workers == 1 and not watched) or not tasks:
         return (function(task) for task in tasks)
     return PoolResults(tasks, workers, function)
 

@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from plc_sim.core.stats import kaplan_meier, median_survival
+from plc_sim.core.files import Ledger, atomic_path
+from plc_sim.core.stats import few_replications_warning, kaplan_meier, median_survival
 from plc_sim.experiments.analysis import (
     SweepData,
     community_durations,
@@ -37,6 +38,7 @@ from plc_sim.experiments.analysis import (
     survival_curves,
 )
 from plc_sim.experiments.spec import PERSISTENCE_MEASURES, Spec, cause_measure
+from plc_sim.experiments.store import ResultFolder
 from simulation.attribution import CAUSES, NO_CAUSE
 from simulation.measures import MEASURE_LABELS
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR
@@ -89,14 +91,25 @@ def level_colors(levels: Sequence[Any]) -> list:
     return [cmap(i % 10) for i in range(len(levels))]
 
 
-def save(fig: Figure, stem: Path) -> list[Path]:
-    """Write ``fig`` as ``stem.png`` and ``stem.svg`` (reproducible SVG: fixed ids, no date)."""
-    stem.parent.mkdir(parents=True, exist_ok=True)
+def save(fig: Figure, stem: Path, ledger: Ledger | None = None) -> list[Path]:
+    """Write ``fig`` as ``stem.png`` and ``stem.svg`` (reproducible SVG: fixed ids, no date), each atomically.
+
+    With ``ledger`` (the result folder's, ``stem`` inside it) the files are listed there, and a file of either name
+    that plc-sim did not write, or that has changed since, is refused.
+    """
     # Not with_suffix: a stem such as "curves_where_trust_0.6" has a dot of its own.
     png, svg = stem.parent / f"{stem.name}.png", stem.parent / f"{stem.name}.svg"
-    fig.savefig(png, dpi=150)
-    with matplotlib.rc_context({"svg.hashsalt": "plc-sim"}):
-        fig.savefig(svg, metadata={"Date": None})
+
+    def write_svg(temp: Path) -> None:
+        with matplotlib.rc_context({"svg.hashsalt": "plc-sim"}):
+            fig.savefig(temp, format="svg", metadata={"Date": None})
+
+    for path, write in ((png, lambda temp: fig.savefig(temp, format="png", dpi=150)), (svg, write_svg)):
+        if ledger is None:
+            with atomic_path(path) as temp:
+                write(temp)
+        else:
+            ledger.write(path.relative_to(ledger.folder).as_posix(), write)
     return [png, svg]
 
 
@@ -338,29 +351,31 @@ def experiment_outputs(folder: str | Path, data: SweepData | None = None) -> Out
         outputs.headline = "no runs stored yet: nothing to draw"
         return outputs
     stems: dict[str, int] = {}
+    drawn = []
     for kind, options in (list(data.spec.figures) or default_figures(data.spec)):
         stem = figure_stem(kind, options)
         stems[stem] = stems.get(stem, 0) + 1
-        if stems[stem] > 1:
-            stem = f"{stem}_{stems[stem]}"
-        fig = FIGURE_FUNCTIONS[kind](data, **options)
-        outputs.figures += save(fig, folder / "figures" / stem)
-    tables = folder / "tables"
-    tables.mkdir(parents=True, exist_ok=True)
+        drawn.append((kind, options, stem if stems[stem] == 1 else f"{stem}_{stems[stem]}"))
+    grid = [name for name, factor in zip(data.spec.factor_names, data.spec.factors, strict=True) if factor.values]
     summary = point_summary(data)
-    summary.to_csv(tables / "points.csv", index=False, float_format="%.6g")
-    outputs.tables.append(tables / "points.csv")
-    for name in data.spec.factor_names:
-        if data.spec.factors[data.spec.factor_names.index(name)].values:
-            path = tables / f"by_{name}.csv"
-            replication_means(data, data.spec.run_measures, [name]).to_csv(path, index=False, float_format="%.6g")
-            outputs.tables.append(path)
+    tables = {"tables/points.csv": lambda: summary,
+              **{f"tables/by_{name}.csv": lambda name=name: replication_means(data, data.spec.run_measures, [name])
+                 for name in grid}}
+    ledger = ResultFolder(folder).ledger()
+    ledger.check_free([f"figures/{stem}.{ext}" for *_, stem in drawn for ext in ("png", "svg")] + list(tables))
+    for kind, options, stem in drawn:
+        outputs.figures += save(FIGURE_FUNCTIONS[kind](data, **options), folder / "figures" / stem, ledger)
+    for name, table in tables.items():
+        frame = table()
+        ledger.write(name, lambda temp, frame=frame: frame.to_csv(temp, index=False, float_format="%.6g"))
+        outputs.tables.append(folder / name)
     overall = replication_means(data, ["persisting_share", "never_formed_share"]).iloc[0]
     spread = summary["persisting_share"]
     outputs.headline = (f"formed communities that never decayed in {data.spec.ticks / TICKS_PER_YEAR:g} years: "
                         f"{_share_ci(overall, 'persisting_share')}; by design point from {spread.min():.1%} "
                         f"to {spread.max():.1%}; communities that never formed: "
-                        f"{_share_ci(overall, 'never_formed_share')}" + decay_causes_text(data.runs))
+                        f"{_share_ci(overall, 'never_formed_share')}" + decay_causes_text(data.runs)
+                        + few_replications_warning(data.spec.replications))
     assert set(PERSISTENCE_MEASURES) <= set(data.spec.run_measures)
     return outputs
 
@@ -375,6 +390,7 @@ def decay_causes_text(runs: pd.DataFrame) -> str:
     if parts.sum() == 0:
         return ""
     shares = sorted(((share, cause) for cause, share in zip((*CAUSES, NO_CAUSE), parts / parts.sum(), strict=True)
-                     if share > 0), reverse=True)
-    return (f"; what preceded the {int(round(parts.sum()))} decays: "
+                     if share >= 0.005), reverse=True)
+    count = int(round(parts.sum()))
+    return (f"; what preceded the {count} decay{'s' if count != 1 else ''}: "
             + ", ".join(f"{cause} {share:.0%}" for share, cause in shares))

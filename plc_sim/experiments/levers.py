@@ -22,7 +22,8 @@ import pandas as pd
 from plc_sim.experiments.designs import Design, Factor, design_points, parse_factors
 from plc_sim.experiments.spec_fields import SpecError
 from simulation.interventions import INTERVENTIONS, parse_intervention
-from simulation.parameters import PARAMS_BY_NAME, Param, ParameterError
+from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR, Param, ParameterError
+from simulation.presets import preset_params
 
 OFF, ON = "off", "on"
 
@@ -76,15 +77,26 @@ def _intervention_lever(name: str, value: Any) -> InterventionLever:
         settings.append(setting.strip())
     if len(set(settings)) != len(settings):
         raise SpecError(f"{where}: a setting is listed twice")
-    lever = InterventionLever(name, values=tuple(settings))
-    for i, setting in enumerate(settings):
-        text = lever.intervention(setting)
-        try:
-            if text is not None:
-                parse_intervention(text)
-        except ParameterError as error:
-            raise SpecError(f"{where}[{i}]: {error}") from None
-    return lever
+    return InterventionLever(name, values=tuple(settings))
+
+
+def check_settings(factors: tuple[Factor, ...], base: Mapping[str, Any], ticks: int) -> None:
+    """Parse every intervention lever's settings: years within a run of ``ticks``, schools within the smallest
+    network of the design (``n_schools`` from ``base``, the preset and fixed values, or its lowest varied value)."""
+    n_schools = base.get("n_schools", PARAMS_BY_NAME["n_schools"].default)
+    for factor in factors:
+        if factor.name == "n_schools":
+            n_schools = min(factor.values or (factor.low,))
+    for lever in factors:
+        if not isinstance(lever, InterventionLever):
+            continue
+        for i, setting in enumerate(lever.values):
+            text = lever.intervention(setting)
+            try:
+                if text is not None:
+                    parse_intervention(text, ticks=ticks, n_schools=int(n_schools))
+            except ParameterError as error:
+                raise SpecError(f"levers.{lever.name}[{i}]: {error}") from None
 
 
 def parse_uncertainties(table: dict, fixed: Mapping[str, Any], levers: tuple[Factor, ...]) -> tuple[Factor, ...]:
@@ -142,6 +154,54 @@ def run_settings(levers: tuple[Factor, ...], values: Mapping[str, Any]) -> tuple
             if text is not None:
                 interventions.append(text)
     return overrides, tuple(interventions)
+
+
+def lever_lines(levers: tuple[Factor, ...]) -> list[str]:
+    """One line per lever: its kind and its values, e.g. 'lever protected_time (intervention): off | level=0.6'."""
+    return [f"lever {lever.name} ({'intervention' if isinstance(lever, InterventionLever) else 'parameter'}): "
+            + " | ".join(map(str, lever.values)) for lever in levers]
+
+
+def idle_lines(levers: tuple[Factor, ...], points: pd.DataFrame, preset: str, fixed: Mapping[str, Any],
+               ticks: int) -> list[str]:
+    """One line per intervention setting that would change nothing in some of the conditions it is run in.
+
+    A condition is one combination of the parameters' values (parameter levers and uncertainties) of
+    ``points``; the intervention's own ``idle`` test says why it is idle there, and any intervention that
+    starts after the run's last tick is idle everywhere.
+    """
+    switches = [lever for lever in levers if isinstance(lever, InterventionLever)]
+    if not switches:
+        return []
+    columns = [c for c in points.columns if is_parameter(c)]
+    conditions = points[columns].drop_duplicates() if columns else pd.DataFrame([{}])  # no parameter varies
+    params = [preset_params(preset, {**fixed, **{k: plain(v) for k, v in row.items()}})
+              for row in conditions.to_dict("records")]
+    lines = []
+    for lever in switches:
+        for setting in lever.values:
+            text = lever.intervention(setting)
+            if text is None:
+                continue
+            plan = parse_intervention(text)
+            if plan.first_tick > ticks:
+                reasons = [f"it starts in year {plan.start_year}, after the run's {ticks / TICKS_PER_YEAR:g} "
+                           "school years"] * len(params)
+            else:
+                idle = plan.kind.idle or (lambda *_: None)
+                reasons = [idle(p, plan.args, ticks) for p in params]
+            found = [reason for reason in reasons if reason]
+            if found:
+                where = "every condition" if len(found) == len(params) else (
+                    f"{len(found)} of {len(params)} conditions")
+                example = "" if len(set(found)) == 1 else "e.g. "
+                lines.append(f"note: {lever.name} {setting} would change nothing in {where} ({example}{found[0]})")
+    return lines
+
+
+def plain(value: Any) -> Any:
+    """numpy scalars as plain Python values (for Params and for pickling small tasks)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def is_parameter(name: str) -> bool:

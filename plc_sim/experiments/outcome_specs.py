@@ -16,22 +16,21 @@ one finite number (True and False count as 1 and 0), which lands in the runs tab
 so ``discover --outcome``, ``robustness`` and the analysis use it like a built-in run measure. A stop
 condition takes the ``model`` and returns True or False; the run ends at the first check that says True and
 the runs table records it in ``stop_tick`` (-1: the run went its full length). Functions are found, imported
-and hashed as ``[rules]`` are (:mod:`plc_sim.experiments.user_functions`); a function that raises or returns
-something else stops the sweep with one line naming the outcome and the run, keeping the runs finished before.
+and hashed as ``[rules]`` are (:mod:`plc_sim.experiments.user_functions`) and run under the spec's
+``user_function_timeout``; a function that raises, exits, runs out of time or returns something else stops the
+sweep with one line naming the outcome and the run, keeping the runs finished before.
 """
 
 from __future__ import annotations
 
-import inspect
 import math
 import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from plc_sim.core.errors import InputError
 from plc_sim.experiments.spec_fields import SpecError, outcomes_field, unknown_key
-from plc_sim.experiments.user_functions import import_function, resolve, spec_folder
+from plc_sim.experiments.user_functions import USER_FUNCTION_TIMEOUT, Guard, resolve, spec_folder
 from simulation import network_frame
 from simulation.measures import SCHOOL_MEASURES
 from simulation.parameters import TICKS_PER_YEAR
@@ -45,10 +44,6 @@ STOP_TICK = "stop_tick"
 EXAMPLE = "\"outcomes_example:peak_health\" for peak_health in outcomes_example.py beside the spec"
 
 
-class OutcomeError(InputError):
-    """An outcome function or stop condition failed in a run: the message names it and the run."""
-
-
 @dataclass(frozen=True)
 class OutcomeFunction:
     """Outcome ``name`` computed by ``target`` (``module:function``, importable from ``folder``) over ``over``."""
@@ -59,8 +54,13 @@ class OutcomeFunction:
     sha256: str
     over: str  # "series" or "model"
 
-    def load(self):
-        return import_function(self.target, self.folder)
+    @property
+    def where(self) -> str:
+        return f"outcomes.{self.name}"
+
+    def call(self, guard: Guard, argument):
+        """The function's answer for ``argument``, imported and called under ``guard``."""
+        return guard.call(self.where, self.target, guard.load(self.where, self.target, self.folder), argument)
 
 
 @dataclass(frozen=True)
@@ -83,19 +83,20 @@ class CustomOutcomes:
                 for f in (*self.functions, *((self.stop,) if self.stop else ()))}
 
 
-def parse_outcomes(value, source: str, taken: set[str], recorded: dict | None = None
-                   ) -> tuple[tuple[str, ...], CustomOutcomes]:
+def parse_outcomes(value, source: str, taken: set[str], recorded: dict | None = None,
+                   timeout: float = USER_FUNCTION_TIMEOUT) -> tuple[tuple[str, ...], CustomOutcomes]:
     """The spec's ``outcomes``: a list of measures, or the ``[outcomes]`` table (``taken``: names in use;
-    ``recorded``: the functions as a result folder's manifest records them, taken without importing them)."""
+    ``recorded``: the functions as a result folder's manifest records them, taken without importing them;
+    ``timeout``: seconds each function's import may take)."""
     recorded = recorded or {}
     if not isinstance(value, dict):
         return outcomes_field(value, "outcomes"), CustomOutcomes()
     measures = outcomes_field(value.get("measures", list(DEFAULT_OUTCOMES)), "outcomes.measures")
     taken = taken | {f"final_{name}" for name in measures} | {STOP_TICK, *SETTINGS}
     folder = spec_folder(source)
-    functions = tuple(_function(name, target, folder, taken, recorded.get(name)) for name, target in value.items()
-                      if name not in SETTINGS)
-    stop = _function("stop", value["stop"], folder, set(), recorded.get("stop")) if "stop" in value else None
+    functions = tuple(_function(name, target, folder, taken, recorded.get(name), timeout)
+                      for name, target in value.items() if name not in SETTINGS)
+    stop = _function("stop", value["stop"], folder, set(), recorded.get("stop"), timeout) if "stop" in value else None
     if stop is not None and stop.over != "model":
         raise SpecError(f"outcomes.stop: {stop.target} takes series; a stop condition takes the model")
     every = value.get("stop_every", "year")
@@ -106,18 +107,15 @@ def parse_outcomes(value, source: str, taken: set[str], recorded: dict | None = 
     return measures, CustomOutcomes(functions, stop, STOP_EVERY[every], _school_series(value.get("school_series")))
 
 
-def _function(name: str, target, folder: str, taken: set[str], recorded: dict | None) -> OutcomeFunction:
+def _function(name: str, target, folder: str, taken: set[str], recorded: dict | None, timeout: float
+              ) -> OutcomeFunction:
     where = f"outcomes.{name}"
     if not name.isidentifier() or name in taken:
         raise SpecError(f"{where}: {name!r} cannot name an outcome; expected letters, digits and '_' and a name "
                         f"that is not already a column of the runs table")
-    function, sha256 = resolve(where, target, folder, EXAMPLE, recorded)
-    if function is None:  # as a result folder recorded it
+    arguments, sha256 = resolve(where, target, folder, EXAMPLE, recorded, timeout)
+    if arguments is None:  # as a result folder recorded it
         return OutcomeFunction(name, target, folder, sha256, recorded["over"])
-    try:
-        arguments = list(inspect.signature(function).parameters)
-    except (TypeError, ValueError):
-        arguments = []
     if len(arguments) != 1 or arguments[0] not in OVER:
         raise SpecError(f"{where}: {target} takes ({', '.join(arguments)}); expected one argument named series "
                         f"(the run's network measures per tick) or model (the finished run)")
@@ -142,35 +140,31 @@ def _school_series(value) -> tuple[str, ...]:
 
 # --- in the worker --------------------------------------------------------------------------------------------
 
-def outcome_values(custom: CustomOutcomes, model, run: str) -> tuple[float, ...]:
-    """Each outcome function's number for the finished ``model`` (``run`` names the run in errors)."""
+def outcome_values(custom: CustomOutcomes, model, guard: Guard) -> tuple[float, ...]:
+    """Each outcome function's number for the finished ``model`` (``guard`` calls them and names the run)."""
     if not custom.functions:
         return ()
     series = network_frame(model) if any(f.over == "series" for f in custom.functions) else None
     values = []
     for function in custom.functions:
-        try:
-            value = function.load()(series.copy() if function.over == "series" else model)
-        except Exception as error:
-            raise _failure(function, run, f"raised {type(error).__name__} ({error})") from None
+        value = function.call(guard, series.copy() if function.over == "series" else model)
         if isinstance(value, bool | np.bool_ | numbers.Real) and math.isfinite(float(value)):
             values.append(float(value))
         else:
-            raise _failure(function, run, f"returned {_shown(value)}; expected one finite number")
+            raise guard.failure(function.where, function.target,
+                                f"returned {_shown(value)}; expected one finite number")
     return tuple(values)
 
 
-def should_stop(custom: CustomOutcomes, model, run: str) -> bool:
+def should_stop(custom: CustomOutcomes, model, guard: Guard) -> bool:
     """True when the stop condition, asked at this tick (every ``stop_every`` ticks), ends the run."""
     stop = custom.stop
     if stop is None or model.steps % custom.stop_every:
         return False
-    try:
-        answer = stop.load()(model)
-    except Exception as error:
-        raise _failure(stop, run, f"raised {type(error).__name__} ({error}) at tick {model.steps}") from None
+    answer = stop.call(guard, model)
     if not isinstance(answer, bool | np.bool_):
-        raise _failure(stop, run, f"returned {_shown(answer)} at tick {model.steps}; expected True or False")
+        raise guard.failure(stop.where, stop.target,
+                            f"returned {_shown(answer)} at tick {model.steps}; expected True or False")
     return bool(answer)
 
 
@@ -180,11 +174,6 @@ def school_series_array(custom: CustomOutcomes, model) -> np.ndarray | None:
         return None
     rows = [SCHOOL_MEASURES.index(name) for name in custom.school_series]
     return np.stack(model.datacollector.model_vars["schools"])[:, rows, :]
-
-
-def _failure(function: OutcomeFunction, run: str, words: str) -> OutcomeError:
-    return OutcomeError(f"outcomes.{function.name}: {function.target} {words} in {run}; the runs finished before "
-                        f"are kept (a changed function makes a new spec: run again with --restart, or --out)")
 
 
 def _shown(value) -> str:

@@ -19,7 +19,8 @@ import markdown
 import pandas as pd
 
 from plc_sim.core.errors import InputError
-from plc_sim.core.files import write_text_atomic
+from plc_sim.core.files import LEDGER_KEY, OWN_RECORD, Ledger, own_record, write_json_atomic
+from plc_sim.core.provenance import provenance
 from plc_sim.experiments.analysis import load_sweep
 from plc_sim.experiments.figures import (
     default_figures,
@@ -84,18 +85,21 @@ def experiment_section(folder: Path, root: Path, refresh: bool = False) -> Secti
         f"{len(manifest.get('sessions', []))} session(s); spec `{manifest.get('spec', {}).get('source', '?')}` "
         f"(hash {manifest.get('spec', {}).get('hash', '')[:12]})",
     ]
-    if complete and (refresh or not (folder / "figures").exists()):
-        _draw(folder, spec)
-    for png in _figures_in_spec_order(folder, spec):
+    owned = store.ledger().files
+    if complete and (refresh or not any(name.startswith("figures/") for name in owned)):
+        _draw(store, spec)
+        owned = store.ledger().files
+    for png in _figures_in_spec_order(folder, spec, owned):
         section.figures.append(_figure(figure_caption(png.stem), png, root))
     tables = folder / "tables"
-    for csv in (tables / f"by_{name}.csv" for name in spec.factor_names):  # not others' by_*.csv
-        if csv.is_file():
-            section.tables.append(_by_factor_table(csv))
+    for name in spec.factor_names:
+        if f"tables/by_{name}.csv" in owned:
+            section.tables.append(_by_factor_table(tables / f"by_{name}.csv"))
     for kind in ("morris", "sobol"):
-        if (tables / f"{kind}.csv").exists():
+        if f"tables/{kind}.csv" in owned:
             section.tables.append(_sensitivity_table(tables / f"{kind}.csv", kind))
-    section.links = [(p.name, p.relative_to(root).as_posix()) for p in sorted(tables.glob("*.csv"))]
+    section.links = [(Path(name).name, (folder / name).relative_to(root).as_posix()) for name in sorted(owned)
+                     if name.startswith("tables/") and name.count("/") == 1 and name.endswith(".csv")]
     section.links.append(("manifest.json", (folder / MANIFEST).relative_to(root).as_posix()))
     return section
 
@@ -118,12 +122,13 @@ def figure_caption(stem: str) -> str:
     return stem.replace("_", " ")
 
 
-def _figures_in_spec_order(folder: Path, spec: Spec) -> list[Path]:
-    """The experiment's PNGs in the order its spec lists the figures, then any others by name."""
+def _figures_in_spec_order(folder: Path, spec: Spec, owned) -> list[Path]:
+    """The experiment's own PNGs (on its ledger) in the order its spec lists the figures, then others by name."""
     order = [figure_stem(kind, options) for kind, options in (list(spec.figures) or default_figures(spec))]
     order += ["morris_ranked", "sobol_ranked"]
     rank = {stem: i for i, stem in enumerate(order)}
-    return sorted((folder / "figures").glob("*.png"), key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
+    pngs = [folder / name for name in owned if name.startswith("figures/") and name.endswith(".png")]
+    return sorted(pngs, key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
 
 
 def _figure(caption: str, png: Path, root: Path) -> tuple[str, str, str | None]:
@@ -132,8 +137,11 @@ def _figure(caption: str, png: Path, root: Path) -> tuple[str, str, str | None]:
 
 
 def _is_sweep_manifest(path: Path) -> bool:
+    """A sweep's (or sensitivity's) manifest; a calibration's, in the same store, has no ticks of its own and a
+    report.md of its own."""
     try:
-        return "hash" in json.loads(path.read_text()).get("spec", {})
+        manifest = json.loads(path.read_text())
+        return "hash" in manifest.get("spec", {}) and isinstance(manifest.get("ticks"), int)
     except (OSError, ValueError, AttributeError):
         return False
 
@@ -142,16 +150,23 @@ def other_report_section(folder: Path, root: Path) -> Section:
     """A folder with its own report.md (such as ``plc-sim validate``'s): a link and its figures."""
     section = Section(folder.name, "")
     section.facts = [f"This folder has its own report: {folder.name}/report.md"]
-    for png in sorted(folder.rglob("*.png")):
-        section.figures.append(_figure(png.stem.replace("_", " "), png, root))
+    record = MANIFEST if (folder / MANIFEST).exists() else OWN_RECORD  # a calibration's, or a validation's
+    for name in sorted(Ledger.of(folder, record).files):  # its own figures, not whatever sits beside them
+        if name.endswith(".png"):
+            section.figures.append(_figure(Path(name).stem.replace("_", " "), folder / name, root))
     section.links = [("report.md", (folder / "report.md").relative_to(root).as_posix())]
     return section
 
 
-def _draw(folder: Path, spec: Spec) -> None:
-    """Draw the experiment's figures and tables: sensitivity charts for a sensitivity spec, else the sweep's."""
-    data = load_sweep(folder)
-    (sensitivity_outputs if spec.sensitivity else experiment_outputs)(folder, data)
+def _draw(store: ResultFolder, spec: Spec) -> None:
+    """Draw the experiment's figures and tables (sensitivity charts for a sensitivity spec, else the sweep's),
+    holding the folder's lock: a sweep still writing there is a clear error, not a mixed drawing."""
+    store.lock()
+    try:
+        data = load_sweep(store.path)
+        (sensitivity_outputs if spec.sensitivity else experiment_outputs)(store.path, data)
+    finally:
+        store.unlock()
 
 
 def _by_factor_table(csv: Path) -> Table:
@@ -225,28 +240,30 @@ def render_html(text: str, title: str) -> str:
 
 
 REPORT_TITLE = "plc-sim experiments"
+REPORT_RECORD = "report.json"
+"""The report's own record in the results folder: its provenance and the ledger of what it wrote."""
 
 
-def _check_own_report(path: Path) -> None:
-    """Refuse (before anything is drawn) to replace a ``report.md``/``report.html`` that ``plc-sim report`` did not
-    write: an earlier report of ours starts with its own title line."""
+def _report_ledger(root: Path, formats: tuple[str, ...]) -> Ledger:
+    """The ledger of the reports plc-sim wrote in ``root``; refuse (before any drawing) a report file or record
+    that is not plc-sim's, or has changed since."""
+    record = root / REPORT_RECORD
+    if record.exists() and (own_record(root, REPORT_RECORD) or {}).get("command") != "report":
+        raise InputError(f"--results: {record} was not written by plc-sim report; move it away to make the "
+                         f"report (plc-sim never replaces what it did not write)")
+    ledger = Ledger.of(root, REPORT_RECORD)
     try:
-        head = path.read_text(encoding="utf-8", errors="replace")[:300]
-    except FileNotFoundError:
-        return
-    ours = (head.startswith(f"# {REPORT_TITLE}\n\nGenerated ") if path.suffix == ".md"
-            else f"<title>{REPORT_TITLE}</title>" in head)
-    if not ours:
-        raise InputError(f"--results: {path} was not written by plc-sim report; move it away to make the report "
-                         f"(plc-sim never replaces what it did not write)")
+        ledger.check_free(f"report.{fmt}" for fmt in formats)
+    except InputError as error:
+        raise InputError(f"--results: {error}") from None
+    return ledger
 
 
 def write_report(root: Path = RESULTS_ROOT, formats: tuple[str, ...] = ("md", "html"),
                  refresh: bool = False) -> list[Path]:
     """Write ``root/report.md`` and/or ``root/report.html`` from every experiment folder under ``root``."""
     root = Path(root)
-    for fmt in formats:
-        _check_own_report(root / f"report.{fmt}")
+    ledger = _report_ledger(root, formats) if root.is_dir() else None
     folders = sorted(p.parent for p in root.glob(f"*/{MANIFEST}") if _is_sweep_manifest(p)) if root.is_dir() else []
     if not folders:
         raise InputError(f"--results: no experiment results in {root}/ (run `plc-sim sweep experiments/NAME.toml`)")
@@ -255,9 +272,5 @@ def write_report(root: Path = RESULTS_ROOT, formats: tuple[str, ...] = ("md", "h
                  if folder not in folders]
     title = REPORT_TITLE
     text = render_markdown(sections, title)
-    written = []
-    for fmt in formats:
-        path = root / f"report.{fmt}"
-        write_text_atomic(path, text if fmt == "md" else render_html(text, title))
-        written.append(path)
-    return written
+    write_json_atomic(root / REPORT_RECORD, {**provenance(command="report"), LEDGER_KEY: ledger.files})
+    return [ledger.write_text(f"report.{fmt}", text if fmt == "md" else render_html(text, title)) for fmt in formats]

@@ -10,7 +10,8 @@ numbers), so policies are compared on the same worlds. For each policy, across t
   (Savage 1951), in the outcome's own units.
 
 Policies are ranked by satisficing share (higher first), then by maximum regret on each outcome in turn (lower
-first); McPhail et al. (2018) compare these and other robustness metrics. Nothing here runs a model.
+first); policies equal on all of them share a rank (1, 1, 3), so a tie is never broken by the order of the levers'
+values. McPhail et al. (2018) compare these and other robustness metrics. Nothing here runs a model.
 """
 
 from __future__ import annotations
@@ -103,11 +104,26 @@ def robustness(runs: pd.DataFrame, levers: Sequence[str], uncertainties: Sequenc
         table[f"max_regret_{objective.name}"] = by_policy[f"regret_{objective.name}"].max().to_numpy()
         table[f"mean_{objective.name}"] = by_policy[objective.name].mean().to_numpy()
     regrets = [f"max_regret_{o.name}" for o in objectives]
-    table = table.sort_values(["satisficing_share", *regrets], ascending=[False, *(True for _ in regrets)],
-                              kind="stable")
-    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    keys = ["satisficing_share", *regrets]
+    table = table.sort_values(keys, ascending=[False, *(True for _ in regrets)], kind="stable")
+    table.insert(0, "rank", tied_ranks(table[keys]))
     table.attrs["scenarios"] = len(scenarios)
     return table.reset_index(drop=True)
+
+
+TIE_TOLERANCE = 1e-12
+"""Keys closer than this (absolute, or relative to their size) count as equal: the same runs averaged in another
+order can differ in the last bits, which is no difference between policies."""
+
+
+def tied_ranks(keys: pd.DataFrame) -> np.ndarray:
+    """Competition ranks (1, 1, 3) of rows already sorted best first: equal keys share the better rank."""
+    values = keys.to_numpy(dtype=float)
+    ranks = np.arange(1, len(values) + 1)
+    for i in range(1, len(values)):
+        if np.allclose(values[i], values[i - 1], rtol=TIE_TOLERANCE, atol=TIE_TOLERANCE, equal_nan=True):
+            ranks[i] = ranks[i - 1]
+    return ranks
 
 
 def _check_columns(runs: pd.DataFrame, levers, scenario, objectives, criteria) -> None:
@@ -135,17 +151,25 @@ def _plain(value) -> str:
 
 def summary_sentence(table: pd.DataFrame, levers: Sequence[str], objectives: Sequence[Objective],
                      criteria: Sequence[Criterion]) -> str:
-    """The best-ranked policy in words, and how far the worst falls behind it."""
+    """The best-ranked policy in words (every one of them when tied), and how far the worst falls behind it."""
     best, worst = table.iloc[0], table.iloc[-1]
     scenarios = table.attrs.get("scenarios", "the")
-    words = [f"The most robust policy is {policy_label(best, levers)}"]
+    tied = table[table["rank"] == 1]
+    labels = [policy_label(row, levers) for _, row in tied.iterrows()]
+    if len(tied) == 1:
+        words = [f"The most robust policy is {labels[0]}"]
+    else:
+        share = "All" if len(tied) == len(table) else f"{len(tied)} of {len(table)}"
+        words = [f"{share} policies tie as the most robust ({'; '.join(labels)})"]
     if criteria:
         rule = " and ".join(c.words() for c in criteria)
-        words.append(f": {rule} in {best.satisficing_share:.0%} of {scenarios} scenarios (the least robust, "
-                     f"{policy_label(worst, levers)}: {worst.satisficing_share:.0%})")
+        words.append(f": {rule} in {best.satisficing_share:.0%} of {scenarios} scenarios")
+        if len(tied) < len(table):
+            words.append(f" (the least robust, {policy_label(worst, levers)}: {worst.satisficing_share:.0%})")
     if objectives:
         o = objectives[0]
-        words.append(f"; its largest regret on {o.name} is {best[f'max_regret_{o.name}']:.3g}")
+        words.append(f"; {'its' if len(tied) == 1 else 'their'} largest regret on {o.name} is "
+                     f"{best[f'max_regret_{o.name}']:.3g}")
     return "".join(words) + "."
 
 
@@ -160,13 +184,15 @@ def sweep_robustness(data, levers: Sequence[str] | None, objectives: Sequence[Ob
     levers = list(levers or getattr(data.spec, "lever_names", ()))
     uncertainties = [name for name in condition_names(data) if name not in levers]
     table = robustness(data.runs, levers, uncertainties, objectives, criteria)
+    table.attrs["notes"] = getattr(data.spec, "idle_lines", list)()
     folder = write_robustness(table, levers, objectives, criteria, Path(out or Path(data.folder) / "robustness"),
                               str(data.folder))
     return table, levers, folder
 
 
 def write_robustness(table: pd.DataFrame, levers, objectives, criteria, out, source: str):
-    """``robustness.csv``, ``robustness.png`` and ``summary.md`` into ``out``, atomically."""
+    """``robustness.csv``, ``robustness.png`` and ``summary.md`` into ``out``, atomically (with the notes in
+    ``table.attrs["notes"]``, e.g. interventions that change nothing in some conditions)."""
     sentence = summary_sentence(table, levers, objectives, criteria)
     shown = table.drop(columns=list(levers))
     shown.insert(1, "policy", [policy_label(row, levers) for _, row in table.iterrows()])
@@ -177,6 +203,7 @@ def write_robustness(table: pd.DataFrame, levers, objectives, criteria, out, sou
                  "Scenarios are the uncertain conditions with each replication (common random numbers). "
                  "Satisficing: " + (" and ".join(c.words() for c in criteria) or "no criterion") + ". Regret: the "
                  "shortfall from the best policy in the same scenario.", "",
+                 *(line for note in table.attrs.get("notes", ()) for line in (f"- {note}", "")),
                  markdown_table(shown, list(shown.columns)), ""]
         (staging / "summary.md").write_text("\n".join(lines), encoding="utf-8")
         write_json_atomic(staging / "provenance.json", provenance(

@@ -26,6 +26,7 @@ from plc_sim.experiments.analysis import SweepData, load_sweep
 from plc_sim.experiments.designs import salib_problem
 from plc_sim.experiments.figures import Outputs, measure_label, ranked_bars, save
 from plc_sim.experiments.spec import Spec
+from plc_sim.experiments.store import ResultFolder
 
 
 def design_response(data: SweepData, kind: str, measure: str) -> tuple[np.ndarray, np.ndarray]:
@@ -104,12 +105,13 @@ def sensitivity_outputs(folder: str | Path, data: SweepData | None = None) -> Ou
     folder = Path(folder)
     outputs = Outputs(folder)
     indices = analyse(data)
-    (folder / "tables").mkdir(parents=True, exist_ok=True)
+    ledger = ResultFolder(folder).ledger()
+    ledger.check_free([name for kind in indices for name in (f"tables/{kind}.csv", f"figures/{kind}_ranked.png",
+                                                             f"figures/{kind}_ranked.svg")])
     confidence = f"{data.spec.sensitivity.get('confidence', 0.95):.0%}"
     for kind, table in indices.items():
-        path = folder / "tables" / f"{kind}.csv"
-        table.to_csv(path, index=False, float_format="%.6g")
-        outputs.tables.append(path)
+        outputs.tables.append(ledger.write(f"tables/{kind}.csv", lambda temp, table=table: table.to_csv(
+            temp, index=False, float_format="%.6g")))
         if kind == "morris":
             fig = ranked_bars(table, "mu_star", "mu_star_conf",
                               f"Morris screening: mean absolute elementary effect mu* with {confidence} CI "
@@ -118,7 +120,7 @@ def sensitivity_outputs(folder: str | Path, data: SweepData | None = None) -> Ou
             fig = ranked_bars(table, "ST", "ST_conf", f"Sobol indices with {confidence} CI: total (ST) and "
                               f"first-order (S1) ({data.spec.name})", "share of output variance",
                               second=("S1", "S1_conf", "S1"))
-        outputs.figures += save(fig, folder / "figures" / f"{kind}_ranked")
+        outputs.figures += save(fig, folder / "figures" / f"{kind}_ranked", ledger)
     outputs.headline = "; ".join(_ranking_line(kind, table) for kind, table in indices.items())
     return outputs
 

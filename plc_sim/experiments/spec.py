@@ -24,7 +24,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from plc_sim.core.files import read_spec_text
@@ -41,10 +40,14 @@ from plc_sim.experiments.designs import (
     point_count,
 )
 from plc_sim.experiments.levers import (
+    check_settings,
+    idle_lines,
     is_parameter,
+    lever_lines,
     lever_points,
     parse_levers,
     parse_uncertainties,
+    plain,
     policy_count,
     run_settings,
 )
@@ -59,6 +62,7 @@ from plc_sim.experiments.spec_fields import (
     unknown_key,
 )
 from plc_sim.experiments.spec_figures import parse_figures, parse_sensitivity
+from plc_sim.experiments.user_functions import MAX_USER_FUNCTION_TIMEOUT, TIMEOUT_FIELD, USER_FUNCTION_TIMEOUT
 from simulation.attribution import CAUSES, NO_CAUSE
 from simulation.parameters import TICKS_PER_YEAR, ParameterError, make_params
 from simulation.presets import PRESETS
@@ -87,8 +91,13 @@ PERSISTENCE_MEASURES = {
 }
 """Run-level persistence measures computed from each run's per-school persistence table."""
 
+POLICY_KEYS = ("policy", "scenario")
+"""Columns of a policy spec's points and runs: which combination of lever values, and which sample of conditions."""
+
 TOP_LEVEL = ("name", "question", "preset", "ticks", "replications", "master_seed", "outcomes", "fixed", "vary",
-             "design", "figures", "sensitivity", "levers", "uncertainties", "rules")
+             "design", "figures", "sensitivity", "levers", "uncertainties", "rules", TIMEOUT_FIELD)
+NOT_HASHED = (TIMEOUT_FIELD,)
+"""Fields that do not change what a run computes: a sweep resumes when they change."""
 MAX_REPLICATIONS = 100_000
 
 
@@ -107,6 +116,7 @@ class RunTask:
     interventions: tuple[str, ...] = ()  # texts for simulation.interventions.parse_intervention
     rules: tuple[RuleChoice, ...] = ()  # replaced rules ([rules])
     custom: CustomOutcomes = CustomOutcomes()  # outcome functions, stop condition, school series ([outcomes])
+    timeout: int = USER_FUNCTION_TIMEOUT  # seconds its user functions may take together (user_function_timeout)
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,14 +141,22 @@ class Spec:
     lever_count: int = 0  # the first lever_count factors are [levers]; the rest are [uncertainties]
     rules: tuple[RuleChoice, ...] = ()  # replaced rules ([rules]), with their source hashes
     custom: CustomOutcomes = CustomOutcomes()  # [outcomes] beyond the measures: functions, stop, school series
+    timeout: int = USER_FUNCTION_TIMEOUT  # user_function_timeout: seconds a run's user functions may take
 
     @property
     def digest(self) -> str:
-        """SHA-256 of the spec's content (not its comments or layout): what a result folder was made from."""
+        """SHA-256 of the spec's content (not its comments or layout, nor NOT_HASHED fields): what a result folder
+        was made from."""
         rules = {"rules": rules_record(self.rules)} if self.rules else {}
         functions = self.custom.record()
         functions = {"outcome_functions": functions} if functions else {}
-        return content_digest({"format": SPEC_FORMAT, "spec": self.data, **rules, **functions})
+        data = {key: value for key, value in self.data.items() if key not in NOT_HASHED}
+        return content_digest({"format": SPEC_FORMAT, "spec": data, **rules, **functions})
+
+    @property
+    def user_functions(self) -> bool:
+        """True when runs call a researcher's functions ([rules], [outcomes] functions or a stop condition)."""
+        return bool(self.rules or self.custom.functions or self.custom.stop)
 
     @property
     def factor_names(self) -> tuple[str, ...]:
@@ -187,27 +205,40 @@ class Spec:
 
     def tasks(self, skip: set[int] | frozenset[int] = frozenset()) -> list[RunTask]:
         """One task per run not in ``skip``, in run-id order (run id = point x replications + replication)."""
-        seeds = [self.seed(k) for k in range(self.replications)]
         records = self.points[list(self.factor_names)].to_dict("records")
-        tasks = []
-        for point, values in enumerate(records):
-            settings, interventions = run_settings(self.levers, {n: _plain(v) for n, v in values.items()})
-            overrides = {**self.fixed, **settings}
-            for k in range(self.replications):
-                run_id = point * self.replications + k
-                if run_id not in skip:
-                    tasks.append(RunTask(run_id, point, k, seeds[k], self.preset, overrides, self.ticks,
-                                         self.outcomes, interventions, self.rules, self.custom))
-        return tasks
+        return [self._task(point, values, k) for point, values in enumerate(records)
+                for k in range(self.replications) if point * self.replications + k not in skip]
+
+    def first_task(self) -> RunTask:
+        """The task of the first run (point 0, replication 0), e.g. to time one run."""
+        return self._task(0, self.points[list(self.factor_names)].iloc[0].to_dict(), 0)
+
+    def _task(self, point: int, values: Mapping[str, Any], replication: int) -> RunTask:
+        settings, interventions = run_settings(self.levers, {n: plain(v) for n, v in values.items()})
+        return RunTask(point * self.replications + replication, point, replication, self.seed(replication),
+                       self.preset, {**self.fixed, **settings}, self.ticks, self.outcomes, interventions, self.rules,
+                       self.custom, self.timeout)
+
+    def plan_lines(self) -> list[str]:
+        """The plan beyond :meth:`describe`: each lever and its values, then :meth:`idle_lines`."""
+        return [*lever_lines(self.levers), *self.idle_lines()]
+
+    def idle_lines(self) -> list[str]:
+        """A note for each intervention setting that would change nothing in some conditions, and why."""
+        if not self.lever_count:
+            return []
+        return idle_lines(self.levers, self.points, self.preset, self.fixed, self.ticks)
 
     def describe(self) -> str:
         """One line: design, points, replications, runs and ticks (computed without building the points)."""
-        designs = " + ".join(describe_design(d) for d in self.designs)
-        factors = ", ".join(self.factor_names)
+        design = " + ".join(describe_design(d) for d in self.designs)
+        plan = f"{design} over {', '.join(self.factor_names)}"
         if self.lever_count:
-            designs = f"{policy_count(self.levers)} policies ({', '.join(self.lever_names)}) x {designs}"
+            policies = f"{policy_count(self.levers)} policies ({', '.join(self.lever_names)})"
+            uncertain = self.uncertainty_names
+            plan = f"{policies} x {design} over {', '.join(uncertain)}" if uncertain else policies
         plural = "s" if self.replications > 1 else ""
-        return (f"{designs} over {factors}: {self.point_count} points x {self.replications} replication{plural} = "
+        return (f"{plan}: {self.point_count} points x {self.replications} replication{plural} = "
                 f"{self.run_count} runs of {self.ticks} ticks ({self.ticks / TICKS_PER_YEAR:g} school years)")
 
 
@@ -256,16 +287,17 @@ def _build(data: dict, text: str, source: str, default_name: str, recorded: dict
         factors = levers + parse_uncertainties(table_field(data, "uncertainties"), fixed, levers)
     else:
         factors = parse_factors(table_field(data, "vary"), fixed)
-    taken = {"run_id", "point", "replication", "seed", "design", "policy", "scenario", *PERSISTENCE_MEASURES,
+    taken = {"run_id", "point", "replication", "seed", "design", *POLICY_KEYS, *PERSISTENCE_MEASURES,
              *(f.name for f in factors)}
+    timeout = integer_field(data, TIMEOUT_FIELD, 1, MAX_USER_FUNCTION_TIMEOUT, USER_FUNCTION_TIMEOUT)
     outcomes, custom = parse_outcomes(data.get("outcomes", list(DEFAULT_OUTCOMES)), source, taken,
-                                      recorded.get("outcome_functions"))
+                                      recorded.get("outcome_functions"), timeout)
     spec = Spec(name=name, question=text_field(data, "question", ""), preset=preset,
                 ticks=integer_field(data, "ticks", 1, MAX_TICKS, 240),
                 replications=integer_field(data, "replications", 1, MAX_REPLICATIONS, 1),
                 master_seed=integer_field(data, "master_seed", 0, MAX_SEED, 0),
                 outcomes=outcomes, custom=custom, fixed=fixed, factors=factors, lever_count=len(levers),
-                rules=parse_rules(table_field(data, "rules"), source, recorded.get("rules")),
+                rules=parse_rules(table_field(data, "rules"), source, recorded.get("rules"), timeout), timeout=timeout,
                 designs=parse_designs(table_field(data, "design"), factors[len(levers):]),
                 figures=(), sensitivity={}, text=text, data=data, source=source)
     if spec.run_count > MAX_RUNS:  # from the designs' options: nothing has been built yet
@@ -286,16 +318,14 @@ def _check_values(spec: Spec) -> None:
     """
     base = {**PRESETS[spec.preset].overrides, **spec.fixed}
     make_params(base)
+    check_settings(spec.factors, base, spec.ticks)
     for factor in spec.factors:
         if not is_parameter(factor.name):  # an intervention lever: its settings were checked when read
             continue
         for level in factor.values or (factor.low, factor.high):
             try:
-                make_params({**base, factor.name: _plain(level)})
+                make_params({**base, factor.name: plain(level)})
             except ParameterError as error:
                 raise SpecError(f"vary.{factor.name}: {level!r} is not allowed: {error}") from None
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars as plain Python values (for Params and for pickling small tasks)."""
-    return value.item() if isinstance(value, np.generic) else value

@@ -8,25 +8,37 @@ The store trusts nothing it has not checked:
   named, and a sweep runs its runs again;
 - the manifest is written first, so a folder interrupted while starting is resumable; a damaged manifest, a
   folder plc-sim did not make, or a place it cannot write is refused before anything (even the lock) is created;
-- one writer at a time holds the folder's lock.
+- one writer at a time holds the folder's lock;
+- ownership is by record (see ``core.files.Ledger``): the manifest's ``files`` lists every file the sweep and its
+  figures, tables and reports wrote, with its SHA-256, and each batch's ``checksums.json`` lists the batch's files;
+  ``--restart``, redraws and damaged batches replace or remove only listed files whose bytes still match.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from filelock import FileLock, Timeout
 
 from plc_sim.core.errors import InputError
-from plc_sim.core.files import atomic_path, check_writable, write_json_atomic, write_text_atomic
+from plc_sim.core.files import (
+    LEDGER_KEY,
+    OWN_RECORD,
+    Ledger,
+    check_writable,
+    own_record,
+    prune_empty,
+    write_json_atomic,
+)
 from plc_sim.core.provenance import provenance
 from plc_sim.experiments.rule_specs import rules_record
 from plc_sim.experiments.spec import Spec
@@ -38,7 +50,9 @@ CHECKSUMS = "checksums.json"
 STORE_FORMAT = 2
 """Format 2: every batch carries ``checksums.json``."""
 MANIFEST_KEYS = ("format", "name", "spec", "runs_total", "sessions")
-START_FILES = ("spec.toml", "points.parquet", ".lock")
+SPEC_FILES = ("spec.toml", "points.parquet")
+"""What a sweep writes beside its manifest when it starts, from the spec alone."""
+START_FILES = (*SPEC_FILES, ".lock")
 """What a sweep writes beside the manifest when it starts: a folder holding only these (and plc-sim's temporary
 files) is an interrupted start, not someone else's folder."""
 
@@ -75,16 +89,16 @@ class ResultFolder:
     def lock(self) -> None:
         """Take the folder's lock, or fail clearly if another sweep holds it (released on any exit)."""
         self.path.mkdir(parents=True, exist_ok=True)
-        self._lock_handle = open(self.path / ".lock", "w")
+        self._lock_handle = FileLock(self.path / ".lock", preserve_lock_file=True)  # never truncates nor removes it
         try:
-            fcntl.flock(self._lock_handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self.unlock()
+            self._lock_handle.acquire(timeout=0)
+        except Timeout:
+            self._lock_handle = None
             raise InputError(f"--out: another plc-sim sweep is using {self.path}; wait for it to finish") from None
 
     def unlock(self) -> None:
         if self._lock_handle is not None:
-            self._lock_handle.close()
+            self._lock_handle.release()
             self._lock_handle = None
 
     # --- reading ----------------------------------------------------------------------------------------------
@@ -119,8 +133,13 @@ class ResultFolder:
                           f"holds: restore the file, or choose another folder with --out")
 
     def batch_dirs(self) -> list[Path]:
-        """Complete batches (damaged or not), in the order they were written."""
-        return sorted(self.batches.glob("batch-*")) if self.batches.exists() else []
+        """Complete batches (damaged or not), in the order they were written.
+
+        A ``batch-NNNNN`` folder that holds neither checksums nor runs is not a batch: ``--restart`` leaves one
+        so when the user had put files of their own in it.
+        """
+        named = sorted(self.batches.glob("batch-*")) if self.batches.exists() else []
+        return [path for path in named if (path / CHECKSUMS).exists() or (path / "runs.parquet").exists()]
 
     def check_batches(self) -> BatchCheck:
         """Verify every complete batch against its checksums."""
@@ -151,12 +170,20 @@ class ResultFolder:
     # --- writing (under the lock) -----------------------------------------------------------------------------
 
     def discard_damaged(self) -> set[int]:
-        """Remove damaged batches (each named on stderr) and return the run ids of the intact ones."""
+        """Take damaged batches out of use (each named on stderr) and return the run ids of the intact ones."""
         check = self.check_batches()
         for batch, reason in check.damaged:
             print(f"plc-sim: warning: {batch} is damaged ({reason}); its runs will be run again", file=sys.stderr)
-            shutil.rmtree(batch)
+            remove_batch(batch)
         return self.completed_run_ids(check.good)
+
+    def ledger(self) -> Ledger:
+        """The files of this folder that plc-sim wrote, from the manifest (see ``core.files.Ledger``)."""
+        ledger = Ledger.of(self.path, MANIFEST)
+        manifest = self.manifest()
+        if manifest is not None and LEDGER_KEY not in manifest:
+            ledger.files.update(_legacy_spec_files(self.path, manifest))
+        return ledger
 
     def remove_staging(self) -> None:
         """Delete half-written batches left by a process that was killed while writing one."""
@@ -166,7 +193,7 @@ class ResultFolder:
     def write_batch(self, frames: dict[str, pd.DataFrame]) -> Path:
         """Write one batch atomically: stage every table and its checksum, flush to disk, rename into place."""
         self.batches.mkdir(parents=True, exist_ok=True)
-        existing = [int(p.name.split("-")[1]) for p in self.batch_dirs()]
+        existing = [int(match[1]) for p in self.batches.iterdir() if (match := re.fullmatch(r"batch-(\d+)", p.name))]
         final = self.batches / f"batch-{max(existing, default=-1) + 1:05d}"
         staging = self.batches / f".staging-{final.name}-{os.getpid()}"
         try:  # a Ctrl-C that lands just after mkdir must not leave the folder behind
@@ -187,16 +214,79 @@ class ResultFolder:
         return final
 
     def clear(self) -> None:
-        """Discard this folder's stored runs (``--restart``): its manifest, spec, design points and batches.
+        """Discard this folder's results (``--restart``): what the sweep, its figures, tables and reports wrote.
 
-        Only what the sweep itself wrote goes; anything else in the folder (notes, analyses, the user's own
-        figures and tables) stays. Figures and tables are redrawn when the new sweep completes.
+        Removal is by record: the manifest's ledger, each batch's checksums and the provenance of result folders
+        inside (such as ``robustness/``). A listed file changed since is kept and named; anything unlisted (notes,
+        analyses, the user's own figures and tables) stays as it is. The lock file stays: it is held.
         """
-        for name in (MANIFEST, "spec.toml", "points.parquet"):
-            (self.path / name).unlink(missing_ok=True)
-        if self.batches.is_dir():
-            for batch in [*self.batch_dirs(), *self.batches.glob(".staging-*")]:
-                shutil.rmtree(batch)
+        for batch in self.batch_dirs():
+            remove_batch(batch)
+        self.remove_staging()
+        for child in sorted(self.path.iterdir()):
+            if child.is_dir() and own_record(child) is not None:
+                inner = Ledger.of(child, OWN_RECORD)
+                inner.remove(list(inner.files))
+                (child / OWN_RECORD).unlink()
+                prune_empty(child, child.parent)
+        ledger = self.ledger()
+        ledger.remove(list(ledger.files))
+        self.manifest_path.unlink(missing_ok=True)
+        prune_empty(self.batches, self.batches.parent)
+
+
+def remove_batch(batch: Path) -> None:
+    """Remove the files ``batch`` lists in its checksums and that still match them.
+
+    The user's own files in it stay where they are (the folder is no longer a batch). A batch with a listed file
+    that does not match (damaged, or changed) or with unreadable checksums is renamed ``kept-batch-NNNNN``
+    beside it, out of use, named on stderr: plc-sim cannot tell which of its bytes are whose.
+    """
+    try:
+        sums = json.loads((batch / CHECKSUMS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        sums = None
+    if isinstance(sums, dict):
+        ledger = Ledger(batch, {str(k): str(v) for k, v in sums.items()})
+        changed = [name for name in ledger.files if (batch / name).exists() and not ledger.owns(name)]
+        if not changed:
+            ledger.remove(list(ledger.files))
+            (batch / CHECKSUMS).unlink()
+            prune_empty(batch, batch.parent)
+            return
+    kept = batch.with_name(f"kept-{batch.name}")
+    number = 1
+    while kept.exists():
+        number += 1
+        kept = batch.with_name(f"kept-{batch.name}-{number}")
+    batch.rename(kept)
+    print(f"plc-sim: kept {kept}: its files do not match their checksums", file=sys.stderr)
+
+
+def spec_file_bytes(spec: Spec) -> dict[str, bytes]:
+    """The bytes of ``spec.toml`` and ``points.parquet`` for ``spec`` (the same bytes every time)."""
+    buffer = io.BytesIO()
+    spec.points.to_parquet(buffer, index=False)
+    return {"spec.toml": spec.text.encode("utf-8"), "points.parquet": buffer.getvalue()}
+
+
+def _legacy_spec_files(folder: Path, manifest: dict) -> dict[str, str]:
+    """For a manifest written before ledgers: ``spec.toml`` and ``points.parquet`` whose bytes are exactly what its
+    recorded spec gives, the only files of such a folder that plc-sim can tell for its own."""
+    from plc_sim.experiments.spec import parse_spec
+
+    try:
+        spec = parse_spec(manifest["spec"]["text"], manifest["spec"].get("source", "<spec>"), manifest["name"],
+                          recorded=manifest)
+        expected = spec_file_bytes(spec)
+    except Exception:  # noqa: BLE001 - a spec this plc-sim cannot read: none of its files counts as plc-sim's
+        return {}
+    found = {}
+    for name, data in expected.items():
+        path = folder / name
+        if path.is_file() and path.read_bytes() == data:
+            found[name] = sha256_bytes(data)
+    return found
 
 
 def batch_damage(batch: Path) -> str | None:
@@ -256,6 +346,7 @@ def open_result_folder(spec: Spec, out: Path | None, restart: bool) -> ResultFol
     try:
         manifest = _check_owner(folder, spec, restart)
         if manifest is not None and restart:
+            folder.ledger().check_free(SPEC_FILES)  # they are written anew: refuse before anything is removed
             folder.clear()
             manifest = None
         _write_start(folder, spec, manifest)
@@ -296,14 +387,18 @@ def _interrupted_start(folder: ResultFolder, spec: Spec) -> bool:
 
 
 def _write_start(folder: ResultFolder, spec: Spec, manifest: dict | None) -> None:
-    """Write the manifest first (it marks the folder as this spec's), then the spec and design points."""
+    """Write the manifest first (it marks the folder as this spec's and lists the spec files with their hashes,
+    so an interrupted start is resumable), then the spec and design points that are missing."""
+    data = spec_file_bytes(spec)
     if manifest is None:
-        write_json_atomic(folder.manifest_path, new_manifest(spec))
-    if not (folder.path / "spec.toml").exists():
-        write_text_atomic(folder.path / "spec.toml", spec.text)
-    if not (folder.path / "points.parquet").exists():
-        with atomic_path(folder.path / "points.parquet") as temp:
-            spec.points.to_parquet(temp, index=False)
+        write_json_atomic(folder.manifest_path, {**new_manifest(spec),
+                                                 LEDGER_KEY: {n: sha256_bytes(b) for n, b in data.items()}})
+    ledger = folder.ledger()
+    missing = [name for name in SPEC_FILES if not (folder.path / name).exists()]
+    for name in missing:
+        ledger.write(name, lambda temp, name=name: temp.write_bytes(data[name]))
+    if missing:
+        ledger.save()
 
 
 def new_manifest(spec: Spec) -> dict:

@@ -6,7 +6,9 @@ the process, and carries checksums that are verified before it is trusted. On
 start the runner reads which run ids are already stored and runs only the
 rest; the seeds depend only on the spec, so the data are the same for any
 number of workers, any completion order and any number of interruptions. The
-folder's lock is held from the first check to the last figure.
+folder's lock is held from the first check to the last figure. A new result
+folder is made only once the first run has finished, so a spec whose own
+functions fail (or a run that fails otherwise) leaves a new ``--out`` as it was.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from plc_sim.experiments.batches import BatchWriter
 from plc_sim.experiments.datasets import write_datasets
 from plc_sim.experiments.execute import connect, dask_results, local_results
 from plc_sim.experiments.spec import Spec
-from plc_sim.experiments.store import ResultFolder, open_result_folder
+from plc_sim.experiments.store import ResultFolder, default_out, open_result_folder
 
 
 @dataclass
@@ -68,7 +70,7 @@ class SweepSummary:
             lines.append(f"the runs used {self.cpu_seconds:.1f} processor-seconds{busy}")
         if not self.complete:
             lines.append(f"run the same command again to finish the remaining {self.total - done} runs")
-        return lines
+        return [*lines, *spec.idle_lines()]
 
 
 def default_workers() -> int:
@@ -98,11 +100,18 @@ def run_sweep(spec: Spec, out: str | Path | None = None, *, workers: int | None 
     # Connect before touching the result folder, so an unreachable cluster leaves nothing behind.
     client = connect(scheduler) if scheduler is not None else None
     try:
-        folder = open_result_folder(spec, Path(out) if out is not None else None, restart)
+        path = Path(out) if out is not None else default_out(spec)
+        running = _first_run(spec, workers, client) if _is_new(path) else None
+        try:
+            folder = open_result_folder(spec, path, restart)
+        except BaseException:
+            if running is not None:
+                running.close()
+            raise
         try:
             where = (f"Dask cluster {scheduler if isinstance(scheduler, str) else 'client'}" if client is not None
                      else ("1 process" if workers == 1 else f"{workers} local worker processes"))
-            summary = _run_missing(folder, spec, where, workers, client, batch_size, progress)
+            summary = _run_missing(folder, spec, where, workers, client, batch_size, progress, running)
             if summary.complete:
                 write_datasets(folder.path, spec)
             if summary.complete and then is not None:
@@ -115,19 +124,54 @@ def run_sweep(spec: Spec, out: str | Path | None = None, *, workers: int | None 
     return summary
 
 
+def _is_new(path: Path) -> bool:
+    """True when ``path`` does not exist or is an empty folder: a sweep must leave it so if its first run fails."""
+    return not path.exists() or (path.is_dir() and next(path.iterdir(), None) is None)
+
+
+class _Running:
+    """A sweep's runs, started: their results as they finish (``ahead``: those taken already) and ``close()``."""
+
+    def __init__(self, tasks: list, spec: Spec, workers: int, client):
+        self.tasks, self.started = tasks, time.perf_counter()
+        self.results = (dask_results(tasks, client, spec.digest[:12]) if client is not None
+                        else local_results(tasks, workers, watched=spec.user_functions))
+        self.stream = iter(self.results)
+        self.ahead: list = []
+
+    def __iter__(self):
+        yield from self.ahead
+        yield from self.stream
+
+    def close(self) -> None:
+        self.results.close()
+
+
+def _first_run(spec: Spec, workers: int, client) -> _Running:
+    """Every run of ``spec`` started, and the first to finish taken (its failure raised) before any folder exists."""
+    running = _Running(spec.tasks(), spec, workers, client)
+    try:
+        running.ahead.append(next(running.stream))
+    except BaseException:
+        running.close()
+        raise
+    return running
+
+
 def _run_missing(folder: ResultFolder, spec: Spec, where: str, workers: int, client, batch_size: int | None,
-                 progress: bool) -> SweepSummary:
-    """Run the runs not yet stored intact in ``folder`` (damaged batches are named and run again)."""
+                 progress: bool, running: _Running | None = None) -> SweepSummary:
+    """Run the runs not yet stored intact in ``folder`` (damaged batches are named and run again); ``running``:
+    those of a new folder, started before it was made."""
     done = folder.discard_damaged()
-    tasks = spec.tasks(skip=done)
-    _start_session(folder, where, len(done), len(tasks))
+    if running is None:
+        running = _Running(spec.tasks(skip=done), spec, workers, client)
+    _start_session(folder, where, len(done), len(running.tasks))
     writer = BatchWriter(folder, spec, batch_size or default_batch_size(spec.run_count))
-    results = dask_results(tasks, client, spec.digest[:12]) if client is not None else local_results(tasks, workers)
-    started, interrupted, failed = time.perf_counter(), False, False
-    bar = progress_bar(total=len(tasks), unit="run", desc=spec.name) if progress else tqdm(disable=True)
+    started, interrupted, failed = running.started, False, False
+    bar = progress_bar(total=len(running.tasks), unit="run", desc=spec.name) if progress else tqdm(disable=True)
     try:
         with bar:
-            for result in results:
+            for result in running:
                 writer.add(result)
                 bar.update(1)
     except KeyboardInterrupt:
@@ -136,7 +180,7 @@ def _run_missing(folder: ResultFolder, spec: Spec, where: str, workers: int, cli
         failed = True
         raise
     finally:
-        results.close()
+        running.close()
         writer.flush()
         folder.remove_staging()  # the folder is locked to this session: any staging left is a half-written batch
         summary = SweepSummary(folder.path, spec.run_count, len(done), writer.written, time.perf_counter() - started,

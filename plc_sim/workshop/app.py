@@ -23,11 +23,13 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import solara
+from solara.server import kernel_context
 
 from plc_sim.workshop import ENVIRONMENT, record
 from plc_sim.workshop.facilitator import FacilitatorPage, Room
 from plc_sim.workshop.participant import ParticipantPage, SchoolViews
 from plc_sim.workshop.session import Workshop, build_model
+from plc_sim.workshop.viewport import Viewport
 from simulation.parameters import TICKS_PER_YEAR, Params
 from simulation.presets import preset_params
 
@@ -74,11 +76,27 @@ def from_environment() -> tuple[Workshop, Room]:
 
     def save_later(session: Workshop) -> None:
         time.sleep(SAVE_DELAY)
-        record.save(session, room.results)
+        record.save_or_refusal(session, room.results)  # a refusal is one line on the terminal
         gc.collect()  # the full collection the server holds back during advances (collect_when_idle)
 
     workshop.on_advance = lambda session: saver.submit(save_later, session)
     return workshop, room
+
+
+def client_address() -> str:
+    """The network address of the browser whose page is being drawn, as the server's socket sees it.
+
+    The session's door counts wrong codes and places by this address (:mod:`plc_sim.workshop.gate`). Solara
+    does not hand it to pages, so it is read from the page's open websockets; a page whose sockets cannot be
+    read counts as "unknown", which shares one allowance, rather than going uncounted. Headers such as
+    X-Forwarded-For are ignored: a browser can write them.
+    """
+    try:
+        sockets = kernel_context.get_current_context().kernel.session.websockets
+        hosts = sorted({wrapper.ws.client.host for wrapper in list(sockets) if wrapper.ws.client is not None})
+    except (RuntimeError, AttributeError):
+        return "unknown"
+    return hosts[0] if hosts else "unknown"
 
 
 collect_when_idle()
@@ -90,7 +108,8 @@ VIEWS = SchoolViews(WORKSHOP)
 def Page():
     search = solara.use_router().search or ""
     key = parse_qs(search).get("key", [""])[0]
+    Viewport.element()
     if hmac.compare_digest(key.encode(), WORKSHOP.facilitator_key.encode()):
         FacilitatorPage(WORKSHOP, ROOM)
     else:
-        ParticipantPage(WORKSHOP, VIEWS)
+        ParticipantPage(WORKSHOP, VIEWS, solara.use_memo(client_address, []))

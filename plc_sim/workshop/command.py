@@ -1,8 +1,9 @@
 """``plc-sim workshop``: serve a participatory session, on this machine or (with ``--host``) to a room.
 
-The terminal prints the facilitator's address (with a key that opens the controls) and the join address and
-code for participants; with ``--host`` it says who can connect. The session is saved after every school year
-to ``results/workshops/<date>-<code>/``.
+The command starts the server in a child process and, once the server answers, prints the facilitator's address
+(with a key that opens the controls) and the join address and code for participants; with ``--host`` it says
+who can connect. Ending the command (Ctrl+C, or a terminate signal) ends the server. The session is saved
+after every school year to ``results/workshops/<date>-<code>/``.
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ import ipaddress
 import json
 import os
 import secrets
+import signal
 import socket
+import subprocess
 import sys
+import time
+import urllib.request
 
 from plc_sim.core.errors import InputError
 from plc_sim.core.limits import MAX_SEED
@@ -20,6 +25,9 @@ from plc_sim.workshop import ENVIRONMENT
 from plc_sim.workshop.session import new_code
 from simulation.parameters import Param
 from simulation.presets import PRESETS, preset_params
+
+STARTUP_SECONDS = 300
+"""Longest wait for the server to answer before the command gives up (loading and compiling take most of it)."""
 
 DEFAULT_PORT = 8766
 DEFAULT_HOST = "127.0.0.1"
@@ -99,16 +107,47 @@ def server_command(host: str, port: int) -> list[str]:
 
 def server_environment(config: dict) -> dict:
     """The server's environment: the session's settings (JSON in :data:`ENVIRONMENT`)."""
-    return {**os.environ, ENVIRONMENT: json.dumps(config)}
+    return {**os.environ, ENVIRONMENT: json.dumps(config), "SOLARA_THEME_SHOW_BANNER": "false",
+            "SOLARA_THEME_TITLE": "plc-sim workshop"}  # no framework footer or branding on the room's screens
+
+
+def probe_url(host: str, port: int) -> str:
+    """Where this machine itself reaches the server (the loopback for 0.0.0.0 or ::)."""
+    address = ipaddress.ip_address(host)
+    if address.is_unspecified:
+        address = ipaddress.ip_address("::1" if address.version == 6 else "127.0.0.1")
+    return f"http://[{address}]:{port}/" if address.version == 6 else f"http://{address}:{port}/"
+
+
+def wait_until_serving(server: subprocess.Popen, url: str, seconds: float = STARTUP_SECONDS) -> bool:
+    """Whether the server answers ``url`` within ``seconds`` (False: it exited or never answered)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return True
+        except (OSError, ValueError):
+            time.sleep(0.2)
+    return False
 
 
 def cmd_workshop(args) -> None:
     options = checked_options(args)
     config = session_config(options)
-    print(f"plc-sim workshop: {options['schools']} schools ({options['preset']}), seed {config['seed']}\n"
-          f"  participants: open {config['join_url']} and type the code {config['code']}\n"
-          f"  facilitator:  open {config['join_url']}?key={config['key']} (keep this address to yourself)\n"
-          f"  {config['who']}\n  Ctrl+C ends the session; it is saved after every year in results/workshops/",
-          flush=True)
     command = server_command(options["host"], options["port"])
-    os.execve(command[0], command, server_environment(config))
+    print(f"plc-sim workshop: {options['schools']} schools ({options['preset']}), seed {config['seed']}; starting "
+          "the server...", flush=True)
+    server = subprocess.Popen(command, env=server_environment(config))
+    signal.signal(signal.SIGTERM, lambda *_: server.terminate())  # a terminated command leaves no server behind
+    try:
+        if not wait_until_serving(server, probe_url(options["host"], options["port"])):
+            server.terminate()
+            raise SystemExit(server.wait() or 1)
+        # The addresses only now: a participant who types them before the server answers gets an error page.
+        print(f"  participants: open {config['join_url']} and type the code {config['code']}\n"
+              f"  facilitator:  open {config['join_url']}?key={config['key']} (keep this address to yourself)\n"
+              f"  {config['who']}\n  Ctrl+C ends the session; it is saved after every year in results/workshops/",
+              flush=True)
+        raise SystemExit(server.wait())
+    except KeyboardInterrupt:  # Ctrl+C reaches the server too (same terminal): let it finish its save
+        raise SystemExit(server.wait()) from None

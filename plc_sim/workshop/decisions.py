@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from plc_sim.workshop.names import teacher_name
 from simulation import rules as baseline_rules
 from simulation.intervention_kinds import INTERVENTIONS
 from simulation.interventions import Intervention, start_interventions
@@ -40,8 +41,13 @@ from simulation.state import members_per_school
 FULL_BUDGET = 1.0
 """A school's yearly budget for protected time and induction before any cut."""
 
-MAX_LEADER_CHOICES = 12
-"""How many candidate teacher leaders the form lists (the strongest by knowledge plus engagement)."""
+LEVELS = ((1 / 3, "low"), (2 / 3, "middling"), (math.inf, "high"))
+"""Words for a level from 0 to 1, by thirds: what the form says instead of a number."""
+
+
+def level(value: float) -> str:
+    """'low', 'middling' or 'high' for a value from 0 to 1 (see :data:`LEVELS`)."""
+    return next(word for bound, word in LEVELS if value < bound)
 
 
 def _field(name: str, default: float, meaning: str, context: str) -> Param:
@@ -159,20 +165,19 @@ def teachers_of(model, school: int) -> tuple[np.ndarray, np.ndarray]:
     return slots, model.members.person[slots]
 
 
-def candidates(model, school: int, named: tuple[int, ...] = ()) -> list[dict]:
-    """The teachers the form offers as leaders: the strongest by knowledge plus engagement, and any named.
+def candidates(model, school: int) -> list[dict]:
+    """Every teacher of ``school``, the strongest by knowledge plus engagement first: the form lists them all.
 
-    Each is a dict with ``person``, ``knowledge``, ``engagement``, ``tenure`` and ``is_leader`` (holds a role
-    now), strongest first.
+    Each is a dict with ``person`` (id), ``name`` (made up, :func:`~plc_sim.workshop.names.teacher_name`),
+    ``knowledge`` and ``engagement`` in words (:func:`level`), ``tenure`` (whole years in the school) and
+    ``is_leader`` (holds a role now).
     """
     m = model.members
     slots, persons = teachers_of(model, school)
     order = np.argsort(-(m.knowledge[slots] + m.engagement[slots]), kind="stable")
-    shown = [int(i) for i in order[:MAX_LEADER_CHOICES]]
-    shown += [int(i) for i in np.flatnonzero(np.isin(persons, named)) if int(i) not in shown]
-    return [{"person": int(persons[i]), "knowledge": float(m.knowledge[slots[i]]),
-             "engagement": float(m.engagement[slots[i]]), "tenure": int(m.tenure[slots[i]]),
-             "is_leader": bool(m.is_leader[slots[i]])} for i in shown]
+    return [{"person": int(persons[i]), "name": teacher_name(int(persons[i])),
+             "knowledge": level(m.knowledge[slots[i]]), "engagement": level(m.engagement[slots[i]]),
+             "tenure": int(m.tenure[slots[i]]), "is_leader": bool(m.is_leader[slots[i]])} for i in order]
 
 
 class NamedRoles:

@@ -7,6 +7,7 @@ Its state lives in the shared :class:`Workshop`, so reloading the page keeps the
 from __future__ import annotations
 
 import html
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,10 +16,20 @@ import segno
 import solara
 
 from plc_sim.workshop import record
+from plc_sim.workshop.countdown import Countdown, countdown_seconds
 from plc_sim.workshop.debrief import choices_table, health_figure
+from plc_sim.workshop.gate import PLACE_CHOICES
 from plc_sim.workshop.participant import use_workshop_version
-from plc_sim.workshop.session import MAX_YEARS, READMIT_SECONDS, SHOCK_LABELS, Workshop, WorkshopError
+from plc_sim.workshop.session import (
+    ALL_SCHOOLS,
+    MAX_YEARS,
+    READMIT_SECONDS,
+    SHOCK_LABELS,
+    Workshop,
+    WorkshopError,
+)
 from simulation import school_frame
+from simulation.calendar import school_time
 from simulation.events import school_phrase
 from simulation.parameters import TICKS_PER_YEAR
 
@@ -30,10 +41,20 @@ table.ws-room { border-collapse: collapse; font-size: 14px; }
 table.ws-room td, table.ws-room th { border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: left; }
 .ws-decayed { color: #c62828; font-weight: 600; }
 img.ws-health { max-width: 100%; }
+.ws-countdown { font-size: 30px; font-weight: 500; margin: 4px 0; }
 """
 
 TIMER_CHOICES = {"off": None, "1 minute": 60, "2 minutes": 120, "3 minutes": 180, "5 minutes": 300}
 ALL = "all schools"
+
+
+def shock_target(label, n_schools: int):
+    """The session's target for the "Hits" menu's ``label``: all schools, one school's number, or None (nothing
+    chosen, which the session refuses with a sentence)."""
+    if label == ALL:
+        return ALL_SCHOOLS
+    numbers = {f"School {k + 1}": k for k in range(n_schools)}
+    return numbers.get(label)
 
 
 @dataclass(frozen=True)
@@ -76,6 +97,7 @@ def FacilitatorPage(workshop: Workshop, room: Room):
     debrief, set_debrief = solara.use_state(False)
     message, set_message = solara.use_state("")
     solara.Style(FACILITATOR_CSS)
+    solara.Title("Facilitator · plc-sim workshop")
 
     def act(action):
         def run(*args):
@@ -91,6 +113,7 @@ def FacilitatorPage(workshop: Workshop, room: Room):
             solara.HTML(tag="div", classes=["ws-join-line"], unsafe_innerHTML=(
                 f"Join at <b>{html.escape(room.join_url)}</b> with code <b class='ws-code'>{workshop.code}</b>"))
             solara.HTML(tag="div", classes=["ws-who"], unsafe_innerHTML=html.escape(room.who))
+            Countdown.element(seconds=countdown_seconds(workshop.seconds_left()), year=workshop.year)
             Controls(workshop, act, set_debrief, debrief, version)
             shocks = [a for a in workshop.actions if a.kind == "shock" and a.tick == workshop.model.steps]
             if shocks:
@@ -100,6 +123,7 @@ def FacilitatorPage(workshop: Workshop, room: Room):
             if message:
                 solara.Error(message, classes=["ws-error"])
             LetBackIn(workshop, version)
+            Door(workshop, act, version)
         solara.HTML(tag="img", attributes={"src": qr_data_uri(room.join_url), "alt": "QR code of the join address",
                                            "width": "200"}, classes=["ws-qr"])
     if debrief:
@@ -116,8 +140,10 @@ def Controls(workshop: Workshop, act, set_debrief, debrief: bool, version: int):
     timer = next((k for k, v in TIMER_CHOICES.items() if v == workshop.timer_seconds), "off")
     year = workshop.year
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-        solara.HTML(tag="span", unsafe_innerHTML=f"Deciding year <b class='ws-year'>{min(year, MAX_YEARS)}</b> "
-                    f"&middot; {len(workshop.participants)} joined", classes=["ws-when"])
+        coming = school_time(workshop.model.steps + (0 if workshop.finished else 1))
+        solara.HTML(tag="span", unsafe_innerHTML=f"Deciding Year <b class='ws-year'>{min(year, MAX_YEARS)}</b>"
+                    f"{html.escape(coming[coming.index(','):])} &middot; {len(workshop.participants)} joined",
+                    classes=["ws-when"])
         solara.Button(f"Run year {year}", on_click=act(workshop.advance), color="primary",
                       disabled=workshop.paused or workshop.finished, classes=["ws-advance"])
         solara.Button("Resume" if workshop.paused else "Pause",
@@ -133,7 +159,7 @@ def Controls(workshop: Workshop, act, set_debrief, debrief: bool, version: int):
         targets = [ALL, *(f"School {k + 1}" for k in range(workshop.params.n_schools))]
         solara.Select("Hits", values=targets, value=target, on_value=set_target, classes=["ws-shock-target"])
         solara.Button("Shock now", on_click=act(lambda: workshop.shock(
-            shock, None if target == ALL else targets.index(target) - 1)), color="warning", classes=["ws-shock"])
+            shock, shock_target(target, workshop.params.n_schools))), color="warning", classes=["ws-shock"])
 
 
 @solara.component
@@ -162,6 +188,27 @@ def LetBackIn(workshop: Workshop, version: int):
 
 
 @solara.component
+def Door(workshop: Workshop, act, version: int):
+    """Places per device, and the door's log: wrong codes and refused places, by client address (newest first);
+    ``version`` (the session's) makes it redraw when a wrong try is counted."""
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Select("Places per device", values=[str(n) for n in PLACE_CHOICES],
+                      value=str(workshop.places_per_address), classes=["ws-places"], style={"max-width": "220px"},
+                      on_value=act(lambda text: workshop.allow_places(int(text))))
+    lines = list(workshop.gate.log)[::-1]
+    if lines:
+        solara.HTML(tag="div", classes=["ws-door"], unsafe_innerHTML=door_log_html(lines))
+
+
+def door_log_html(lines) -> str:
+    """The door's log as a small table (addresses and names escaped)."""
+    rows = "".join(f"<tr><td>{time.strftime('%H:%M:%S', time.localtime(at))}</td>"
+                   f"<td>{html.escape(address)}</td><td>{html.escape(text)}</td></tr>" for at, address, text in lines)
+    return ("<table class='ws-room'><caption>Refused at the door</caption><thead><tr><th>time</th><th>address</th>"
+            "<th>what</th></tr></thead><tbody>" + rows + "</tbody></table>")
+
+
+@solara.component
 def Debrief(workshop: Workshop, room: Room):
     use_workshop_version(workshop)
     with workshop.lock:
@@ -175,7 +222,10 @@ def Debrief(workshop: Workshop, room: Room):
                             [len(schools), len(decisions), at])
 
     def check_replay():
-        folder = record.save(workshop, room.results)
+        folder, refusal = record.save_or_refusal(workshop, room.results)
+        if folder is None:
+            set_checked(f"Not saved: {refusal}")
+            return
         same = record.replays_identically(folder)
         set_checked(f"Saved to {folder}. Rerun from the seed and the decision log: "
                     + ("identical series." if same else "the series DIFFER."))

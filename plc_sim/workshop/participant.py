@@ -19,6 +19,7 @@ import ipyvuetify as v
 import solara
 import traitlets
 
+from plc_sim.workshop.countdown import Countdown, countdown_seconds
 from plc_sim.workshop.decisions import (
     DECISION_FIELDS,
     LEADERS_CONTEXT,
@@ -26,22 +27,23 @@ from plc_sim.workshop.decisions import (
     candidates,
     max_leaders,
 )
+from plc_sim.workshop.gate import CODE_LENGTH
 from plc_sim.workshop.place import Place, place_key
-from plc_sim.workshop.session import MAX_YEARS, REJOIN_LENGTH, Workshop, WorkshopError
+from plc_sim.workshop.session import MAX_YEARS, Workshop, WorkshopError, shock_news
+from simulation.calendar import log_text, school_time
 from simulation.events import describe_events
 from simulation.parameters import TICKS_PER_YEAR
 
 PHONE_CSS = """
 .ws-page { max-width: 520px; margin: 0 auto; padding: 8px 12px 40px 12px; font-size: 16px; }
 .ws-title { font-size: 22px; font-weight: 600; margin: 6px 0; }
-.ws-context { font-size: 13.5px; color: #555; margin: -4px 0 10px 0; line-height: 1.3; }
+.ws-context { font-size: 16px; color: #555; margin: -4px 0 10px 0; line-height: 1.3; }
 .ws-status { padding: 6px 10px; border-radius: 8px; background: #eef3f8; margin: 6px 0; }
 .ws-paused { background: #fff3cd; }
-.ws-leaders td, .ws-leaders th { padding: 2px 6px; font-size: 14px; text-align: left; }
-.ws-leaders td:first-child { white-space: nowrap; }
-.ws-events { font-size: 14px; padding-left: 18px; }
+.ws-teacher { display: block; padding: 4px 0; border-bottom: 1px solid #eee; line-height: 1.35; }
+.ws-events { font-size: 16px; padding-left: 18px; }
 .ws-label { font-weight: 500; margin-top: 10px; }
-.ws-rejoin-line { font-size: 13.5px; color: #555; margin: 4px 0; }
+.ws-rejoin-line { font-size: 16px; color: #555; margin: 4px 0; }
 .ws-year-view label.ws-label { display: block; }
 .ws-range { width: 100%; margin: 0 0 6px 0; accent-color: #1976d2; }
 .ws-budget { margin: 8px 0; }
@@ -49,11 +51,14 @@ PHONE_CSS = """
   margin: 4px 0 10px 0; background: #fff; appearance: auto; }
 .ws-leader-pick { width: 18px; height: 18px; margin-right: 4px; vertical-align: middle; appearance: auto; }
 .ws-send { margin: 14px 0 6px 0; padding: 10px 16px; border-radius: 4px; background: #1976d2; color: #fff;
-  font-size: 15px; font-weight: 500; text-transform: uppercase; letter-spacing: 0.5px; }
+  font-size: 16px; font-weight: 500; text-transform: uppercase; letter-spacing: 0.5px; }
 .ws-send:disabled { background: #bdbdbd; }
 .ws-message { padding: 10px 14px; border-radius: 4px; margin: 6px 0; }
 .ws-ok { background: #e8f5e9; color: #1b5e20; }
 .ws-error { background: #fdecea; color: #b71c1c; }
+.ws-shock-news { background: #fff3cd; border-left: 6px solid #e65100; font-weight: 500; }
+.ws-countdown { font-size: 18px; padding: 6px 10px; border-radius: 8px; background: #e3f2fd; margin: 6px 0; }
+.ws-page .v-btn, .ws-page .v-label, .ws-page input, .ws-page .v-messages, .ws-page .v-alert { font-size: 16px; }
 """
 
 LABELS = {"meeting_time": "Protected collaboration time", "distribution": "Leadership distribution",
@@ -101,14 +106,16 @@ def use_workshop_version(workshop: Workshop, view=None):
 
 class SchoolYear(v.VuetifyTemplate):
     """A participant's school year, drawn in the browser from ``view`` (what the school's pages show, see
-    :func:`school_snapshot`), ``texts`` (:data:`TEXTS`), ``rejoin`` (this page's rejoin code) and ``reply`` (the
-    answer to the last form sent: ``year``, ``kind`` "ok" or "error", ``text``). Sending the form calls
-    ``on_decide`` with what the page sent (school, year, form id, values), unchecked."""
+    :func:`school_snapshot`), ``texts`` (:data:`TEXTS`), ``rejoin`` (this page's rejoin code), ``form_id`` (the
+    single-use id its next form carries) and ``reply`` (the answer to the last form sent: ``year``, ``kind`` "ok"
+    or "error", ``text``). Sending the form calls ``on_decide`` with what the page sent (school, year, form id,
+    values), unchecked."""
 
     template_file = str(Path(__file__).parent / "vue" / "school_year.vue")
     view = traitlets.Dict().tag(sync=True)
     texts = traitlets.Dict().tag(sync=True)
     rejoin = traitlets.Unicode("").tag(sync=True)
+    form_id = traitlets.Unicode("").tag(sync=True)
     reply = traitlets.Dict().tag(sync=True)
     on_decide = traitlets.Callable(None, allow_none=True)
 
@@ -149,9 +156,11 @@ class SchoolViews:
 
 
 def school_view_key(workshop: Workshop, school: int) -> tuple:
-    """What a school's pages show that can change: the month, pause, the team, its decision and budget."""
-    return (workshop.model.steps, workshop.paused, workshop.finished, tuple(p.name for p in workshop.team(school)),
-            workshop.pending.get(school), float(workshop.budget[school]))
+    """What a school's pages show that can change: the month, pause, the timer, the team, its decision and budget,
+    and the shocks set on it since the last year ran."""
+    return (workshop.model.steps, workshop.paused, workshop.finished, workshop.deadline,
+            tuple(p.name for p in workshop.team(school)), workshop.pending.get(school),
+            float(workshop.budget[school]), tuple(workshop.shocks_now(school)))
 
 
 def school_snapshot(workshop: Workshop, school: int, key: tuple) -> SchoolSnapshot:
@@ -159,24 +168,28 @@ def school_snapshot(workshop: Workshop, school: int, key: tuple) -> SchoolSnapsh
     which the page shows as text."""
     model, year = workshop.model, workshop.year
     decision, source, _ = workshop.decision_for(school)
-    events = [line.text for line in describe_events(
+    events = [log_text(line) for line in describe_events(
         [e for e in model.events if school in e.schools and e.tick > model.steps - TICKS_PER_YEAR], model.p)]
+    budget = float(workshop.budget[school])
     notice = ("The facilitator has paused the session: talk it over." if workshop.paused
               else "The session has ended: thank you." if workshop.finished else "")
     sent = "sent by your team" if source == "participant" else "not sent yet: last year's choices will be kept"
     view = {"school": school, "label": f"School {school + 1}", "year": min(year, MAX_YEARS), "deciding": year,
+            "when": school_time(model.steps + (0 if workshop.finished else 1)),
+            "shocks": [shock_news(name, workshop.params, budget) for name in workshop.shocks_now(school)],
             "team": [p.name for p in workshop.team(school)],
             "health": float(model.observer.current["health"][school]), "notice": notice,
             "sent": sent, "events": events, "decision": decision.as_row(),
-            "offered": candidates(model, school, decision.leaders),
-            "budget": float(workshop.budget[school]), "n_schools": model.p.n_schools, "limit": max_leaders(model),
+            "offered": candidates(model, school),
+            "budget": budget, "n_schools": model.p.n_schools, "limit": max_leaders(model),
             "disabled": workshop.paused or workshop.finished}
     return SchoolSnapshot(key, school, year, view)
 
 
 @solara.component
-def ParticipantPage(workshop: Workshop, views: SchoolViews):
-    """Join (or come back from this browser's stored place), then the school's page."""
+def ParticipantPage(workshop: Workshop, views: SchoolViews, address: str | None = None):
+    """Join (or come back from this browser's stored place), then the school's page. ``address`` is the
+    browser's network address, which the session's door counts (None: not counted, a page in a test)."""
     token, set_token = solara.use_state(None)
     stored, set_stored = solara.use_state(None)  # what this browser keeps: None leaves it, "" forgets it
     looked, set_looked = solara.use_state(False)
@@ -201,18 +214,19 @@ def ParticipantPage(workshop: Workshop, views: SchoolViews):
         set_looked(True)
 
     solara.Style(PHONE_CSS)
+    solara.Title("Join the room · plc-sim workshop" if token is None else "Your school · plc-sim workshop")
     Place.element(key=place_key(workshop.code), token=stored, on_found=found)
     with solara.Column(classes=["ws-page"]):
         if token is not None:
             SchoolView(workshop, views, token, leave)
         elif looked:
-            JoinForm(workshop, enter, notice)
+            JoinForm(workshop, enter, notice, address)
         else:
             solara.Text("Looking for your place in this room...")
 
 
 @solara.component
-def JoinForm(workshop: Workshop, on_joined, notice: str = ""):
+def JoinForm(workshop: Workshop, on_joined, notice: str = "", address: str | None = None):
     code, set_code = solara.use_state("")
     name, set_name = solara.use_state("")
     rejoin, set_rejoin = solara.use_state("")
@@ -220,7 +234,7 @@ def JoinForm(workshop: Workshop, on_joined, notice: str = ""):
 
     def join():
         try:
-            on_joined(workshop.join(code, name, rejoin).token)
+            on_joined(workshop.join(code, name, rejoin, address).token)
         except WorkshopError as problem:
             set_error(str(problem))
 
@@ -229,7 +243,7 @@ def JoinForm(workshop: Workshop, on_joined, notice: str = ""):
                 "if you close this page, your school keeps last year's decisions until you come back.")
     solara.InputText("Room code", value=code, on_value=set_code, continuous_update=True, classes=["ws-code"])
     solara.InputText("Your name", value=name, on_value=set_name, continuous_update=True, classes=["ws-name"])
-    solara.InputText(f"Rejoin code (only to come back from another device: the {REJOIN_LENGTH} characters your "
+    solara.InputText(f"Rejoin code (only to come back from another device: the {CODE_LENGTH} characters your "
                      "page showed)", value=rejoin, on_value=set_rejoin, continuous_update=True,
                      classes=["ws-rejoin"])
     solara.Button("Join", on_click=join, color="primary", classes=["ws-join"])
@@ -265,4 +279,6 @@ def SchoolView(workshop: Workshop, views: SchoolViews, token: str, on_lost):
     solara.use_effect(lost, [here])
     if not here or snapshot is None:
         return
-    SchoolYear.element(view=snapshot.view, texts=TEXTS, rejoin=me.rejoin, reply=reply, on_decide=decide)
+    Countdown.element(seconds=countdown_seconds(workshop.seconds_left()), year=snapshot.year)
+    SchoolYear.element(view=snapshot.view, texts=TEXTS, rejoin=me.rejoin, form_id=me.form, reply=reply,
+                       on_decide=decide)

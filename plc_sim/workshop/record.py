@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import threading
 from itertools import groupby
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from plc_sim.core.errors import InputError
 from plc_sim.core.files import staged_folder, write_json_atomic
 from plc_sim.core.provenance import provenance
 from plc_sim.workshop.decisions import FULL_BUDGET, Decision
@@ -78,6 +80,16 @@ def save(workshop: Workshop, root: Path = WORKSHOPS) -> Path:
                 frame.to_parquet(staging / f"{name}.parquet", index=False)
             write_json_atomic(staging / "provenance.json", provenance(command="workshop", **facts))
     return out
+
+
+def save_or_refusal(workshop: Workshop, root: Path = WORKSHOPS) -> tuple[Path | None, str]:
+    """:func:`save`, for the server: a refusal (a file in the session's folder that plc-sim did not write, or
+    has changed since) comes back as its one line, also printed on the terminal, instead of an exception."""
+    try:
+        return save(workshop, root), ""
+    except InputError as error:
+        print(f"plc-sim: workshop: not saved: {error}", file=sys.stderr)
+        return None, str(error)
 
 
 def replay(params: Params, seed: int, actions: list[Action], ticks: int) -> PLCModel:

@@ -1,5 +1,8 @@
 """Time as the room says it: a school year and a calendar month ("Year 2, March"), never a count of ticks.
 
+The one wording of time for every page and export (the app, the workshop's phones and projector, CSVs, saved
+sessions), so it lives with the model, below every layer that speaks to a room.
+
 One tick of the model is one teaching month and :data:`~simulation.parameters.TICKS_PER_YEAR` of them make a
 school year; the app reads them as the months of a school year that starts in September (ten teaching months,
 September to June, as in most of Europe and North America). Tick 0 is the state before the first month.
