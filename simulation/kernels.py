@@ -11,7 +11,9 @@ positions inside school ``s``; the conversation arrays ``a`` and ``b`` hold glob
 
 To change a formula, copy the kernel and its rule into your own module, change one line, keep ``@njit``
 (a plain-Python copy runs about 40 times slower; ``kernel.py_func`` is the plain version for debugging) and
-pass the rule with ``PLCModel(rules={...})`` (``docs/rules.md``, "Edit a kernel").
+pass the rule with ``PLCModel(rules={...})`` (``docs/rules.md``, "Edit a kernel"). ``converse`` and
+``update_trust`` are compiled at the end of the module from ``_converse`` and ``_update_trust`` (serial and
+parallel from one source): copy those and put ``@njit`` on your copy.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 
 class LeadershipRates(NamedTuple):
@@ -115,9 +117,8 @@ def share_leadership(is_leader, engagement, school_of, distribution, principal_s
         focus[s] = (1.0 - d) * pushed + d * shared_focus[s]
 
 
-@njit(cache=True)
-def converse(draws, conversations, cross_contact, group_start, group_size, active, size, trust, meeting_time,
-             engagement, openness, focus, protocol, rates):
+def _converse(draws, conversations, cross_contact, group_start, group_size, active, size, trust, meeting_time,
+              engagement, openness, focus, protocol, rates):
     """Draw meeting attendance and conversations; return (a, b, school, depth, within, attending).
 
     Args:
@@ -135,14 +136,18 @@ def converse(draws, conversations, cross_contact, group_start, group_size, activ
     ``f * focus + (1 - f) * mean openness`` and ``t = tie + protocol * (1 - tie)``: below the vulnerability
     threshold talk stays congenial. ``within`` flags a partner from the seeker's own group. Conversations are
     drawn first and their depths computed in a second pass (no unpredictable branch in the drawing loop).
+    Each school draws into its own block of the arrays (its sought conversations are a fixed range of the
+    draws), so schools are independent and ``prange`` can share them among threads; the blocks are then
+    packed in school order, the order one thread would have found them in.
     """
-    n_schools, n = meeting_time.size, meeting_time.size * active * conversations
+    n_schools, per_school = meeting_time.size, active * conversations
+    n = n_schools * per_school
     a, b = np.empty(n, np.int64), np.empty(n, np.int64)
     school, depth, within = np.empty(n, np.int64), np.empty(n), np.empty(n, np.bool_)
     attending = np.zeros((n_schools, size), np.bool_)
-    found, c = 0, 0
-    for s in range(n_schools):
-        cross = cross_contact[s]
+    found_in = np.zeros(n_schools, np.int64)
+    for s in prange(n_schools):
+        cross, found, c = cross_contact[s], s * per_school, s * per_school
         for local in range(active):
             seeker = s * size + local
             attending[s, local] = draws[2 * n + s * active + local] < meeting_time[s] * engagement[seeker]
@@ -161,7 +166,13 @@ def converse(draws, conversations, cross_contact, group_start, group_size, activ
                           * ((1.0 - rates.contact_weight) + rates.contact_weight * tie))
                 a[found], b[found], school[found] = seeker, partner, s  # kept without a branch (a coin flip)
                 found += (partner_local != local) & (accept < chance)
-    for k in range(found):
+        found_in[s] = found - s * per_school
+    total = 0
+    for s in range(n_schools):  # pack each school's block after the ones before it
+        for k in range(found_in[s]):
+            a[total + k], b[total + k], school[total + k] = a[s * per_school + k], b[s * per_school + k], s
+        total += found_in[s]
+    for k in prange(total):
         seeker, partner, s = a[k], b[k], school[k]
         local, partner_local = seeker - s * size, partner - s * size
         tie = trust[s, local, partner_local]
@@ -170,7 +181,7 @@ def converse(draws, conversations, cross_contact, group_start, group_size, activ
         felt = tie + protocol[s] * (1.0 - tie)
         depth[k] = quality / (1.0 + np.exp(-(felt - rates.threshold) / rates.width))
         within[k] = group_start[seeker] <= partner_local < group_start[seeker] + group_size[seeker]
-    return a[:found], b[:found], school[:found], depth[:found], within[:found], attending
+    return a[:total], b[:total], school[:total], depth[:total], within[:total], attending
 
 
 @njit(cache=True)
@@ -233,9 +244,8 @@ def learn(a, b, depth, focus, knowledge, openness, rates):
         openness[g] = min(max(openness[g] + opening[g], 0.0), 1.0)
 
 
-@njit(cache=True)
-def update_trust(trust, attending, same_team, a, b, local_a, local_b, school, depth, knowledge, engagement, draws,
-                 rates):
+def _update_trust(trust, attending, same_team, a, b, local_a, local_b, school, depth, knowledge, engagement, draws,
+                  rates):
     """One month of trust, in place (see ``rules.trust``).
 
     Args:
@@ -245,11 +255,16 @@ def update_trust(trust, attending, same_team, a, b, local_a, local_b, school, de
         knowledge, engagement: per slot: what a colleague shows (competence, commitment), in meetings and talk.
         draws: two uniforms per conversation from ``model.rng`` (a breach of a's trust in b, then of b's in a).
         rates: :class:`TrustRates`.
+
+    A school's ties change only through its own meetings and conversations, so each school is done whole (decay,
+    meetings, then its conversations in their order) independently of the others, which ``prange`` can share
+    among threads with the same result as one thread.
     """
     n_schools, size = attending.shape
-    trust *= 1.0 - rates.decay
-    shown_in_meeting = np.empty(size)
-    for s in range(n_schools):
+    order, first = _by_school(school, n_schools)
+    for s in prange(n_schools):
+        trust[s] *= 1.0 - rates.decay
+        shown_in_meeting = np.empty(size)
         for j in range(size):
             shown_in_meeting[j] = rates.meeting * 0.5 * (knowledge[s * size + j] + engagement[s * size + j])
         for i in range(size):
@@ -259,18 +274,36 @@ def update_trust(trust, attending, same_team, a, b, local_a, local_b, school, de
                 if attending[s, j] and same_team[s, i, j]:
                     tie = trust[s, i, j]
                     trust[s, i, j] = tie + shown_in_meeting[j] * (1.0 - tie)
+        for position in range(first[s], first[s + 1]):
+            c = order[position]
+            x = depth[c]
+            for k in range(2):
+                truster, shown_by = (local_a[c], b[c]) if k == 0 else (local_b[c], a[c])
+                trusted = local_b[c] if k == 0 else local_a[c]
+                shown = (knowledge[shown_by] + engagement[shown_by] + x) / 3.0
+                tie = trust[s, truster, trusted]
+                if draws[2 * c + k] < rates.breach_chance * (1.0 - shown):
+                    tie *= 1.0 - rates.breach_loss
+                else:
+                    tie += rates.growth * shown * (1.0 - tie)
+                trust[s, truster, trusted] = tie
+
+
+@njit(cache=True)
+def _by_school(school, n_schools):
+    """Conversations grouped by school, each school's in their own order: (order, first), with school ``s``'s at
+    ``order[first[s]:first[s + 1]]`` (a stable counting sort: the dialogue rule gives them in school order already,
+    a replaced one need not)."""
+    first = np.zeros(n_schools + 1, np.int64)
     for c in range(school.size):
-        s, x = school[c], depth[c]
-        for k in range(2):
-            truster, shown_by = (local_a[c], b[c]) if k == 0 else (local_b[c], a[c])
-            trusted = local_b[c] if k == 0 else local_a[c]
-            shown = (knowledge[shown_by] + engagement[shown_by] + x) / 3.0
-            tie = trust[s, truster, trusted]
-            if draws[2 * c + k] < rates.breach_chance * (1.0 - shown):
-                tie *= 1.0 - rates.breach_loss
-            else:
-                tie += rates.growth * shown * (1.0 - tie)
-            trust[s, truster, trusted] = tie
+        first[school[c] + 1] += 1
+    for s in range(n_schools):
+        first[s + 1] += first[s]
+    filled, order = first[:-1].copy(), np.empty(school.size, np.int64)
+    for c in range(school.size):
+        order[filled[school[c]]] = c
+        filled[school[c]] += 1
+    return order, first
 
 
 @njit(cache=True)
@@ -405,3 +438,18 @@ def bridge(links, draws, trust, rate, insularity, transfer, size, active, openne
         shared_focus[s] = min(shared_focus[s] + gains[2, s], 1.0)
         memory[s] = min(memory[s] + gains[3, s], 1.0)
     return contacts
+
+
+# --- the kernels that loop over schools, compiled twice -------------------------------------------------------
+# One source each: without ``parallel`` numba runs ``prange`` as ``range``, so the serial and parallel kernels are
+# the same loops. The parallel ones are not cached on disk: numba's cache keys on the source, not on ``parallel``,
+# so the two compilations of one function would overwrite each other's entry.
+converse = njit(cache=True)(_converse)
+update_trust = njit(cache=True)(_update_trust)
+_PARALLEL = {converse: njit(parallel=True)(_converse), update_trust: njit(parallel=True)(_update_trust)}
+
+
+def over_schools(kernel, parallel: bool):
+    """``kernel`` (``converse`` or ``update_trust``), or its twin that shares schools among threads
+    (``prange``; same results) when ``parallel``."""
+    return _PARALLEL[kernel] if parallel else kernel

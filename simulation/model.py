@@ -10,6 +10,7 @@ measures every school's PLC health (:mod:`simulation.measures`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -46,6 +47,9 @@ class PLCModel(mesa.Model):
         teachers, principals, school_agents: the Mesa agents viewing that state.
         observer: this tick's measures and each school's decay and recovery.
         events: what happened, in plain words.
+        parallel_schools: whether the dialogue and trust kernels share the schools among threads (numba
+            ``prange``; the results are the same bit for bit). From the keyword, else the environment variable
+            ``PLC_SIM_PARALLEL_SCHOOLS`` (1 or 0); off by default: it pays for large networks only.
         interventions: the policy interventions of this run (:mod:`simulation.interventions`), each acting
             at the start of the months it runs, before the processes.
         datacollector: Mesa's DataCollector with the network measures every tick
@@ -56,7 +60,8 @@ class PLCModel(mesa.Model):
 
     def __init__(self, params: Params | None = None, *, preset: str | None = None,
                  rules: Mapping[str, Callable] | None = None, rng: Any = None, seed: Any = None,
-                 interventions: Iterable[Intervention] | None = None, **overrides: Any):
+                 interventions: Iterable[Intervention] | None = None, parallel_schools: bool | None = None,
+                 **overrides: Any):
         if params is None:
             params = preset_params(preset or "baseline", overrides)
         elif not isinstance(params, Params):
@@ -71,6 +76,7 @@ class PLCModel(mesa.Model):
         self.seed_value = rng
         self.rules = resolve_rules(rules)
         self.replaced_rules = frozenset(rules or ())
+        self.parallel_schools = parallel_setting() if parallel_schools is None else bool(parallel_schools)
         self.interventions = start_interventions(interventions, params)
         self.events: list[Event] = []
         self.schools = build_schools(params, self.rng)
@@ -203,6 +209,19 @@ class PLCModel(mesa.Model):
         """Log an :class:`~simulation.events.Event` of ``kind`` for ``schools`` (school numbers) at this tick."""
         if len(schools):
             self.events.append(Event(self.steps, kind, tuple(map(int, schools)), **counts))
+
+
+PARALLEL_VARIABLE = "PLC_SIM_PARALLEL_SCHOOLS"
+
+
+def parallel_setting() -> bool:
+    """Whether ``PLC_SIM_PARALLEL_SCHOOLS`` asks for the parallel kernels (1, true, yes, on; unset is off)."""
+    text = os.environ.get(PARALLEL_VARIABLE, "").strip().lower()
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    if text in ("1", "true", "yes", "on"):
+        return True
+    raise ParameterError(f"{PARALLEL_VARIABLE}: {text!r} is not allowed; expected 1 or 0 (true or false)")
 
 
 def reporter_name(measure: str) -> str:

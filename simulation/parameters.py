@@ -28,7 +28,7 @@ NCES_PFS = "NCES Principal Follow-up Survey 2016-17: 82% stay, 6% move, 10% leav
 PARAMETERS: tuple[Param, ...] = (
     # --- structure -----------------------------------------------------------
     _p("n_schools", int, 20, "Number of schools in the network", "structure",
-       unit="schools", low=1, high=2000, source="Jackson; Katz, Earl & Ben Jaafar (networked learning communities)"),
+       unit="schools", low=1, high=100_000, source="Jackson; Katz, Earl & Ben Jaafar (networked learning communities)"),
     _p("teachers_per_school", int, 40, "Teachers in each school", "structure",
        unit="teachers", low=4, high=200),
     _p("school_type", str, "mixed", "Primary schools are one community; secondary schools split into "
@@ -344,6 +344,7 @@ def _validate_all(self) -> None:
     for p in PARAMETERS:
         object.__setattr__(self, p.name, p.coerce(getattr(self, p.name)))
     _check_stage_order(self)
+    _check_complete_size(self)
 
 
 STAGE_CUTPOINTS = ("initiating_level", "implementing_level", "sustaining_level")
@@ -355,6 +356,18 @@ def _check_stage_order(params) -> None:
         if getattr(params, lower) > getattr(params, upper):
             raise ParameterError(f"{lower}: {getattr(params, lower):g} is above {upper} ({getattr(params, upper):g}); "
                                  f"the stage cutpoints must rise: {' <= '.join(STAGE_CUTPOINTS)}")
+
+
+COMPLETE_MAX_SCHOOLS = 2000
+"""Largest network that ``network_type = "complete"`` may link: its ties grow with the square of the schools
+(2,000 schools have about 2 million; 100,000 would have 5 billion, more than any machine holds)."""
+
+
+def _check_complete_size(params) -> None:
+    if params.network_type == "complete" and params.n_schools > COMPLETE_MAX_SCHOOLS:
+        raise ParameterError(f"n_schools: {params.n_schools} is not allowed with network_type complete; expected an "
+                             f"integer from 1 to {COMPLETE_MAX_SCHOOLS} (every pair of schools is linked), or a "
+                             "small_world, random, ring or none network")
 
 
 def _replace(self, **changes: Any) -> Params:

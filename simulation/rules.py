@@ -150,7 +150,8 @@ def dialogue(model) -> None:
     protocol = p.protocol_strength * s.memory if p.memory_rule == "protocols" else np.zeros(n_schools)
     rates = DialogueRates(p.trust_contact_weight, p.focus_depth_weight, p.vulnerability_threshold,
                           p.vulnerability_width)
-    a, b, school, depth, within, attending = kernels.converse(
+    converse = kernels.over_schools(kernels.converse, model.parallel_schools)
+    a, b, school, depth, within, attending = converse(
         draws, p.conversations_per_tick, s.cross_contact, m.group_start, m.group_size, active, size, m.trust,
         s.meeting_time, m.engagement, m.openness, s.focus, protocol, rates)
     model.meetings = Meetings(a=a, b=b, school=school, depth=depth, attending=attending, within=within)
@@ -203,7 +204,8 @@ def trust(model) -> None:
     draws = model.rng.random(2 * talk.a.size)
     rates = TrustRates(scaled(p, "trust_decay_rate"), scaled(p, "meeting_trust_rate"), p.trust_growth_rate,
                        p.breach_chance, p.breach_loss)
-    kernels.update_trust(m.trust, talk.attending, m.same_team, talk.a, talk.b, m.local[talk.a], m.local[talk.b],
+    update_trust = kernels.over_schools(kernels.update_trust, model.parallel_schools)
+    update_trust(m.trust, talk.attending, m.same_team, talk.a, talk.b, m.local[talk.a], m.local[talk.b],
                          talk.school, talk.depth, m.knowledge, m.engagement, draws, rates)
 
 

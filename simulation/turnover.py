@@ -68,18 +68,38 @@ def place_movers(movers: np.ndarray, vacancies: np.ndarray, school_of: np.ndarra
 
 @njit(cache=True)
 def _first_free_posts(movers, posts, school_of):
-    """Each mover in turn takes the first post not yet taken in another school (the matching of ``place_movers``)."""
-    taken = np.zeros(posts.size, np.bool_)
+    """Each mover in turn takes the first post not yet taken in another school (the matching of ``place_movers``).
+
+    Taken posts are jumped over through ``jump`` (each points at or before the first free post after it,
+    shortened as it is followed): rescanning them made the matching quadratic in the movers, about 300,000 a
+    year in a national network. A mover then passes only the free posts of her own school.
+    """
+    n = posts.size
+    jump = np.arange(n + 1)
     placed, destination = np.empty(movers.size, np.int64), np.empty(movers.size, np.int64)
     count = 0
     for mover in movers:
-        for index in range(posts.size):
-            if not taken[index] and school_of[posts[index]] != school_of[mover]:
-                taken[index] = True
-                placed[count], destination[count] = mover, posts[index]
-                count += 1
-                break
+        index = _first_free(jump, 0)
+        while index < n and school_of[posts[index]] == school_of[mover]:
+            index = _first_free(jump, index + 1)
+        if index < n:
+            jump[index] = index + 1
+            placed[count], destination[count] = mover, posts[index]
+            count += 1
     return placed[:count], destination[:count]
+
+
+@njit(cache=True)
+def _first_free(jump, index):
+    """The first free post at or after ``index`` (``jump[i] == i`` when post ``i`` is free; ``n`` when none is)."""
+    free = index
+    while jump[free] != free:
+        free = jump[free]
+    while jump[index] != free:
+        following = jump[index]
+        jump[index] = free
+        index = following
+    return free
 
 
 def replace_members(model, slots: np.ndarray, cause: str, movers: np.ndarray | None = None) -> None:

@@ -20,6 +20,7 @@ from simulation.kernels import (
     converse,
     learn,
     leave,
+    over_schools,
     school_talk,
     update_trust,
 )
@@ -181,10 +182,10 @@ def test_place_movers_gives_each_mover_in_turn_the_first_free_post_of_another_sc
                 taken.append(post)
         return placed, taken
 
-    school_of = np.repeat(np.arange(4), 6)
     rng = np.random.default_rng(1)
-    for _ in range(100):
-        vacancies = rng.choice(24, size=int(rng.integers(0, 12)), replace=False)
+    for schools, size, most in [(4, 6, 12)] * 100 + [(30, 8, 200)] * 20:  # the second: long runs of taken posts
+        school_of = np.repeat(np.arange(schools), size)
+        vacancies = rng.choice(schools * size, size=int(rng.integers(0, most)), replace=False)
         movers = vacancies[: int(rng.integers(0, vacancies.size + 1))]
         seed = int(rng.integers(1 << 30))
         placed, posts = place_movers(movers, vacancies, school_of, np.random.default_rng(seed))
@@ -209,6 +210,30 @@ def test_trust_is_gained_slowly_from_what_colleagues_show_and_lost_fast_in_a_bre
     gained, breached = _trust_after(0.99) - 0.5, 0.5 - _trust_after(0.0)
     assert gained == pytest.approx(0.06 * 0.5 * 0.5)  # growth * shown * room left
     assert breached == pytest.approx(0.2) and breached > 10 * gained
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_conversations_change_trust_in_their_order_even_when_schools_interleave(parallel):
+    """The trust kernel takes each school's conversations together; a replaced dialogue rule may list schools in
+    any order, and a tie met twice must still see its two conversations in the order given."""
+    rng = np.random.default_rng(5)
+    n_schools, size, n = 3, 4, 60
+    school = rng.integers(0, n_schools, n)
+    local_a = rng.integers(0, size, n)
+    local_b = (local_a + rng.integers(1, size, n)) % size  # a colleague, never oneself
+    a, b = school * size + local_a, school * size + local_b
+    depth, draws = rng.random(n), rng.random(2 * n)
+    knowledge, engagement = rng.random(n_schools * size), rng.random(n_schools * size)
+    rates = TrustRates(decay=0.0, meeting=0.0, growth=0.3, breach_chance=0.5, breach_loss=0.4)
+    nobody = np.zeros((n_schools, size), bool), np.zeros((n_schools, size, size), bool)
+    together = rng.random((n_schools, size, size))
+    one_by_one = together.copy()
+    over_schools(update_trust, parallel)(together, *nobody, a, b, local_a, local_b, school, depth, knowledge,
+                                         engagement, draws, rates)
+    for c in range(n):
+        update_trust(one_by_one, *nobody, a[c:c + 1], b[c:c + 1], local_a[c:c + 1], local_b[c:c + 1],
+                     school[c:c + 1], depth[c:c + 1], knowledge, engagement, draws[2 * c:2 * c + 2], rates)
+    np.testing.assert_array_equal(together, one_by_one)
 
 
 def test_team_meetings_no_longer_close_a_third_of_every_trust_gap():

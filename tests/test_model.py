@@ -232,13 +232,37 @@ def test_default_turnover_is_near_the_calibrated_rate():
 
 def test_same_params_and_seed_give_identical_results():
     params = preset_params("networked-schools", {"n_schools": 5, "teachers_per_school": 12, "budget_cut_tick": 15})
-    first, second = run(TICKS, params=params, rng=42), run(TICKS, params=params, rng=42)
+    assert_same_run(run(TICKS, params=params, rng=42), run(TICKS, params=params, rng=42))
+
+
+def assert_same_run(first: PLCModel, second: PLCModel) -> None:
+    """The two runs agree bit for bit: every series, the persistence table, the events, the network and trust."""
     pd.testing.assert_frame_equal(network_frame(first), network_frame(second), check_exact=True)
     pd.testing.assert_frame_equal(school_frame(first), school_frame(second), check_exact=True)
     pd.testing.assert_frame_equal(persistence_table(first), persistence_table(second), check_exact=True)
     assert first.events == second.events
     np.testing.assert_array_equal(first.links, second.links)
     np.testing.assert_array_equal(first.members.trust, second.members.trust)
+
+
+@pytest.mark.parametrize("seed, overrides", [
+    (1, {}), (2, {"include_support_staff": True, "school_type": "secondary"}), (3, {"n_schools": 1}),
+    (4, {"preset": "champion-leaves", "school_type": "primary", "memory_rule": "protocols"}),
+])
+def test_schools_shared_among_threads_give_the_same_run_bit_for_bit(seed, overrides):
+    """``parallel_schools`` (numba ``prange`` over schools in dialogue and trust) changes speed, not results."""
+    serial, parallel = (run(TICKS, rng=seed, parallel_schools=flag, **overrides) for flag in (False, True))
+    assert (serial.parallel_schools, parallel.parallel_schools) == (False, True)
+    assert_same_run(serial, parallel)
+
+
+def test_the_parallel_setting_comes_from_the_environment_and_refuses_other_words(monkeypatch):
+    monkeypatch.setenv("PLC_SIM_PARALLEL_SCHOOLS", "1")
+    assert PLCModel(rng=1, n_schools=2).parallel_schools
+    assert not PLCModel(rng=1, n_schools=2, parallel_schools=False).parallel_schools
+    monkeypatch.setenv("PLC_SIM_PARALLEL_SCHOOLS", "maybe")
+    with pytest.raises(ParameterError, match=r"^PLC_SIM_PARALLEL_SCHOOLS: 'maybe' is not allowed; expected 1 or 0"):
+        PLCModel(rng=1, n_schools=2)
 
 
 def test_different_seeds_give_different_results():

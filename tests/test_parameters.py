@@ -350,3 +350,21 @@ def test_odd_parameter_table_matches_the_declaration(capsys):
     assert found, "docs/ODD.md has lost its parameter-table markers"
     assert found.group(1).strip() == expected.strip(), (
         "docs/ODD.md's parameter table is out of date; regenerate it as its section 'Parameters' explains")
+
+
+# --- national scale ----------------------------------------------------------------------------------------------
+
+def test_a_national_network_is_allowed_but_not_a_complete_one():
+    """100,000 schools (about the US public schools) are allowed; a complete network only up to 2,000 schools,
+    since its links grow with the square of the schools."""
+    assert make_params({"n_schools": 100_000}).n_schools == 100_000
+    assert make_params({"n_schools": 2000, "network_type": "complete"}).n_schools == 2000
+    with pytest.raises(ParameterError) as error:
+        make_params({"n_schools": 100_001})
+    assert_names_field_and_range(error, PARAMS_BY_NAME["n_schools"])
+    with pytest.raises(ParameterError) as error:
+        make_params({"n_schools": 2001, "network_type": "complete"})
+    message = str(error.value)
+    assert message.startswith("n_schools: 2001 is not allowed with network_type complete; expected an integer "
+                              "from 1 to 2000"), message
+    assert "\n" not in message

@@ -54,7 +54,7 @@ BAD_SPECS = {
     "value out of range": (TINY_GRID.replace("[0.1, 0.6]", "[0.1, 1.5]"),
                            "vary.initial_trust[1]: 1.5 is not allowed; expected a number from 0 to 1"),
     "wrong type": (TINY_GRID.replace("n_schools = 3", 'n_schools = "three"'),
-                   "fixed.n_schools: 'three' is not allowed; expected an integer from 1 to 2000"),
+                   "fixed.n_schools: 'three' is not allowed; expected an integer from 1 to 100000"),
     "bad ticks": (TINY_GRID.replace("ticks = 20", "ticks = 0"), "ticks: 0 is not allowed"),
     "unknown outcome": (TINY_GRID.replace('"knowledge"]', '"happiness"]'), "outcomes: 'happiness' is not a measure"),
     "unknown field": ("replicatoins = 3\n" + TINY_GRID, "replicatoins: unknown field (did you mean replications?)"),
