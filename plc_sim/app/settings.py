@@ -31,7 +31,7 @@ CONTROL_GROUPS: dict[str, tuple[str, ...]] = {
 CONTROL_NAMES: tuple[str, ...] = tuple(name for names in CONTROL_GROUPS.values() for name in names)
 
 APP_CEILINGS: dict[str, int] = {"n_schools": 40, "teachers_per_school": 60}
-"""Upper ends of size sliders in the live app: the declared range (up to 2,000 schools of 200 teachers) is for
+"""Upper ends of size sliders in the live app: the declared range (up to 100,000 schools of 200 teachers) is for
 batch runs; a browser demo past 40 x 60 = 2,400 teachers would stop being responsive."""
 
 DEFAULT_SEED = 0
