@@ -134,7 +134,11 @@ def test_runs_top_to_bottom_on_small_settings(path, kernel_spec_manager, monkeyp
     client = NotebookClient(notebook, km=kernel, timeout=CELL_TIMEOUT_S,
                             resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
     started = time.perf_counter()
-    client.execute()  # raises CellExecutionError, with the cell and its traceback, if any cell fails
+    try:
+        client.execute()  # raises CellExecutionError, with the cell and its traceback, if any cell fails
+    finally:  # a kernel manager we made is ours to end: a kernel left running outlives the test as a child process
+        if kernel.has_kernel:
+            kernel.shutdown_kernel(now=True)
     seconds = time.perf_counter() - started
     print(f"{path.name}: {seconds:.1f} s")
     assert all(cell.execution_count for cell in notebook.cells if cell.cell_type == "code"), "a cell did not run"
