@@ -85,6 +85,9 @@ class PLCModel(mesa.Model):
         # Each school draws its successive principals from its own stream, so runs that differ in anything else
         # (an arm of an experiment) still meet the same k-th principal in each school: common random numbers.
         self.successor_streams = self.rng.spawn(params.n_schools)
+        # Budget cuts come from outside the school, whatever happens in it: their own stream, so the arms of an
+        # experiment meet the same cuts in the same years.
+        self.time_cut_stream = self.rng.spawn(1)[0]
         self.meetings = Meetings.none(params)
         self._init_masks()
         self._next_person = self.members.knowledge.size

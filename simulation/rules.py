@@ -17,24 +17,24 @@ import numpy as np
 from simulation import kernels
 from simulation.kernels import DialogueRates, LeadershipRates, LearningRates, MemoryRates, TrustRates
 from simulation.parameters import TICKS_PER_YEAR
-from simulation.shocks import SHOCKS
+from simulation.shocks import SHOCKS, budget_cut
 from simulation.social_capital import scaled
 from simulation.state import Meetings, active_per_school, members_per_school
 from simulation.turnover import replace_members, succeed_principals, turnover
 
 __all__ = ["LIVE_SHOCKS", "SCHEDULE", "assign_leader_roles", "dialogue", "engagement", "learning", "leadership",
-           "memory", "networking", "policy_churn", "replace_members", "shocks", "succeed_principals", "trust",
-           "turnover"]
+           "memory", "networking", "policy_churn", "replace_members", "shocks", "succeed_principals", "time_cuts",
+           "trust", "turnover"]
 
 
 # --- 7.1 shocks ---------------------------------------------------------------
 
 def shocks(model) -> None:
-    """Scheduled shocks, then the recurring churn of outside initiatives.
+    """Scheduled shocks, then the recurring churn of outside initiatives and cuts to collaboration time.
 
     Scenario events: at their chosen ticks, hit the first ``shock_share`` of schools: a champion principal
     leaves (Hargreaves), a budget cut removes meeting time, a wave of turnover, a new policy focus (the table
-    :data:`simulation.shocks.SHOCKS`). Then :func:`policy_churn`.
+    :data:`simulation.shocks.SHOCKS`). Then :func:`policy_churn` and :func:`time_cuts`.
     ODD 7.1. Reads: shock_share, principal_leaves_tick, budget_cut_tick, turnover_wave_tick, policy_focus_tick.
     State written: whatever the shock writes (see ``simulation.shocks``).
     """
@@ -44,6 +44,7 @@ def shocks(model) -> None:
         if getattr(p, shock.tick_param) == model.steps:
             shock.apply(model, hit)
     policy_churn(model)
+    time_cuts(model)
 
 
 def policy_churn(model) -> None:
@@ -67,6 +68,26 @@ def policy_churn(model) -> None:
         s.memory[hit] *= 1.0 - p.initiative_displacement
         s.shared_focus[hit] *= 1.0 - p.initiative_displacement
         model.record_event("new_initiative", hit)
+
+
+def time_cuts(model) -> None:
+    """Time for collaboration is cut and restored: at each year start a school loses ``budget_cut_size`` of its meeting
+    time with chance ``time_cut_rate``; each month ``time_restoration_rate`` of the time below its declared level
+    returns.
+
+    Funded professional-development time ends when budgets or grants do, and a lack of support for professional
+    learning is, with faculty retention, the strongest of the risk factors for dropping a reform (Taylor 2006;
+    Datnow 2005: resources). A cut is the budget-cut shock (:func:`simulation.shocks.budget_cut`); restoration
+    also brings back time a scheduled or live cut took, unless ``time_restoration_rate`` is 0. The draws come from
+    ``model.time_cut_stream``, not ``model.rng``: cuts do not depend on what happens in the school, so the arms of an
+    experiment meet the same cuts (common random numbers).
+    ODD 7.1. Reads: time_cut_rate, time_restoration_rate, budget_cut_size, meeting_time (the declared level).
+    State written: schools.meeting_time.
+    """
+    s, p = model.schools, model.p
+    s.meeting_time += p.time_restoration_rate * np.maximum(p.meeting_time - s.meeting_time, 0.0)
+    if p.time_cut_rate > 0 and model.steps % TICKS_PER_YEAR == 1:
+        budget_cut(model, np.flatnonzero(model.time_cut_stream.random(p.n_schools) < p.time_cut_rate))
 
 
 # --- 7.2 leadership -------------------------------------------------------------

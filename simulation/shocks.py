@@ -22,7 +22,8 @@ def principal_leaves(model, schools: np.ndarray) -> None:
 
 
 def budget_cut(model, schools: np.ndarray) -> None:
-    """Shock: a budget cut removes ``budget_cut_size`` of the meeting time of ``schools``."""
+    """Shock: a budget cut removes ``budget_cut_size`` of the meeting time of ``schools`` (the ``time_cuts`` rule
+    restores ``time_restoration_rate`` of the lost time each month)."""
     model.schools.meeting_time[schools] *= 1.0 - model.p.budget_cut_size
     model.record_event("budget_cut", schools)
 

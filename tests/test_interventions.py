@@ -107,7 +107,8 @@ def test_an_intervention_writes_only_to_the_schools_it_reaches(name):
 
 def test_protected_time_holds_meeting_time_up_through_a_budget_cut_and_ends():
     plan = Intervention("protected_time", {"level": 0.9}, START, END, REACHED)
-    model, seen = run(1, [plan], probe=lambda m: m.schools.meeting_time.copy(), budget_cut_tick=25)
+    model, seen = run(1, [plan], probe=lambda m: m.schools.meeting_time.copy(), budget_cut_tick=25,
+                      time_cut_rate=0.0, time_restoration_rate=0.0)  # the one scheduled cut, kept for good
     assert np.all(seen[10] == 0.6)
     assert np.all(seen[20][:3] == 0.9) and np.all(seen[20][3:] == 0.6)
     assert np.all(seen[30][:3] == 0.9) and np.all(seen[30][3:] == 0.3)  # cut elsewhere, protected here
@@ -135,7 +136,7 @@ def newcomer_probe(model):
 def test_induction_raises_newcomers_knowledge_and_trust():
     plan = Intervention("induction", {"trust": 0.4, "rate": 0.1}, START, END, REACHED)
     differences = []
-    for seed in SEEDS:
+    for seed in range(2 * len(SEEDS)):  # one month's newcomers are few: twice the seeds resolve the effect
         _, treated = run(seed, [plan], probe=newcomer_probe)
         _, control = run(seed, probe=newcomer_probe)
         differences.append(np.subtract(treated[29], control[29]))  # year 3, month 9: last year's newcomers
