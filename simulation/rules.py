@@ -15,7 +15,23 @@ from __future__ import annotations
 import numpy as np
 
 from simulation import kernels
-from simulation.kernels import DialogueRates, LeadershipRates, LearningRates, MemoryRates, TrustRates
+from simulation.kernels import (
+    BridgeRates,
+    BridgeState,
+    DialogueRates,
+    DialogueState,
+    EngagementRates,
+    EngagementState,
+    LeadershipRates,
+    LeadershipState,
+    LearningRates,
+    LearningState,
+    MemoryRates,
+    MemoryState,
+    Talk,
+    TrustRates,
+    TrustState,
+)
 from simulation.parameters import TICKS_PER_YEAR
 from simulation.shocks import SHOCKS
 from simulation.social_capital import scaled
@@ -100,9 +116,10 @@ def leadership(model) -> None:
                             p.shared_focus_decay, p.succession_ramp_years * TICKS_PER_YEAR,
                             p.successor_initial_standing, p.successor_adoption_rate)
     attention = np.clip(1.0 - p.initiative_diversion * np.maximum(s.workload - p.workload, 0.0), 0.0, 1.0)
-    kernels.share_leadership(m.is_leader, m.engagement, m.school, s.distribution, s.principal_support,
-                             s.principal_focus, attention, s.principal_months, s.principal_standing, s.memory,
-                             s.shared_focus, s.support, s.focus, s.leader_engagement, rates)
+    kernels.share_leadership(LeadershipState(
+        m.is_leader, m.engagement, m.school, s.distribution, s.principal_support, s.principal_focus, attention,
+        s.principal_months, s.principal_standing, s.memory, s.shared_focus, s.support, s.focus, s.leader_engagement),
+        rates)
 
 
 def assign_leader_roles(model) -> None:
@@ -151,12 +168,12 @@ def dialogue(model) -> None:
     rates = DialogueRates(p.trust_contact_weight, p.focus_depth_weight, p.vulnerability_threshold,
                           p.vulnerability_width)
     converse = kernels.over_schools(kernels.converse, model.parallel_schools)
-    a, b, school, depth, within, attending = converse(
-        draws, p.conversations_per_tick, s.cross_contact, m.group_start, m.group_size, active, size, m.trust,
-        s.meeting_time, m.engagement, m.openness, s.focus, protocol, rates)
+    state = DialogueState(s.cross_contact, m.group_start, m.group_size, m.trust, s.meeting_time, m.engagement,
+                          m.openness, s.focus, protocol)
+    a, b, school, depth, within, attending = converse(draws, state, rates, p.conversations_per_tick, active, size)
     model.meetings = Meetings(a=a, b=b, school=school, depth=depth, attending=attending, within=within)
     s.participation, s.talk_depth, s.whole_school_depth, s.reach = kernels.school_talk(
-        a, b, school, depth, within, m.school, n_schools, active, p.subgroup_discount)
+        Talk(a, b, school, depth, within), m.school, n_schools, active, p.subgroup_discount)
 
 
 # --- 7.4 learning ---------------------------------------------------------------
@@ -179,7 +196,7 @@ def learning(model) -> None:
     rates = LearningRates(p.transfer_rate, p.inquiry_creation_rate, p.congenial_averaging_rate,
                           p.deprivatization_rate, p.complacency_rate, p.collegial_norm, p.individual_learning_rate,
                           p.knowledge_obsolescence)
-    kernels.learn(talk.a, talk.b, talk.depth, s.focus[talk.school], m.knowledge, m.openness, rates)
+    kernels.learn(Talk.of(talk), s.focus[talk.school], LearningState(m.knowledge, m.openness), rates)
 
 
 # --- 7.5 trust ------------------------------------------------------------------
@@ -205,8 +222,8 @@ def trust(model) -> None:
     rates = TrustRates(scaled(p, "trust_decay_rate"), scaled(p, "meeting_trust_rate"), p.trust_growth_rate,
                        p.breach_chance, p.breach_loss)
     update_trust = kernels.over_schools(kernels.update_trust, model.parallel_schools)
-    update_trust(m.trust, talk.attending, m.same_team, talk.a, talk.b, m.local[talk.a], m.local[talk.b],
-                         talk.school, talk.depth, m.knowledge, m.engagement, draws, rates)
+    update_trust(Talk.of(talk), m.local[talk.a], m.local[talk.b], draws,
+                 TrustState(m.trust, talk.attending, m.same_team, m.knowledge, m.engagement), rates)
 
 
 # --- 7.6 engagement -------------------------------------------------------------
@@ -222,9 +239,11 @@ def engagement(model) -> None:
     ODD 7.6. Reads: engagement_base, value_weight, support_weight, overload_weight, engagement_rate.
     State read: model.meetings, schools.support, schools.workload. State written: members.engagement.
     """
-    m, s, p, talk = model.members, model.schools, model.p, model.meetings
-    kernels.engage(talk.a, talk.b, talk.depth, m.school, model.active_mask, s.support, s.workload, m.engagement,
-                   p.engagement_base, p.value_weight, p.support_weight, p.overload_weight, p.engagement_rate)
+    m, s, p = model.members, model.schools, model.p
+    kernels.engage(Talk.of(model.meetings),
+                   EngagementState(m.school, model.active_mask, s.support, s.workload, m.engagement),
+                   EngagementRates(p.engagement_base, p.value_weight, p.support_weight, p.overload_weight,
+                                   p.engagement_rate))
 
 
 # --- 7.7 memory -----------------------------------------------------------------
@@ -247,7 +266,7 @@ def memory(model) -> None:
     m, s, p = model.members, model.schools, model.p
     rates = MemoryRates(p.codification_rate, p.memory_decay_rate, p.memory_catchup_rate, float(p.catchup_years),
                         p.socialization_rate, p.memory_rule == "protocols")
-    kernels.codify(m.knowledge, m.openness, m.tenure, s.memory, s.talk_depth, s.participation,
+    kernels.codify(MemoryState(m.knowledge, m.openness, m.tenure, s.memory, s.talk_depth, s.participation),
                    members_per_school(p), active_per_school(p), rates)
 
 
@@ -276,10 +295,10 @@ def networking(model) -> None:
         return
     draws = model.rng.random(links.shape[0])
     s.bridging_contacts = kernels.bridge(
-        links, draws, model.observer.current["trust"], scaled(p, "bridging_rate"), p.bonding_insularity,
-        p.bridging_transfer,
-        members_per_school(p), active_per_school(p), m.openness, m.knowledge, m.engagement, s.support,
-        s.shared_focus, s.memory)
+        links, draws, members_per_school(p), active_per_school(p),
+        BridgeState(model.observer.current["trust"], m.openness, m.knowledge, m.engagement, s.support,
+                    s.shared_focus, s.memory),
+        BridgeRates(scaled(p, "bridging_rate"), p.bonding_insularity, p.bridging_transfer))
     if p.network_facilitator:
         linked = np.bincount(links.ravel(), minlength=p.n_schools) > 0
         s.shared_focus += p.facilitator_rate * (p.facilitator_focus - s.shared_focus) * linked
