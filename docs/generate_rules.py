@@ -26,8 +26,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
+
 from simulation import kernels, rules, shocks, turnover
-from simulation.parameters import PARAMETERS, PARAMS_BY_NAME
+from simulation.parameters import PARAMETERS, PARAMS_BY_NAME, make_params
+from simulation.state import build_members
 from simulation.rule_declaration import DECLARED, section_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,6 +138,32 @@ def numbered_part_7(odd: str) -> str:
     return odd[:first.start()] + "".join(parts) + odd[end:]
 
 
+TEAMS_EXAMPLE = {"n_schools": 2, "school_type": "mixed", "teachers_per_school": 6, "support_staff": 2,
+                 "grade_teams": 3, "departments": 2, "include_support_staff": True}
+"""A primary school (school 0) and a secondary school (school 1), small enough to draw every pair."""
+
+
+def teams_picture() -> str:
+    """``members.same_team`` and ``members.same_group`` of a small primary and secondary school, drawn from the
+    model's own arrays ('#': true)."""
+    p = make_params(TEAMS_EXAMPLE)
+    members = build_members(p, np.random.default_rng(0), np.arange(p.n_schools) % 2 == 1)
+    names = [f"T{i + 1}" for i in range(p.teachers_per_school)] + [f"S{i + 1}" for i in range(p.support_staff)]
+    header = "    " + "".join(f"{name:>3}" for name in names)
+    lines = ["```text"]
+    for school, kind, groups in ((0, "Primary school", f"{p.grade_teams} grade teams"),
+                                 (1, "Secondary school", f"{p.departments} departments")):
+        lines += [f"{kind}: teachers T1-T{p.teachers_per_school} in {groups}, support staff S1-S{p.support_staff} "
+                  "(included)", "", f"{'same_team: who meets as a team':<{len(header) + 4}}"
+                  "same_group: own conversation group", f"{header}    {header}"]
+        for i, name in enumerate(names):
+            team = "".join(f"{'#' if cell else '.':>3}" for cell in members.same_team[school, i])
+            group = "".join(f"{'#' if cell else '.':>3}" for cell in members.same_group[school, i])
+            lines.append(f"{name:<4}{team}    {name:<4}{group}")
+        lines.append("")
+    return "\n".join(lines[:-1] + ["```"]) + "\n"
+
+
 def parameter_table() -> str:
     """The output of ``plc-sim params --markdown``: every declared parameter."""
     from plc_sim.cli import main
@@ -157,6 +186,7 @@ def generated() -> dict[Path, str]:
     rules_md = RULES_MD.read_text(encoding="utf-8")
     rules_md = _fill(rules_md, "rules table", rules_table(), RULES_MD)
     rules_md = _fill(rules_md, "pieces table", pieces_table(), RULES_MD)
+    rules_md = _fill(rules_md, "teams picture", teams_picture(), RULES_MD)
     odd = ODD_MD.read_text(encoding="utf-8")
     odd = _fill(odd, "schedule", schedule_list(), ODD_MD)
     odd = _fill(odd, "parameter table", parameter_table(), ODD_MD)

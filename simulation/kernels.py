@@ -21,10 +21,12 @@ parallel from one source): copy those and put ``@njit`` on your copy.
 
 from __future__ import annotations
 
+import types
 from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
+from numba.core.registry import CPUDispatcher
 
 
 class LeadershipRates(NamedTuple):
@@ -355,6 +357,17 @@ def school_talk(talk, school_of, n_schools, active, discount):
 
 
 @njit(cache=True)
+def openness_change(opens, closes, openness, gap):
+    """How a partner's openness changes in one conversation (a hook of :func:`learn`, see :func:`variant`).
+
+    ``opens`` and ``closes``: how far talk above the collegial norm opens practice and talk below it closes it;
+    ``openness``: hers; ``gap``: her partner's knowledge minus hers. Opening takes a share of the room left,
+    closing a share of what is open.
+    """
+    return opens * (1.0 - openness) - closes * openness
+
+
+@njit(cache=True)
 def learn(talk, focus, state, rates):
     """One month of learning, in place (see ``rules.learning``); changes are summed over conversations.
 
@@ -374,8 +387,8 @@ def learn(talk, focus, state, rates):
         gain[i] += rates.transfer * x * max(gap, 0.0) * openness[i] + shallow + inquiry * (1.0 - knowledge[i])
         gain[j] += rates.transfer * x * max(-gap, 0.0) * openness[j] - shallow + inquiry * (1.0 - knowledge[j])
         opens, closes = rates.deprivatization * max(x - rates.norm, 0.0), rates.complacency * max(rates.norm - x, 0.0)
-        opening[i] += opens * (1.0 - openness[i]) - closes * openness[i]
-        opening[j] += opens * (1.0 - openness[j]) - closes * openness[j]
+        opening[i] += openness_change(opens, closes, openness[i], gap)
+        opening[j] += openness_change(opens, closes, openness[j], -gap)
     for g in range(knowledge.size):
         k = knowledge[g] + gain[g]
         k += rates.individual * openness[g] * (1.0 - k) - rates.obsolescence * k
@@ -602,5 +615,33 @@ _PARALLEL = {converse: njit(parallel=True)(_converse), update_trust: njit(parall
 
 def over_schools(kernel, parallel: bool):
     """``kernel`` (``converse`` or ``update_trust``), or its twin that shares schools among threads
-    (``prange``; same results) when ``parallel``."""
-    return _PARALLEL[kernel] if parallel else kernel
+    (``prange``; same results) when ``parallel``; another kernel (a :func:`variant`) runs as it is."""
+    return _PARALLEL.get(kernel, kernel) if parallel else kernel
+
+
+def hooks(kernel) -> tuple[str, ...]:
+    """The compiled functions ``kernel`` calls by name: the places :func:`variant` can change."""
+    source = kernel.py_func
+    return tuple(name for name in source.__code__.co_names
+                 if isinstance(source.__globals__.get(name), CPUDispatcher))
+
+
+def variant(kernel, **replaced):
+    """``kernel`` compiled again with some of the compiled functions it calls replaced: a change to a kernel
+    without copying it.
+
+    ``variant(learn, openness_change=my_change)`` is :func:`learn` with every call of :func:`openness_change`
+    calling ``my_change`` (an ``@njit`` function of the same arguments) instead; the kernel's source, and so
+    every other line, stays the model's own. :func:`hooks` lists what a kernel calls. A name the kernel does not
+    call raises ``ValueError`` naming the kernel's hooks. The variant is compiled in the session (not cached on
+    disk, where it would be mistaken for the kernel it comes from) and runs serially.
+    """
+    source = kernel.py_func
+    unknown = sorted(set(replaced) - set(hooks(kernel)))
+    if unknown:
+        raise ValueError(f"variant: {source.__name__} calls no {unknown[0]!r}; its hooks are "
+                         f"{', '.join(hooks(kernel)) or 'none'}")
+    function = types.FunctionType(source.__code__, {**source.__globals__, **replaced}, source.__name__,
+                                  source.__defaults__, source.__closure__)
+    function.__doc__ = f"{source.__name__} with {', '.join(f'{k}={v.__name__}' for k, v in replaced.items())}."
+    return njit(function)

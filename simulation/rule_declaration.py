@@ -26,7 +26,8 @@ class RuleDeclaration:
     ``title``: the ODD subsection's title (scheduled rules). ``models``: what it models, with the seed idea (one
     or two sentences, for the tables of ``docs/rules.md``). ``exercise``: a suggested exercise (scheduled rules).
     ``part_of``: for a piece, the scheduled rule whose subsection describes it; ``called_by``: who calls it.
-    ``kernel``: the compiled kernel of :mod:`simulation.kernels` that does its hot loop, if any.
+    ``kernel``: the compiled kernel of :mod:`simulation.kernels` that does its hot loop, if any (by default the
+    default of the rule's ``kernel`` argument).
     """
 
     function: Callable
@@ -57,6 +58,9 @@ DECLARED: dict[str, RuleDeclaration] = {}
 def declare_rule(*, reads: Sequence[str] = (), **words) -> Callable[[Callable], Callable]:
     """Declare the decorated function as a rule or piece (the fields of :class:`RuleDeclaration`)."""
     def register(function: Callable) -> Callable:
+        parameters = inspect.signature(function).parameters
+        if "kernel" in parameters and "kernel" not in words:  # a rule's kernel is its ``kernel`` argument's default
+            words["kernel"] = parameters["kernel"].default
         declaration = RuleDeclaration(function=function, reads=tuple(reads), **words)
         DECLARED[declaration.name] = declaration
         function.declaration = declaration

@@ -9,7 +9,9 @@ reads and writes, its ODD subsection and the words of ``docs/rules.md``, and add
 docstring: the section number is the rule's place in :data:`SCHEDULE`.
 
 To try your own version of a rule, pass it when building the model:
-``PLCModel(rules={"trust": my_trust})`` (see ``docs/rules.md``).
+``PLCModel(rules={"trust": my_trust})`` (see ``docs/rules.md``). A rule with a kernel takes it as its
+``kernel`` argument, so a rule that runs a changed kernel (:func:`simulation.kernels.variant`) is
+``lambda model: rules.learning(model, kernel=my_learn)``.
 """
 
 from __future__ import annotations
@@ -105,7 +107,6 @@ def policy_churn(model) -> None:
 
 @declare_rule(
     title="distributed leadership and principal succession",
-    kernel=kernels.share_leadership,
     reads=("teacher_leader_share", "vision_internalization_rate", "shared_focus_decay", "succession_ramp_years",
            "successor_initial_standing", "successor_adoption_rate", "initiative_diversion", "workload"),
     state_read="members.is_leader, members.engagement, schools.distribution, principal_support, memory, workload",
@@ -117,7 +118,7 @@ def policy_churn(model) -> None:
            "(Halverson & Spillane; Hart 1993; Miller 2013).",
     exercise="Give leader roles to the most *engaged* teachers instead of the most knowledgeable and engaged "
              "(reassign `model.members.is_leader` at each year start). Does who leads matter for persistence?")
-def leadership(model) -> None:
+def leadership(model, kernel=kernels.share_leadership) -> None:
     """Distributed leadership and succession: share support and focus between principal and teacher leaders.
 
     A school's effective support is ``(1 - d) * principal_support * standing + d * leader engagement`` and
@@ -140,7 +141,7 @@ def leadership(model) -> None:
                             p.shared_focus_decay, p.succession_ramp_years * TICKS_PER_YEAR,
                             p.successor_initial_standing, p.successor_adoption_rate)
     attention = np.clip(1.0 - p.initiative_diversion * np.maximum(s.workload - p.workload, 0.0), 0.0, 1.0)
-    kernels.share_leadership(LeadershipState(
+    kernel(LeadershipState(
         m.is_leader, m.engagement, m.school, s.distribution, s.principal_support, s.principal_focus, attention,
         s.principal_months, s.principal_standing, s.memory, s.shared_focus, s.support, s.focus, s.leader_engagement),
         rates)
@@ -172,7 +173,6 @@ def assign_leader_roles(model) -> None:
 
 @declare_rule(
     title="team meetings and conversations",
-    kernel=kernels.converse,
     reads=("conversations_per_tick", "trust_contact_weight", "focus_depth_weight", "vulnerability_threshold",
            "vulnerability_width", "memory_rule", "protocol_strength", "subgroup_discount"),
     state_read="members.trust, engagement, openness, group_start, group_size; schools.meeting_time, focus, memory, "
@@ -185,7 +185,7 @@ def assign_leader_roles(model) -> None:
     exercise="Structured protocols: make every conversation at least as deep as the school's focus (remember to "
              "update `model.schools.talk_depth`, which summarises the depths). Do protocols substitute for trust? "
              "Compare with `memory_rule=\"protocols\"`.")
-def dialogue(model) -> None:
+def dialogue(model, kernel=kernels.converse) -> None:
     """Teams meet, and colleagues seek conversations; who talks depends on groups, trust and engagement.
 
     Each month each active member attends her team's meeting (her department in a secondary school, the
@@ -208,7 +208,7 @@ def dialogue(model) -> None:
     protocol = p.protocol_strength * s.memory if p.memory_rule == "protocols" else np.zeros(n_schools)
     rates = DialogueRates(p.trust_contact_weight, p.focus_depth_weight, p.vulnerability_threshold,
                           p.vulnerability_width)
-    converse = kernels.over_schools(kernels.converse, model.parallel_schools)
+    converse = kernels.over_schools(kernel, model.parallel_schools)
     state = DialogueState(s.cross_contact, m.group_start, m.group_size, m.trust, s.meeting_time, m.engagement,
                           m.openness, s.focus, protocol)
     a, b, school, depth, within, attending = converse(draws, state, rates, p.conversations_per_tick, active, size)
@@ -221,7 +221,6 @@ def dialogue(model) -> None:
 
 @declare_rule(
     title="transfer, inquiry, congenial averaging",
-    kernel=kernels.learn,
     reads=("transfer_rate", "inquiry_creation_rate", "congenial_averaging_rate", "deprivatization_rate",
            "complacency_rate", "collegial_norm", "individual_learning_rate", "knowledge_obsolescence"),
     state_read="model.meetings, schools.focus", state_written="members.knowledge, members.openness",
@@ -230,7 +229,7 @@ def dialogue(model) -> None:
            "practice, talk above it opens practice (Katz, Earl & Ben Jaafar; Hord; Little 1990).",
     exercise="The worked kernel edit below: let openness fall only when a teacher talks shallowly with someone "
              "*less* knowing.")
-def learning(model) -> None:
+def learning(model, kernel=kernels.learn) -> None:
     """Deep talk moves and creates knowledge; shallow talk only averages; talk below the norm closes practice.
 
     In each conversation of depth ``x``, each partner closes ``transfer_rate * x * openness`` of any gap up
@@ -245,14 +244,13 @@ def learning(model) -> None:
     rates = LearningRates(p.transfer_rate, p.inquiry_creation_rate, p.congenial_averaging_rate,
                           p.deprivatization_rate, p.complacency_rate, p.collegial_norm, p.individual_learning_rate,
                           p.knowledge_obsolescence)
-    kernels.learn(Talk.of(talk), s.focus[talk.school], LearningState(m.knowledge, m.openness), rates)
+    kernel(Talk.of(talk), s.focus[talk.school], LearningState(m.knowledge, m.openness), rates)
 
 
 # --- trust ---------------------------------------------------------------------
 
 @declare_rule(
     title="slow gains, fast losses, a long memory",
-    kernel=kernels.update_trust,
     reads=("trust_decay_rate", "meeting_trust_rate", "social_capital", "trust_growth_rate", "breach_chance",
            "breach_loss"),
     state_read="model.meetings, members.knowledge, members.engagement, members.same_team",
@@ -261,7 +259,7 @@ def learning(model) -> None:
            "2002) and is lost fast in a breach (Slovic 1993); it is forgotten only slowly.",
     exercise="Trust that never decays (the worked example below and `notebooks/02_change_a_rule.ipynb`); then "
              "forgiveness: a breach costs less between colleagues who have talked deeply this year.")
-def trust(model) -> None:
+def trust(model, kernel=kernels.update_trust) -> None:
     """Trust is gained slowly from what colleagues show and lost fast in a breach; it has a long memory.
 
     Every month each tie forgets ``trust_decay_rate`` of itself, and colleagues who attended the same team
@@ -280,7 +278,7 @@ def trust(model) -> None:
     draws = model.rng.random(2 * talk.a.size)
     rates = TrustRates(scaled(p, "trust_decay_rate"), scaled(p, "meeting_trust_rate"), p.trust_growth_rate,
                        p.breach_chance, p.breach_loss)
-    update_trust = kernels.over_schools(kernels.update_trust, model.parallel_schools)
+    update_trust = kernels.over_schools(kernel, model.parallel_schools)
     update_trust(Talk.of(talk), m.local[talk.a], m.local[talk.b], draws,
                  TrustState(m.trust, talk.attending, m.same_team, m.knowledge, m.engagement), rates)
 
@@ -289,13 +287,12 @@ def trust(model) -> None:
 
 @declare_rule(
     title="toward what the community is worth",
-    kernel=kernels.engage,
     reads=("engagement_base", "value_weight", "support_weight", "overload_weight", "engagement_rate"),
     state_read="model.meetings, schools.support, schools.workload", state_written="members.engagement",
     models="Engagement moves toward what the community is worth to a member: the depth of her conversations and "
            "her leaders' support, minus overload (Hord's supportive conditions).",
     exercise="Burnout: engagement falls three times faster than it rises. Which presets lose their communities?")
-def engagement(model) -> None:
+def engagement(model, kernel=kernels.engage) -> None:
     """Engagement moves toward what the community is worth to the member.
 
     The target is ``engagement_base + value_weight * value + support_weight * support - overload_weight *
@@ -305,17 +302,14 @@ def engagement(model) -> None:
     month. The loss of trusted colleagues is applied at turnover.
     """
     m, s, p = model.members, model.schools, model.p
-    kernels.engage(Talk.of(model.meetings),
-                   EngagementState(m.school, model.active_mask, s.support, s.workload, m.engagement),
-                   EngagementRates(p.engagement_base, p.value_weight, p.support_weight, p.overload_weight,
-                                   p.engagement_rate))
+    kernel(Talk.of(model.meetings), EngagementState(m.school, model.active_mask, s.support, s.workload, m.engagement),
+           EngagementRates(p.engagement_base, p.value_weight, p.support_weight, p.overload_weight, p.engagement_rate))
 
 
 # --- memory --------------------------------------------------------------------
 
 @declare_rule(
     title="codification, decay, socialization, induction",
-    kernel=kernels.codify,
     reads=("codification_rate", "memory_decay_rate", "memory_catchup_rate", "catchup_years", "socialization_rate",
            "memory_rule"),
     state_read="members.tenure, schools.talk_depth, schools.participation",
@@ -325,7 +319,7 @@ def engagement(model) -> None:
            "newcomers (Little & Horn).",
     exercise="Memory that needs a champion: codify only in schools that have teacher leaders. How much churn can a "
              "school absorb then (`high-turnover-secondary`)?")
-def memory(model) -> None:
+def memory(model, kernel=kernels.codify) -> None:
     """Organizational memory codifies what the better-informed know, decays unused, and teaches newcomers.
 
     Memory rises by ``codification_rate * depth * participation`` times the staff's mean lead over it
@@ -339,15 +333,14 @@ def memory(model) -> None:
     m, s, p = model.members, model.schools, model.p
     rates = MemoryRates(p.codification_rate, p.memory_decay_rate, p.memory_catchup_rate, float(p.catchup_years),
                         p.socialization_rate, p.memory_rule == "protocols")
-    kernels.codify(MemoryState(m.knowledge, m.openness, m.tenure, s.memory, s.talk_depth, s.participation),
-                   members_per_school(p), active_per_school(p), rates)
+    kernel(MemoryState(m.knowledge, m.openness, m.tenure, s.memory, s.talk_depth, s.participation),
+           members_per_school(p), active_per_school(p), rates)
 
 
 # --- networking ----------------------------------------------------------------
 
 @declare_rule(
     title="exchange between linked schools",
-    kernel=kernels.bridge,
     reads=("bridging_rate", "social_capital", "bonding_insularity", "bridging_transfer", "network_facilitator",
            "facilitator_rate", "facilitator_focus"),
     state_read="model.links, schools.support, members.openness, the observer's trust",
@@ -358,7 +351,7 @@ def memory(model) -> None:
            "at set-up from `network_type`, `network_degree`, `small_world_rewiring`.",
     exercise="Bridging carried by teachers, not principals: base a school's bridging capacity on its teachers' "
              "engagement instead of leadership support. Compare `networked-schools` with `isolated-schools`.")
-def networking(model) -> None:
+def networking(model, kernel=kernels.bridge) -> None:
     """Linked schools exchange knowledge, focus and memory through their boundary spanners.
 
     Each month two linked schools meet with chance ``bridging_rate * sqrt(capacity_a * capacity_b)``; a
@@ -376,7 +369,7 @@ def networking(model) -> None:
         s.bridging_contacts = np.zeros(p.n_schools)
         return
     draws = model.rng.random(links.shape[0])
-    s.bridging_contacts = kernels.bridge(
+    s.bridging_contacts = kernel(
         links, draws, members_per_school(p), active_per_school(p),
         BridgeState(model.observer.current["trust"], m.openness, m.knowledge, m.engagement, s.support,
                     s.shared_focus, s.memory),

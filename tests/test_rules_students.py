@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import stats
 
+from plc_sim.core.stats import mean_ci
 from simulation import PLCModel, RuleError, network_frame, rules
 from simulation.invariants import RULE_NAMES
 
@@ -38,14 +38,6 @@ def trust_never_decays(model) -> None:
     before = model.members.trust.copy()
     rules.trust(model)
     np.maximum(model.members.trust, before, out=model.members.trust)
-
-
-def mean_interval(values) -> tuple[float, float, float]:
-    """Mean and two-sided 95% t-interval of independent replications."""
-    values = np.asarray(values, dtype=float)
-    mean = values.mean()
-    half = stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
-    return float(mean), float(mean - half), float(mean + half)
 
 
 # --- checked on entry ----------------------------------------------------------------------------------------
@@ -232,7 +224,7 @@ def _check_detectable_change(seeds, measures=("trust",)) -> None:
     changed = _year_means_at(HORIZON, seeds, {"trust": trust_never_decays}, measures)
     for measure in measures:
         # Common seeds pair the runs: the paired difference's interval must exclude zero.
-        diff_mean, diff_low, _ = mean_interval(changed[measure] - baseline[measure])
+        diff_mean, diff_low, _ = mean_ci(changed[measure] - baseline[measure])
         assert diff_low > 0.0, (
             f"{measure} in year {HORIZON // 10}: baseline {baseline[measure].mean():.3f}, never-decaying "
             f"{changed[measure].mean():.3f}, paired difference {diff_mean:.3f} (lower 95% {diff_low:.3f})")
