@@ -6,17 +6,19 @@ numbers: the rule draws them from ``model.rng`` and passes them in, so a run is 
 its arrays and its rates in small named tuples (``*State``, ``*Rates``; ``Talk`` for this month's conversations),
 so a call reads by name: ``learn(Talk(a=..., ...), focus, LearningState(knowledge=..., openness=...),
 LearningRates(transfer=..., ...))``. A kernel that shares schools among threads (``prange``) unpacks its tuples
-before the parallel loop: numba 0.61 drops writes made through a tuple's field inside ``prange``.
+before the parallel loop: numba (0.68) drops writes made through a tuple's field inside ``prange``.
 
 Indexing, as in :mod:`simulation.state`: a *slot* ``g`` is global over the network (``school = g // size``,
 ``local = g % size``, with ``size`` posts per school, teachers first); ``trust[s, i, j]`` uses *local*
 positions inside school ``s``; the conversation arrays ``a`` and ``b`` hold global slots.
 
-To change a formula, copy the kernel and its rule into your own module, change one line, keep ``@njit``
-(a plain-Python copy runs about 40 times slower; ``kernel.py_func`` is the plain version for debugging) and
-pass the rule with ``PLCModel(rules={...})`` (``docs/rules.md``, "Edit a kernel"). ``converse`` and
-``update_trust`` are compiled at the end of the module from ``_converse`` and ``_update_trust`` (serial and
-parallel from one source): copy those and put ``@njit`` on your copy.
+To change a line that a kernel keeps in a compiled function it calls (a *hook*, :func:`hooks`), build a
+:func:`variant` of the kernel with your function in its place, and pass it to the rule as its ``kernel``
+argument (``docs/rules.md``, "Change one line of a kernel"). For any other change, copy the kernel into your own
+module, change it and keep ``@njit`` (a plain-Python copy runs about 40 times slower; ``kernel.py_func`` is the
+plain version for debugging). ``converse`` and ``update_trust`` are compiled at the end of the module from
+``_converse`` and ``_update_trust`` (serial and parallel from one source): copy those and put ``@njit`` on your
+copy.
 """
 
 from __future__ import annotations
