@@ -2,26 +2,33 @@
 
 A rule in :mod:`simulation.rules` gathers state arrays and parameters and calls one kernel here. Kernels work
 in place on the arrays they are given (they write, they do not return new state) and never draw random
-numbers: the rule draws them from ``model.rng`` and passes them in, so a run is reproducible. Rates come in
-small named tuples (``*Rates``), so a call reads ``_update_trust(..., TrustRates(decay=..., ...))``.
+numbers: the rule draws them from ``model.rng`` and passes them in, so a run is reproducible. A kernel takes
+its arrays and its rates in small named tuples (``*State``, ``*Rates``; ``Talk`` for this month's conversations),
+so a call reads by name: ``learn(Talk(a=..., ...), focus, LearningState(knowledge=..., openness=...),
+LearningRates(transfer=..., ...))``. A kernel that shares schools among threads (``prange``) unpacks its tuples
+before the parallel loop: numba (0.68) drops writes made through a tuple's field inside ``prange``.
 
 Indexing, as in :mod:`simulation.state`: a *slot* ``g`` is global over the network (``school = g // size``,
 ``local = g % size``, with ``size`` posts per school, teachers first); ``trust[s, i, j]`` uses *local*
 positions inside school ``s``; the conversation arrays ``a`` and ``b`` hold global slots.
 
-To change a formula, copy the kernel and its rule into your own module, change one line, keep ``@njit``
-(a plain-Python copy runs about 40 times slower; ``kernel.py_func`` is the plain version for debugging) and
-pass the rule with ``PLCModel(rules={...})`` (``docs/rules.md``, "Edit a kernel"). ``converse`` and
-``update_trust`` are compiled at the end of the module from ``_converse`` and ``_update_trust`` (serial and
-parallel from one source): copy those and put ``@njit`` on your copy.
+To change a line that a kernel keeps in a compiled function it calls (a *hook*, :func:`hooks`), build a
+:func:`variant` of the kernel with your function in its place, and pass it to the rule as its ``kernel``
+argument (``docs/rules.md``, "Change one line of a kernel"). For any other change, copy the kernel into your own
+module, change it and keep ``@njit`` (a plain-Python copy runs about 40 times slower; ``kernel.py_func`` is the
+plain version for debugging). ``converse`` and ``update_trust`` are compiled at the end of the module from
+``_converse`` and ``_update_trust`` (serial and parallel from one source): copy those and put ``@njit`` on your
+copy.
 """
 
 from __future__ import annotations
 
+import types
 from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
+from numba.core.registry import CPUDispatcher
 
 
 class LeadershipRates(NamedTuple):
@@ -78,13 +85,144 @@ class MemoryRates(NamedTuple):
     induct: bool  # memory_rule == "protocols": newcomers are inducted into the staff's openness
 
 
+class EngagementRates(NamedTuple):
+    """Rates of the engagement kernel (parameters of the same names)."""
+
+    base: float  # engagement_base
+    value_weight: float  # value_weight
+    support_weight: float  # support_weight
+    overload_weight: float  # overload_weight
+    rate: float  # engagement_rate, per tick
+
+
+class BridgeRates(NamedTuple):
+    """Rates of the networking kernel."""
+
+    rate: float  # bridging_rate (scaled by social capital), per link and tick
+    insularity: float  # bonding_insularity
+    transfer: float  # bridging_transfer
+
+
+class LeaveRates(NamedTuple):
+    """Rates of the kernel of what leavers take with them."""
+
+    loss_effect: float  # colleague_loss_effect
+    newcomer_trust: float  # newcomer_trust (scaled by social capital)
+
+
+class Talk(NamedTuple):
+    """This month's conversations: global slots ``a`` and ``b``, their school, depth and own-group flag."""
+
+    a: np.ndarray
+    b: np.ndarray
+    school: np.ndarray
+    depth: np.ndarray
+    within: np.ndarray
+
+    @classmethod
+    def of(cls, meetings) -> Talk:
+        """The conversations of ``model.meetings`` (:class:`simulation.state.Meetings`)."""
+        return cls(meetings.a, meetings.b, meetings.school, meetings.depth, meetings.within)
+
+
+class LeadershipState(NamedTuple):
+    """The arrays of the leadership kernel (see :func:`share_leadership`)."""
+
+    is_leader: np.ndarray
+    engagement: np.ndarray
+    school_of: np.ndarray
+    distribution: np.ndarray
+    principal_support: np.ndarray
+    principal_focus: np.ndarray
+    attention: np.ndarray
+    principal_months: np.ndarray
+    principal_standing: np.ndarray
+    memory: np.ndarray
+    shared_focus: np.ndarray
+    support: np.ndarray
+    focus: np.ndarray
+    leader_engagement: np.ndarray
+
+
+class DialogueState(NamedTuple):
+    """The arrays of the dialogue kernel (see :func:`converse`)."""
+
+    cross_contact: np.ndarray
+    group_start: np.ndarray
+    group_size: np.ndarray
+    trust: np.ndarray
+    meeting_time: np.ndarray
+    engagement: np.ndarray
+    openness: np.ndarray
+    focus: np.ndarray
+    protocol: np.ndarray
+
+
+class LearningState(NamedTuple):
+    """The arrays the learning kernel writes (see :func:`learn`)."""
+
+    knowledge: np.ndarray
+    openness: np.ndarray
+
+
+class TrustState(NamedTuple):
+    """The arrays of the trust kernel (see :func:`update_trust`)."""
+
+    trust: np.ndarray
+    attending: np.ndarray
+    same_team: np.ndarray
+    knowledge: np.ndarray
+    engagement: np.ndarray
+
+
+class EngagementState(NamedTuple):
+    """The arrays of the engagement kernel (see :func:`engage`)."""
+
+    school_of: np.ndarray
+    active: np.ndarray
+    support: np.ndarray
+    workload: np.ndarray
+    engagement: np.ndarray
+
+
+class MemoryState(NamedTuple):
+    """The arrays of the memory kernel (see :func:`codify`)."""
+
+    knowledge: np.ndarray
+    openness: np.ndarray
+    tenure: np.ndarray
+    memory: np.ndarray
+    talk_depth: np.ndarray
+    participation: np.ndarray
+
+
+class LeaveState(NamedTuple):
+    """The arrays of the kernel of what leavers take with them (see :func:`leave`)."""
+
+    trust: np.ndarray
+    engagement: np.ndarray
+    is_leader: np.ndarray
+    shared_focus: np.ndarray
+    memory: np.ndarray
+
+
+class BridgeState(NamedTuple):
+    """The arrays of the networking kernel (see :func:`bridge`)."""
+
+    school_trust: np.ndarray
+    openness: np.ndarray
+    knowledge: np.ndarray
+    engagement: np.ndarray
+    support: np.ndarray
+    shared_focus: np.ndarray
+    memory: np.ndarray
+
+
 @njit(cache=True)
-def share_leadership(is_leader, engagement, school_of, distribution, principal_support, principal_focus, attention,
-                     principal_months, principal_standing, memory, shared_focus, support, focus, leader_engagement,
-                     rates):
+def share_leadership(state, rates):
     """One month of leadership, in place (see ``rules.leadership``).
 
-    Args:
+    Args (``state``: :class:`LeadershipState`):
         is_leader, engagement, school_of: per slot (bool, 0..1, school number); read.
         distribution, principal_support, memory: per school; read.
         principal_focus: per school; a principal in her first years moves it toward a stronger shared focus.
@@ -96,6 +234,8 @@ def share_leadership(is_leader, engagement, school_of, distribution, principal_s
         support, focus, leader_engagement: per school; written: the effective blends.
         rates: :class:`LeadershipRates`.
     """
+    (is_leader, engagement, school_of, distribution, principal_support, principal_focus, attention, principal_months,
+     principal_standing, memory, shared_focus, support, focus, leader_engagement) = state
     count, total = np.zeros(distribution.size), np.zeros(distribution.size)
     for g in range(is_leader.size):
         if is_leader[g]:
@@ -117,11 +257,10 @@ def share_leadership(is_leader, engagement, school_of, distribution, principal_s
         focus[s] = (1.0 - d) * pushed + d * shared_focus[s]
 
 
-def _converse(draws, conversations, cross_contact, group_start, group_size, active, size, trust, meeting_time,
-              engagement, openness, focus, protocol, rates):
+def _converse(draws, state, rates, conversations, active, size):
     """Draw meeting attendance and conversations; return (a, b, school, depth, within, attending).
 
-    Args:
+    Args (``state``: :class:`DialogueState`):
         draws: uniforms from ``model.rng``: two per sought conversation, then one per active member.
         conversations: partners each active member seeks (``conversations_per_tick``).
         cross_contact: per school, chance a partner is sought school-wide rather than in the own group.
@@ -140,6 +279,7 @@ def _converse(draws, conversations, cross_contact, group_start, group_size, acti
     draws), so schools are independent and ``prange`` can share them among threads; the blocks are then
     packed in school order, the order one thread would have found them in.
     """
+    cross_contact, group_start, group_size, trust, meeting_time, engagement, openness, focus, protocol = state
     n_schools, per_school = meeting_time.size, active * conversations
     n = n_schools * per_school
     a, b = np.empty(n, np.int64), np.empty(n, np.int64)
@@ -185,15 +325,16 @@ def _converse(draws, conversations, cross_contact, group_start, group_size, acti
 
 
 @njit(cache=True)
-def school_talk(a, b, school, depth, within, school_of, n_schools, active, discount):
+def school_talk(talk, school_of, n_schools, active, discount):
     """Per school: (participation, mean depth, whole-school depth, reach) of this month's conversations.
 
     Args:
-        a, b, school, depth, within: this month's conversations (global slots, school, depth, own-group flag).
+        talk: :class:`Talk`, this month's conversations (global slots, school, depth, own-group flag).
         school_of: per slot, its school. n_schools, active: counts.
         discount: ``subgroup_discount``; a conversation inside the own group weighs ``1 - discount`` in
             whole-school measures (balkanization).
     """
+    a, b, school, depth, within = talk
     talked = np.zeros(school_of.size, np.bool_)
     count, total, whole, weight = np.zeros(n_schools), np.zeros(n_schools), np.zeros(n_schools), np.zeros(n_schools)
     for c in range(a.size):
@@ -218,14 +359,27 @@ def school_talk(a, b, school, depth, within, school_of, n_schools, active, disco
 
 
 @njit(cache=True)
-def learn(a, b, depth, focus, knowledge, openness, rates):
+def openness_change(opens, closes, openness, gap):
+    """How a partner's openness changes in one conversation (a hook of :func:`learn`, see :func:`variant`).
+
+    ``opens`` and ``closes``: how far talk above the collegial norm opens practice and talk below it closes it;
+    ``openness``: hers; ``gap``: her partner's knowledge minus hers. Opening takes a share of the room left,
+    closing a share of what is open.
+    """
+    return opens * (1.0 - openness) - closes * openness
+
+
+@njit(cache=True)
+def learn(talk, focus, state, rates):
     """One month of learning, in place (see ``rules.learning``); changes are summed over conversations.
 
     Args:
-        a, b, depth: this month's conversations. focus: the inquiry focus of each conversation's school.
-        knowledge, openness: per slot; written.
+        talk: :class:`Talk`, this month's conversations. focus: the inquiry focus of each conversation's school.
+        state: :class:`LearningState`, knowledge and openness per slot; written.
         rates: :class:`LearningRates`.
     """
+    a, b, depth = talk.a, talk.b, talk.depth
+    knowledge, openness = state
     gain, opening = np.zeros(knowledge.size), np.zeros(knowledge.size)
     for c in range(a.size):
         i, j, x = a[c], b[c], depth[c]
@@ -235,8 +389,8 @@ def learn(a, b, depth, focus, knowledge, openness, rates):
         gain[i] += rates.transfer * x * max(gap, 0.0) * openness[i] + shallow + inquiry * (1.0 - knowledge[i])
         gain[j] += rates.transfer * x * max(-gap, 0.0) * openness[j] - shallow + inquiry * (1.0 - knowledge[j])
         opens, closes = rates.deprivatization * max(x - rates.norm, 0.0), rates.complacency * max(rates.norm - x, 0.0)
-        opening[i] += opens * (1.0 - openness[i]) - closes * openness[i]
-        opening[j] += opens * (1.0 - openness[j]) - closes * openness[j]
+        opening[i] += openness_change(opens, closes, openness[i], gap)
+        opening[j] += openness_change(opens, closes, openness[j], -gap)
     for g in range(knowledge.size):
         k = knowledge[g] + gain[g]
         k += rates.individual * openness[g] * (1.0 - k) - rates.obsolescence * k
@@ -244,22 +398,24 @@ def learn(a, b, depth, focus, knowledge, openness, rates):
         openness[g] = min(max(openness[g] + opening[g], 0.0), 1.0)
 
 
-def _update_trust(trust, attending, same_team, a, b, local_a, local_b, school, depth, knowledge, engagement, draws,
-                  rates):
+def _update_trust(talk, local_a, local_b, draws, state, rates):
     """One month of trust, in place (see ``rules.trust``).
 
     Args:
-        trust: (schools, size, size); written.
-        attending: (schools, size) who attended this month's team meeting. same_team: (schools, size, size).
-        a, b, local_a, local_b, school, depth: this month's conversations (global and local positions).
-        knowledge, engagement: per slot: what a colleague shows (competence, commitment), in meetings and talk.
+        talk: :class:`Talk`, this month's conversations; local_a, local_b: their members' local positions.
         draws: two uniforms per conversation from ``model.rng`` (a breach of a's trust in b, then of b's in a).
+        state: :class:`TrustState`:
+            trust: (schools, size, size); written.
+            attending: (schools, size) who attended this month's team meeting. same_team: (schools, size, size).
+            knowledge, engagement: per slot: what a colleague shows (competence, commitment), in meetings and talk.
         rates: :class:`TrustRates`.
 
     A school's ties change only through its own meetings and conversations, so each school is done whole (decay,
     meetings, then its conversations in their order) independently of the others, which ``prange`` can share
     among threads with the same result as one thread.
     """
+    a, b, school, depth = talk.a, talk.b, talk.school, talk.depth
+    trust, attending, same_team, knowledge, engagement = state
     n_schools, size = attending.shape
     order, first = _by_school(school, n_schools)
     for s in prange(n_schools):
@@ -307,15 +463,18 @@ def _by_school(school, n_schools):
 
 
 @njit(cache=True)
-def engage(a, b, depth, school_of, active, support, workload, engagement, base, value_weight, support_weight,
-           overload_weight, rate):
+def engage(talk, state, rates):
     """Move each active member's engagement toward its target, in place (see ``rules.engagement``).
 
     Args:
-        a, b, depth: this month's conversations. school_of, active: per slot (school, takes part).
-        support, workload: per school; read. engagement: per slot; written.
-        base, value_weight, support_weight, overload_weight, rate: the engagement parameters of those names.
+        talk: :class:`Talk`, this month's conversations.
+        state: :class:`EngagementState`: school_of, active per slot (school, takes part); support, workload per
+            school, read; engagement per slot, written.
+        rates: :class:`EngagementRates`.
     """
+    a, b, depth = talk.a, talk.b, talk.depth
+    school_of, active, support, workload, engagement = state
+    base, value_weight, support_weight, overload_weight, rate = rates
     count, total = np.zeros(engagement.size), np.zeros(engagement.size)
     for c in range(a.size):
         count[a[c]] += 1.0
@@ -332,10 +491,10 @@ def engage(a, b, depth, school_of, active, support, workload, engagement, base, 
 
 
 @njit(cache=True)
-def codify(knowledge, openness, tenure, memory, talk_depth, participation, size, active, rates):
+def codify(state, size, active, rates):
     """Codify, forget, socialize and induct, in place (see ``rules.memory``).
 
-    Args:
+    Args (``state``: :class:`MemoryState`):
         knowledge, openness, tenure: per slot; knowledge and newcomers' openness written.
         memory: per school; written. talk_depth, participation: per school; read.
         size, active: posts and taking-part members per school.
@@ -345,6 +504,7 @@ def codify(knowledge, openness, tenure, memory, talk_depth, participation, size,
     participation`` times the mean of ``max(k - memory, 0)`` over the staff (March 1991: the code adapts to
     its superior members).
     """
+    knowledge, openness, tenure, memory, talk_depth, participation = state
     for s in range(memory.size):
         ahead, open_total = 0.0, 0.0
         for g in range(s * size, s * size + active):
@@ -365,16 +525,20 @@ def codify(knowledge, openness, tenure, memory, talk_depth, participation, size,
 
 
 @njit(cache=True)
-def leave(slots, size, active, trust, engagement, is_leader, shared_focus, memory, loss_effect, newcomer_trust):
+def leave(slots, size, active, state, rates):
     """What leavers take with them, in place: colleagues' engagement, shared focus, and their trust ties.
 
     Args:
         slots: global slots of this moment's leavers. size, active: posts and taking-part members per school.
-        trust: (schools, size, size); the leavers' rows and columns are reset to ``newcomer_trust``.
-        engagement: per slot; each colleague loses ``loss_effect * sum of her trust in leavers / (active - 1)``:
-            the loss scales with the *share* of trusted colleagues who left, not their number.
-        is_leader: per slot; leavers lose their role. shared_focus, memory: per school.
+        state: :class:`LeaveState`:
+            trust: (schools, size, size); the leavers' rows and columns are reset to ``newcomer_trust``.
+            engagement: per slot; each colleague loses ``loss_effect * sum of her trust in leavers / (active - 1)``:
+                the loss scales with the *share* of trusted colleagues who left, not their number.
+            is_leader: per slot; leavers lose their role. shared_focus, memory: per school.
+        rates: :class:`LeaveRates`.
     """
+    trust, engagement, is_leader, shared_focus, memory = state
+    loss_effect, newcomer_trust = rates
     leaders, lost = np.zeros(shared_focus.size), np.zeros(shared_focus.size)
     loss = np.zeros(engagement.size)
     for g in range(is_leader.size):
@@ -399,18 +563,20 @@ def leave(slots, size, active, trust, engagement, is_leader, shared_focus, memor
 
 
 @njit(cache=True)
-def bridge(links, draws, trust, rate, insularity, transfer, size, active, openness, knowledge, engagement, support,
-           shared_focus, memory):
+def bridge(links, draws, size, active, state, rates):
     """One month of exchanges between linked schools, in place; returns each school's number of exchanges.
 
     Args:
         links: (E, 2) linked schools. draws: one uniform per link from ``model.rng``.
-        trust: per school, mean trust (the last observation); read.
-        rate, insularity, transfer: ``bridging_rate``, ``bonding_insularity``, ``bridging_transfer``.
         size, active: posts and taking-part members per school.
-        openness: per slot; read. knowledge, engagement: per slot; written.
-        support: per school; read. shared_focus, memory: per school; written.
+        state: :class:`BridgeState`:
+            school_trust: per school, mean trust (the last observation); read.
+            openness: per slot; read. knowledge, engagement: per slot; written.
+            support: per school; read. shared_focus, memory: per school; written.
+        rates: :class:`BridgeRates`.
     """
+    trust, openness, knowledge, engagement, support, shared_focus, memory = state
+    rate, insularity, transfer = rates
     n_schools, levels = support.size, np.zeros((4, support.size))  # knowledge, engagement, focus, memory
     for s in range(n_schools):  # levels before any exchange
         for local in range(active):
@@ -451,5 +617,33 @@ _PARALLEL = {converse: njit(parallel=True)(_converse), update_trust: njit(parall
 
 def over_schools(kernel, parallel: bool):
     """``kernel`` (``converse`` or ``update_trust``), or its twin that shares schools among threads
-    (``prange``; same results) when ``parallel``."""
-    return _PARALLEL[kernel] if parallel else kernel
+    (``prange``; same results) when ``parallel``; another kernel (a :func:`variant`) runs as it is."""
+    return _PARALLEL.get(kernel, kernel) if parallel else kernel
+
+
+def hooks(kernel) -> tuple[str, ...]:
+    """The compiled functions ``kernel`` calls by name: the places :func:`variant` can change."""
+    source = kernel.py_func
+    return tuple(name for name in source.__code__.co_names
+                 if isinstance(source.__globals__.get(name), CPUDispatcher))
+
+
+def variant(kernel, **replaced):
+    """``kernel`` compiled again with some of the compiled functions it calls replaced: a change to a kernel
+    without copying it.
+
+    ``variant(learn, openness_change=my_change)`` is :func:`learn` with every call of :func:`openness_change`
+    calling ``my_change`` (an ``@njit`` function of the same arguments) instead; the kernel's source, and so
+    every other line, stays the model's own. :func:`hooks` lists what a kernel calls. A name the kernel does not
+    call raises ``ValueError`` naming the kernel's hooks. The variant is compiled in the session (not cached on
+    disk, where it would be mistaken for the kernel it comes from) and runs serially.
+    """
+    source = kernel.py_func
+    unknown = sorted(set(replaced) - set(hooks(kernel)))
+    if unknown:
+        raise ValueError(f"variant: {source.__name__} calls no {unknown[0]!r}; its hooks are "
+                         f"{', '.join(hooks(kernel)) or 'none'}")
+    function = types.FunctionType(source.__code__, {**source.__globals__, **replaced}, source.__name__,
+                                  source.__defaults__, source.__closure__)
+    function.__doc__ = f"{source.__name__} with {', '.join(f'{k}={v.__name__}' for k, v in replaced.items())}."
+    return njit(function)

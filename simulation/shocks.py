@@ -13,14 +13,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.rule_declaration import declare_rule
 from simulation.turnover import replace_members, succeed_principals
 
 
+@declare_rule(
+    part_of="shocks", called_by="`shocks`",
+    models="Shock: the principals of the hit schools leave now and successors arrive through `succeed_principals` "
+           "(Hargreaves: succession).")
 def principal_leaves(model, schools: np.ndarray) -> None:
     """Shock: the principals of ``schools`` leave now and successors arrive (Hargreaves: succession)."""
     succeed_principals(model, schools)
 
 
+@declare_rule(
+    part_of="shocks", called_by="`shocks`", reads=("budget_cut_size",), state_written="schools.meeting_time",
+    models="Shock: removes part of the hit schools' meeting time (Hord: structural conditions).")
 def budget_cut(model, schools: np.ndarray) -> None:
     """Shock: a budget cut removes ``budget_cut_size`` of the meeting time of ``schools`` (the ``time_cuts`` rule
     restores ``time_restoration_rate`` of the lost time each month)."""
@@ -28,6 +36,9 @@ def budget_cut(model, schools: np.ndarray) -> None:
     model.record_event("budget_cut", schools)
 
 
+@declare_rule(
+    part_of="shocks", called_by="`shocks`", reads=("turnover_wave_share",),
+    models="Shock: each member of the hit schools leaves with the given chance.")
 def turnover_wave(model, schools: np.ndarray) -> None:
     """Shock: each member of ``schools`` leaves with chance ``turnover_wave_share`` (no one moves in the network)."""
     in_hit = np.isin(model.members.school, schools)
@@ -35,12 +46,16 @@ def turnover_wave(model, schools: np.ndarray) -> None:
     replace_members(model, np.flatnonzero(leaving), cause="turnover_wave")
 
 
+@declare_rule(
+    part_of="shocks", called_by="`shocks`", reads=("policy_focus_level", "policy_workload"),
+    state_written="schools.principal_focus, workload",
+    models="Shock: a new policy replaces the principals' focus and adds workload; what teacher leaders hold stays "
+           "(Halverson & Spillane).")
 def policy_focus(model, schools: np.ndarray) -> None:
     """Shock: a new policy replaces the principals' focus and adds workload.
 
     What teacher leaders already hold (``shared_focus``) stays: distributed
     focus resists a change imposed on the principal (Halverson & Spillane).
-    Reads: policy_focus_level, policy_workload.
     """
     s = model.schools
     s.principal_focus[schools] = model.p.policy_focus_level

@@ -9,7 +9,8 @@ strength and density within teams; ties beyond the school), in Mulford's (2007) 
 The level ``social_capital`` (0 to 1, declared in :mod:`simulation.parameters`) scales each component of
 :data:`COMPONENTS` by a factor from ``1 - SPAN`` at level 0 to ``1 + SPAN`` at level 1 (inverted for a component
 that works against social capital, such as forgetting). At the neutral level 0.5 every factor is exactly 1, so the
-declared values hold as they are. Rules read a component through :func:`scaled`. ODD 7.5, 7.8, 7.9.
+declared values hold as they are. Rules read a component through :func:`scaled`. ODD: the trust, networking and
+turnover rules.
 """
 
 from __future__ import annotations

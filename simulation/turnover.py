@@ -1,4 +1,4 @@
-"""Turnover (ODD 7.9): who leaves at a year end, where movers go, and principal succession.
+"""Turnover (ODD: the turnover rule): who leaves at a year end, where movers go, and principal succession.
 
 A teacher's chance of leaving depends on her school (engagement, collegial trust, leadership support:
 Ingersoll 2001; Johnson, Kraft & Papay 2012); a principal's on her school's health (Béteille, Kalogrides &
@@ -12,12 +12,28 @@ import numpy as np
 from numba import njit
 
 from simulation.aggregates import trust_in_colleagues
-from simulation.kernels import leave
+from simulation.kernels import LeaveRates, LeaveState, leave
 from simulation.parameters import TICKS_PER_YEAR
+from simulation.rule_declaration import declare_rule
 from simulation.social_capital import scaled
 from simulation.state import active_per_school, draw_share, members_per_school
 
 
+@declare_rule(
+    title="leaving, moving and replacement",
+    kernel=leave,
+    reads=("teacher_turnover_rate", "turnover_sensitivity", "conditions_weight", "typical_satisfaction",
+           "early_career_factor", "early_career_years", "mover_share", "principal_turnover_rate",
+           "principal_exit_sensitivity", "typical_health"),
+    state_read="members.engagement, members.trust, members.tenure, schools.support, the observer's yearly health",
+    state_written="members.tenure, schools.principal_tenure, schools.teachers_left (and, through replace_members "
+                  "and succeed_principals, the leavers' posts and the principals)",
+    models="At each year end teachers leave with a chance raised by a poor school (low engagement, collegial trust, "
+           "leadership support: Ingersoll 2001; Johnson, Kraft & Papay 2012) and early at a school; half of the "
+           "leavers move to another school of the network (NCES TFS 2012-13); principals leave struggling schools "
+           "more often (Béteille, Kalogrides & Loeb 2012).",
+    exercise="Teacher leaders never leave. Does shared leadership then survive a champion principal's departure "
+             "(`champion-leaves`)?")
 def turnover(model) -> None:
     """At each year end, teachers and principals leave with chances set by their school; movers stay in the network.
 
@@ -30,12 +46,6 @@ def turnover(model) -> None:
     of the network (:func:`place_movers`). A principal leaves with chance ``principal_turnover_rate *
     exp(principal_exit_sensitivity * (typical_health - health))``, health being her school's mean this year
     (Béteille, Kalogrides & Loeb 2012). Everyone who stays gains a year of tenure.
-    ODD 7.9. Reads: teacher_turnover_rate, turnover_sensitivity, conditions_weight, typical_satisfaction,
-    early_career_factor, early_career_years, mover_share, principal_turnover_rate,
-    principal_exit_sensitivity, typical_health.
-    State read: members.engagement, members.trust, members.tenure, schools.support, the observer's yearly
-    health. State written: members.tenure, schools.principal_tenure, schools.teachers_left (and, through
-    replace_members and succeed_principals, the leavers' posts and the principals).
     """
     if model.steps % TICKS_PER_YEAR != 0:
         return
@@ -57,6 +67,9 @@ def turnover(model) -> None:
     succeed_principals(model, np.flatnonzero(rng.random(p.n_schools) < np.minimum(principal_chance, 1.0)))
 
 
+@declare_rule(
+    part_of="turnover", called_by="`replace_members`",
+    models="Matches movers to vacant posts of other schools at random (NCES TFS 2012-13: movers stay in teaching).")
 def place_movers(movers: np.ndarray, vacancies: np.ndarray, school_of: np.ndarray, rng) -> tuple[np.ndarray, ...]:
     """Match movers to vacant posts in *other* schools, at random; return (movers placed, their new posts).
 
@@ -102,6 +115,15 @@ def _first_free(jump, index):
     return free
 
 
+@declare_rule(
+    part_of="turnover", called_by="`turnover`, `turnover_wave`",
+    reads=("colleague_loss_effect", "newcomer_knowledge", "newcomer_openness", "newcomer_engagement", "newcomer_trust",
+           "social_capital", "trait_spread"),
+    state_written="the posts' knowledge, openness, engagement, tenure, person, is_leader and trust rows and "
+                  "columns; colleagues' engagement; schools.shared_focus",
+    models="Movers take vacant posts in other schools with their knowledge; newcomers fill the rest; colleagues lose "
+           "engagement in proportion to the share of trusted staff who left; departing teacher leaders take their "
+           "share of the uncodified focus (Kruse & Louis).")
 def replace_members(model, slots: np.ndarray, cause: str, movers: np.ndarray | None = None) -> None:
     """Members in ``slots`` leave for ``cause`` (a key of ``events.CAUSES``); movers and newcomers take the posts.
 
@@ -112,18 +134,15 @@ def replace_members(model, slots: np.ndarray, cause: str, movers: np.ndarray | N
     openness and person id; the other posts go to newcomers drawn around ``newcomer_knowledge`` and
     ``newcomer_openness``. Every arrival starts with ``newcomer_engagement``, ``newcomer_trust`` (scaled by
     ``social_capital``: how far a staff extends trust to newcomers) and no tenure.
-    Reads: colleague_loss_effect, newcomer_knowledge, newcomer_openness, newcomer_engagement, newcomer_trust,
-    social_capital,
-    trait_spread. State written: the posts' knowledge, openness, engagement, tenure, person, is_leader and
-    trust rows and columns; colleagues' engagement; schools.shared_focus.
     """
     if slots.size == 0:
         return
     m, s, p, rng = model.members, model.schools, model.p, model.rng
     moved_from, moved_to = place_movers(movers if movers is not None else slots[:0], slots, m.school, rng)
     carried = {name: getattr(m, name)[moved_from].copy() for name in ("knowledge", "openness", "person")}
-    leave(slots, members_per_school(p), active_per_school(p), m.trust, m.engagement, m.is_leader, s.shared_focus,
-          s.memory, p.colleague_loss_effect, scaled(p, "newcomer_trust"))
+    leave(slots, members_per_school(p), active_per_school(p),
+          LeaveState(m.trust, m.engagement, m.is_leader, s.shared_focus, s.memory),
+          LeaveRates(p.colleague_loss_effect, scaled(p, "newcomer_trust")))
     n = slots.size
     m.knowledge[slots] = draw_share(rng, p.newcomer_knowledge, p.trait_spread, n)
     m.openness[slots] = draw_share(rng, p.newcomer_openness, p.trait_spread, n)
@@ -135,6 +154,13 @@ def replace_members(model, slots: np.ndarray, cause: str, movers: np.ndarray | N
     model.members_replaced(slots, cause)
 
 
+@declare_rule(
+    part_of="leadership", called_by="`turnover`, `principal_leaves`",
+    reads=("principal_support", "inquiry_focus", "leadership_distribution", "principal_trait_sd"),
+    state_written="schools.principal_support, principal_focus, distribution, principal_tenure, principal_months, "
+                  "principals_left; the Principal agents",
+    models="Successors are drawn like the sitting principals and start with low standing; the leaving principal "
+           "takes what she held, teacher roles and the shared focus stay (Hargreaves; Hart 1993).")
 def succeed_principals(model, schools: np.ndarray) -> None:
     """Replace the principals of ``schools`` with successors drawn like the sitting principals.
 
@@ -145,9 +171,6 @@ def succeed_principals(model, schools: np.ndarray) -> None:
     else. She arrives with no time in post, so her standing starts at
     ``successor_initial_standing`` and builds over ``succession_ramp_years`` (``leadership``). The leaving
     principal takes the support and focus she held; teacher roles and the shared focus stay (Hargreaves).
-    Reads: principal_support, inquiry_focus, leadership_distribution, principal_trait_sd.
-    State written: schools.principal_support, principal_focus, distribution, principal_tenure,
-    principal_months, principals_left; the Principal agents.
     """
     if len(schools) == 0:
         return

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.kernels import MemoryRates, codify
+from simulation.kernels import MemoryRates, MemoryState, codify
 
 MEMBERS, PERIODS, SEEDS = 50, 60, 20
 CODE_LEARNING = 0.5  # March's p2
@@ -34,7 +34,7 @@ def final_code(socialization: float, turnover: float, seed: int, code_learning: 
     rates = MemoryRates(codification=code_learning, decay=0.0, catchup=0.0, catchup_years=0.0,
                         socialization=socialization, induct=False)
     for _ in range(PERIODS):
-        codify(knowledge, openness, tenure, memory, full, full, MEMBERS, MEMBERS, rates)
+        codify(MemoryState(knowledge, openness, tenure, memory, full, full), MEMBERS, MEMBERS, rates)
         leaving = rng.random(MEMBERS) < turnover
         knowledge[leaving] = np.clip(rng.normal(0.4, 0.15, leaving.sum()), 0, 1)
     return float(memory[0])

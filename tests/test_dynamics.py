@@ -15,8 +15,14 @@ import pytest
 from simulation import PLCModel, network_frame, persistence_table
 from simulation.kernels import (
     DialogueRates,
+    DialogueState,
     LearningRates,
+    LearningState,
+    LeaveRates,
+    LeaveState,
+    Talk,
     TrustRates,
+    TrustState,
     converse,
     learn,
     leave,
@@ -99,8 +105,8 @@ def test_a_new_principal_builds_her_standing_and_takes_up_a_stronger_shared_focu
 def _loss_after_leaving(size: int, leavers: int) -> float:
     trust = np.full((1, size, size), 0.5)
     engagement = np.full(size, 0.6)
-    leave(np.arange(leavers), size, size, trust, engagement, np.zeros(size, bool), np.zeros(1), np.zeros(1), 0.3,
-          0.1)
+    leave(np.arange(leavers), size, size, LeaveState(trust, engagement, np.zeros(size, bool), np.zeros(1), np.zeros(1)),
+          LeaveRates(loss_effect=0.3, newcomer_trust=0.1))
     return 0.6 - engagement[-1]
 
 
@@ -200,9 +206,9 @@ def _trust_after(draw: float, tie: float = 0.5) -> float:
     trust = np.full((1, 2, 2), tie)
     knowledge, engagement = np.full(2, 0.5), np.full(2, 0.5)
     rates = TrustRates(decay=0.0, meeting=0.0, growth=0.06, breach_chance=0.5, breach_loss=0.4)
-    update_trust(trust, np.zeros((1, 2), bool), np.zeros((1, 2, 2), bool), np.array([0]), np.array([1]),
-                 np.array([0]), np.array([1]), np.array([0]), np.array([0.5]), knowledge, engagement,
-                 np.array([draw, 0.99]), rates)
+    talk = Talk(np.array([0]), np.array([1]), np.array([0]), np.array([0.5]), np.array([False]))
+    update_trust(talk, np.array([0]), np.array([1]), np.array([draw, 0.99]),
+                 TrustState(trust, np.zeros((1, 2), bool), np.zeros((1, 2, 2), bool), knowledge, engagement), rates)
     return float(trust[0, 0, 1])
 
 
@@ -228,11 +234,13 @@ def test_conversations_change_trust_in_their_order_even_when_schools_interleave(
     nobody = np.zeros((n_schools, size), bool), np.zeros((n_schools, size, size), bool)
     together = rng.random((n_schools, size, size))
     one_by_one = together.copy()
-    over_schools(update_trust, parallel)(together, *nobody, a, b, local_a, local_b, school, depth, knowledge,
-                                         engagement, draws, rates)
+    within = np.zeros(n, bool)
+    over_schools(update_trust, parallel)(Talk(a, b, school, depth, within), local_a, local_b, draws,
+                                         TrustState(together, *nobody, knowledge, engagement), rates)
     for c in range(n):
-        update_trust(one_by_one, *nobody, a[c:c + 1], b[c:c + 1], local_a[c:c + 1], local_b[c:c + 1],
-                     school[c:c + 1], depth[c:c + 1], knowledge, engagement, draws[2 * c:2 * c + 2], rates)
+        one = slice(c, c + 1)
+        update_trust(Talk(a[one], b[one], school[one], depth[one], within[one]), local_a[one], local_b[one],
+                     draws[2 * c:2 * c + 2], TrustState(one_by_one, *nobody, knowledge, engagement), rates)
     np.testing.assert_array_equal(together, one_by_one)
 
 
@@ -245,9 +253,9 @@ def test_team_meetings_no_longer_close_a_third_of_every_trust_gap():
 def _depth(tie: float, protocol: float = 0.0) -> float:
     trust = np.full((1, 2, 2), tie)
     draws = np.array([0.75, 0.0, 0.9, 0.9, 0.9, 0.9])  # seeker 0 finds partner 1 and talks; attendance draws
-    *_, depth, _, _ = converse(draws, 1, np.array([0.0]), np.zeros(2, np.int64), np.full(2, 2), 2, 2, trust,
-                               np.ones(1), np.ones(2), np.ones(2), np.ones(1), np.array([protocol]),
-                               DialogueRates(0.0, 0.5, 0.35, 0.05))
+    state = DialogueState(np.array([0.0]), np.zeros(2, np.int64), np.full(2, 2), trust, np.ones(1), np.ones(2),
+                          np.ones(2), np.ones(1), np.array([protocol]))
+    *_, depth, _, _ = converse(draws, state, DialogueRates(0.0, 0.5, 0.35, 0.05), 1, 2, 2)
     return float(depth[0])
 
 
@@ -262,9 +270,10 @@ def test_whole_school_measures_discount_talk_confined_to_a_subgroup():
     a, b, school = np.array([0, 1]), np.array([1, 2]), np.array([0, 0])
     depth = np.array([0.6, 0.6])
     args = (a, b, school, depth)
-    _, mean_depth, whole, reach = school_talk(*args, np.array([True, False]), np.zeros(3, np.int64), 1, 3, 0.5)
+    _, mean_depth, whole, reach = school_talk(Talk(*args, np.array([True, False])), np.zeros(3, np.int64), 1, 3, 0.5)
     assert mean_depth[0] == pytest.approx(0.6) and whole[0] == pytest.approx(0.45) and reach[0] == 0.75
-    _, _, whole_cross, reach_cross = school_talk(*args, np.array([False, False]), np.zeros(3, np.int64), 1, 3, 0.5)
+    _, _, whole_cross, reach_cross = school_talk(Talk(*args, np.array([False, False])), np.zeros(3, np.int64), 1, 3,
+                                                 0.5)
     assert whole_cross[0] == pytest.approx(0.6) and reach_cross[0] == 1.0
 
 
@@ -278,7 +287,8 @@ def test_primary_teachers_belong_to_grade_teams_and_meet_as_a_whole_staff():
 
 def _openness_after(depth: float) -> float:
     knowledge, openness = np.full(2, 0.5), np.full(2, 0.5)
-    learn(np.array([0]), np.array([1]), np.array([depth]), np.array([0.0]), knowledge, openness,
+    talk = Talk(np.array([0]), np.array([1]), np.array([0]), np.array([depth]), np.array([False]))
+    learn(talk, np.array([0.0]), LearningState(knowledge, openness),
           LearningRates(0.0, 0.0, 0.0, 0.03, 0.03, 0.3, 0.0, 0.0))
     return float(openness[0])
 

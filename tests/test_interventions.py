@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
 
+from plc_sim.core.stats import mean_ci
 from simulation import TICKS_PER_YEAR, ParameterError, PLCModel, make_params, network_frame, school_frame
 from simulation.events import describe_events
 from simulation.interventions import INTERVENTIONS, Intervention, Running, parse_intervention
@@ -35,9 +35,8 @@ def run(seed: int, interventions=(), ticks: int = 50, probe=None, **overrides):
 
 
 def paired_interval(differences) -> tuple[float, float]:
-    differences = np.asarray(differences, dtype=float)
-    half = stats.t.ppf(0.975, differences.size - 1) * differences.std(ddof=1) / np.sqrt(differences.size)
-    return differences.mean() - half, differences.mean() + half
+    """The 95% t-interval of paired differences (``plc_sim.core.stats.mean_ci``)."""
+    return mean_ci(differences)[1:]
 
 
 def effect(name: str, probe, args=None, ticks=range(11, 41), **overrides) -> tuple[float, float]:

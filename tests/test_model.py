@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy import stats
 
+from plc_sim.core.stats import mean_ci
 from simulation import PLCModel, network_frame, persistence_table, school_frame
 from simulation import rules as baseline_rules
 from simulation.agents import Principal, SupportStaff, Teacher
@@ -438,13 +438,6 @@ def test_schedule_rules_carry_their_odd_sections_and_the_odd_describes_them():
 
 
 # --- claims from the seed texts, over many seeds -------------------------------------------------------------
-
-def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and two-sided t confidence interval."""
-    values = np.asarray(values, dtype=float)
-    half = stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-    return values.mean(), values.mean() - half, values.mean() + half
-
 
 def succession_drop(seed: int, distribution: float, network: dict) -> float:
     """Fall in network mean health from just before the champion leaves to two years after."""

@@ -3,7 +3,8 @@
 Equilibrate-then-hold: two copies of the same schools (same seed) are first held at opposite conditions (little
 vs plenty of meeting time) until they settle, then both are held at the same middle condition. With a tipping
 point (two attractors) the gap would stop closing; with one attractor it keeps closing. The model, as calibrated
-in version 3, keeps a school's history for more than a century: with socialization to codified memory (ODD 7.7) a
+in version 3, keeps a school's history for more than a century: with socialization to codified memory (ODD: the
+memory rule) a
 network of 8 schools keeps about a quarter of the settled gap after 100 years held alike (version 2 kept a tenth,
 and this test held it there; at the new defaults that bound fails, so the test now states what the model does:
 the gap keeps closing, and less than half of it is left). A designed start (initial trust) is still forgotten.
@@ -41,7 +42,8 @@ def held_health(seed: int, first: float, then: float = 0.6) -> tuple[float, floa
 def test_opposite_histories_converge_when_held_at_the_same_conditions():
     """One attractor, reached slowly: the gap left between the two histories keeps closing while they are held
     alike (its last 20 years are closer than its first 20, paired over seeds), and most of the settled gap is gone.
-    With socialization to codified memory (ODD 7.7) history lasts longer than a century: about a quarter of the
+    With socialization to codified memory (ODD: the memory rule) history lasts longer than a century: about a quarter
+    of the
     settled gap is left after 100 years (version 2, without socialization, kept a tenth); a tipping point would keep
     the gap from closing at all."""
     low = np.array([held_health(seed, 0.1) for seed in SEEDS])

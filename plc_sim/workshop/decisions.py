@@ -5,18 +5,18 @@ on the model's own per-school state between two school years (after the last mon
 first month of the next), so the model's documented rules carry its effect; nothing else changes:
 
 ========================  ==================================================  ===================================
-decision                   model state it sets (between years)                 rule that reads it (ODD section)
+decision                   model state it sets (between years)                 rule that reads it (ODD subsection)
 ========================  ==================================================  ===================================
-``meeting_time``           ``schools.meeting_time`` (parameter                 dialogue (7.3), observation (6)
+``meeting_time``           ``schools.meeting_time`` (parameter                 dialogue rule, observation (6)
                            ``meeting_time``)
-``distribution``           ``schools.distribution`` (parameter                 leadership (7.2)
+``distribution``           ``schools.distribution`` (parameter                 leadership rule
                            ``leadership_distribution``)
-``leaders``                ``members.is_leader`` of the named teachers, from   leadership (7.2): :class:`NamedRoles`
+``leaders``                ``members.is_leader`` of the named teachers, from   leadership rule: :class:`NamedRoles`
                            each year's second month
 ``induction``              the model's ``induction`` intervention for the      interventions (7.0)
                            school and year, its arguments scaled by the share
                            spent (:func:`induction_programme`)
-``partner``                one extra link in ``model.links``                   networking (7.8)
+``partner``                one extra link in ``model.links``                   networking rule
 ========================  ==================================================  ===================================
 
 Protected time and induction are paid from the school's yearly budget (1 at the start; a budget cut lowers it
@@ -181,7 +181,7 @@ def candidates(model, school: int) -> list[dict]:
 
 
 class NamedRoles:
-    """The leadership rule (ODD 7.2) with teacher leaders named by each school's principal.
+    """The leadership rule (ODD: the leadership rule) with teacher leaders named by each school's principal.
 
     It runs the baseline ``leadership`` rule unchanged. At each year start, in a school whose principal named
     teacher leaders, those of the named who are still in post hold the informal leader roles instead of the
