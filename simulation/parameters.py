@@ -115,14 +115,14 @@ PARAMETERS: tuple[Param, ...] = (
     _p("workload_recovery_rate", float, 0.03, "Share of the workload above its base level that fades each month as "
        "an initiative's demands are dropped (0 = added workload stays)", "conditions", unit="per tick",
        low=0.0, high=1.0, source="Hess 1999 (initiatives are adopted and abandoned); assumption"),
-    _p("time_cut_rate", float, 0.1, "Annual chance that a school loses budget_cut_size of its meeting time at a "
+    _p("time_cut_rate", float, 0.0, "Annual chance that a school loses budget_cut_size of its meeting time at a "
        "year start (professional-development time or funds cut)", "conditions", unit="per year", low=0.0, high=1.0,
        source="Taylor 2006 (lack of professional-development support, with faculty retention the strongest of "
-              "eleven risk factors); Datnow 2005 (resources and district demands); value calibrated with the "
-              "patterns (ODD, Validation 8)"),
-    _p("time_restoration_rate", float, 0.04, "Share of the meeting time lost to cuts below its declared level that "
+              "eleven risk factors); Datnow 2005 (resources and district demands); off by default until calibrated "
+              "with every pattern (ODD, Validation 9)"),
+    _p("time_restoration_rate", float, 0.0, "Share of the meeting time lost to cuts below its declared level that "
        "returns each month as budgets are restored (0 = a cut is for good)", "conditions", unit="per tick",
-       low=0.0, high=1.0, source="assumption; value calibrated with the patterns (ODD, Validation 8)"),
+       low=0.0, high=1.0, source="assumption; off by default with time_cut_rate (ODD, Validation 9)"),
     # --- social capital and trust -------------------------------------------
     _p("initial_trust", float, 0.4, "Mean pairwise trust when the run starts (the school's bonding social capital)",
        "trust", unit="share", low=0.0, high=1.0, source="Mulford (bonding social capital); Bryk & Schneider 2002"),
