@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from plc_sim.core.errors import InputError
-from plc_sim.experiments.discover import discover, limits_table
-from plc_sim.experiments.discover_output import box_limits_figure, cases, run_discovery
+from plc_sim.experiments.analysis.discover import discover, limits_table
+from plc_sim.experiments.analysis.discover_output import box_limits_figure, cases, run_discovery
 
 
 def planted(n: int = 1500, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -138,7 +138,7 @@ def test_cart_reads_category_leaves_back_as_categories():
 
 
 def test_an_intervention_lever_in_a_box_reads_on_with_its_settings():
-    from plc_sim.experiments.discover import Restriction
+    from plc_sim.experiments.analysis.discover import Restriction
 
     assert Restriction("protected_time", values=("level=0.6",)).words() == "protected time is on (level=0.6)"
     assert Restriction("protected_time", values=("off",)).words() == "protected time is off"

@@ -10,9 +10,9 @@ import shutil
 import pytest
 from test_discover import fake_sweep, planted
 
-from plc_sim.experiments.discover import discover
-from plc_sim.experiments.discover_output import run_discovery
-from plc_sim.experiments.discover_page import peeling_page
+from plc_sim.experiments.analysis.discover import discover
+from plc_sim.experiments.analysis.discover_output import run_discovery
+from plc_sim.experiments.analysis.discover_page import peeling_page
 
 COMMAND = "plc-sim discover results/x --outcome persists"
 

@@ -15,11 +15,12 @@ import pytest
 from sweep_helpers import TINY_GRID, assert_same_tables, write_spec
 
 from plc_sim.cli import main
-from plc_sim.experiments.analysis import load_sweep, read_tables, replication_means
-from plc_sim.experiments.discover_output import cases
-from plc_sim.experiments.robustness import Criterion, Objective, sweep_robustness
-from plc_sim.experiments.spec import SpecError, load_spec
-from plc_sim.experiments.sweep import run_sweep
+from plc_sim.experiments.analysis.discover_output import cases
+from plc_sim.experiments.analysis.results import load_sweep, replication_means
+from plc_sim.experiments.analysis.robustness import Criterion, Objective, sweep_robustness
+from plc_sim.experiments.execution.datasets import read_tables
+from plc_sim.experiments.execution.sweep import run_sweep
+from plc_sim.experiments.specs.spec import SpecError, load_spec
 
 pytestmark = pytest.mark.timeout(300)
 

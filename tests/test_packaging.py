@@ -108,10 +108,10 @@ def test_without_fork_workers_are_spawned_and_give_the_same_data(tmp_path, monke
 
     from sweep_helpers import TINY_GRID
 
-    from plc_sim.experiments import execute
-    from plc_sim.experiments.analysis import load_sweep
-    from plc_sim.experiments.spec import parse_spec
-    from plc_sim.experiments.sweep import run_sweep
+    from plc_sim.experiments.analysis.results import load_sweep
+    from plc_sim.experiments.execution import execute
+    from plc_sim.experiments.execution.sweep import run_sweep
+    from plc_sim.experiments.specs.spec import parse_spec
 
     spec = parse_spec(TINY_GRID.replace("ticks = 20", "ticks = 8"))
     run_sweep(spec, tmp_path / "one", workers=1, progress=False)

@@ -13,7 +13,7 @@ import html
 import json
 import math
 
-from plc_sim.experiments.discover import Discovery, Restriction
+from plc_sim.experiments.analysis.discover import Discovery, Restriction
 
 
 def page_data(found: Discovery, command: str) -> dict:
