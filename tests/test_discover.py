@@ -55,6 +55,19 @@ def test_a_category_box_is_drawn(tmp_path):
     assert (tmp_path / "box.png").stat().st_size > 0
 
 
+def test_every_limit_left_in_the_chosen_box_is_significant_in_that_box():
+    """Dropping one insignificant limit changes the others' quasi-p-values (each compares the box with and without
+    its limit): they are checked again in the new box. In these cases, dropping every limit that was insignificant
+    in the first box left others insignificant in the box that remained."""
+    rng = np.random.default_rng(1)
+    x = pd.DataFrame({f"f{i}": rng.uniform(size=300) for i in range(4)})
+    chance = 0.15 + 0.5 * (x.f0 > 0.5) + 0.15 * (x.f1 > 0.4) + 0.05 * (x.f2 > 0.5)
+    found = discover(x, (rng.uniform(size=300) < chance).to_numpy(), min_coverage=0.3)
+    assert found.chosen > found.origin  # limits were dropped
+    assert found.restrictions and found.restrictions[0].name == "f0"
+    assert not [r for r in found.restrictions if r.insignificant(found.alpha)], found.restrictions
+
+
 def test_the_chosen_box_follows_min_coverage_and_box():
     x, y = planted()
     loose, tight = discover(x, y, min_coverage=0.9), discover(x, y, min_coverage=0.3)
