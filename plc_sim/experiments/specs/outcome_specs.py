@@ -6,7 +6,7 @@ The long form is a table::
     [outcomes]
     measures = ["health", "decayed_share"]           # the network measures recorded every tick (as above)
     peak_health = "outcomes_example:peak_health"     # one number per run, a column of the runs table
-    stop = "outcomes_example:most_decayed"           # optional: True ends the run early
+    stop = "outcomes_example:most_eroded"            # optional: True ends the run early
     stop_every = "year"                              # when to ask: after each school "year" (default) or "tick"
     school_series = ["health", "trust"]              # optional: per-school series (true: every school measure)
 
