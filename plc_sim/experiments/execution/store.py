@@ -318,6 +318,10 @@ def write_file(path: Path, data: bytes) -> None:
 
 
 def _fsync(path: Path) -> None:
+    """Flush a folder's entries (a renamed batch) to disk. Windows cannot open a folder to flush it (PermissionError);
+    there the rename is left to NTFS's journal."""
+    if sys.platform == "win32":
+        return
     descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)

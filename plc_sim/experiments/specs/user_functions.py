@@ -24,14 +24,13 @@ import hashlib
 import importlib
 import inspect
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from plc_sim.core.errors import InputError
-from plc_sim.core.processes import pool_context
+from plc_sim.core.processes import kill, pool_context
 from plc_sim.experiments.specs.spec_fields import SpecError
 
 USER_FUNCTION_TIMEOUT = 180
@@ -237,7 +236,7 @@ class Deadlines:
             if 0.0 < end < now:
                 message = self.messages[slot * size:slot * size + self.lengths[slot]].decode(errors="replace")
                 if self.ends[slot] == end:  # still the same call: the message is its own
-                    os.kill(self.pids[slot], signal.SIGKILL)
+                    kill(self.pids[slot])
                     return message
         return None
 
