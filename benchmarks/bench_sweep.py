@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from plc_sim.experiments.analysis import read_tables
-from plc_sim.experiments.spec import load_spec, parse_spec
-from plc_sim.experiments.sweep import run_sweep
+from plc_sim.experiments.execution.datasets import read_tables
+from plc_sim.experiments.execution.sweep import run_sweep
+from plc_sim.experiments.specs.spec import load_spec, parse_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL_SPEC = ROOT / "experiments" / "leadership_social_capital.toml"

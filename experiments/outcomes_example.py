@@ -24,6 +24,7 @@ def health_gap(model):
     return last["health"].max() - last["health"].min()
 
 
-def most_decayed(model):
-    """Stop the run once more than half the communities are decayed: its outcome is settled."""
-    return model.network_now["decayed_share"] > 0.5
+def most_eroded(model):
+    """Stop the run once more than half the communities have eroded (fallen well below the level each had
+    established): how high health peaked and how long it stayed up are settled."""
+    return model.network_now["eroded_share"] > 0.5

@@ -85,7 +85,7 @@ def spec_with(spec, **changes):
 
     The text is regenerated, so the copy's digest differs from the original's.
     """
-    from plc_sim.experiments.spec import parse_spec
+    from plc_sim.experiments.specs.spec import parse_spec
 
     data = {**spec.data, **changes}
     return parse_spec(to_toml(data), source=f"{spec.source} (modified)", default_name=spec.name)

@@ -23,7 +23,7 @@ from plc_sim.calibration.report import share_ci, write_report
 from plc_sim.calibration.run import run_calibration
 from plc_sim.calibration.spec import CalibrationSpecError, parse_calibration
 from plc_sim.core.errors import InputError
-from plc_sim.experiments.store import ResultFolder
+from plc_sim.experiments.execution.store import ResultFolder
 from plc_sim.validation.registry import PATTERNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,7 +126,7 @@ def test_a_rerun_measures_nothing_and_a_changed_spec_is_refused(window_run, monk
     again = run_calibration(window_spec(), out, workers=1, progress=False)
     assert again.complete and again.ran_now == 0 and again.done_before == 24
     assert "other model code" not in capsys.readouterr().err
-    monkeypatch.setattr("plc_sim.experiments.sweep.model_source_hash", lambda: "edited model")
+    monkeypatch.setattr("plc_sim.experiments.execution.sweep.model_source_hash", lambda: "edited model")
     run_calibration(window_spec(), out, workers=1, progress=False)
     assert "were made by other model code" in capsys.readouterr().err
     with pytest.raises(InputError, match="different spec"):

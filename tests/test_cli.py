@@ -81,7 +81,7 @@ def test_run_records_provenance(two_runs):
 def test_run_draws_a_chart(two_runs, tmp_path):
     from matplotlib.image import imread
 
-    from plc_sim.experiments.run_chart import run_chart
+    from plc_sim.experiments.execution.run_chart import run_chart
 
     _, out, _ = two_runs
     pixels = imread(out / "chart.png")

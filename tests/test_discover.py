@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from plc_sim.core.errors import InputError
-from plc_sim.experiments.discover import discover, limits_table
-from plc_sim.experiments.discover_output import box_limits_figure, cases, run_discovery
+from plc_sim.experiments.analysis.discover import discover, limits_table
+from plc_sim.experiments.analysis.discover_output import box_limits_figure, cases, run_discovery
 
 
 def planted(n: int = 1500, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -53,6 +53,19 @@ def test_a_category_box_is_drawn(tmp_path):
     found = discover(x, np.where(x.network == "ring", rng.random(600) < 0.9, rng.random(600) < 0.1))
     box_limits_figure(found, x, tmp_path / "box.png")
     assert (tmp_path / "box.png").stat().st_size > 0
+
+
+def test_every_limit_left_in_the_chosen_box_is_significant_in_that_box():
+    """Dropping one insignificant limit changes the others' quasi-p-values (each compares the box with and without
+    its limit): they are checked again in the new box. In these cases, dropping every limit that was insignificant
+    in the first box left others insignificant in the box that remained."""
+    rng = np.random.default_rng(1)
+    x = pd.DataFrame({f"f{i}": rng.uniform(size=300) for i in range(4)})
+    chance = 0.15 + 0.5 * (x.f0 > 0.5) + 0.15 * (x.f1 > 0.4) + 0.05 * (x.f2 > 0.5)
+    found = discover(x, (rng.uniform(size=300) < chance).to_numpy(), min_coverage=0.3)
+    assert found.chosen > found.origin  # limits were dropped
+    assert found.restrictions and found.restrictions[0].name == "f0"
+    assert not [r for r in found.restrictions if r.insignificant(found.alpha)], found.restrictions
 
 
 def test_the_chosen_box_follows_min_coverage_and_box():
@@ -138,7 +151,7 @@ def test_cart_reads_category_leaves_back_as_categories():
 
 
 def test_an_intervention_lever_in_a_box_reads_on_with_its_settings():
-    from plc_sim.experiments.discover import Restriction
+    from plc_sim.experiments.analysis.discover import Restriction
 
     assert Restriction("protected_time", values=("level=0.6",)).words() == "protected time is on (level=0.6)"
     assert Restriction("protected_time", values=("off",)).words() == "protected time is off"

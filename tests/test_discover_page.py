@@ -7,12 +7,14 @@ import json
 import re
 import shutil
 
+import numpy as np
+import pandas as pd
 import pytest
 from test_discover import fake_sweep, planted
 
-from plc_sim.experiments.discover import discover
-from plc_sim.experiments.discover_output import run_discovery
-from plc_sim.experiments.discover_page import peeling_page
+from plc_sim.experiments.analysis.discover import discover
+from plc_sim.experiments.analysis.discover_output import run_discovery
+from plc_sim.experiments.analysis.discover_page import peeling_page
 
 COMMAND = "plc-sim discover results/x --outcome persists"
 
@@ -26,6 +28,16 @@ def embedded(page: str) -> dict:
 def found():
     x, y = planted(seed=1)
     return x, y, discover(x, y)
+
+
+@pytest.fixture(scope="module")
+def no_box():
+    """Noise: PRIM peels, but no limit of the box it chooses is significant, so it reports no box."""
+    rng = np.random.default_rng(1)
+    x = pd.DataFrame({"a": rng.random(400), "b": rng.random(400)})
+    discovery = discover(x, rng.random(400) < 0.3)
+    assert not discovery.found_box and discovery.origin > 0
+    return discovery
 
 
 def test_the_page_embeds_the_peeling_trajectory(found):
@@ -56,6 +68,17 @@ def test_each_box_s_command_reproduces_it(found):
     for box in data["boxes"]:
         if not box["peeled"]:  # made by dropping limits of the originally chosen box
             assert box["command"] == f"{COMMAND} --box {discovery.origin}"
+
+
+def test_the_page_says_when_no_box_was_chosen(found, no_box):
+    page = peeling_page(no_box, "communities persist", COMMAND)
+    assert embedded(page)["found_box"] is False
+    verdict = re.search(r'<p id="no-box" class="verdict">(.*?)</p>', page, re.S)
+    assert verdict and verdict[1].startswith(f"PRIM found no box: no limit of box {no_box.origin}")
+    assert "The red ring is the box the summary reports" not in page and "No box is ringed" in page
+    found_page = peeling_page(found[2], "communities persist", COMMAND)
+    assert embedded(found_page)["found_box"] is True
+    assert 'id="no-box"' not in found_page and "The red ring is the box the summary reports" in found_page
 
 
 def test_the_page_loads_nothing_from_elsewhere(found):
@@ -122,3 +145,31 @@ def test_hover_shows_a_box_and_click_pins_its_command(found, tmp_path):
             browser.close()
     assert problems == []
     assert [url for url in requests if not url.startswith("file://")] == []
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(180)
+def test_with_no_box_nothing_is_ringed_and_the_page_opens_on_prim_s_first_choice(no_box, tmp_path):
+    if not shutil.which("chromium"):
+        pytest.skip("Debian's chromium is missing: `make browser` installs it")
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "peeling.html"
+    path.write_text(peeling_page(no_box, "communities persist", COMMAND), encoding="utf-8")
+    problems = []
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=shutil.which("chromium"),
+                                         args=["--headless=new", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.goto(path.as_uri())
+            assert page.locator("#no-box").is_visible()
+            assert page.locator("circle.chosen").count() == 0
+            heading = page.locator("#panel h2").inner_text()
+            assert heading == f"Box {no_box.origin}", heading
+            page.select_option("#pick", str(no_box.chosen))
+            assert page.locator("#panel h2").inner_text() == f"Box {no_box.chosen}"  # not "the summary's box"
+        finally:
+            browser.close()
+    assert problems == []

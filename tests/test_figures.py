@@ -8,21 +8,21 @@ from sweep_helpers import TINY_GRID, write_spec
 
 from plc_sim.cli import main
 from plc_sim.core.stats import kaplan_meier, mean_ci, median_survival
-from plc_sim.experiments.analysis import (
-    load_sweep,
-    point_summary,
-    replication_means,
-    series_bands,
-    survival_curves,
-)
-from plc_sim.experiments.figures import (
+from plc_sim.experiments.analysis.figures import (
     FIGURE_FUNCTIONS,
     default_figures,
     experiment_outputs,
     phase_diagram,
     save,
 )
-from plc_sim.experiments.report import write_report
+from plc_sim.experiments.analysis.report import write_report
+from plc_sim.experiments.analysis.results import (
+    load_sweep,
+    point_summary,
+    replication_means,
+    series_bands,
+    survival_curves,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -154,7 +154,7 @@ def test_svg_output_is_reproducible(swept, tmp_path):
 
 
 def test_a_spec_without_figures_gets_sensible_defaults(tmp_path):
-    from plc_sim.experiments.spec import parse_spec
+    from plc_sim.experiments.specs.spec import parse_spec
 
     kinds = [kind for kind, _ in default_figures(parse_spec(TINY_GRID))]
     assert kinds == ["phase_diagram", "survival", "curves", "effects"]

@@ -87,11 +87,42 @@ def layer(module: str) -> str | None:
 SOURCES = sorted([*ROOT.glob("simulation/**/*.py"), *ROOT.glob("plc_sim/**/*.py")])
 
 
+ROOMS = [f"plc_sim.experiments.{room}" for room in ("specs", "execution", "analysis")]
+"""The experiments' rooms, in the order they may import each other."""
+
+HOLDERS = {"plc_sim", *(name.rsplit(".", 1)[0] for name in ALLOWED if name.count(".") > 1)}
+"""Packages that only hold layers (``plc_sim``, ``plc_sim.experiments``): they belong to none."""
+
+
 def test_every_module_belongs_to_a_layer():
     layers = {module_name(path): layer(module_name(path)) for path in SOURCES}
-    assert {"simulation", "plc_sim.core", "plc_sim.experiments", "plc_sim.cli"} <= set(layers.values())
-    unplaced = sorted(name for name, own in layers.items() if own is None and name != "plc_sim")
+    assert {"simulation", "plc_sim.core", *ROOMS, "plc_sim.cli"} <= set(layers.values())
+    unplaced = sorted(name for name, own in layers.items() if own is None and name not in HOLDERS)
     assert not unplaced, f"place {', '.join(unplaced)} in a layer (ALLOWED)"
+
+
+@pytest.mark.parametrize("name", sorted(HOLDERS))
+def test_a_package_that_holds_layers_imports_nothing_of_the_project(name):
+    """No re-exports from a holder: ``plc_sim.experiments`` must not lead back round its rooms' order."""
+    path = ROOT.joinpath(*name.split("."), "__init__.py")
+    assert not project_imports(path), f"{name} must import nothing of plc_sim or simulation"
+
+
+def test_the_experiments_rooms_depend_one_way():
+    """specs < execution < analysis, as the README states: each room may import the ones before it only."""
+    assert "plc_sim.experiments" in HOLDERS
+    for lower, upper in zip(ROOMS, ROOMS[1:], strict=False):
+        assert lower in ALLOWED[upper], f"the README must put {lower} below {upper}"
+        assert upper not in ALLOWED[lower], f"the README must not let {lower} import {upper}"
+
+
+def test_no_experiments_room_holds_more_than_ten_modules():
+    """A room of more than ten modules is a sign that it holds several jobs."""
+    for room in [ROOT / "plc_sim" / "experiments", *(ROOT.joinpath(*name.split(".")) for name in ROOMS)]:
+        modules = sorted(path.name for path in room.glob("*.py") if path.name != "__init__.py")
+        assert len(modules) <= 10, f"{room.relative_to(ROOT)} holds {len(modules)} modules: {', '.join(modules)}"
+        assert (room / "__init__.py").read_text(encoding="utf-8").lstrip().startswith('"""'), \
+            f"{room.relative_to(ROOT)}/__init__.py must say what the room holds"
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=[module_name(p) for p in SOURCES])
@@ -129,7 +160,7 @@ def test_the_layers_come_from_the_readme():
     allowed = allowed_imports(chains)
     assert allowed["plc_sim.app"] == {"simulation", "plc_sim.core", "plc_sim.app"}
     assert allowed["plc_sim.cli"] == {"simulation", "plc_sim.core", "plc_sim.app", "plc_sim.cli"}
-    assert {"simulation", "plc_sim.core", "plc_sim.experiments", "plc_sim.cli"} <= set(ALLOWED)
+    assert {"simulation", "plc_sim.core", *ROOMS, "plc_sim.cli"} <= set(ALLOWED)
 
 
 def test_the_modules_of_plc_sim_import_each_other_without_a_cycle():

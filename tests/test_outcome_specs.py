@@ -15,11 +15,12 @@ import pytest
 from sweep_helpers import TINY_GRID, assert_same_tables, write_spec
 
 from plc_sim.cli import main
-from plc_sim.experiments.analysis import load_sweep, read_tables, replication_means
-from plc_sim.experiments.discover_output import cases
-from plc_sim.experiments.robustness import Criterion, Objective, sweep_robustness
-from plc_sim.experiments.spec import SpecError, load_spec
-from plc_sim.experiments.sweep import run_sweep
+from plc_sim.experiments.analysis.discover_output import cases
+from plc_sim.experiments.analysis.results import load_sweep, replication_means
+from plc_sim.experiments.analysis.robustness import Criterion, Objective, sweep_robustness
+from plc_sim.experiments.execution.datasets import read_tables
+from plc_sim.experiments.execution.sweep import run_sweep
+from plc_sim.experiments.specs.spec import SpecError, load_spec
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -233,6 +234,20 @@ def test_the_shipped_example_validates():
     spec = load_spec(Path(__file__).resolve().parent.parent / "experiments" / "own_outcomes.toml")
     assert {"peak_health", "years_healthy", "health_gap", "stop_tick"} <= set(spec.run_measures)
     assert spec.custom.stop is not None and spec.custom.school_series
+
+
+def test_the_shipped_example_s_stop_condition_ends_some_runs_early(tmp_path):
+    """An example stop condition that never fires shows nothing: at the defaults, most communities erode in some
+    runs without succession planning (and the example's earlier condition, most decayed, held in none)."""
+    spec = load_spec(Path(__file__).resolve().parent.parent / "experiments" / "own_outcomes.toml")
+    run_sweep(spec, tmp_path / "out", workers=1, progress=False)
+    tables = read_tables(tmp_path / "out")
+    runs = tables["runs"]
+    stopped = runs[runs["stop_tick"] >= 0]
+    assert 0 < len(stopped) < len(runs), runs["stop_tick"].tolist()
+    last_tick = tables["series"].groupby("run_id")["tick"].max()
+    assert (last_tick[stopped["run_id"]].to_numpy() == stopped["stop_tick"].to_numpy()).all()
+    assert (stopped["stop_tick"] % 10 == 0).all()  # asked at year ends (stop_every = "year")
 
 
 def test_a_finished_sweep_is_analysed_without_importing_its_outcome_module(own_sweep):

@@ -1,13 +1,18 @@
 """Packaging: pyproject declares every third-party package that ``simulation`` and ``plc_sim`` import, and nothing
-they do not; and the parts that differ between platforms (the result folder's lock, how worker processes start)
-work without Unix-only modules."""
+they do not; and the parts that differ between platforms (the result folder's lock, how worker processes start,
+how a server is started and ended, how a stuck worker is ended, how a batch is flushed to disk) work without
+Unix-only modules or calls: the Windows branches are taken on Linux by making the code believe it runs on Windows."""
 
 from __future__ import annotations
 
 import ast
 import importlib.metadata
+import os
 import re
+import signal
+import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -108,10 +113,10 @@ def test_without_fork_workers_are_spawned_and_give_the_same_data(tmp_path, monke
 
     from sweep_helpers import TINY_GRID
 
-    from plc_sim.experiments import execute
-    from plc_sim.experiments.analysis import load_sweep
-    from plc_sim.experiments.spec import parse_spec
-    from plc_sim.experiments.sweep import run_sweep
+    from plc_sim.experiments.analysis.results import load_sweep
+    from plc_sim.experiments.execution import execute
+    from plc_sim.experiments.execution.sweep import run_sweep
+    from plc_sim.experiments.specs.spec import parse_spec
 
     spec = parse_spec(TINY_GRID.replace("ticks = 20", "ticks = 8"))
     run_sweep(spec, tmp_path / "one", workers=1, progress=False)
@@ -131,3 +136,77 @@ def test_the_start_method_is_one_that_exists(methods, monkeypatch):
 
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: methods)
     assert pool_context().get_start_method() in methods
+
+
+def test_on_windows_a_server_gets_a_new_process_group_by_its_creation_flag(monkeypatch):
+    from plc_sim.core import processes
+
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert processes.own_group() == {"creationflags": 0x200}  # CREATE_NEW_PROCESS_GROUP; no POSIX-only options
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert processes.own_group() == {"start_new_session": True, "preexec_fn": None}  # prctl is Linux's
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert processes.own_group()["preexec_fn"] is not None
+
+
+def test_on_windows_processes_are_ended_without_posix_calls(monkeypatch):
+    from plc_sim.core import processes
+
+    calls = []
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.delattr(signal, "SIGKILL")  # Windows' signal module has none
+    monkeypatch.delattr(os, "killpg")
+    monkeypatch.setattr(os, "kill", lambda pid, sig: calls.append(("kill", pid, sig)))
+    processes.kill(123)
+    processes.kill_group(type("Server", (), {"pid": 7, "kill": lambda self: calls.append(("Popen.kill", 7))})())
+    assert calls == [("kill", 123, signal.SIGTERM), ("Popen.kill", 7)]  # both TerminateProcess on Windows
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups are POSIX's")
+def test_a_group_is_ended_with_what_it_started():
+    from plc_sim.core.processes import kill_group, own_group
+
+    server = subprocess.Popen([sys.executable, "-c", "import subprocess, sys, time; child = subprocess.Popen(["
+                               "sys.executable, '-c', 'import time; time.sleep(60)']); print(child.pid, flush=True); "
+                               "time.sleep(60)"], stdout=subprocess.PIPE, text=True, **own_group())
+    try:
+        child = int(server.stdout.readline())
+        assert os.getpgid(server.pid) == server.pid != os.getpgid(0) and os.getpgid(child) == server.pid
+        kill_group(server)
+        assert server.wait(timeout=10) == -signal.SIGKILL
+        deadline = time.monotonic() + 10
+        while _running(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _running(child), "the server's child outlived it"
+    finally:
+        if server.poll() is None:
+            server.kill()
+        server.stdout.close()
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a killed one that no process has reaped yet is not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def test_a_batch_is_written_where_a_folder_cannot_be_opened(tmp_path, monkeypatch):
+    """Windows refuses os.open on a folder (PermissionError), so a batch's folder is not flushed there."""
+    from plc_sim.experiments.execution.store import ResultFolder
+
+    real_open = os.open
+
+    def windows_open(path, flags, *args, **kwargs):
+        if os.path.isdir(path):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", windows_open)
+    frames = {"runs": pd.DataFrame({"run_id": [0, 1]})}
+    with pytest.raises(PermissionError):  # as the folder flush would fail there without its guard
+        ResultFolder(tmp_path / "posix").write_batch(frames)
+    monkeypatch.setattr(sys, "platform", "win32")
+    batch = ResultFolder(tmp_path / "windows").write_batch(frames)
+    assert pd.read_parquet(batch / "runs.parquet")["run_id"].tolist() == [0, 1]

@@ -45,8 +45,8 @@ def test_run_with_a_bad_intervention_is_one_line_exit_2_and_writes_nothing(text,
 def lever_sweep(tmp_path_factory):
     from sweep_helpers import LEVER_DESIGN, TINY_NETWORK
 
-    from plc_sim.experiments.spec import parse_spec
-    from plc_sim.experiments.sweep import run_sweep
+    from plc_sim.experiments.execution.sweep import run_sweep
+    from plc_sim.experiments.specs.spec import parse_spec
 
     text = """
 name = "cli_levers"

@@ -131,8 +131,8 @@ def test_an_intervention_that_changes_nothing_says_so_and_ties_with_off(tmp_path
 
 
 def test_a_budget_cut_below_the_floor_makes_it_count():
-    from plc_sim.experiments.spec import parse_spec
-    from plc_sim.experiments.spec_fields import SpecError
+    from plc_sim.experiments.specs.spec import parse_spec
+    from plc_sim.experiments.specs.spec_fields import SpecError
 
     cut = IDLE.replace("n_schools = 3", "n_schools = 3\nbudget_cut_tick = 20\nbudget_cut_size = 0.5")
     assert parse_spec(cut).idle_lines() == []  # 0.6 x 0.5 = 0.3 < 0.4: the floor holds meeting time up
@@ -142,7 +142,7 @@ def test_a_budget_cut_below_the_floor_makes_it_count():
 
 
 def test_ties_share_a_rank_and_the_sentence_names_them_all():
-    from plc_sim.experiments.robustness import Criterion, Objective, robustness, summary_sentence, tied_ranks
+    from plc_sim.experiments.analysis.robustness import Criterion, Objective, robustness, summary_sentence, tied_ranks
 
     keys = pd.DataFrame({"share": [1.0, 1.0, 0.5, 0.5, 0.2], "regret": [0.0, 0.1 + 0.2 - 0.3, 0.1, 0.1, 0.3]})
     assert tied_ranks(keys).tolist() == [1, 1, 3, 3, 5]
@@ -158,8 +158,8 @@ def test_ties_share_a_rank_and_the_sentence_names_them_all():
 def test_discover_says_no_box_when_it_found_none(tmp_path):
     from test_discover import fake_sweep
 
-    from plc_sim.experiments.discover import discover
-    from plc_sim.experiments.discover_output import cases, write_discovery
+    from plc_sim.experiments.analysis.discover import discover
+    from plc_sim.experiments.analysis.discover_output import cases, write_discovery
 
     case_set = cases(fake_sweep(tmp_path), "persists")
     found = dataclasses.replace(discover(case_set.x, case_set.y), restrictions=())  # as if no limit were significant

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from plc_sim.core.errors import InputError
-from plc_sim.experiments.robustness import Criterion, Objective, robustness, summary_sentence, sweep_robustness
+from plc_sim.experiments.analysis.robustness import Criterion, Objective, robustness, summary_sentence, sweep_robustness
 
 
 def tiny() -> pd.DataFrame:

@@ -7,9 +7,9 @@ import json
 import pytest
 from sweep_helpers import TINY_GRID, assert_same_tables, write_spec
 
-from plc_sim.experiments.analysis import read_tables
-from plc_sim.experiments.spec import SpecError, load_spec
-from plc_sim.experiments.sweep import run_sweep
+from plc_sim.experiments.execution.datasets import read_tables
+from plc_sim.experiments.execution.sweep import run_sweep
+from plc_sim.experiments.specs.spec import SpecError, load_spec
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -8,9 +8,9 @@ import pyarrow.dataset as ds
 import pytest
 from sweep_helpers import TINY_NETWORK
 
-from plc_sim.experiments import datasets
-from plc_sim.experiments.spec import parse_spec
-from plc_sim.experiments.sweep import run_sweep
+from plc_sim.experiments.execution import datasets
+from plc_sim.experiments.execution.sweep import run_sweep
+from plc_sim.experiments.specs.spec import parse_spec
 from simulation import PLCModel, preset_params, school_frame
 from simulation.interventions import parse_intervention
 

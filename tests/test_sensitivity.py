@@ -8,10 +8,10 @@ import pytest
 from sweep_helpers import TINY_GRID, TINY_SENSITIVITY, write_spec
 
 from plc_sim.cli import main
-from plc_sim.experiments.analysis import SweepData, load_sweep
-from plc_sim.experiments.designs import salib_problem
-from plc_sim.experiments.sensitivity import analyse, morris_indices, sobol_indices
-from plc_sim.experiments.spec import parse_spec
+from plc_sim.experiments.analysis.results import SweepData, load_sweep
+from plc_sim.experiments.analysis.sensitivity import analyse, morris_indices, sobol_indices
+from plc_sim.experiments.specs.designs import salib_problem
+from plc_sim.experiments.specs.spec import parse_spec
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -88,7 +88,7 @@ def test_a_spec_without_a_sensitivity_table_is_refused_before_running(tmp_path, 
 
 
 def test_a_sensitivity_table_needs_a_morris_or_sobol_design(tmp_path):
-    from plc_sim.experiments.spec import SpecError
+    from plc_sim.experiments.specs.spec import SpecError
 
     with pytest.raises(SpecError, match="sensitivity: needs a Sobol or Morris design"):
         parse_spec(TINY_GRID + "[sensitivity]\nmeasures = ['final_health']\n")

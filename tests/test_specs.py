@@ -10,7 +10,7 @@ import pytest
 from sweep_helpers import TINY_GRID, TINY_NETWORK, spec_with, write_spec
 
 from plc_sim.cli import main
-from plc_sim.experiments.spec import SpecError, load_spec, parse_spec
+from plc_sim.experiments.specs.spec import SpecError, load_spec, parse_spec
 from simulation.parameters import PARAMS_BY_NAME
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"

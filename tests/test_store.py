@@ -15,10 +15,11 @@ from sweep_helpers import TINY_GRID, assert_same_tables, write_spec
 
 from plc_sim.cli import main
 from plc_sim.core.errors import InputError
-from plc_sim.experiments import batches, store
-from plc_sim.experiments.analysis import load_sweep, read_tables
-from plc_sim.experiments.spec import parse_spec
-from plc_sim.experiments.sweep import run_sweep
+from plc_sim.experiments.analysis.results import load_sweep
+from plc_sim.experiments.execution import batches, store
+from plc_sim.experiments.execution.datasets import read_tables
+from plc_sim.experiments.execution.sweep import run_sweep
+from plc_sim.experiments.specs.spec import parse_spec
 from simulation.parameters import PARAMETERS
 
 pytestmark = pytest.mark.timeout(180)
@@ -211,7 +212,7 @@ def test_a_dry_run_shows_the_plan_with_a_measured_estimate(tmp_path, capsys):
 
 def test_the_lock_is_held_until_the_last_figure_is_written(tmp_path, capsys, monkeypatch):
     """A second `sweep --restart` while the first draws its figures gets one line and changes nothing."""
-    from plc_sim.experiments import figures
+    from plc_sim.experiments.analysis import figures
 
     path = write_spec(tmp_path, TINY_GRID)
     out = tmp_path / "out"

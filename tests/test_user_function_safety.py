@@ -15,10 +15,10 @@ import pytest
 from sweep_helpers import TINY_GRID, write_spec
 
 from plc_sim.cli import main
-from plc_sim.experiments.analysis import read_tables
-from plc_sim.experiments.spec import SpecError, load_spec
-from plc_sim.experiments.sweep import run_sweep
-from plc_sim.experiments.user_functions import UserFunctionError
+from plc_sim.experiments.execution.datasets import read_tables
+from plc_sim.experiments.execution.sweep import run_sweep
+from plc_sim.experiments.specs.spec import SpecError, load_spec
+from plc_sim.experiments.specs.user_functions import UserFunctionError
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -17,6 +17,7 @@ import subprocess
 import sys
 
 from plc_sim.core.options import bounded_int
+from plc_sim.core.processes import kill_group, own_group
 
 APP_TITLE = "PLC-sim: learning communities in schools"
 """The browser tab's title, from the first byte the server sends (the framework's own title never shows)."""
@@ -93,15 +94,6 @@ def announce(host: str, port: int) -> str:
     return "\n".join(lines)
 
 
-def _die_with_parent() -> None:  # runs in the child before exec (Linux): a killed parent takes the server along
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
 class _Stopped(Exception):
     """Raised by the signal handler, so the wait for the server unwinds before the server is stopped."""
 
@@ -113,7 +105,7 @@ def _raise_stopped(signum, _frame) -> None:
 def cmd_app(args) -> None:
     print(announce(args.host, args.port), flush=True)
     server = subprocess.Popen(server_command(args.port, args.host), env=server_environment(),
-                              preexec_fn=_die_with_parent, start_new_session=True)
+                              **own_group())
     signal.signal(signal.SIGTERM, _raise_stopped)
     signal.signal(signal.SIGINT, _raise_stopped)
     try:
@@ -134,5 +126,5 @@ def _stop(server: subprocess.Popen) -> None:
     try:
         server.wait(timeout=STOP_GRACE)
     except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
+        kill_group(server)
         server.wait()

@@ -14,8 +14,8 @@ from pathlib import Path
 from plc_sim.calibration.run import run_calibration
 from plc_sim.calibration.spec import load_calibration
 from plc_sim.core.options import bounded_int
-from plc_sim.experiments.store import default_out
-from plc_sim.experiments.sweep import default_workers
+from plc_sim.experiments.execution.store import default_out
+from plc_sim.experiments.execution.sweep import default_workers
 
 
 def register(subparsers) -> None:

@@ -22,7 +22,7 @@ from plc_sim.calibration.spec import ACCEPTANCE, CalibrationSpec
 from plc_sim.core.files import json_text
 from plc_sim.core.provenance import provenance
 from plc_sim.core.stats import CONFIDENCE
-from plc_sim.experiments.store import ResultFolder
+from plc_sim.experiments.execution.store import ResultFolder
 from simulation.parameters import PARAMS_BY_NAME
 
 

@@ -21,8 +21,8 @@ from tqdm import tqdm
 
 from plc_sim.calibration.spec import CalibrationSpec
 from plc_sim.core.progress import progress_bar
-from plc_sim.experiments.store import ResultFolder, open_result_folder
-from plc_sim.experiments.sweep import _finish_session, _start_session
+from plc_sim.experiments.execution.store import ResultFolder, open_result_folder
+from plc_sim.experiments.execution.sweep import _finish_session, _start_session
 from plc_sim.validation.core import Setting, executor_results
 from plc_sim.validation.registry import Pattern, run_patterns
 

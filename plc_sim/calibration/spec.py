@@ -27,7 +27,7 @@ from plc_sim.core.files import read_spec_text
 from plc_sim.core.limits import MAX_SEED
 from plc_sim.core.provenance import content_digest
 from plc_sim.core.seeds import sampler_seed
-from plc_sim.experiments.outcome_specs import CustomOutcomes
+from plc_sim.experiments.specs.outcome_specs import CustomOutcomes
 from plc_sim.validation.core import Setting
 from plc_sim.validation.registry import PATTERNS, Pattern, select_patterns
 from simulation.parameters import PARAMS_BY_NAME, Param, ParameterError, make_params, suggest

@@ -43,8 +43,8 @@ def _number(name: str, low: float = float("-inf"), high: float = float("inf")):
 def sweep_folder(path: Path) -> Path:
     """A sweep's result folder, from the folder itself or from its spec."""
     if path.suffix == ".toml":
-        from plc_sim.experiments.spec import load_spec
-        from plc_sim.experiments.store import default_out
+        from plc_sim.experiments.execution.store import default_out
+        from plc_sim.experiments.specs.spec import load_spec
 
         path = default_out(load_spec(path))
     if not (path / "manifest.json").exists():
@@ -53,8 +53,8 @@ def sweep_folder(path: Path) -> Path:
 
 
 def cmd_discover(args) -> None:
-    from plc_sim.experiments.analysis import load_sweep
-    from plc_sim.experiments.discover_output import run_discovery
+    from plc_sim.experiments.analysis.discover_output import run_discovery
+    from plc_sim.experiments.analysis.results import load_sweep
 
     data = load_sweep(sweep_folder(args.sweep))
     found, case_set, folder = run_discovery(data, args.outcome, args.threshold, args.below, args.box,

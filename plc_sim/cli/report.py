@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plc_sim.experiments.report import write_report
-from plc_sim.experiments.store import RESULTS_ROOT
+from plc_sim.experiments.analysis.report import write_report
+from plc_sim.experiments.execution.store import RESULTS_ROOT
 
 
 def register(subparsers) -> None:

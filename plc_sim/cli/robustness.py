@@ -26,8 +26,8 @@ def register(subparsers) -> None:
 
 
 def cmd_robustness(args) -> None:
-    from plc_sim.experiments.analysis import load_sweep
-    from plc_sim.experiments.robustness import Criterion, Objective, summary_sentence, sweep_robustness
+    from plc_sim.experiments.analysis.results import load_sweep
+    from plc_sim.experiments.analysis.robustness import Criterion, Objective, summary_sentence, sweep_robustness
 
     objectives = [Objective.parse(text) for text in args.outcomes.split(",") if text.strip()]
     criteria = [Criterion.parse(text) for text in (args.satisfice or DEFAULT_SATISFICE)]

@@ -61,7 +61,11 @@ def cmd_presets(args) -> None:
 
 
 def cmd_run(args) -> None:
-    from plc_sim.experiments.single_run import simulate, summary_lines, write_run  # the model: loaded when used
+    from plc_sim.experiments.execution.single_run import (  # the model: loaded when used
+        simulate,
+        summary_lines,
+        write_run,
+    )
 
     params = preset_params(args.preset, dict(parse_assignment(a) for a in args.assignments))
     # Checked against the run's length and network before anything is written.

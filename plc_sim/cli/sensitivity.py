@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from plc_sim.cli.sweep import add_sweep_arguments, execute_spec
-from plc_sim.experiments.sensitivity import require_sensitivity, sensitivity_outputs
+from plc_sim.experiments.analysis.sensitivity import require_sensitivity, sensitivity_outputs
 
 
 def register(subparsers) -> None:

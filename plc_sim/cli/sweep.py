@@ -8,9 +8,9 @@ from pathlib import Path
 
 from plc_sim.core.errors import InputError
 from plc_sim.core.options import bounded_int
-from plc_sim.experiments.spec import Spec, load_spec
-from plc_sim.experiments.store import default_out
-from plc_sim.experiments.sweep import SweepSummary, default_workers, run_sweep
+from plc_sim.experiments.execution.store import default_out
+from plc_sim.experiments.execution.sweep import SweepSummary, default_workers, run_sweep
+from plc_sim.experiments.specs.spec import Spec, load_spec
 
 TIMING_TICKS = 12
 """Ticks of the one run a dry run times, to estimate how long the whole experiment takes."""
@@ -70,7 +70,7 @@ def execute_spec(args, check=None, then=None) -> tuple[Spec, SweepSummary | None
 
 def estimate_line(spec: Spec, workers: int | None) -> str:
     """The experiment's estimated time, from the first run (its first point) timed now for a few ticks."""
-    from plc_sim.experiments.execute import run_one
+    from plc_sim.experiments.execution.execute import run_one
 
     task = spec.first_task()
     ticks = min(spec.ticks, TIMING_TICKS)
@@ -95,7 +95,7 @@ def _duration(seconds: float) -> str:
 def cmd_sweep(args) -> None:
     draw = None
     if not args.no_figures:
-        from plc_sim.experiments.figures import experiment_outputs
+        from plc_sim.experiments.analysis.figures import experiment_outputs
 
         draw = experiment_outputs
     spec, summary = execute_spec(args, then=draw)

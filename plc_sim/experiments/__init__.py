@@ -1,2 +1,3 @@
-"""Experiments on the model: single runs, specs, sweeps and their result store, analysis, figures, sensitivity,
-reports."""
+"""Experiments on the model, in three rooms that depend one way: ``specs`` (what to run) < ``execution`` (running
+it and storing the results) < ``analysis`` (reading the results back and drawing conclusions). This package
+itself holds no code."""

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from plc_sim.core.progress import progress_bar
 from plc_sim.core.seeds import replication_seed, replication_seeds
-from plc_sim.experiments.execute import local_results
+from plc_sim.experiments.execution.execute import local_results
 from simulation import Params, PLCModel
 from simulation.parameters import make_params
 from simulation.presets import PRESETS

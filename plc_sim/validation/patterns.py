@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from plc_sim.experiments.analysis import kaplan_meier
+from plc_sim.core.stats import kaplan_meier
 from plc_sim.validation.common import (
     RECOVERY_DEFINITION,
     YEAR,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from plc_sim.experiments.analysis import CONFIDENCE, kaplan_meier, mean_ci
+from plc_sim.core.stats import CONFIDENCE, kaplan_meier, mean_ci
 from simulation.parameters import TICKS_PER_YEAR
 
 BOOTSTRAP_SAMPLES = 4000

@@ -40,8 +40,8 @@ from plc_sim.core.files import (
     write_json_atomic,
 )
 from plc_sim.core.provenance import provenance
-from plc_sim.experiments.rule_specs import rules_record
-from plc_sim.experiments.spec import Spec
+from plc_sim.experiments.specs.rule_specs import rules_record
+from plc_sim.experiments.specs.spec import Spec
 
 RESULTS_ROOT = Path("results")
 BATCH_TABLES = ("runs", "series", "schools")
@@ -273,7 +273,7 @@ def spec_file_bytes(spec: Spec) -> dict[str, bytes]:
 def _legacy_spec_files(folder: Path, manifest: dict) -> dict[str, str]:
     """For a manifest written before ledgers: ``spec.toml`` and ``points.parquet`` whose bytes are exactly what its
     recorded spec gives, the only files of such a folder that plc-sim can tell for its own."""
-    from plc_sim.experiments.spec import parse_spec
+    from plc_sim.experiments.specs.spec import parse_spec
 
     try:
         spec = parse_spec(manifest["spec"]["text"], manifest["spec"].get("source", "<spec>"), manifest["name"],
@@ -318,6 +318,10 @@ def write_file(path: Path, data: bytes) -> None:
 
 
 def _fsync(path: Path) -> None:
+    """Flush a folder's entries (a renamed batch) to disk. Windows cannot open a folder to flush it (PermissionError);
+    there the rename is left to NTFS's journal."""
+    if sys.platform == "win32":
+        return
     descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)

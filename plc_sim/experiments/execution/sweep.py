@@ -1,7 +1,7 @@
 """Sweeps: every missing run of a spec, on local processes or a Dask cluster, stored resumably.
 
 The parent writes results in batches into ``results/NAME/batches/batch-NNNNN/``
-(see ``experiments.store``): each batch is complete or absent, whatever kills
+(see ``execution.store``): each batch is complete or absent, whatever kills
 the process, and carries checksums that are verified before it is trusted. On
 start the runner reads which run ids are already stored and runs only the
 rest; the seeds depend only on the spec, so the data are the same for any
@@ -30,11 +30,11 @@ from plc_sim.core.errors import InputError
 from plc_sim.core.files import write_json_atomic
 from plc_sim.core.progress import progress_bar
 from plc_sim.core.provenance import provenance
-from plc_sim.experiments.batches import BatchWriter
-from plc_sim.experiments.datasets import write_datasets
-from plc_sim.experiments.execute import connect, dask_results, local_results
-from plc_sim.experiments.spec import Spec
-from plc_sim.experiments.store import ResultFolder, default_out, open_result_folder
+from plc_sim.experiments.execution.batches import BatchWriter
+from plc_sim.experiments.execution.datasets import write_datasets
+from plc_sim.experiments.execution.execute import connect, dask_results, local_results
+from plc_sim.experiments.execution.store import ResultFolder, default_out, open_result_folder
+from plc_sim.experiments.specs.spec import Spec
 
 
 @dataclass

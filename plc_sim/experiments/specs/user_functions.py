@@ -6,8 +6,8 @@ file first (so a student's ``my_rules.py`` next to her spec just works), then on
 read, the function is imported in a child process (so a wrong name fails before anything runs, and a module
 that hangs, exits or fails on import ends in one line without touching the reader); the SHA-256 of its
 module's source goes into the spec's hash and the result folder's manifest, so results say which code made
-them. ``[rules]`` (:mod:`plc_sim.experiments.rule_specs`) and ``[outcomes]``
-(:mod:`plc_sim.experiments.outcome_specs`) use it.
+them. ``[rules]`` (:mod:`plc_sim.experiments.specs.rule_specs`) and ``[outcomes]``
+(:mod:`plc_sim.experiments.specs.outcome_specs`) use it.
 
 In a run, every call of a user function (its import included) goes through a :class:`Guard`: whatever it raises,
 ``SystemExit`` included, becomes one :class:`UserFunctionError` naming the spec field, the function and the run.
@@ -24,15 +24,14 @@ import hashlib
 import importlib
 import inspect
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from plc_sim.core.errors import InputError
-from plc_sim.core.processes import pool_context
-from plc_sim.experiments.spec_fields import SpecError
+from plc_sim.core.processes import kill, pool_context
+from plc_sim.experiments.specs.spec_fields import SpecError
 
 USER_FUNCTION_TIMEOUT = 180
 """Seconds a run's user functions may take together, imports included, unless the spec sets
@@ -237,7 +236,7 @@ class Deadlines:
             if 0.0 < end < now:
                 message = self.messages[slot * size:slot * size + self.lengths[slot]].decode(errors="replace")
                 if self.ends[slot] == end:  # still the same call: the message is its own
-                    os.kill(self.pids[slot], signal.SIGKILL)
+                    kill(self.pids[slot])
                     return message
         return None
 

@@ -4,7 +4,9 @@ Every box of the trajectory (its coverage, density, mass, limits and quasi-p-val
 embedded in the page as JSON (``<script type="application/json" id="plc-boxes">``); the chart is inline SVG
 drawn by a few lines of inline JavaScript, so the page opens from disk with no network and no installed
 browser files. Hovering over a box (or moving through them with the keyboard) shows it; clicking pins it and
-shows the ``plc-sim discover ... --box ID`` command that reproduces it.
+shows the ``plc-sim discover ... --box ID`` command that reproduces it. When PRIM found no box (no limit of the
+box it chose is significant), the page says so above the chart, rings no box and opens on the box PRIM chose
+before its limits were dropped.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import html
 import json
 import math
 
-from plc_sim.experiments.discover import Discovery, Restriction
+from plc_sim.experiments.analysis.discover import Discovery, Restriction
 
 
 def page_data(found: Discovery, command: str) -> dict:
@@ -27,8 +29,8 @@ def page_data(found: Discovery, command: str) -> dict:
             "limits": [_limit(r, found.alpha) for r in found.boxes.get(box, ())],
             "command": f"{command} --box {box if box < found.peeled else found.origin}",
         })
-    return {"boxes": boxes, "chosen": int(found.chosen), "origin": int(found.origin), "cases": found.cases,
-            "of_interest": found.of_interest, "alpha": found.alpha}
+    return {"boxes": boxes, "chosen": int(found.chosen), "origin": int(found.origin), "found_box": found.found_box,
+            "cases": found.cases, "of_interest": found.of_interest, "alpha": found.alpha}
 
 
 def _limit(restriction: Restriction, alpha: float) -> dict:
@@ -46,8 +48,15 @@ def peeling_page(found: Discovery, what: str, command: str) -> str:
     without ``--box``."""
     data = json.dumps(page_data(found, command), allow_nan=False).replace("</", "<\\/")
     title = html.escape(f"PRIM peeling trajectory: {what}")
-    return (_PAGE.replace("{{title}}", title).replace("{{data}}", data)
-            .replace("{{what}}", html.escape(what)))
+    if found.found_box:
+        verdict, ring = "", "The red ring is the box the summary reports."
+    else:
+        verdict = (f'<p id="no-box" class="verdict">PRIM found no box: no limit of box {found.origin}, the densest '
+                   f"with enough coverage, has a quasi-p-value at most {found.alpha:g}, so the summary reports no "
+                   "box. Every box is shown below to choose from.</p>")
+        ring = "No box is ringed: the summary reports none."
+    return (_PAGE.replace("{{title}}", title).replace("{{verdict}}", verdict).replace("{{ring}}", ring)
+            .replace("{{data}}", data).replace("{{what}}", html.escape(what)))
 
 
 _PAGE = """<!DOCTYPE html>
@@ -68,13 +77,15 @@ td, th { border-bottom: 1px solid #ddd; padding: .25rem .5rem; text-align: left;
 tr.dropped td { color: #888; text-decoration: line-through; }
 code { background: #f3f3f3; padding: .3rem .4rem; display: inline-block; word-break: break-all; }
 .note { color: #555; font-size: .85rem; }
+.verdict { border-left: 4px solid crimson; padding: .4rem .7rem; background: #fff4f4; }
 </style>
 </head>
 <body>
 <h1>{{title}}</h1>
+{{verdict}}
 <p class="note">Each dot is a box of PRIM's peeling trajectory: <b>coverage</b> is the share of all cases where
 {{what}} that fall inside the box, <b>density</b> the share of the box's cases where it happens. Colour: how many
-factors the box restricts. The red ring is the box the summary reports. Hover over a dot (or tab to it) to see
+factors the box restricts. {{ring}} Hover over a dot (or tab to it) to see
 the box; click (or press Enter) to pin it and get the command that reproduces it. Dots that lie on top of each
 other are reached with the arrow keys (previous and next box) or the list below the chart.</p>
 <noscript><p>This page needs JavaScript to draw the chart; summary.md has the same trajectory as a table.</p>
@@ -127,7 +138,8 @@ other are reached with the arrow keys (previous and next box) or the list below 
         qp(l.qp_low) + "</td><td>" + qp(l.qp_high) + "</td></tr>";
     }).join("");
     var dropped = box.limits.some(function (l) { return l.dropped; });
-    panel.innerHTML = "<h2>Box " + box.id + (box.id === data.chosen ? " (the summary's box)" : "") + "</h2>" +
+    var reported = data.found_box && box.id === data.chosen;
+    panel.innerHTML = "<h2>Box " + box.id + (reported ? " (the summary's box)" : "") + "</h2>" +
       "<p>coverage " + percent(box.coverage) + ", density " + percent(box.density) + ", mass " +
       percent(box.mass) + " (" + box.cases + " of " + data.cases + " cases), " + box.restricted +
       " restricted factor" + (box.restricted === 1 ? "" : "s") + "</p>" +
@@ -178,8 +190,11 @@ other are reached with the arrow keys (previous and next box) or the list below 
   pick.addEventListener("change", function () {
     pin(data.boxes.filter(function (b) { return String(b.id) === pick.value; })[0]);
   });
-  var chosen = data.boxes.filter(function (b) { return b.id === data.chosen; })[0];
-  el("circle", {cx: x(chosen.coverage), cy: y(chosen.density), r: 11, "class": "chosen", "pointer-events": "none"});
+  var first = data.found_box ? data.chosen : data.origin;  // with no box, open on the box PRIM chose first
+  var chosen = data.boxes.filter(function (b) { return b.id === first; })[0];
+  if (data.found_box) {
+    el("circle", {cx: x(chosen.coverage), cy: y(chosen.density), r: 11, "class": "chosen", "pointer-events": "none"});
+  }
   pick.value = String(chosen.id);
   show(chosen);
 }());

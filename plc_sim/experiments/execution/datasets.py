@@ -16,10 +16,35 @@ from pathlib import Path
 
 import pandas as pd
 
+from plc_sim.core.errors import InputError
 from plc_sim.core.files import Ledger
-from plc_sim.experiments.analysis import read_tables, run_keys
-from plc_sim.experiments.store import ResultFolder
+from plc_sim.experiments.execution.store import BATCH_TABLES, ResultFolder
+from plc_sim.experiments.specs.spec import POLICY_KEYS, Spec
 from simulation import preset_params
+
+
+def run_keys(runs: pd.DataFrame, spec: Spec) -> pd.DataFrame:
+    """Each run's id, point, replication, policy and scenario (a spec with [levers]) and factor values."""
+    return runs[["run_id", "point", "replication", *(c for c in POLICY_KEYS if c in runs.columns),
+                 *spec.factor_names]]
+
+
+def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
+    """Every batch's ``runs``, ``series`` and ``schools`` tables, concatenated and sorted by run id.
+
+    Every batch must match its checksums: a damaged one is an :class:`InputError` naming it.
+    """
+    batches = ResultFolder(Path(folder)).good_batches()
+    tables = {}
+    for name in BATCH_TABLES:
+        frames = [pd.read_parquet(batch / f"{name}.parquet") for batch in batches]
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"run_id": pd.Series(dtype="int64")})
+        order = {"runs": ["run_id"], "series": ["run_id", "tick"], "schools": ["run_id", "school"]}[name]
+        tables[name] = frame.sort_values(order, kind="stable").reset_index(drop=True)
+    if tables["runs"]["run_id"].duplicated().any():
+        raise InputError(f"{folder}: a run is stored twice; this should not happen, please report it")
+    return tables
+
 
 DATASETS = ("runs", "series", "schools", "long")
 PART_ROWS = 2_000_000

@@ -15,8 +15,8 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from plc_sim.experiments.spec_fields import SpecError
-from plc_sim.experiments.user_functions import USER_FUNCTION_TIMEOUT, Guard, resolve, spec_folder
+from plc_sim.experiments.specs.spec_fields import SpecError
+from plc_sim.experiments.specs.user_functions import USER_FUNCTION_TIMEOUT, Guard, resolve, spec_folder
 from simulation.invariants import RULE_NAMES, RuleError, resolve_rules
 from simulation.parameters import suggest
 

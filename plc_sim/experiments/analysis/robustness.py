@@ -27,8 +27,9 @@ from matplotlib.figure import Figure
 
 from plc_sim.core.errors import InputError
 from plc_sim.core.files import staged_folder, write_json_atomic
+from plc_sim.core.markdown import markdown_table
 from plc_sim.core.provenance import provenance
-from plc_sim.experiments.discover_output import condition_names, markdown_table
+from plc_sim.experiments.analysis.results import condition_names
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from plc_sim.core.files import staged_folder, write_json_atomic
 from plc_sim.core.provenance import provenance
-from plc_sim.experiments.run_chart import run_chart
+from plc_sim.experiments.execution.run_chart import run_chart
 from simulation import Params, PLCModel, network_frame, persistence_table, school_frame
 from simulation.measures import DIMENSIONS
 from simulation.parameters import TICKS_PER_YEAR

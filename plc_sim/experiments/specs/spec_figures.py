@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from plc_sim.experiments.designs import Factor
-from plc_sim.experiments.spec_fields import (
+from plc_sim.experiments.specs.designs import Factor
+from plc_sim.experiments.specs.spec_fields import (
     SpecError,
     coerce_value,
     integer_field,

@@ -30,7 +30,7 @@ from plc_sim.core.files import read_spec_text
 from plc_sim.core.limits import MAX_RUNS, MAX_SEED, MAX_TICKS
 from plc_sim.core.provenance import content_digest
 from plc_sim.core.seeds import replication_seed
-from plc_sim.experiments.designs import (
+from plc_sim.experiments.specs.designs import (
     Design,
     Factor,
     describe_design,
@@ -39,7 +39,7 @@ from plc_sim.experiments.designs import (
     parse_factors,
     point_count,
 )
-from plc_sim.experiments.levers import (
+from plc_sim.experiments.specs.levers import (
     check_settings,
     idle_lines,
     is_parameter,
@@ -51,9 +51,9 @@ from plc_sim.experiments.levers import (
     policy_count,
     run_settings,
 )
-from plc_sim.experiments.outcome_specs import DEFAULT_OUTCOMES, CustomOutcomes, parse_outcomes
-from plc_sim.experiments.rule_specs import RuleChoice, parse_rules, rules_record
-from plc_sim.experiments.spec_fields import (
+from plc_sim.experiments.specs.outcome_specs import DEFAULT_OUTCOMES, CustomOutcomes, parse_outcomes
+from plc_sim.experiments.specs.rule_specs import RuleChoice, parse_rules, rules_record
+from plc_sim.experiments.specs.spec_fields import (
     SpecError,
     fixed_values,
     integer_field,
@@ -61,8 +61,8 @@ from plc_sim.experiments.spec_fields import (
     text_field,
     unknown_key,
 )
-from plc_sim.experiments.spec_figures import parse_figures, parse_sensitivity
-from plc_sim.experiments.user_functions import MAX_USER_FUNCTION_TIMEOUT, TIMEOUT_FIELD, USER_FUNCTION_TIMEOUT
+from plc_sim.experiments.specs.spec_figures import parse_figures, parse_sensitivity
+from plc_sim.experiments.specs.user_functions import MAX_USER_FUNCTION_TIMEOUT, TIMEOUT_FIELD, USER_FUNCTION_TIMEOUT
 from simulation.attribution import CAUSES, NO_CAUSE
 from simulation.parameters import TICKS_PER_YEAR, ParameterError, make_params
 from simulation.presets import PRESETS

@@ -1,10 +1,10 @@
 """Running an experiment's runs: one run in a worker, on a local process pool or a Dask cluster.
 
-Each run is a task (:class:`plc_sim.experiments.spec.RunTask`) that a worker turns into a
+Each run is a task (:class:`plc_sim.experiments.specs.spec.RunTask`) that a worker turns into a
 small :class:`RunResult`: the network series of the spec's outcomes per tick
 and each school's persistence, never per-agent rows (returning those wipes out
 the parallel speed-up). :func:`local_results` and :func:`dask_results` yield
-results as they finish, in any order; the sweep (``experiments.sweep``) stores
+results as they finish, in any order; the sweep (``execution.sweep``) stores
 them by run id, so the data do not depend on the executor.
 
 The layout follows Mesa 4's direction (runs as tasks on any
@@ -27,10 +27,10 @@ import numpy as np
 
 from plc_sim.core.errors import InputError
 from plc_sim.core.processes import pool_context
-from plc_sim.experiments.outcome_specs import STOP_TICK, outcome_values, school_series_array, should_stop
-from plc_sim.experiments.rule_specs import broken_rule, chosen_rules
-from plc_sim.experiments.spec import PERSISTENCE_MEASURES, RunTask, cause_measure
-from plc_sim.experiments.user_functions import Deadlines, Guard, UserFunctionError, post_deadlines
+from plc_sim.experiments.specs.outcome_specs import STOP_TICK, outcome_values, school_series_array, should_stop
+from plc_sim.experiments.specs.rule_specs import broken_rule, chosen_rules
+from plc_sim.experiments.specs.spec import PERSISTENCE_MEASURES, RunTask, cause_measure
+from plc_sim.experiments.specs.user_functions import Deadlines, Guard, UserFunctionError, post_deadlines
 from simulation import PLCModel, persistence_table, preset_params
 from simulation.attribution import CAUSES, NO_CAUSE, attribute_decays
 from simulation.interventions import parse_intervention
@@ -148,7 +148,7 @@ def _exit_with_parent(lifeline) -> None:
     os._exit(1)
 
 
-PRELOAD = ["plc_sim.experiments.execute"]
+PRELOAD = ["plc_sim.experiments.execution.execute"]
 """What a fork server imports once, so the workers it forks start with the model compiled."""
 
 WATCH_SECONDS = 0.2

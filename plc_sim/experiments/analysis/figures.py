@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 
 from plc_sim.core.files import Ledger, atomic_path
 from plc_sim.core.stats import few_replications_warning, kaplan_meier, median_survival
-from plc_sim.experiments.analysis import (
+from plc_sim.experiments.analysis.results import (
     SweepData,
     community_durations,
     load_sweep,
@@ -37,8 +37,8 @@ from plc_sim.experiments.analysis import (
     series_bands,
     survival_curves,
 )
-from plc_sim.experiments.spec import PERSISTENCE_MEASURES, Spec, cause_measure
-from plc_sim.experiments.store import ResultFolder
+from plc_sim.experiments.execution.store import ResultFolder
+from plc_sim.experiments.specs.spec import PERSISTENCE_MEASURES, Spec, cause_measure
 from simulation.attribution import CAUSES, NO_CAUSE
 from simulation.measures import MEASURE_LABELS
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR

@@ -21,8 +21,7 @@ import pandas as pd
 from plc_sim.core.errors import InputError
 from plc_sim.core.files import LEDGER_KEY, OWN_RECORD, Ledger, own_record, write_json_atomic
 from plc_sim.core.provenance import provenance
-from plc_sim.experiments.analysis import load_sweep
-from plc_sim.experiments.figures import (
+from plc_sim.experiments.analysis.figures import (
     default_figures,
     experiment_outputs,
     factor_label,
@@ -30,9 +29,10 @@ from plc_sim.experiments.figures import (
     level_text,
     measure_label,
 )
-from plc_sim.experiments.sensitivity import sensitivity_outputs
-from plc_sim.experiments.spec import Spec, parse_spec
-from plc_sim.experiments.store import MANIFEST, RESULTS_ROOT, ResultFolder
+from plc_sim.experiments.analysis.results import load_sweep
+from plc_sim.experiments.analysis.sensitivity import sensitivity_outputs
+from plc_sim.experiments.execution.store import MANIFEST, RESULTS_ROOT, ResultFolder
+from plc_sim.experiments.specs.spec import Spec, parse_spec
 
 SUMMARY_MEASURES = ("persisting_share", "years_before_decay", "final_health")
 """Measures shown in the report's tables (each with its 95% CI), when the experiment has them."""

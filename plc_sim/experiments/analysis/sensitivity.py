@@ -22,11 +22,11 @@ import numpy as np
 import pandas as pd
 
 from plc_sim.core.errors import InputError
-from plc_sim.experiments.analysis import SweepData, load_sweep
-from plc_sim.experiments.designs import salib_problem
-from plc_sim.experiments.figures import Outputs, measure_label, ranked_bars, save
-from plc_sim.experiments.spec import Spec
-from plc_sim.experiments.store import ResultFolder
+from plc_sim.experiments.analysis.figures import Outputs, measure_label, ranked_bars, save
+from plc_sim.experiments.analysis.results import SweepData, load_sweep
+from plc_sim.experiments.execution.store import ResultFolder
+from plc_sim.experiments.specs.designs import salib_problem
+from plc_sim.experiments.specs.spec import Spec
 
 
 def design_response(data: SweepData, kind: str, measure: str) -> tuple[np.ndarray, np.ndarray]:

@@ -180,13 +180,19 @@ def _tighter(x: pd.DataFrame, limits: pd.DataFrame, initial: pd.DataFrame, qp: d
 
 
 def _drop_insignificant(found, chosen: int, x: pd.DataFrame, alpha: float) -> int:
-    """Drop the chosen box's restrictions whose quasi-p-values (on each restricted side) exceed ``alpha``; the id
-    of the box left."""
-    for restriction in _restrictions(found, chosen, x):
-        if restriction.insignificant(alpha):
-            found.drop_restriction(restriction.name, chosen)
-            chosen = len(found.peeling_trajectory) - 1
-    return chosen
+    """Drop the chosen box's insignificant restrictions (every quasi-p-value above ``alpha``) one at a time, the
+    weakest first; the id of the box left, in which every restriction is significant.
+
+    A limit's quasi-p-value compares the box with and without it, so dropping one limit changes the others':
+    they are computed again for each new box.
+    """
+    while True:
+        weak = [r for r in _restrictions(found, chosen, x) if r.insignificant(alpha)]
+        if not weak:
+            return chosen
+        weakest = max(weak, key=lambda r: np.nanmin([r.qp_low, r.qp_high]))
+        found.drop_restriction(weakest.name, chosen)
+        chosen = len(found.peeling_trajectory) - 1
 
 
 def _cart_leaves(cart, x: pd.DataFrame, y: np.ndarray, mass_min: float) -> pd.DataFrame:

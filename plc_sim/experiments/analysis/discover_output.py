@@ -20,10 +20,12 @@ from matplotlib.figure import Figure
 
 from plc_sim.core.errors import InputError
 from plc_sim.core.files import staged_folder, write_json_atomic
+from plc_sim.core.markdown import markdown_table
 from plc_sim.core.provenance import provenance
-from plc_sim.experiments.discover import Discovery, discover, limits_table
-from plc_sim.experiments.discover_page import peeling_page
-from plc_sim.experiments.spec import POLICY_KEYS
+from plc_sim.experiments.analysis.discover import Discovery, discover, limits_table
+from plc_sim.experiments.analysis.discover_page import peeling_page
+from plc_sim.experiments.analysis.results import condition_names
+from plc_sim.experiments.specs.spec import POLICY_KEYS
 from simulation.parameters import suggest
 
 PERSISTS, DECAYS = "persists", "decays"
@@ -41,15 +43,8 @@ class Cases:
     label: str  # folder-safe name of the outcome
 
 
-def condition_names(data) -> list[str]:
-    """The sweep's conditions: its varied factors, and its levers and uncertainties when the spec has them."""
-    spec = data.spec
-    names = [*getattr(spec, "lever_names", ()), *getattr(spec, "uncertainty_names", ()), *spec.factor_names]
-    return [name for name in dict.fromkeys(names) if name in data.runs.columns]
-
-
 def cases(data, outcome: str, threshold: float | None = None, below: bool = False) -> Cases:
-    """The cases of sweep ``data`` (:class:`~plc_sim.experiments.analysis.SweepData`) for ``outcome``."""
+    """The cases of sweep ``data`` (:class:`~plc_sim.experiments.analysis.results.SweepData`) for ``outcome``."""
     conditions = condition_names(data)
     if not conditions:
         raise InputError(f"{data.folder}: the sweep varies nothing; scenario discovery needs factors or levers")
@@ -122,14 +117,6 @@ def _chosen_box_section(found: Discovery, limits: pd.DataFrame, case_set: Cases)
                "independent cases: read the quasi-p-values as optimistic." if case_set.unit == "communities" else ""),
             "",
             markdown_table(limits, ["restriction", "quasi-p (low)", "quasi-p (high)"]), ""]
-
-
-def markdown_table(frame: pd.DataFrame, header: list[str]) -> str:
-    def cell(value) -> str:
-        return f"{value:.3g}" if isinstance(value, float | np.floating) else str(value)
-    rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    rows += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join(rows)
 
 
 def peeling_figure(found: Discovery, path: Path) -> None:

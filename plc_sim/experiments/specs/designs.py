@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from plc_sim.core.seeds import sampler_seed
-from plc_sim.experiments.spec_fields import SpecError, coerce_value, integer_field, param_named, unknown_key
+from plc_sim.experiments.specs.spec_fields import SpecError, coerce_value, integer_field, param_named, unknown_key
 from simulation.parameters import PARAMS_BY_NAME, Param
 
 DESIGN_KINDS = ("grid", "latin_hypercube", "sobol", "morris")

@@ -25,8 +25,9 @@ import pandas as pd
 
 from plc_sim.core.errors import InputError
 from plc_sim.core.stats import CONFIDENCE, kaplan_meier, mean_ci, median_survival
-from plc_sim.experiments.spec import PERSISTENCE_MEASURES, POLICY_KEYS, Spec, cause_measure, parse_spec
-from plc_sim.experiments.store import BATCH_TABLES, MANIFEST, ResultFolder
+from plc_sim.experiments.execution.datasets import read_tables, run_keys
+from plc_sim.experiments.execution.store import MANIFEST, ResultFolder
+from plc_sim.experiments.specs.spec import PERSISTENCE_MEASURES, Spec, cause_measure, parse_spec
 from simulation.measures import NETWORK_MEASURES
 from simulation.parameters import TICKS_PER_YEAR
 
@@ -72,29 +73,6 @@ class SweepData:
                                           validate="many_to_one")
 
 
-def run_keys(runs: pd.DataFrame, spec: Spec) -> pd.DataFrame:
-    """Each run's id, point, replication, policy and scenario (a spec with [levers]) and factor values."""
-    return runs[["run_id", "point", "replication", *(c for c in POLICY_KEYS if c in runs.columns),
-                 *spec.factor_names]]
-
-
-def read_tables(folder: str | Path) -> dict[str, pd.DataFrame]:
-    """Every batch's ``runs``, ``series`` and ``schools`` tables, concatenated and sorted by run id.
-
-    Every batch must match its checksums: a damaged one is an :class:`InputError` naming it.
-    """
-    batches = ResultFolder(Path(folder)).good_batches()
-    tables = {}
-    for name in BATCH_TABLES:
-        frames = [pd.read_parquet(batch / f"{name}.parquet") for batch in batches]
-        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"run_id": pd.Series(dtype="int64")})
-        order = {"runs": ["run_id"], "series": ["run_id", "tick"], "schools": ["run_id", "school"]}[name]
-        tables[name] = frame.sort_values(order, kind="stable").reset_index(drop=True)
-    if tables["runs"]["run_id"].duplicated().any():
-        raise InputError(f"{folder}: a run is stored twice; this should not happen, please report it")
-    return tables
-
-
 def load_sweep(folder: str | Path) -> SweepData:
     """Load the results in ``folder`` (``results/NAME``) with the spec they were made from."""
     folder = Path(folder)
@@ -108,6 +86,13 @@ def load_sweep(folder: str | Path) -> SweepData:
                          f"or move it away and run the sweep again with --restart")
     points = pd.read_parquet(folder / "points.parquet")
     return SweepData(folder, spec, manifest, points, **read_tables(folder))
+
+
+def condition_names(data) -> list[str]:
+    """The sweep's conditions: its varied factors, and its levers and uncertainties when the spec has them."""
+    spec = data.spec
+    names = [*getattr(spec, "lever_names", ()), *getattr(spec, "uncertainty_names", ()), *spec.factor_names]
+    return [name for name in dict.fromkeys(names) if name in data.runs.columns]
 
 
 def select(frame: pd.DataFrame, where: Mapping[str, Any] | None) -> pd.DataFrame:

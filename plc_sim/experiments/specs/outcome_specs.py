@@ -6,7 +6,7 @@ The long form is a table::
     [outcomes]
     measures = ["health", "decayed_share"]           # the network measures recorded every tick (as above)
     peak_health = "outcomes_example:peak_health"     # one number per run, a column of the runs table
-    stop = "outcomes_example:most_decayed"           # optional: True ends the run early
+    stop = "outcomes_example:most_eroded"            # optional: True ends the run early
     stop_every = "year"                              # when to ask: after each school "year" (default) or "tick"
     school_series = ["health", "trust"]              # optional: per-school series (true: every school measure)
 
@@ -16,7 +16,7 @@ one finite number (True and False count as 1 and 0), which lands in the runs tab
 so ``discover --outcome``, ``robustness`` and the analysis use it like a built-in run measure. A stop
 condition takes the ``model`` and returns True or False; the run ends at the first check that says True and
 the runs table records it in ``stop_tick`` (-1: the run went its full length). Functions are found, imported
-and hashed as ``[rules]`` are (:mod:`plc_sim.experiments.user_functions`) and run under the spec's
+and hashed as ``[rules]`` are (:mod:`plc_sim.experiments.specs.user_functions`) and run under the spec's
 ``user_function_timeout``; a function that raises, exits, runs out of time or returns something else stops the
 sweep with one line naming the outcome and the run, keeping the runs finished before.
 """
@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from plc_sim.experiments.spec_fields import SpecError, outcomes_field, unknown_key
-from plc_sim.experiments.user_functions import USER_FUNCTION_TIMEOUT, Guard, resolve, spec_folder
+from plc_sim.experiments.specs.spec_fields import SpecError, outcomes_field, unknown_key
+from plc_sim.experiments.specs.user_functions import USER_FUNCTION_TIMEOUT, Guard, resolve, spec_folder
 from simulation import network_frame
 from simulation.measures import SCHOOL_MEASURES
 from simulation.parameters import TICKS_PER_YEAR

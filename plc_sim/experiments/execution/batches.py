@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from plc_sim.core.errors import InputError
-from plc_sim.experiments.execute import SCHOOL_PERSISTENCE, RunResult, run_measures
-from plc_sim.experiments.spec import POLICY_KEYS, Spec
-from plc_sim.experiments.store import ResultFolder
+from plc_sim.experiments.execution.execute import SCHOOL_PERSISTENCE, RunResult, run_measures
+from plc_sim.experiments.execution.store import ResultFolder
+from plc_sim.experiments.specs.spec import POLICY_KEYS, Spec
 
 FLUSH_SECONDS = 20.0
 """A batch is written at least this often, so an interruption loses little work."""

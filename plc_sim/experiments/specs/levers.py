@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from plc_sim.experiments.designs import Design, Factor, design_points, parse_factors
-from plc_sim.experiments.spec_fields import SpecError
+from plc_sim.experiments.specs.designs import Design, Factor, design_points, parse_factors
+from plc_sim.experiments.specs.spec_fields import SpecError
 from simulation.interventions import INTERVENTIONS, parse_intervention
 from simulation.parameters import PARAMS_BY_NAME, Param, ParameterError
 from simulation.presets import preset_params
