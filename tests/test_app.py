@@ -57,7 +57,8 @@ from plc_sim.app.specs import FONT, formation_label, network_chart, time_chart
 from plc_sim.app.whatif import BREAKDOWN, SCRIPT_COMPARISONS, WHAT_IFS, made_of, what_if_by_menu
 from plc_sim.app.widgets import LiveChart
 from plc_sim.cli.main import main
-from simulation.calendar import SCHOOL_MONTHS, START, in_sentence, log_text, school_time
+from simulation.calendar import SCHOOL_MONTHS, START, in_sentence, school_time
+from simulation.events import describe_events
 from simulation.interventions import INTERVENTIONS, Intervention
 from simulation.model import PLCModel
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR, make_params
@@ -321,6 +322,16 @@ def test_time_reads_as_a_school_year_and_a_calendar_month():
     assert in_sentence(17) == "year 2, March" and in_sentence(0) == "the start of the run"
 
 
+def test_the_models_own_words_date_events_as_the_pages_do():
+    """One wording of time: the model's log lines start with the page's month, so no page converts them."""
+    model = PLCModel(rng=3, n_schools=4)
+    for _ in range(2 * TICKS_PER_YEAR + 3):
+        model.step()
+    lines = describe_events(model.events, model.p)
+    assert lines and all(line.text.startswith(f"{school_time(line.tick)}: ") for line in lines)
+    assert not any(re.search(r"\bmonth \d|End of year", line.text) for line in lines)
+
+
 def test_no_count_of_months_or_ticks_reaches_the_page():
     session = Session(RunRecord(SMALL, "4", compare="succession-planning"))
     session.step(13)
@@ -452,7 +463,7 @@ def test_the_csv_round_trips_to_the_pages_numbers_and_words():
 def session_log(session: Session, view) -> list[str]:
     """Every log line of a run, not only the newest the page lists."""
     model = session.models[[v.label for v in session.frame().runs].index(view.label)]
-    return [log_text(line) for line in log_lines(model)]
+    return [line.text for line in log_lines(model)]
 
 
 def test_terms_open_their_explanation_where_they_are_used_and_name_the_stage_cutpoints():
