@@ -404,7 +404,7 @@ def test_the_debrief_compares_choices_of_lasting_and_decayed_communities(saved):
     table = choices_table(decisions, schools).set_index("community")
     assert table.loc["decayed", "schools"] == 1 and table.loc["lasted", "schools"] == len(lasted(schools)) - 1
     school_1 = decisions[decisions.school == 1]
-    assert table.loc["decayed", "protected time"] == pytest.approx(school_1.meeting_time.mean(), abs=0.005)
+    assert table.loc["decayed", "protected time"] == pytest.approx(100 * school_1.meeting_time.mean(), abs=0.5)
     assert health_figure(schools, decisions, year=2).startswith("data:image/png;base64,")
 
 
@@ -485,6 +485,51 @@ def test_a_schools_pages_share_one_snapshot_per_change():
     assert json.loads(json.dumps(after.view)) == after.view  # plain JSON: one message to each page
     w.shock("budget_cut", 0)
     assert views.get(0).view["budget"] == pytest.approx(1 - w.params.budget_cut_size)
+
+
+def test_a_phone_shows_its_schools_health_trend_the_healthy_line_and_why_in_a_sentence():
+    from plc_sim.workshop.participant import SchoolViews
+    from plc_sim.workshop.why import MEASURE_WORDS
+
+    w = room()
+    views = SchoolViews(w)
+    start = views.get(2).view
+    assert start["why"] == "" and start["year_ago"] is None and len(start["trend"]) == 1
+    assert start["healthy_line"] == round(100 * w.params.implementing_level)
+    assert f"reaches {w.params.implementing_level:.0%}" in start["healthy_words"]
+    for _ in range(2):
+        w.advance()
+    view = views.get(2).view
+    health = school_frame(w.model).query("school == 2").set_index("tick")
+    assert view["trend"] == [round(100 * h, 1) for h in health.health]  # every month, in percent
+    assert view["health"] == view["trend"][-1] and view["year_ago"] == view["trend"][-11]
+    # One sentence naming the three measures that moved most over the last year, with their direction.
+    moved = {name: 100 * (health.loc[20, name] - health.loc[10, name]) for name in MEASURE_WORDS}
+    top = sorted(moved, key=lambda name: -abs(moved[name]))[:3]
+    assert view["why"].count(".") == 1 and view["why"].endswith(".") and "\n" not in view["why"]
+    assert [view["why"].index(MEASURE_WORDS[name]) for name in top] == sorted(
+        view["why"].index(MEASURE_WORDS[name]) for name in top)
+    for name in top:
+        assert f"{MEASURE_WORDS[name]} {'rose' if moved[name] > 0 else 'fell'}" in view["why"]
+    change = 100 * (health.loc[20, "health"] - health.loc[10, "health"])
+    assert view["why"].startswith(f"Your school's health {'rose' if change >= 0 else 'fell'}")
+
+
+def test_the_room_table_reads_each_teams_choices_as_its_form_does_in_percent():
+    from plc_sim.workshop.facilitator import room_table_html
+    from plc_sim.workshop.participant import SchoolViews
+
+    w = room()
+    ana = w.join("KMNP", "Ana")
+    send(w, ana, {"meeting_time": 0.35, "distribution": 0.45, "induction": 0.25})
+    w.advance()
+    w.advance()  # autopilot now: the form and the table both show the kept choices
+    form = SchoolViews(w).get(ana.school).view["decision"]
+    row = room_table_html(w).split("<tr>")[2 + ana.school]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+    assert cells[-3:] == [f"{round(100 * form[k])}%" for k in ("meeting_time", "distribution", "induction")]
+    assert cells[-3:] == ["35%", "45%", "25%"] and cells[-4] == "last year&#39;s"
+    assert re.fullmatch(r"\d+%( decayed)?", cells[2])
 
 
 def test_the_school_year_template_shows_server_values_only_as_text():

@@ -126,8 +126,8 @@ def parse_decision(values: Mapping, model, school: int, budget: float) -> Decisi
         except ParameterError as error:
             raise DecisionError(str(error)) from None
     if numbers["meeting_time"] + numbers["induction"] > budget + 1e-9:
-        raise DecisionError(f"budget: protected time {numbers['meeting_time']:.2f} plus induction "
-                            f"{numbers['induction']:.2f} is more than this year's budget of {budget:.2f}")
+        raise DecisionError(f"budget: protected time {numbers['meeting_time']:.0%} plus induction "
+                            f"{numbers['induction']:.0%} is more than this year's budget of {budget:.0%}")
     return Decision(numbers["meeting_time"], numbers["distribution"], numbers["induction"],
                     _partner(values.get("partner", -1), model.p.n_schools, school),
                     _leaders(values.get("leaders", ()), model, school))
