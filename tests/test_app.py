@@ -685,6 +685,31 @@ def test_a_tab_being_opened_holds_the_others_play_but_never_their_clicks(monkeyp
     opener.close()
 
 
+def test_a_frame_waiting_its_turn_at_the_gate_yields_to_a_tab_that_began_opening():
+    """With ten tabs playing, most wait their turn at the gate at any moment; a tab that begins opening then
+    must not wait for each of them to play a frame first. A page holds the others from the moment it connects,
+    and that hold ends with its tab's."""
+    player = Session(RunRecord(SMALL, "2"))
+    player.set_view(speed="fast")
+    player.start()
+    player.play()
+    _wait_steps(player, 2)
+    assert fairness.GATE.lock.acquire(timeout=5)  # another tab's frame: the player's next one queues behind it
+    time.sleep(0.5)
+    fairness.GATE.opening("a page connecting")
+    opener = Session(RunRecord(SMALL, "3"))
+    opener.opening("a page connecting")
+    at = player.steps
+    fairness.GATE.lock.release()
+    time.sleep(1.0)
+    assert player.steps == at  # the queued frame gave way
+    opener.opened()
+    assert fairness.GATE.held() == 0  # the page's hold ended with its tab's
+    _wait_steps(player, at + 2, seconds=5)
+    player.close()
+    opener.close()
+
+
 def test_a_run_stops_at_the_apps_longest_run():
     session = Session(RunRecord(SMALL, "2", steps=MAX_MONTHS - 1))
     session.step(3)

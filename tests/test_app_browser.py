@@ -561,6 +561,38 @@ def test_a_killed_browser_frees_the_server_which_then_stops_at_once(playwright):
     assert running.process.returncode is not None
 
 
+ELEVENTH_TAB_S = 5.0
+"""The issue's bar: an 11th tab appears (its chart drawn) within 5 s while ten tabs play."""
+
+
+@pytest.mark.slow  # opening ten tabs one by one takes about a minute on a shared 2-core machine
+def test_an_eleventh_tab_appears_within_five_seconds_while_ten_play(browser):
+    running = Server("eleventh-tab")
+    try:
+        pages = []
+        for _ in range(10):
+            page = open_app(browser, running.url)
+            button(page, "Play").click()
+            pages.append(page)
+        for page in pages:
+            wait_month(page, "m >= 2")
+        seconds = []
+        for _ in range(3):  # the median of three openings: one slow moment of a shared machine is not the app's
+            started = time.monotonic()
+            fresh = open_app(browser, running.url)
+            seconds.append(time.monotonic() - started)
+            fresh.close()
+            wait_month(pages[0], f"m >= {month(pages[0]) + 2}")  # the ten play again once the tab is drawn
+        median = sorted(seconds)[1]
+        print(f"an 11th tab while 10 play: {', '.join(f'{s:.1f}' for s in seconds)} s (load {os.getloadavg()[0]:.1f})")
+        assert median <= ELEVENTH_TAB_S, f"an 11th tab took {seconds} s"
+        assert not running.errors()
+        for page in pages:
+            page.close()
+    finally:
+        running.stop()
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(1800)  # opening 30 tabs one by one on a shared 2-core machine takes minutes
 def test_thirty_playing_tabs_leave_a_fresh_tab_usable_and_memory_returns(browser):
