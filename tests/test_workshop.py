@@ -652,3 +652,82 @@ def test_the_countdown_follows_the_timer_on_the_sessions_clock():
     assert w.seconds_left() == pytest.approx(120)
     w.set_timer(None)
     assert w.seconds_left() is None
+
+
+# --- the README's facilitator guide, word for word -----------------------------------------------------------
+
+def _guide() -> str:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    return " ".join(text[text.index("## Running a participatory workshop"):text.index("## Layout")].split())
+
+
+def test_the_readme_facilitator_guide_names_what_the_pages_show_word_for_word(tmp_path):
+    """Every name the guide sets in bold (other than its own list headings) is on the facilitator's or a
+    participant's page (or in the terminal's lines), and the sentences it quotes are the pages' own words."""
+    import inspect
+    from pathlib import Path
+
+    import ipyvuetify as v
+    import ipywidgets
+    import solara
+    from solara.widgets import HTML
+    from test_app import _labels
+
+    from plc_sim.workshop.command import cmd_workshop
+    from plc_sim.workshop.countdown import Countdown
+    from plc_sim.workshop.facilitator import FacilitatorPage, Room
+    from plc_sim.workshop.participant import SchoolYear
+    from plc_sim.workshop.session import shock_news
+    from plc_sim.workshop.why import MEASURE_WORDS, why_sentence
+    from simulation.calendar import school_time
+    from simulation.events import Event, describe_events
+
+    def words(rendered) -> list[str]:
+        """What the page's widgets carry as text: labels and HTML, and attributes such as an image's alt text."""
+        found = _labels(rendered.find(ipywidgets.Widget).widgets[0], [])
+        return found + [str(value) for html in rendered.find(HTML).widgets for value in html.attributes.values()]
+
+    w = room()
+    w.join("KMNP", "Ana")
+    w.gate.log.append((0.0, "10.0.0.9", "a wrong join code"))
+    page = FacilitatorPage(w, Room("http://10.0.0.1:8766/", "who", tmp_path))
+    _, rendered = solara.render(page, handle_error=False)
+    shown = words(rendered)  # year 1, before it has run
+    w.advance()
+    rendered.find(v.Btn, children=["Debrief"]).widget.click()
+    shown += words(rendered)
+    templates = [Path(widget.template_file).read_text() for widget in (SchoolYear, Countdown)]
+    shown.append(inspect.getsource(cmd_workshop))  # the terminal's lines ("facilitator: open ...")
+    screen = " ".join(" ".join(re.sub(r"<[^>]+>", " ", html_text).split())
+                      for html_text in [*map(str, shown), *templates])
+    guide = _guide()
+    headings = set(re.findall(r"- \*\*(.+?)\*\*", guide))
+    named = [name for name in re.findall(r"\*\*(.+?)\*\*", guide) if name not in headings]
+    assert len(named) >= 12
+    missing = [name for name in named if name.lower() not in screen.lower()]
+    assert not missing, f"the guide names what the pages do not show: {missing}"
+
+    p = w.params
+    assert f"a community forms at {p.implementing_level:.0%}" in guide
+    assert "healthy line: a community forms at {{ view.healthy_line }}%" in templates[0]
+    # the quoted "why" is what the phone says for the moves it names (health, then three measures)
+    quoted_why = re.search(r'\("(Your school\'s health .+?\.)"\)', guide)[1]
+    moves = [(-1 if word == "fell" else 1) * int(points)
+             for word, points in re.findall(r"(fell|rose) (\d+)", quoted_why)]
+    then = dict.fromkeys(("health", *MEASURE_WORDS), 0.5)
+    now = {**then, **{name: 0.5 + points / 100 for name, points in
+                      zip(("health", "trust", "shared_practice", "engagement"), moves, strict=True)}}
+    assert why_sentence(then, now) == quoted_why
+    lines = describe_events([Event(30, "teachers_left", (0,), count=9, of=40, cause="year_end")], p)
+    assert f'"{lines[0].text}"' in guide and lines[0].text.startswith(school_time(30))
+    news = shock_news("budget_cut", p, 1 - p.budget_cut_size)
+    quoted_shock = re.search(r'\("(Shock: a budget cut: .+?); \.\.\."\)', guide)[1]
+    assert news.startswith(quoted_shock), (news, quoted_shock)
+    budget = re.search(r'"(Budget this year: [^"]+)"', guide)[1]
+    assert re.sub(r"\d+%", "{{}}", budget) == "Budget this year: {{}} of the original; time plus induction cost {{}}"
+    assert "Budget this year: {{ percent(view.budget) }} of the original; time plus induction cost" in " ".join(
+        templates[0].split())
+    assert "Year {{ year }} runs in" in " ".join(templates[1].split()) and '"Year 2 runs in 1:45"' in guide
+    assert '"Replay: the room at the start of year 3"' in guide and "Replay: the room at the start of year" in screen
