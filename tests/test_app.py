@@ -927,6 +927,14 @@ def _labels(widget, out: list[str]) -> list[str]:
     return out
 
 
+def test_the_readme_script_gives_the_healthy_lines_level_as_the_chart_labels_it():
+    from plc_sim.app.specs import formation_label
+
+    level = PARAMS_BY_NAME["implementing_level"].default
+    label = formation_label(level)  # "a community forms at a yearly mean of 35%"
+    assert f"where a community forms ({label.split('forms at ')[1]})" in " ".join(_script().split())
+
+
 def test_the_readme_script_names_what_the_page_shows_word_for_word(page):
     """Every control the five-minute script names in bold is on the page under that name, and the compare
     sentence it quotes is the one the page writes after the script's steps."""
