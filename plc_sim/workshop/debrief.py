@@ -54,11 +54,12 @@ def choices_html(table: pd.DataFrame) -> str:
     return shown.to_html(index=False)
 
 
-def health_figure(schools: pd.DataFrame, decisions: pd.DataFrame, year: int | None = None) -> str:
+def health_figure(schools: pd.DataFrame, decisions: pd.DataFrame, year: int | None = None,
+                  healthy: float | None = None) -> str:
     """Every school's health over time (one small panel each), participants' decisions marked; a PNG data URI.
 
     A filled marker is a year a team decided; a hollow one, a year on autopilot. ``year`` draws a line at the
-    start of that year (the replay's position).
+    start of that year (the replay's position); ``healthy``, a dashed red line where a community forms.
     """
     ids = sorted(schools.school.unique())
     cols = min(5, len(ids))
@@ -76,6 +77,8 @@ def health_figure(schools: pd.DataFrame, decisions: pd.DataFrame, year: int | No
                        edgecolors="black", linewidths=0.8, zorder=3)
         if year is not None:
             ax.axvline(year - 1, color="#888", lw=0.8)
+        if healthy is not None:
+            ax.axhline(healthy, color="#c62828", ls="--", lw=1)
         ax.set_title(f"School {school + 1}", fontsize=FONT)
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))

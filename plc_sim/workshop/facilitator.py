@@ -240,7 +240,8 @@ def Debrief(workshop: Workshop, room: Room):
     at, set_at = solara.use_state(last_year)
     checked, set_checked = solara.use_state("")
     at = min(at, last_year)
-    image = solara.use_memo(lambda: health_figure(schools, decisions, at + 1 if at < last_year else None),
+    healthy = workshop.params.implementing_level
+    image = solara.use_memo(lambda: health_figure(schools, decisions, at + 1 if at < last_year else None, healthy),
                             [len(schools), len(decisions), at])
 
     def check_replay():
@@ -257,7 +258,8 @@ def Debrief(workshop: Workshop, room: Room):
         solara.HTML(tag="img", attributes={"src": image, "alt": "every school's health over time"},
                     classes=["ws-health"])
         solara.HTML(tag="div", unsafe_innerHTML="Filled dots: a year the team decided; hollow: autopilot. "
-                    "Red: the community decayed at some point.", classes=["ws-who"])
+                    "Red: the community decayed at some point. Dashed red line: the healthy line, where a "
+                    f"community forms ({healthy:.0%} over a school year).", classes=["ws-who"])
         solara.HTML(tag="h3", unsafe_innerHTML="Which choices went with communities that lasted?")
         solara.HTML(tag="div", unsafe_innerHTML=choices_html(choices_table(decisions, schools)),
                     classes=["ws-choices"])
