@@ -565,15 +565,16 @@ ELEVENTH_TAB_S = 5.0
 """The issue's bar: an 11th tab appears (its chart drawn) within 5 s while ten tabs play."""
 
 
-@pytest.mark.slow  # opening ten tabs one by one takes about a minute on a shared 2-core machine
+@pytest.mark.slow  # about 70 s on a shared 2-core machine: the server's start, ten tabs, three openings
 def test_an_eleventh_tab_appears_within_five_seconds_while_ten_play(browser):
     running = Server("eleventh-tab")
     try:
-        pages = []
-        for _ in range(10):
-            page = open_app(browser, running.url)
+        pages = [browser.new_page(viewport={"width": 1280, "height": 720}) for _ in range(10)]
+        for page in pages:  # the ten open together (one by one would take a minute)
+            page.goto(running.url, wait_until="commit", timeout=90_000)
+        for page in pages:
+            page.locator(".plc-live svg").first.wait_for(timeout=90_000)
             button(page, "Play").click()
-            pages.append(page)
         for page in pages:
             wait_month(page, "m >= 2")
         seconds = []
