@@ -83,7 +83,12 @@ class Server:
             self.process = subprocess.Popen([sys.executable, "-m", "plc_sim.cli", "app", "--port", str(self.port)],
                                             stdout=log, stderr=subprocess.STDOUT,
                                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        wait_for_http(self.url, self.process)
+        deadline = time.monotonic() + 120
+        while "open http" not in self.log_path.read_text() and self.process.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with urllib.request.urlopen(self.url, timeout=5) as answer:  # printed only once the server answers
+            assert answer.status == 200
         self.solara = int(Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()[0])
 
     def cpu_seconds(self) -> float:
