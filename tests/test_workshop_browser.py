@@ -299,6 +299,17 @@ SCREENS = ({"width": 1280, "height": 720}, {"width": 390, "height": 844})
 """The projector and a phone: every page must fit both without sideways scroll."""
 
 
+def accessibility_violations(page) -> list[str]:
+    """axe-core's WCAG 2 A and AA violations on the page (contrast, names of controls, ...)."""
+    from plc_sim.app.assets import AXE, cache_dir
+
+    page.add_script_tag(path=str(cache_dir() / AXE / "axe.min.js"))
+    return page.evaluate("""async () => {
+        const result = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}});
+        return result.violations.map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target).join(' | '));
+    }""")
+
+
 def fit_for_the_room(page, title: str) -> None:
     """The page's own title, no framework footer or branding, zoom allowed, no text under 16 px, and no sideways
     scroll on a projector or a phone."""
@@ -307,6 +318,7 @@ def fit_for_the_room(page, title: str) -> None:
     viewport = page.locator("meta[name=viewport]").get_attribute("content")
     assert "maximum-scale" not in viewport and "user-scalable=no" not in viewport, viewport
     assert page.evaluate(SMALL_TEXT) == []
+    assert accessibility_violations(page) == []
     size = page.viewport_size
     for screen in SCREENS:
         page.set_viewport_size(screen)

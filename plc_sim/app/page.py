@@ -36,7 +36,8 @@ from plc_sim.app.panels import explanation_html as _explanation
 from plc_sim.app.policy_panel import PoliciesPanel
 from plc_sim.app.session import Frame, RunRecord, Session, kept_run
 from plc_sim.app.settings import DEFAULT_SEED, RunSettings
-from plc_sim.app.widgets import Accessibility, Address, Shortcuts
+from plc_sim.app.widgets import Address, Shortcuts
+from plc_sim.workshop.viewport import Viewport
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ def Page():
     with solara.Column(classes=["plc-page"], gap="4px"):
         Shortcuts.element(on_key=key)
         Address.element(token=session.token, on_reopen=reopen)
-        Accessibility.element()
+        Viewport.element()  # the page's language, zoom, and names for sliders
         # each panel gets only what it shows, so a new month re-renders the panels that changed, not the page
         first, failed = frame.runs[0], frame.runs[0].failure is not None
         Controls(session, frame.playing, frame.speed, first.preset, frame.compare, pending, reset)

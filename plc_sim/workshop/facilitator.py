@@ -38,6 +38,7 @@ FACILITATOR_CSS = """
 .ws-room-wrap, .ws-door, .ws-choices { max-width: 100%; overflow-x: auto; }
 .ws-facilitator .v-row { margin-left: 0; margin-right: 0; }
 .v-application, .v-application__wrap, .ws-facilitator, .ws-facilitator * { min-width: 0; }
+.ws-facilitator .v-field-label, .ws-facilitator .v-label { color: #3a3a3a !important; opacity: 1 !important; }
 .ws-facilitator { max-width: 100%; padding: 4px 16px; box-sizing: border-box; }
 @media (max-width: 700px) {
   .ws-facilitator .v-row > .v-col { flex: 1 1 100%; max-width: 100%; }

@@ -69,6 +69,7 @@ PHONE_CSS = """
 .ws-trend-label { font-size: 16px; fill: #b71c1c; }
 .ws-why { padding: 6px 10px; border-left: 4px solid #1565c0; margin: 6px 0; }
 .ws-countdown { font-size: 18px; padding: 6px 10px; border-radius: 8px; background: #e3f2fd; margin: 6px 0; }
+.ws-page .v-field-label, .ws-page .v-label { color: #3a3a3a !important; opacity: 1 !important; }
 .ws-page .v-btn, .ws-page .v-label, .ws-page input, .ws-page .v-messages, .ws-page .v-alert { font-size: 16px; }
 """
 
