@@ -2,9 +2,10 @@
 
 Rules and measures log :class:`Event` records (kind, schools, counts): data that tables and charts can use
 without parsing text. :func:`describe_events` turns them into one plain sentence per moment for a room of
-teachers and principals: "Year 2, month 3: the principal of School 3 left; a successor arrived", "End of year
-2: 97 of 800 teachers left their schools (most from School 3: 9 of 40)". Schools are numbered from 1 in words
-(the data count from 0).
+teachers and principals: "Year 2, November: the principal of School 3 left; a successor arrived", "Year 2,
+June: 97 of 800 teachers left their schools (most from School 3: 9 of 40)". The month is worded by
+:func:`simulation.calendar.school_time`, as on every page and export. Schools are numbered from 1 in words (the
+data count from 0).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import groupby
 
-from simulation.parameters import TICKS_PER_YEAR, Params
+from simulation.parameters import Params
 
 EVENT_KINDS = ("teachers_left", "principal_left", "decay", "recovery", "budget_cut", "policy_focus",
                "new_initiative", "intervention_start", "intervention_end")
@@ -55,13 +56,10 @@ class LogLine:
 
 
 def when(tick: int) -> str:
-    """'Year 2, month 3' for a tick; the last month of a year reads 'End of year 2'."""
-    if tick <= 0:
-        return "Before the first month"
-    year, month = divmod(tick - 1, TICKS_PER_YEAR)
-    if month == TICKS_PER_YEAR - 1:
-        return f"End of year {year + 1}"
-    return f"Year {year + 1}, month {month + 1}"
+    """'Year 2, November' for a tick: :func:`simulation.calendar.school_time`, the one wording of time."""
+    from simulation.calendar import school_time  # deferred: calendar imports this module
+
+    return school_time(tick)
 
 
 def school_phrase(schools: Iterable[int], n_schools: int) -> str:

@@ -57,7 +57,8 @@ from plc_sim.app.specs import FONT, formation_label, network_chart, time_chart
 from plc_sim.app.whatif import BREAKDOWN, SCRIPT_COMPARISONS, WHAT_IFS, made_of, what_if_by_menu
 from plc_sim.app.widgets import LiveChart
 from plc_sim.cli.main import main
-from simulation.calendar import SCHOOL_MONTHS, START, in_sentence, log_text, school_time
+from simulation.calendar import SCHOOL_MONTHS, START, in_sentence, school_time
+from simulation.events import describe_events
 from simulation.interventions import INTERVENTIONS, Intervention
 from simulation.model import PLCModel
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR, make_params
@@ -321,6 +322,16 @@ def test_time_reads_as_a_school_year_and_a_calendar_month():
     assert in_sentence(17) == "year 2, March" and in_sentence(0) == "the start of the run"
 
 
+def test_the_models_own_words_date_events_as_the_pages_do():
+    """One wording of time: the model's log lines start with the page's month, so no page converts them."""
+    model = PLCModel(rng=3, n_schools=4)
+    for _ in range(2 * TICKS_PER_YEAR + 3):
+        model.step()
+    lines = describe_events(model.events, model.p)
+    assert lines and all(line.text.startswith(f"{school_time(line.tick)}: ") for line in lines)
+    assert not any(re.search(r"\bmonth \d|End of year", line.text) for line in lines)
+
+
 def test_no_count_of_months_or_ticks_reaches_the_page():
     session = Session(RunRecord(SMALL, "4", compare="succession-planning"))
     session.step(13)
@@ -452,7 +463,7 @@ def test_the_csv_round_trips_to_the_pages_numbers_and_words():
 def session_log(session: Session, view) -> list[str]:
     """Every log line of a run, not only the newest the page lists."""
     model = session.models[[v.label for v in session.frame().runs].index(view.label)]
-    return [log_text(line) for line in log_lines(model)]
+    return [line.text for line in log_lines(model)]
 
 
 def test_terms_open_their_explanation_where_they_are_used_and_name_the_stage_cutpoints():
@@ -674,6 +685,31 @@ def test_a_tab_being_opened_holds_the_others_play_but_never_their_clicks(monkeyp
     opener.close()
 
 
+def test_a_frame_waiting_its_turn_at_the_gate_yields_to_a_tab_that_began_opening():
+    """With ten tabs playing, most wait their turn at the gate at any moment; a tab that begins opening then
+    must not wait for each of them to play a frame first. A page holds the others from the moment it connects,
+    and that hold ends with its tab's."""
+    player = Session(RunRecord(SMALL, "2"))
+    player.set_view(speed="fast")
+    player.start()
+    player.play()
+    _wait_steps(player, 2)
+    assert fairness.GATE.lock.acquire(timeout=5)  # another tab's frame: the player's next one queues behind it
+    time.sleep(0.5)
+    fairness.GATE.opening("a page connecting")
+    opener = Session(RunRecord(SMALL, "3"))
+    opener.opening("a page connecting")
+    at = player.steps
+    fairness.GATE.lock.release()
+    time.sleep(1.0)
+    assert player.steps == at  # the queued frame gave way
+    opener.opened()
+    assert fairness.GATE.held() == 0  # the page's hold ended with its tab's
+    _wait_steps(player, at + 2, seconds=5)
+    player.close()
+    opener.close()
+
+
 def test_a_run_stops_at_the_apps_longest_run():
     session = Session(RunRecord(SMALL, "2", steps=MAX_MONTHS - 1))
     session.step(3)
@@ -889,6 +925,14 @@ def _labels(widget, out: list[str]) -> list[str]:
     for child in getattr(widget, "children", None) or []:
         out.append(child) if isinstance(child, str) else _labels(child, out)
     return out
+
+
+def test_the_readme_script_gives_the_healthy_lines_level_as_the_chart_labels_it():
+    from plc_sim.app.specs import formation_label
+
+    level = PARAMS_BY_NAME["implementing_level"].default
+    label = formation_label(level)  # "a community forms at a yearly mean of 35%"
+    assert f"where a community forms ({label.split('forms at ')[1]})" in " ".join(_script().split())
 
 
 def test_the_readme_script_names_what_the_page_shows_word_for_word(page):

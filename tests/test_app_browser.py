@@ -83,7 +83,12 @@ class Server:
             self.process = subprocess.Popen([sys.executable, "-m", "plc_sim.cli", "app", "--port", str(self.port)],
                                             stdout=log, stderr=subprocess.STDOUT,
                                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        wait_for_http(self.url, self.process)
+        deadline = time.monotonic() + 120
+        while "open http" not in self.log_path.read_text() and self.process.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with urllib.request.urlopen(self.url, timeout=5) as answer:  # printed only once the server answers
+            assert answer.status == 200
         self.solara = int(Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()[0])
 
     def cpu_seconds(self) -> float:
@@ -559,6 +564,39 @@ def test_a_killed_browser_frees_the_server_which_then_stops_at_once(playwright):
     print(f"server idle {idle:.0f} s after the browser died; stopped {stopped:.1f} s after SIGTERM")
     assert stopped < 5
     assert running.process.returncode is not None
+
+
+ELEVENTH_TAB_S = 5.0
+"""The issue's bar: an 11th tab appears (its chart drawn) within 5 s while ten tabs play."""
+
+
+@pytest.mark.slow  # about 70 s on a shared 2-core machine: the server's start, ten tabs, three openings
+def test_an_eleventh_tab_appears_within_five_seconds_while_ten_play(browser):
+    running = Server("eleventh-tab")
+    try:
+        pages = [browser.new_page(viewport={"width": 1280, "height": 720}) for _ in range(10)]
+        for page in pages:  # the ten open together (one by one would take a minute)
+            page.goto(running.url, wait_until="commit", timeout=90_000)
+        for page in pages:
+            page.locator(".plc-live svg").first.wait_for(timeout=90_000)
+            button(page, "Play").click()
+        for page in pages:
+            wait_month(page, "m >= 2")
+        seconds = []
+        for _ in range(3):  # the median of three openings: one slow moment of a shared machine is not the app's
+            started = time.monotonic()
+            fresh = open_app(browser, running.url)
+            seconds.append(time.monotonic() - started)
+            fresh.close()
+            wait_month(pages[0], f"m >= {month(pages[0]) + 2}")  # the ten play again once the tab is drawn
+        median = sorted(seconds)[1]
+        print(f"an 11th tab while 10 play: {', '.join(f'{s:.1f}' for s in seconds)} s (load {os.getloadavg()[0]:.1f})")
+        assert median <= ELEVENTH_TAB_S, f"an 11th tab took {seconds} s"
+        assert not running.errors()
+        for page in pages:
+            page.close()
+    finally:
+        running.stop()
 
 
 @pytest.mark.slow

@@ -185,9 +185,9 @@ def test_same_seed_same_result_and_events_in_words():
     again, _ = run(9, plans, ticks=40)
     assert school_frame(first).equals(school_frame(again))
     words = [line.text for line in describe_events(first.events, first.p) if line.kind.startswith("intervention")]
-    assert words[:2] == ["Year 2, month 1: a network facilitator with partner schools began in Schools 1, 2 and 3",
-                         "Year 2, month 1: induction and mentoring of newcomers began in all 6 schools"]
-    assert words[2] == "Year 4, month 1: a network facilitator with partner schools ended in Schools 1, 2 and 3"
+    assert words[:2] == ["Year 2, September: a network facilitator with partner schools began in Schools 1, 2 and 3",
+                         "Year 2, September: induction and mentoring of newcomers began in all 6 schools"]
+    assert words[2] == "Year 4, September: a network facilitator with partner schools ended in Schools 1, 2 and 3"
 
 
 def test_parse_intervention_syntax():

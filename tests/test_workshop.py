@@ -404,8 +404,8 @@ def test_the_debrief_compares_choices_of_lasting_and_decayed_communities(saved):
     table = choices_table(decisions, schools).set_index("community")
     assert table.loc["decayed", "schools"] == 1 and table.loc["lasted", "schools"] == len(lasted(schools)) - 1
     school_1 = decisions[decisions.school == 1]
-    assert table.loc["decayed", "protected time"] == pytest.approx(school_1.meeting_time.mean(), abs=0.005)
-    assert health_figure(schools, decisions, year=2).startswith("data:image/png;base64,")
+    assert table.loc["decayed", "protected time"] == pytest.approx(100 * school_1.meeting_time.mean(), abs=0.5)
+    assert health_figure(schools, decisions, year=2, healthy=0.35).startswith("data:image/png;base64,")
 
 
 def test_the_qr_code_encodes_the_join_address():
@@ -485,6 +485,51 @@ def test_a_schools_pages_share_one_snapshot_per_change():
     assert json.loads(json.dumps(after.view)) == after.view  # plain JSON: one message to each page
     w.shock("budget_cut", 0)
     assert views.get(0).view["budget"] == pytest.approx(1 - w.params.budget_cut_size)
+
+
+def test_a_phone_shows_its_schools_health_trend_the_healthy_line_and_why_in_a_sentence():
+    from plc_sim.workshop.participant import SchoolViews
+    from plc_sim.workshop.why import MEASURE_WORDS
+
+    w = room()
+    views = SchoolViews(w)
+    start = views.get(2).view
+    assert start["why"] == "" and start["year_ago"] is None and len(start["trend"]) == 1
+    assert start["healthy_line"] == round(100 * w.params.implementing_level)
+    assert f"reaches {w.params.implementing_level:.0%}" in start["healthy_words"]
+    for _ in range(2):
+        w.advance()
+    view = views.get(2).view
+    health = school_frame(w.model).query("school == 2").set_index("tick")
+    assert view["trend"] == [round(100 * h, 1) for h in health.health]  # every month, in percent
+    assert view["health"] == view["trend"][-1] and view["year_ago"] == view["trend"][-11]
+    # One sentence naming the three measures that moved most over the last year, with their direction.
+    moved = {name: 100 * (health.loc[20, name] - health.loc[10, name]) for name in MEASURE_WORDS}
+    top = sorted(moved, key=lambda name: -abs(moved[name]))[:3]
+    assert view["why"].count(".") == 1 and view["why"].endswith(".") and "\n" not in view["why"]
+    assert [view["why"].index(MEASURE_WORDS[name]) for name in top] == sorted(
+        view["why"].index(MEASURE_WORDS[name]) for name in top)
+    for name in top:
+        assert f"{MEASURE_WORDS[name]} {'rose' if moved[name] > 0 else 'fell'}" in view["why"]
+    change = 100 * (health.loc[20, "health"] - health.loc[10, "health"])
+    assert view["why"].startswith(f"Your school's health {'rose' if change >= 0 else 'fell'}")
+
+
+def test_the_room_table_reads_each_teams_choices_as_its_form_does_in_percent():
+    from plc_sim.workshop.facilitator import room_table_html
+    from plc_sim.workshop.participant import SchoolViews
+
+    w = room()
+    ana = w.join("KMNP", "Ana")
+    send(w, ana, {"meeting_time": 0.35, "distribution": 0.45, "induction": 0.25})
+    w.advance()
+    w.advance()  # autopilot now: the form and the table both show the kept choices
+    form = SchoolViews(w).get(ana.school).view["decision"]
+    row = room_table_html(w).split("<tr>")[2 + ana.school]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+    assert cells[-3:] == [f"{round(100 * form[k])}%" for k in ("meeting_time", "distribution", "induction")]
+    assert cells[-3:] == ["35%", "45%", "25%"] and cells[-4] == "last year&#39;s"
+    assert re.fullmatch(r"\d+%( decayed)?", cells[2])
 
 
 def test_the_school_year_template_shows_server_values_only_as_text():
@@ -607,3 +652,82 @@ def test_the_countdown_follows_the_timer_on_the_sessions_clock():
     assert w.seconds_left() == pytest.approx(120)
     w.set_timer(None)
     assert w.seconds_left() is None
+
+
+# --- the README's facilitator guide, word for word -----------------------------------------------------------
+
+def _guide() -> str:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    return " ".join(text[text.index("## Running a participatory workshop"):text.index("## Layout")].split())
+
+
+def test_the_readme_facilitator_guide_names_what_the_pages_show_word_for_word(tmp_path):
+    """Every name the guide sets in bold (other than its own list headings) is on the facilitator's or a
+    participant's page (or in the terminal's lines), and the sentences it quotes are the pages' own words."""
+    import inspect
+    from pathlib import Path
+
+    import ipyvuetify as v
+    import ipywidgets
+    import solara
+    from solara.widgets import HTML
+    from test_app import _labels
+
+    from plc_sim.workshop.command import cmd_workshop
+    from plc_sim.workshop.countdown import Countdown
+    from plc_sim.workshop.facilitator import FacilitatorPage, Room
+    from plc_sim.workshop.participant import SchoolYear
+    from plc_sim.workshop.session import shock_news
+    from plc_sim.workshop.why import MEASURE_WORDS, why_sentence
+    from simulation.calendar import school_time
+    from simulation.events import Event, describe_events
+
+    def words(rendered) -> list[str]:
+        """What the page's widgets carry as text: labels and HTML, and attributes such as an image's alt text."""
+        found = _labels(rendered.find(ipywidgets.Widget).widgets[0], [])
+        return found + [str(value) for html in rendered.find(HTML).widgets for value in html.attributes.values()]
+
+    w = room()
+    w.join("KMNP", "Ana")
+    w.gate.log.append((0.0, "10.0.0.9", "a wrong join code"))
+    page = FacilitatorPage(w, Room("http://10.0.0.1:8766/", "who", tmp_path))
+    _, rendered = solara.render(page, handle_error=False)
+    shown = words(rendered)  # year 1, before it has run
+    w.advance()
+    rendered.find(v.Btn, children=["Debrief"]).widget.click()
+    shown += words(rendered)
+    templates = [Path(widget.template_file).read_text() for widget in (SchoolYear, Countdown)]
+    shown.append(inspect.getsource(cmd_workshop))  # the terminal's lines ("facilitator: open ...")
+    screen = " ".join(" ".join(re.sub(r"<[^>]+>", " ", html_text).split())
+                      for html_text in [*map(str, shown), *templates])
+    guide = _guide()
+    headings = set(re.findall(r"- \*\*(.+?)\*\*", guide))
+    named = [name for name in re.findall(r"\*\*(.+?)\*\*", guide) if name not in headings]
+    assert len(named) >= 12
+    missing = [name for name in named if name.lower() not in screen.lower()]
+    assert not missing, f"the guide names what the pages do not show: {missing}"
+
+    p = w.params
+    assert f"a community forms at {p.implementing_level:.0%}" in guide
+    assert "healthy line: a community forms at {{ view.healthy_line }}%" in templates[0]
+    # the quoted "why" is what the phone says for the moves it names (health, then three measures)
+    quoted_why = re.search(r'\("(Your school\'s health .+?\.)"\)', guide)[1]
+    moves = [(-1 if word == "fell" else 1) * int(points)
+             for word, points in re.findall(r"(fell|rose) (\d+)", quoted_why)]
+    then = dict.fromkeys(("health", *MEASURE_WORDS), 0.5)
+    now = {**then, **{name: 0.5 + points / 100 for name, points in
+                      zip(("health", "trust", "shared_practice", "engagement"), moves, strict=True)}}
+    assert why_sentence(then, now) == quoted_why
+    lines = describe_events([Event(30, "teachers_left", (0,), count=9, of=40, cause="year_end")], p)
+    assert f'"{lines[0].text}"' in guide and lines[0].text.startswith(school_time(30))
+    news = shock_news("budget_cut", p, 1 - p.budget_cut_size)
+    quoted_shock = re.search(r'\("(Shock: a budget cut: .+?); \.\.\."\)', guide)[1]
+    assert news.startswith(quoted_shock), (news, quoted_shock)
+    budget = re.search(r'"(Budget this year: [^"]+)"', guide)[1]
+    assert re.sub(r"\d+%", "{{}}", budget) == "Budget this year: {{}} of the original; time plus induction cost {{}}"
+    assert "Budget this year: {{ percent(view.budget) }} of the original; time plus induction cost" in " ".join(
+        templates[0].split())
+    assert "Year {{ year }} runs in" in " ".join(templates[1].split()) and '"Year 2 runs in 1:45"' in guide
+    assert '"Replay: the room at the start of year 3"' in guide and "Replay: the room at the start of year" in screen

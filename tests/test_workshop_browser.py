@@ -227,10 +227,30 @@ def play_three_years(browser, url: str, code: str, facilitator, room: list, name
         delays[year] = advance_and_time(facilitator, [page for _, page, _, _ in room], year + 1)
         write_delays(delays, participants, name)
         if year == 1:
+            health_and_why(room[0][1])
+            same_on_form_and_table(facilitator, room[0][1], room[0][2])
             come_back(browser, url, code, room, facilitator)
     room[0][1].locator(".ws-school").scroll_into_view_if_needed()
     room[0][1].screenshot(path=str(OUTPUT / f"{name}-phone-year4.png"))
     return delays
+
+
+def health_and_why(phone) -> None:
+    """After a year the phone shows its school's health in percent with a year ago, a trend with the labelled
+    healthy line, and why it moved in one sentence."""
+    assert re.search(r"Community health now: \d+% \(a year ago \d+%\)", phone.locator(".ws-health").inner_text())
+    assert phone.locator(".ws-trend polyline").get_attribute("points").count(",") == 11  # 11 months so far
+    assert phone.locator(".ws-trend-label").text_content().startswith("healthy line: a community forms at ")
+    why = phone.locator(".ws-why").inner_text()
+    assert re.fullmatch(r"Your school's health (rose|fell) [\d.]+ points over the last year: [^.]+\.", why), why
+
+
+def same_on_form_and_table(facilitator, phone, school: int) -> None:
+    """A team's choices read the same, in percent, on its form and in the facilitator's table."""
+    row = facilitator.locator(".ws-room-wrap tbody tr").nth(school - 1).locator("td").all_inner_texts()
+    form = [phone.locator(f".ws-{field} label").inner_text().rsplit(": ", 1)[1]
+            for field in ("meeting_time", "distribution", "induction")]
+    assert row[-3:] == form, (row, form)
 
 
 def shock_everyone(facilitator, pages: list, schools: int) -> list[float]:
@@ -275,15 +295,36 @@ def countdown(facilitator, phones: list) -> None:
         page.locator(".ws-countdown").wait_for(state="detached", timeout=WAIT_MS)
 
 
+SCREENS = ({"width": 1280, "height": 720}, {"width": 390, "height": 844})
+"""The projector and a phone: every page must fit both without sideways scroll."""
+
+
+def accessibility_violations(page) -> list[str]:
+    """axe-core's WCAG 2 A and AA violations on the page (contrast, names of controls, ...)."""
+    from plc_sim.app.assets import AXE, cache_dir
+
+    page.add_script_tag(path=str(cache_dir() / AXE / "axe.min.js"))
+    return page.evaluate("""async () => {
+        const result = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}});
+        return result.violations.map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target).join(' | '));
+    }""")
+
+
 def fit_for_the_room(page, title: str) -> None:
-    """The page's own title, no framework footer or branding, zoom allowed, no text under 16 px (phones)."""
+    """The page's own title, no framework footer or branding, zoom allowed, no text under 16 px, and no sideways
+    scroll on a projector or a phone."""
     page.wait_for_function("(title) => document.title === title", arg=title, timeout=WAIT_MS)
     assert "Solara" not in page.locator("body").inner_text()
     viewport = page.locator("meta[name=viewport]").get_attribute("content")
     assert "maximum-scale" not in viewport and "user-scalable=no" not in viewport, viewport
-    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
-    if page.viewport_size["width"] < 500:
-        assert page.evaluate(SMALL_TEXT) == []
+    assert page.evaluate(SMALL_TEXT) == []
+    assert accessibility_violations(page) == []
+    size = page.viewport_size
+    for screen in SCREENS:
+        page.set_viewport_size(screen)
+        page.wait_for_function("() => document.documentElement.scrollWidth <= window.innerWidth", timeout=5000)
+        assert page.evaluate(SMALL_TEXT) == [], (title, screen)
+    page.set_viewport_size(size)
 
 
 def come_back(browser, url: str, code: str, room: list, facilitator) -> None:
@@ -318,10 +359,21 @@ def come_back(browser, url: str, code: str, room: list, facilitator) -> None:
 
 
 def debrief(facilitator, participants: int, name: str) -> None:
-    """The debrief view, the replay check, and a facilitator reload that keeps the session."""
+    """The debrief view (on the first screen, large type, percents, a year on the replay slider), the replay
+    check, and a facilitator reload that keeps the session."""
     facilitator.locator(".ws-debrief").click()
     facilitator.locator("img.ws-health").wait_for(timeout=WAIT_MS)
     facilitator.locator(".ws-choices table").wait_for(timeout=WAIT_MS)
+    facilitator.wait_for_function("() => document.querySelector('img.ws-health').complete")
+    figure = facilitator.locator("img.ws-health")
+    assert figure.bounding_box()["y"] < 300  # the debrief starts on the projector's first screen (was 400 px down)
+    # the figure is drawn at its natural size, so its 12 pt text is 16 px on the screen
+    assert figure.evaluate("(img) => img.naturalWidth <= img.clientWidth + 1"), figure.evaluate(
+        "(img) => [img.naturalWidth, img.clientWidth]")
+    cells = facilitator.locator(".ws-choices td").all_inner_texts()
+    assert any(re.fullmatch(r"\d+%", cell) for cell in cells) and not any(re.search(r"\d\.\d", c) for c in cells)
+    assert "start of year 4" in facilitator.locator(".ws-replay-year").inner_text()
+    fit_for_the_room(facilitator, "Facilitator · plc-sim workshop")
     facilitator.screenshot(path=str(OUTPUT / f"{name}-debrief.png"), full_page=True)
     facilitator.locator(".ws-check-replay").click()
     facilitator.wait_for_function("() => { const el = document.querySelector('.ws-replay-result'); "

@@ -18,6 +18,7 @@ import sys
 
 from plc_sim.core.options import bounded_int
 from plc_sim.core.processes import kill_group, own_group
+from plc_sim.workshop.command import probe_url, wait_until_serving
 
 APP_TITLE = "PLC-sim: learning communities in schools"
 """The browser tab's title, from the first byte the server sends (the framework's own title never shows)."""
@@ -84,7 +85,7 @@ def addresses(host: str, port: int) -> list[str]:
 
 
 def announce(host: str, port: int) -> str:
-    """What the command prints before serving."""
+    """What the command prints once the server answers."""
     urls = addresses(host, port)
     lines = [f"plc-sim app: open {urls[0]} in a browser (Ctrl+C stops the server)"]
     if len(urls) > 1 or not ipaddress.ip_address(host).is_loopback:
@@ -103,12 +104,15 @@ def _raise_stopped(signum, _frame) -> None:
 
 
 def cmd_app(args) -> None:
-    print(announce(args.host, args.port), flush=True)
+    print("plc-sim app: starting the server...", flush=True)
     server = subprocess.Popen(server_command(args.port, args.host), env=server_environment(),
                               **own_group())
     signal.signal(signal.SIGTERM, _raise_stopped)
     signal.signal(signal.SIGINT, _raise_stopped)
     try:
+        # The addresses only once the server answers: a room that opens them earlier gets an error page.
+        if wait_until_serving(server, probe_url(args.host, args.port)):
+            print(announce(args.host, args.port), flush=True)
         sys.exit(server.wait())
     except _Stopped as stopped:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from plc_sim.app.frames import MEASURES, SETTING_MARK, History, chart_columns, log_lines, mark_list
 from plc_sim.app.model import WorkshopModel
-from simulation.calendar import log_text, school_time
+from simulation.calendar import school_time
 from simulation.parameters import TICKS_PER_YEAR
 
 MONTH = "month"
@@ -41,7 +41,7 @@ def run_table(model: WorkshopModel, history: History, name: str) -> pd.DataFrame
         for part, values in chart_columns(history.array(measure)).items():
             months[COLUMNS[f"{measure} {part}"]] = values
     # the log's lines (events and live changes) in its words, and each shock under its button's name
-    said = [(line.tick, line.kind.replace("_", " "), log_text(line).removeprefix(f"{school_time(line.tick)}: "))
+    said = [(line.tick, line.kind.replace("_", " "), line.text.removeprefix(f"{school_time(line.tick)}: "))
             for line in log_lines(model)]
     shocks = [(tick, "shock", label) for tick, label, kind in mark_list(model) if kind != SETTING_MARK]
     others = pd.DataFrame(sorted([*said, *shocks], key=lambda row: row[0]), columns=["tick", "row", "what"])

@@ -8,16 +8,17 @@ Every playing tab steps and publishes its frames through the server's one :class
 * play frames hold the gate at most :data:`PLAY_SHARE` of the time, measured frame by frame, so playing takes a
   bounded part of the machine however big the runs or their histories grow, and clicks and new tabs get the
   rest;
-* while a tab is being opened (from its first render on the server until its browser reports its chart drawn,
-  at most :data:`OPENING_PRIORITY` seconds), the other tabs' play frames wait: the page of a new participant is
-  built and drawn on an otherwise quiet machine. Buttons never wait: a click is shown at once.
+* while a tab is being opened (from the moment its browser page connects, before its first render on the
+  server, until its browser reports its chart drawn, at most :data:`OPENING_PRIORITY` seconds), the other tabs'
+  play frames wait: the page of a new participant is built and drawn on an otherwise quiet machine (the other
+  tabs' browsers then redraw nothing either). Buttons never wait: a click is shown at once.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 
 FRAMES_PER_SECOND = 20
@@ -36,7 +37,7 @@ class PlayGate:
     def __init__(self) -> None:
         self.lock = threading.Lock()  # held for one play frame
         self.playing: dict[int, threading.Event] = {}  # key of each playing tab -> the event that wakes it
-        self._opening: dict[int, float] = {}  # key of a tab being opened -> when its priority ends
+        self._opening: dict[Hashable, float] = {}  # key of a tab or page being opened -> when its priority ends
         self._openings_lock = threading.Lock()
         self._free_at = 0.0  # when play frames have rested enough to keep within PLAY_SHARE
 
@@ -51,12 +52,12 @@ class PlayGate:
         else:
             self.playing[key] = wake
 
-    def opening(self, key: int) -> None:
+    def opening(self, key: Hashable) -> None:
         """Tab ``key`` is being opened: the others hold their play until :meth:`opened` (or the time limit)."""
         with self._openings_lock:
             self._opening[key] = time.monotonic() + OPENING_PRIORITY
 
-    def opened(self, key: int) -> None:
+    def opened(self, key: Hashable) -> None:
         """Tab ``key`` has drawn its page (or closed): wake the playing tabs."""
         with self._openings_lock:
             found = self._opening.pop(key, None)
@@ -64,26 +65,31 @@ class PlayGate:
             for wake in list(self.playing.values()):
                 wake.set()
 
-    def held(self, key: int) -> float:
-        """Seconds tab ``key`` must still hold its play for other tabs being opened (0 if none is)."""
+    def held(self, *keys: Hashable) -> float:
+        """Seconds the tab of ``keys`` must still hold its play for other tabs being opened (0 if none is)."""
         now = time.monotonic()
         with self._openings_lock:
             for done in [k for k, until in self._opening.items() if until <= now]:
                 del self._opening[done]
-            others = [until for k, until in self._opening.items() if k != key]
+            others = [until for k, until in self._opening.items() if k not in keys]
         return min(others) - now if others else 0.0
 
     @contextmanager
-    def frame(self, stop: threading.Event) -> Iterator[None]:
-        """Hold the gate for one play frame: one at a time, and only once earlier frames have rested long
-        enough to keep within :data:`PLAY_SHARE`."""
+    def frame(self, stop: threading.Event, *keys: Hashable) -> Iterator[bool]:
+        """Hold the gate for one play frame of the tab of ``keys``: one at a time, and only once earlier frames
+        have rested long enough to keep within :data:`PLAY_SHARE`. Yields whether to play the frame: not if a tab
+        began opening while this one waited its turn (with ten tabs playing, the ones queued here would otherwise
+        each play a frame, seconds of the opening's time)."""
         with self.lock:
             rest = self._free_at - time.monotonic()
             if rest > 0:
                 stop.wait(rest)
+            if self.held(*keys):
+                yield False
+                return
             start = time.monotonic()
             try:
-                yield
+                yield True
             finally:
                 end = time.monotonic()
                 self._free_at = end + (end - start) * (1 / PLAY_SHARE - 1)

@@ -19,8 +19,8 @@ from plc_sim.app.network import draws_every_member, network_data, network_layout
 from plc_sim.app.policies import PolicyView, running_policies
 from plc_sim.app.settings import CONTROL_NAMES, change_mark, change_words
 from plc_sim.app.whatif import BREAKDOWN, points
-from simulation.calendar import in_sentence, log_text, school_time
-from simulation.events import LogLine, describe_events, when
+from simulation.calendar import in_sentence, school_time
+from simulation.events import LogLine, describe_events
 from simulation.measures import DIMENSIONS, SCHOOL_MEASURES
 from simulation.parameters import TICKS_PER_YEAR
 from simulation.presets import PRESETS
@@ -145,7 +145,7 @@ def run_view(model: WorkshopModel, history: History, measure: str, colour_by: st
         retention=float(retention) if model.steps >= TICKS_PER_YEAR else None,
         chart=chart, school_chart=school_chart, marks=marks_data(model),
         network=network_data(model, history.layout, colour_by, highlight),
-        log=[log_text(line) for line in reversed(lines[-LOG_LINES:])], log_more=max(0, len(lines) - LOG_LINES),
+        log=[line.text for line in reversed(lines[-LOG_LINES:])], log_more=max(0, len(lines) - LOG_LINES),
         table=school_rows(model), highlight=highlight, failure=model.failure, seed_notice=model.seed_notice,
         decay_threshold=p.implementing_level, values={name: getattr(p, name) for name in CONTROL_NAMES},
         seed=str(model.seed_value), every_member=draws_every_member(p), label=label,
@@ -161,7 +161,7 @@ def chart_columns(values: np.ndarray) -> dict[str, list[float]]:
 def log_lines(model: WorkshopModel) -> list[LogLine]:
     """The run's events in words, oldest first: one sentence per month and kind, per intervention, and per
     live change of a setting (after that month's events: the dial was turned once the month had run)."""
-    changes = [LogLine(tick, "setting", f"{when(tick)}: {change_words(name, old, new)}")
+    changes = [LogLine(tick, "setting", f"{school_time(tick)}: {change_words(name, old, new)}")
                for tick, name, old, new in model.live_changes]
     events = describe_events(model.events, model.p)
     return sorted(events + changes, key=lambda line: line.tick)

@@ -20,6 +20,7 @@ import logging
 import solara
 
 from plc_sim.app.command import APP_TITLE
+from plc_sim.app.fairness import GATE
 from plc_sim.app.model import ALL_SCHOOLS
 from plc_sim.app.panels import (
     Controls,
@@ -35,7 +36,8 @@ from plc_sim.app.panels import explanation_html as _explanation
 from plc_sim.app.policy_panel import PoliciesPanel
 from plc_sim.app.session import Frame, RunRecord, Session, kept_run
 from plc_sim.app.settings import DEFAULT_SEED, RunSettings
-from plc_sim.app.widgets import Accessibility, Address, Shortcuts
+from plc_sim.app.widgets import Address, Shortcuts
+from plc_sim.workshop.viewport import Viewport
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +149,7 @@ def Page():
     with solara.Column(classes=["plc-page"], gap="4px"):
         Shortcuts.element(on_key=key)
         Address.element(token=session.token, on_reopen=reopen)
-        Accessibility.element()
+        Viewport.element()  # the page's language, zoom, and names for sliders
         # each panel gets only what it shows, so a new month re-renders the panels that changed, not the page
         first, failed = frame.runs[0], frame.runs[0].failure is not None
         Controls(session, frame.playing, frame.speed, first.preset, frame.compare, pending, reset)
@@ -160,15 +162,42 @@ def Page():
 def _start(session: Session):
     """Start the tab's play loop, first among tabs until its browser has drawn it; stop it when the page goes away
     or the server ends the tab's session."""
-    session.opening()
-    session.start()
     try:
         from solara.server import kernel_context
 
-        kernel_context.get_current_context().on_close(session.close)
+        context = kernel_context.get_current_context()
+        session.opening(context.id)  # the page's hold (see _hold_play_from_connection) ends with the tab's
+        context.on_close(session.close)
     except Exception:  # rendered outside Solara's server (tests): the effect's clean-up is enough
         log.debug("no kernel context to watch")
+        session.opening()
+    session.start()
     return session.close
+
+
+def _hold_play_from_connection():
+    """A browser page has connected: the playing tabs hold their play from now, not only from the page's first
+    render, so the server's start of the page (its kernel, then the render) and the browser's drawing of it run on
+    a quiet machine too. The hold ends when the tab's chart is drawn (:meth:`Session.opened`), when the page
+    closes, or after :data:`~plc_sim.app.fairness.OPENING_PRIORITY` seconds."""
+    from solara.server import kernel_context
+
+    key = kernel_context.get_current_context().id
+    GATE.opening(key)
+    return lambda: GATE.opened(key)
+
+
+solara.lab.on_kernel_start(_hold_play_from_connection)
+
+
+def warm_up() -> None:
+    """Build, step and draw a throwaway tab's run once, when the server loads this module (before it accepts
+    connections): the first participant's tab then does not pay for loading the model's compiled code from
+    numba's cache and for the first frame (about 0.7 s on a quiet core, several times that on a busy one)."""
+    session = Session(RunRecord())
+    session.step(1)
+    session.frame()
+    session.close()
 
 
 DETAILS = ("What happened", "Each school", "Policies", "Settings", "What you are looking at")
@@ -197,3 +226,5 @@ def Details(session: Session, frame: Frame, pending: solara.Reactive[RunSettings
 
 page = Page
 """The target of ``solara run plc_sim.app.page:page``."""
+
+warm_up()

@@ -27,7 +27,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -159,6 +159,7 @@ class Session:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._keys: tuple[Hashable, ...] = (id(self),)  # this tab's keys in the server's gate (see opening)
         self.rebuild(record or RunRecord())
 
     # --- the run ------------------------------------------------------------------------------------
@@ -313,19 +314,23 @@ class Session:
             self._thread = threading.Thread(target=self._loop, name="plc-session", daemon=True)
             self._thread.start()
 
-    def opening(self) -> None:
-        """The tab is being opened in a browser: other tabs hold their play until :meth:`opened`."""
-        GATE.opening(id(self))
+    def opening(self, page: Hashable | None = None) -> None:
+        """The tab is being opened in a browser: other tabs hold their play until :meth:`opened`. ``page`` (the
+        browser page's key) has held them since the page connected; that hold ends with the tab's."""
+        self._keys = (id(self),) if page is None else (id(self), page)
+        for key in self._keys:
+            GATE.opening(key)
 
     def opened(self) -> None:
         """The tab's browser has drawn the page."""
-        GATE.opened(id(self))
+        for key in self._keys:
+            GATE.opened(key)
 
     def close(self) -> None:
         """Stop the thread; the session does no more work, and its memory goes back to the system soon after."""
         self._stop.set()
         GATE.play(id(self), None)
-        GATE.opened(id(self))
+        self.opened()
         self._wake.set()
         release_memory_soon()
 
@@ -336,7 +341,7 @@ class Session:
     def _loop(self) -> None:
         due = time.monotonic()
         while not self._stop.is_set():
-            held = GATE.held(id(self)) if self.playing else 0.0  # another tab is being opened: it goes first
+            held = GATE.held(*self._keys) if self.playing else 0.0  # another tab is being opened: it goes first
             if self.playing and not held and time.monotonic() >= due:
                 self._play_frame()
                 due = time.monotonic() + GATE.interval(SPEEDS[self.speed])
@@ -348,8 +353,8 @@ class Session:
 
     def _play_frame(self) -> None:
         """Step every run a month and publish the frame, through the server's gate."""
-        with GATE.frame(self._stop):
-            if self._stop.is_set():
+        with GATE.frame(self._stop, *self._keys) as turn:
+            if not turn or self._stop.is_set():
                 return
             with self.lock:
                 if self.playing:

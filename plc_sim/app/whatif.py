@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from plc_sim.app.settings import value_words
+from plc_sim.workshop.why import MEASURE_WORDS, moved_most
 from simulation.interventions import INTERVENTIONS, Intervention
-from simulation.measures import DIMENSION_LABELS, DIMENSIONS
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR, Params
 
 KINDS = ("lever", "policy", "rule")
@@ -103,25 +103,15 @@ def what_if_by_menu(text: str) -> WhatIf | None:
     return next((w for w in WHAT_IFS.values() if w.menu() == text), None)
 
 
-BREAKDOWN: dict[str, str] = {
-    **{name: DIMENSION_LABELS[name].lower() for name in DIMENSIONS},
-    "trust": "trust between colleagues",
-    "knowledge": "knowledge and practice",
-    "engagement": "engagement",
-}
+BREAKDOWN = MEASURE_WORDS
 """The measures a gap between the runs is broken down into: Hord's five dimensions (PLC health is their mean)
 and three states of the staff behind them."""
-
-MOVED_AT_LEAST = 0.5
-"""Percentage points a measure's gap must have moved to be named."""
 
 
 def made_of(gap_then: dict[str, float], gap_now: dict[str, float], most: int = 2) -> list[tuple[str, float]]:
     """The ``most`` measures whose gap between B and A (shares, B minus A) moved most since then, in words and
-    percentage points, largest first; measures that moved less than :data:`MOVED_AT_LEAST` are left out."""
-    moved = {name: 100 * (gap_now[name] - gap_then[name]) for name in BREAKDOWN}
-    ranked = sorted(moved.items(), key=lambda item: -abs(item[1]))
-    return [(BREAKDOWN[name], points) for name, points in ranked[:most] if abs(points) >= MOVED_AT_LEAST]
+    percentage points, largest first (:func:`~plc_sim.workshop.why.moved_most` over the gaps)."""
+    return moved_most(gap_then, gap_now, most)
 
 
 def points(value: float) -> str:

@@ -43,13 +43,6 @@ class LiveChart(v.VuetifyTemplate):
             self.on_drawn()
 
 
-class Accessibility(v.VuetifyTemplate):
-    """Sets the page's language and a zoomable viewport, and names the component library's sliders and
-    loading bars (from their visible labels), which it leaves unnamed."""
-
-    template_file = str(_HERE / "accessibility.vue")
-
-
 class Address(v.VuetifyTemplate):
     """Writes ``token`` into the page address; calls ``on_reopen(token)`` if the address named another run."""
 

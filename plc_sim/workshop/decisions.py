@@ -59,8 +59,8 @@ DECISION_FIELDS: dict[str, Param] = {p.name: p for p in (
     _field("meeting_time", 0.6, "Collaboration time to protect this year, as a share of the most the school "
            "could give", "Teams that have time to meet talk more and more deeply; time is paid from the budget "
            "(Hord 1997; Hipp & Huffman 2010)."),
-    _field("distribution", 0.5, "How widely to distribute leadership to teacher leaders (0 = the principal "
-           "holds it all, 1 = fully shared)", "Leadership spread over teacher leaders stays when a principal "
+    _field("distribution", 0.5, "How widely to distribute leadership to teacher leaders (0% = the principal "
+           "holds it all, 100% = fully shared)", "Leadership spread over teacher leaders stays when a principal "
            "leaves (Halverson & Spillane)."),
     _field("induction", 0.0, "Share of the budget spent on inducting newcomers (mentors, time to join a team)",
            "Newcomers who are welcomed into a team trust it sooner and leave less often (Ingersoll & Strong "
@@ -126,8 +126,8 @@ def parse_decision(values: Mapping, model, school: int, budget: float) -> Decisi
         except ParameterError as error:
             raise DecisionError(str(error)) from None
     if numbers["meeting_time"] + numbers["induction"] > budget + 1e-9:
-        raise DecisionError(f"budget: protected time {numbers['meeting_time']:.2f} plus induction "
-                            f"{numbers['induction']:.2f} is more than this year's budget of {budget:.2f}")
+        raise DecisionError(f"budget: protected time {numbers['meeting_time']:.0%} plus induction "
+                            f"{numbers['induction']:.0%} is more than this year's budget of {budget:.0%}")
     return Decision(numbers["meeting_time"], numbers["distribution"], numbers["induction"],
                     _partner(values.get("partner", -1), model.p.n_schools, school),
                     _leaders(values.get("leaders", ()), model, school))

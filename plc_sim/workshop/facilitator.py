@@ -17,7 +17,7 @@ import solara
 
 from plc_sim.workshop import record
 from plc_sim.workshop.countdown import Countdown, countdown_seconds
-from plc_sim.workshop.debrief import choices_table, health_figure
+from plc_sim.workshop.debrief import choices_html, choices_table, health_figure
 from plc_sim.workshop.gate import PLACE_CHOICES
 from plc_sim.workshop.participant import use_workshop_version
 from plc_sim.workshop.session import (
@@ -34,13 +34,30 @@ from simulation.events import school_phrase
 from simulation.parameters import TICKS_PER_YEAR
 
 FACILITATOR_CSS = """
-.ws-join-line { font-size: 26px; }
+.ws-join-line { font-size: 26px; overflow-wrap: anywhere; }
+.ws-room-wrap, .ws-door, .ws-choices { max-width: 100%; overflow-x: auto; }
+.ws-facilitator .v-row { margin-left: 0; margin-right: 0; }
+.v-application, .v-application__wrap, .ws-facilitator, .ws-facilitator * { min-width: 0; }
+.ws-facilitator .v-field-label, .ws-facilitator .v-label { color: #3a3a3a !important; opacity: 1 !important; }
+.ws-facilitator { max-width: 100%; padding: 4px 16px; box-sizing: border-box; }
+@media (max-width: 700px) {
+  .ws-facilitator .v-row > .v-col { flex: 1 1 100%; max-width: 100%; }
+}
+.ws-replay-year { padding: 0 16px; }
+img.ws-qr { max-width: 100%; height: auto; }
 .ws-join-line b { font-size: 34px; letter-spacing: 3px; }
-.ws-who { font-size: 14px; color: #555; }
-table.ws-room { border-collapse: collapse; font-size: 14px; }
+.ws-who { font-size: 16px; color: #444; }
+table.ws-room { border-collapse: collapse; font-size: 16px; }
+table.ws-room caption { text-align: left; font-weight: 500; }
+.ws-choices table { border-collapse: collapse; font-size: 16px; }
+.ws-choices td, .ws-choices th { border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: left; }
+.ws-replay ul { columns: 2; margin: 4px 0; }
+.ws-debrief-view h3 { font-size: 20px; margin: 8px 0 4px 0; }
+.ws-facilitator .v-btn, .ws-facilitator .v-label, .ws-facilitator input, .ws-facilitator .v-select__selection,
+.ws-facilitator .v-alert, .ws-facilitator .v-messages, .v-menu__content .v-list-item__title { font-size: 16px; }
 table.ws-room td, table.ws-room th { border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: left; }
 .ws-decayed { color: #c62828; font-weight: 600; }
-img.ws-health { max-width: 100%; }
+img.ws-health { max-width: 100%; align-self: flex-start; }
 .ws-countdown { font-size: 30px; font-weight: 500; margin: 4px 0; }
 """
 
@@ -72,23 +89,24 @@ def qr_data_uri(url: str) -> str:
 
 
 def room_table_html(workshop: Workshop) -> str:
-    """One row per school: its team (names escaped), this year's decision, health and leadership now."""
+    """One row per school: its team (names escaped), its health now, and this year's decisions in percent as its
+    team's form shows them (sent, or last year's kept on autopilot)."""
     model = workshop.model
     now = model.observer.current
     rows = []
     for school in range(model.p.n_schools):
         team = ", ".join(html.escape(p.name) for p in workshop.team(school)) or "<i>autopilot</i>"
-        _, source, _ = workshop.decision_for(school)
+        decision, source, _ = workshop.decision_for(school)
         decayed = bool(now["decayed"][school])
         rows.append(f"<tr><td>School {school + 1}</td><td>{team}</td>"
-                    f"<td>{'sent' if source == 'participant' else 'last year&#39;s'}</td>"
-                    f"<td class='{'ws-decayed' if decayed else ''}'>{now['health'][school]:.2f}"
+                    f"<td class='{'ws-decayed' if decayed else ''}'>{now['health'][school]:.0%}"
                     f"{' decayed' if decayed else ''}</td>"
-                    f"<td>{model.schools.meeting_time[school]:.2f}</td><td>{model.schools.distribution[school]:.2f}"
-                    "</td></tr>")
-    return ("<table class='ws-room'><thead><tr><th>school</th><th>team</th><th>this year's decisions</th>"
-            "<th>health</th><th>meeting time</th><th>distribution</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")
+                    f"<td>{'sent' if source == 'participant' else 'last year&#39;s'}</td>"
+                    f"<td>{decision.meeting_time:.0%}</td><td>{decision.distribution:.0%}</td>"
+                    f"<td>{decision.induction:.0%}</td></tr>")
+    return ("<table class='ws-room'><thead><tr><th>school</th><th>team</th><th>health</th>"
+            "<th>this year's decisions</th><th>protected time</th><th>leadership distribution</th>"
+            "<th>induction</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
 @solara.component
@@ -108,27 +126,32 @@ def FacilitatorPage(workshop: Workshop, room: Room):
                 set_message(str(problem))
         return run
 
-    with solara.Columns([8, 3]):
-        with solara.Column():
-            solara.HTML(tag="div", classes=["ws-join-line"], unsafe_innerHTML=(
-                f"Join at <b>{html.escape(room.join_url)}</b> with code <b class='ws-code'>{workshop.code}</b>"))
-            solara.HTML(tag="div", classes=["ws-who"], unsafe_innerHTML=html.escape(room.who))
-            Countdown.element(seconds=countdown_seconds(workshop.seconds_left()), year=workshop.year)
+    with solara.Column(classes=["ws-facilitator"]):
+        if debrief:  # the debrief needs the screen: only the controls stay above it
             Controls(workshop, act, set_debrief, debrief, version)
-            shocks = [a for a in workshop.actions if a.kind == "shock" and a.tick == workshop.model.steps]
-            if shocks:
-                solara.HTML(tag="div", classes=["ws-shocked"], unsafe_innerHTML="Before this year: " + "; ".join(
-                    f"{SHOCK_LABELS[a.shock].lower()} ({school_phrase(a.schools, workshop.params.n_schools)})"
-                    for a in shocks))
             if message:
                 solara.Error(message, classes=["ws-error"])
-            LetBackIn(workshop, version)
-            Door(workshop, act, version)
-        solara.HTML(tag="img", attributes={"src": qr_data_uri(room.join_url), "alt": "QR code of the join address",
-                                           "width": "200"}, classes=["ws-qr"])
-    if debrief:
-        Debrief(workshop, room)
-    else:
+            Debrief(workshop, room)
+            return
+        with solara.Columns([8, 3]):
+            with solara.Column():
+                solara.HTML(tag="div", classes=["ws-join-line"], unsafe_innerHTML=(
+                    f"Join at <b>{html.escape(room.join_url)}</b> with code <b class='ws-code'>{workshop.code}</b>"))
+                solara.HTML(tag="div", classes=["ws-who"], unsafe_innerHTML=html.escape(room.who))
+                Countdown.element(seconds=countdown_seconds(workshop.seconds_left()), year=workshop.year)
+                Controls(workshop, act, set_debrief, debrief, version)
+                shocks = [a for a in workshop.actions if a.kind == "shock" and a.tick == workshop.model.steps]
+                if shocks:
+                    solara.HTML(tag="div", classes=["ws-shocked"], unsafe_innerHTML="Before this year: " + "; ".join(
+                        f"{SHOCK_LABELS[a.shock].lower()} ({school_phrase(a.schools, workshop.params.n_schools)})"
+                        for a in shocks))
+                if message:
+                    solara.Error(message, classes=["ws-error"])
+                LetBackIn(workshop, version)
+                Door(workshop, act, version)
+            solara.HTML(tag="img", attributes={"src": qr_data_uri(room.join_url),
+                                               "alt": "QR code of the join address", "width": "200"},
+                        classes=["ws-qr"])
         solara.HTML(tag="div", unsafe_innerHTML=room_table_html(workshop), classes=["ws-room-wrap"])
 
 
@@ -218,7 +241,8 @@ def Debrief(workshop: Workshop, room: Room):
     at, set_at = solara.use_state(last_year)
     checked, set_checked = solara.use_state("")
     at = min(at, last_year)
-    image = solara.use_memo(lambda: health_figure(schools, decisions, at + 1 if at < last_year else None),
+    healthy = workshop.params.implementing_level
+    image = solara.use_memo(lambda: health_figure(schools, decisions, at + 1 if at < last_year else None, healthy),
                             [len(schools), len(decisions), at])
 
     def check_replay():
@@ -230,22 +254,24 @@ def Debrief(workshop: Workshop, room: Room):
         set_checked(f"Saved to {folder}. Rerun from the seed and the decision log: "
                     + ("identical series." if same else "the series DIFFER."))
 
-    solara.HTML(tag="h3", unsafe_innerHTML="How did each school's community fare?")
-    solara.HTML(tag="img", attributes={"src": image, "alt": "every school's health over time"},
-                classes=["ws-health"])
-    solara.HTML(tag="div", unsafe_innerHTML="Filled dots: a year the team decided; hollow: autopilot. "
-                "Red: the community decayed at some point.", classes=["ws-who"])
-    solara.HTML(tag="h3", unsafe_innerHTML="Which choices went with communities that lasted?")
-    solara.HTML(tag="div", unsafe_innerHTML=choices_table(decisions, schools).to_html(index=False),
-                classes=["ws-choices"])
-    if last_year:
-        with solara.Div(classes=["ws-replay-year"]):
-            solara.SliderInt("Replay: the room at the start of year", value=at + 1, min=1, max=last_year + 1,
-                             on_value=lambda y: set_at(y - 1))
-        solara.HTML(tag="div", classes=["ws-replay"], unsafe_innerHTML=replay_line(schools, decisions, at))
-    solara.Button("Save and check the replay", on_click=check_replay, classes=["ws-check-replay"])
-    if checked:
-        solara.Info(checked, classes=["ws-replay-result"])
+    with solara.Column(classes=["ws-debrief-view"]):
+        solara.HTML(tag="h3", unsafe_innerHTML="How did each school's community fare?")
+        solara.HTML(tag="img", attributes={"src": image, "alt": "every school's health over time"},
+                    classes=["ws-health"])
+        solara.HTML(tag="div", unsafe_innerHTML="Filled dots: a year the team decided; hollow: autopilot. "
+                    "Red: the community decayed at some point. Dashed red line: the healthy line, where a "
+                    f"community forms ({healthy:.0%} over a school year).", classes=["ws-who"])
+        solara.HTML(tag="h3", unsafe_innerHTML="Which choices went with communities that lasted?")
+        solara.HTML(tag="div", unsafe_innerHTML=choices_html(choices_table(decisions, schools)),
+                    classes=["ws-choices"])
+        if last_year:
+            with solara.Div(classes=["ws-replay-year"]):
+                solara.SliderInt(f"Replay: the room at the start of year {at + 1}", value=at + 1, min=1,
+                                 max=last_year + 1, on_value=lambda y: set_at(y - 1))
+            solara.HTML(tag="div", classes=["ws-replay"], unsafe_innerHTML=replay_line(schools, decisions, at))
+        solara.Button("Save and check the replay", on_click=check_replay, classes=["ws-check-replay"])
+        if checked:
+            solara.Info(checked, classes=["ws-replay-result"])
 
 
 def replay_line(schools: pd.DataFrame, decisions: pd.DataFrame, year_index: int) -> str:
@@ -255,7 +281,7 @@ def replay_line(schools: pd.DataFrame, decisions: pd.DataFrame, year_index: int)
     parts = []
     for school, health in now.items():
         row = chosen.loc[school] if school in chosen.index else None
-        what = "" if row is None else (f": time {row.meeting_time:.2f}, distribution {row.distribution:.2f}, "
-                                       f"induction {row.induction:.2f} ({row.source})")
-        parts.append(f"<li>School {school + 1}: health {health:.2f}{what}</li>")
+        what = "" if row is None else (f": time {row.meeting_time:.0%}, distribution {row.distribution:.0%}, "
+                                       f"induction {row.induction:.0%} ({row.source})")
+        parts.append(f"<li>School {school + 1}: health {health:.0%}{what}</li>")
     return "<ul>" + "".join(parts) + "</ul>"

@@ -30,9 +30,13 @@ from plc_sim.workshop.decisions import (
 from plc_sim.workshop.gate import CODE_LENGTH
 from plc_sim.workshop.place import Place, place_key
 from plc_sim.workshop.session import MAX_YEARS, Workshop, WorkshopError, shock_news
-from simulation.calendar import log_text, school_time
+from plc_sim.workshop.why import why_sentence
+from simulation.calendar import school_time
 from simulation.events import describe_events
+from simulation.measures import SCHOOL_MEASURES
 from simulation.parameters import TICKS_PER_YEAR
+
+_HEALTH = SCHOOL_MEASURES.index("health")
 
 PHONE_CSS = """
 .ws-page { max-width: 520px; margin: 0 auto; padding: 8px 12px 40px 12px; font-size: 16px; }
@@ -57,7 +61,15 @@ PHONE_CSS = """
 .ws-ok { background: #e8f5e9; color: #1b5e20; }
 .ws-error { background: #fdecea; color: #b71c1c; }
 .ws-shock-news { background: #fff3cd; border-left: 6px solid #e65100; font-weight: 500; }
+.ws-trend { width: 100%; height: auto; display: block; margin: 6px 0 2px 0; }
+.ws-trend-health { fill: none; stroke: #1565c0; stroke-width: 2.5; }
+.ws-trend-now { fill: #1565c0; }
+.ws-trend-healthy { stroke: #c62828; stroke-width: 1.5; stroke-dasharray: 6 4; }
+.ws-trend-year { stroke: #ccc; stroke-width: 1; }
+.ws-trend-label { font-size: 16px; fill: #b71c1c; }
+.ws-why { padding: 6px 10px; border-left: 4px solid #1565c0; margin: 6px 0; }
 .ws-countdown { font-size: 18px; padding: 6px 10px; border-radius: 8px; background: #e3f2fd; margin: 6px 0; }
+.ws-page .v-field-label, .ws-page .v-label { color: #3a3a3a !important; opacity: 1 !important; }
 .ws-page .v-btn, .ws-page .v-label, .ws-page input, .ws-page .v-messages, .ws-page .v-alert { font-size: 16px; }
 """
 
@@ -67,8 +79,8 @@ LABELS = {"meeting_time": "Protected collaboration time", "distribution": "Leade
 
 TEXTS = {"fields": [{"name": name, "label": LABELS[name], "context": f"{declared.meaning}. {declared.source}"}
                     for name, declared in DECISION_FIELDS.items()],
-         "partner": PARTNER_CONTEXT, "leaders": LEADERS_CONTEXT}
-"""The form's fixed sentences, sent to a page once (each decision's meaning and source, as declared)."""
+         "partner": PARTNER_CONTEXT, "leaders": LEADERS_CONTEXT, "months_per_year": TICKS_PER_YEAR}
+"""The page's fixed sentences and numbers, sent to a page once (each decision's meaning and source, as declared)."""
 
 
 REDRAW = threading.Lock()
@@ -168,7 +180,7 @@ def school_snapshot(workshop: Workshop, school: int, key: tuple) -> SchoolSnapsh
     which the page shows as text."""
     model, year = workshop.model, workshop.year
     decision, source, _ = workshop.decision_for(school)
-    events = [log_text(line) for line in describe_events(
+    events = [line.text for line in describe_events(
         [e for e in model.events if school in e.schools and e.tick > model.steps - TICKS_PER_YEAR], model.p)]
     budget = float(workshop.budget[school])
     notice = ("The facilitator has paused the session: talk it over." if workshop.paused
@@ -178,12 +190,30 @@ def school_snapshot(workshop: Workshop, school: int, key: tuple) -> SchoolSnapsh
             "when": school_time(model.steps + (0 if workshop.finished else 1)),
             "shocks": [shock_news(name, workshop.params, budget) for name in workshop.shocks_now(school)],
             "team": [p.name for p in workshop.team(school)],
-            "health": float(model.observer.current["health"][school]), "notice": notice,
+            **health_view(model, school), "notice": notice,
             "sent": sent, "events": events, "decision": decision.as_row(),
             "offered": candidates(model, school),
             "budget": budget, "n_schools": model.p.n_schools, "limit": max_leaders(model),
             "disabled": workshop.paused or workshop.finished}
     return SchoolSnapshot(key, school, year, view)
+
+
+def health_view(model, school: int) -> dict:
+    """The phone's health: now, a year ago and each month since the start, in percent (one decimal, as the
+    trend line draws it), the line where a community forms, and why it moved over the last year."""
+    tables = model.datacollector.model_vars["schools"]  # each month: (measures, schools)
+    series = [round(100 * float(table[_HEALTH][school]), 1) for table in tables]
+    p = model.p
+    view = {"health": series[-1], "trend": series, "healthy_line": round(100 * p.implementing_level),
+            "healthy_words": f"Dashed line: a community forms once a school year's mean health reaches "
+                             f"{p.implementing_level:.0%}; it stays healthy until a year's mean falls below "
+                             f"{p.initiating_level:.0%}.",
+            "year_ago": None, "why": ""}
+    if model.steps >= TICKS_PER_YEAR:
+        then, now = (dict(zip(SCHOOL_MEASURES, tables[tick][:, school], strict=True))
+                     for tick in (model.steps - TICKS_PER_YEAR, model.steps))
+        view.update(year_ago=series[model.steps - TICKS_PER_YEAR], why=why_sentence(then, now))
+    return view
 
 
 @solara.component
