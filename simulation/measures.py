@@ -279,8 +279,8 @@ _HEALTH, _RELATIONAL = SCHOOL_MEASURES.index("health"), SCHOOL_MEASURES.index("c
 _HORD_AT = np.array([SCHOOL_MEASURES.index(name) for name in _HORD_ROWS])
 _COPIED = ("trust", "knowledge", "engagement", "openness", "strong_ties", "memory", "meeting_time",
            "teacher_leaders", "bridging_contacts", "teachers_left", "principals_left")
-(_TRUST, _KNOWLEDGE, _ENGAGEMENT, _OPENNESS, _STRONG_TIES, _MEMORY, _MEETING_TIME, _TEACHER_LEADERS, _BRIDGING,
- _TEACHERS_LEFT, _PRINCIPALS_LEFT) = (SCHOOL_MEASURES.index(name) for name in _COPIED)
+_COPIED_AT = np.array([SCHOOL_MEASURES.index(name) for name in _COPIED])
+_TEACHERS_LEFT, _PRINCIPALS_LEFT = (SCHOOL_MEASURES.index(name) for name in _COUNTS)
 _JUDGED_AT = np.array([SCHOOL_MEASURES.index(name) for name in ("stage", *_STATES)])
 _FORMED, _DECAYED, _ERODED = (SCHOOL_MEASURES.index(name) for name in _STATES)
 _FILLED = {*_HORD_ROWS, "conditions_relational", *_COPIED, "stage", *_STATES}
@@ -310,26 +310,18 @@ def _observe(table, summary, first, counting, smoothing, lead, relational_share,
     reductions it replaced (issue 21), so every run is the same bit for bit (tests/test_run_digests.py).
     """
     n = table.shape[1]
-    (mean_knowledge, mean_engagement, mean_openness), leaders = member_means(
-        knowledge, engagement, openness, is_leader, n, size, active)
+    means, leaders = member_means(knowledge, engagement, openness, is_leader, n, size, active)
     hord = np.empty((len(_HORD_AT), n))
     _hord_dimensions(hord, first, smoothing, lead, relational_share, smoothed_learning, smoothed_sharing,
                      whole_depth, participation, reach, support, distribution, leader_engagement, focus,
-                     meeting_time, workload, mean_engagement, mean_openness, relational)
+                     meeting_time, workload, means[1], means[2], relational)
     for row in range(len(_HORD_AT)):
         table[_HORD_AT[row]] = hord[row]
     table[_RELATIONAL] = relational
-    table[_TRUST] = relational
-    table[_KNOWLEDGE] = mean_knowledge
-    table[_ENGAGEMENT] = mean_engagement
-    table[_OPENNESS] = mean_openness
-    table[_STRONG_TIES] = strong_ties
-    table[_MEMORY] = memory
-    table[_MEETING_TIME] = meeting_time
-    table[_TEACHER_LEADERS] = leaders
-    table[_BRIDGING] = bridging_contacts
-    table[_TEACHERS_LEFT] = teachers_left
-    table[_PRINCIPALS_LEFT] = principals_left
+    copied = (relational, means[0], means[1], means[2], strong_ties, memory, meeting_time, leaders,
+              bridging_contacts, teachers_left, principals_left)  # in the order of _COPIED
+    for row in range(len(_COPIED_AT)):
+        table[_COPIED_AT[row]] = copied[row]
     if counting:
         for s in range(n):
             health_sum[s] += hord[0, s]
