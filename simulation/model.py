@@ -240,6 +240,25 @@ class SeriesCollector(mesa.DataCollector):
         self._collection_steps.append(model.time)
 
 
+_kernels_loaded = False
+
+
+def load_kernels() -> None:
+    """Load every compiled kernel into this process (from numba's cache, or compiling it) by running a small model
+    for a year, once per process.
+
+    A process that starts workers calls it first, so that workers forked from it start with the kernels loaded:
+    otherwise each worker of each pool loads them on its first run, about a second (validation starts one pool per
+    pattern).
+    """
+    global _kernels_loaded
+    if not _kernels_loaded:
+        model = PLCModel(rng=0, n_schools=2, teachers_per_school=6)
+        for _ in range(TICKS_PER_YEAR + 1):
+            model.step()
+        _kernels_loaded = True
+
+
 PARALLEL_VARIABLE = "PLC_SIM_PARALLEL_SCHOOLS"
 
 
