@@ -5,7 +5,8 @@
 
 Each size runs in its own model (same process, one after the other) from the baseline preset, seed 1. After
 ``--warmup`` ticks (numba kernels load, caches fill), every rule of ``model.rules`` (the schedule, turnover last),
-``Observer.observe``, ``network_summary`` and ``DataCollector.collect`` is wrapped in a ``time.perf_counter``
+``Observer.observe`` (every measure and the network summary, in one compiled pass) and ``DataCollector.collect``
+is wrapped in a ``time.perf_counter``
 timer for ``--ticks`` ticks; ``model.step()`` itself is timed too, and what it spends outside the timed parts
 (the loop, interventions, error handling, the timers themselves) is reported as "rest". On a shared machine the
 absolute times move with the load; the shares within one run are what to compare.
@@ -18,7 +19,6 @@ import time
 from collections import defaultdict
 from contextlib import contextmanager
 
-import simulation.model as model_module
 from simulation import PLCModel
 
 
@@ -34,19 +34,17 @@ def _timed(totals: dict[str, float], name: str, function):
 
 @contextmanager
 def timed_parts(model):
-    """Time every rule of ``model`` and its three measurements while the block runs; yield seconds by part."""
+    """Time every rule of ``model`` and its measurement and collection while the block runs; yield seconds by
+    part."""
     totals: dict[str, float] = defaultdict(float)
     rules, observe, collect = model.rules, model.observer.observe, model.datacollector.collect
-    summary = model_module.network_summary
     model.rules = {name: _timed(totals, name, rule) for name, rule in rules.items()}
     model.observer.observe = _timed(totals, "Observer.observe", observe)
     model.datacollector.collect = _timed(totals, "DataCollector.collect", collect)
-    model_module.network_summary = _timed(totals, "network_summary", summary)
     try:
         yield totals
     finally:
         model.rules, model.observer.observe, model.datacollector.collect = rules, observe, collect
-        model_module.network_summary = summary
 
 
 def print_split(title: str, totals: dict[str, float], whole: float, ticks: int) -> None:

@@ -30,8 +30,8 @@ import numpy as np
 
 from simulation import kernels, rules, shocks, turnover
 from simulation.parameters import PARAMETERS, PARAMS_BY_NAME, make_params
-from simulation.state import build_members
 from simulation.rule_declaration import DECLARED, section_numbers
+from simulation.state import build_members
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_MD, ODD_MD = ROOT / "docs" / "rules.md", ROOT / "docs" / "ODD.md"

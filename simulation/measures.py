@@ -8,6 +8,8 @@ are reported. ODD section 6 (observation) gives the formulas.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 import numpy as np
 import pandas as pd
 from numba import njit
@@ -103,8 +105,9 @@ class Observer:
     """
 
     def __init__(self, n: int):
-        self.smoothed_learning = None
-        self.smoothed_participation = None
+        _check_filled()
+        self.smoothed_learning = np.empty(n)
+        self.smoothed_participation = np.empty(n)
         self.health_sum = np.zeros(n)
         self.health_count = 0
         self.stage = np.zeros(n, dtype=np.int64)
@@ -112,7 +115,10 @@ class Observer:
         self.erosion = _Judgement(n)  # erosion against the school's own level
         self.established = np.full(n, np.nan)  # each formed school's own level (erosion)
         self.first_formed_tick = np.full(n, -1, dtype=np.int64)
-        self.current = {}
+        self.series = Series(n)
+        self.table = None  # this tick's row of the series: (measures, schools)
+        self.network_table = None  # this tick's network row
+        self.current = Measured(self)
 
     @property
     def formed(self) -> np.ndarray:
@@ -139,46 +145,41 @@ class Observer:
         return self.health_sum / self.health_count
 
     def observe(self, model) -> dict[str, np.ndarray]:
-        """Compute this tick's per-school measures (``SCHOOL_MEASURES``) and, at a year end, judge persistence."""
+        """Compute this tick's per-school measures (``SCHOOL_MEASURES``) and network measures (``NETWORK_MEASURES``)
+        into the next rows of :attr:`series` and, at a year end, judge persistence.
+
+        One compiled pass (:func:`_observe`) computes every measure and the network summary; the year's judgement,
+        once in ``TICKS_PER_YEAR`` ticks, is Python, after which the judged rows and the summary are filled again.
+        """
         m, s, p = model.members, model.schools, model.p
+        table, summary = self.series.next_rows()
+        first, counting = self.series.ticks == 0, model.steps > 0  # tick 0 shows the designed start
         active = active_per_school(p)
-        (knowledge, engagement, openness), leaders = member_means(
-            m.knowledge, m.engagement, m.openness, m.is_leader, p.n_schools, members_per_school(p), active)
+        # Called apart: inlined into _observe, its SIMD sum (fastmath) was vectorized differently, changing the
+        # last bit of the mean trust; on its own it is compiled as it always was.
         relational, strong_ties = trust_summary(m.trust, active, p.strong_tie_threshold)
-        first = self.smoothed_learning is None
-        if first:
-            self.smoothed_learning, self.smoothed_participation = np.empty(p.n_schools), np.empty(p.n_schools)
-        hord = np.empty((len(_HORD_ROWS), p.n_schools))
-        _hord_dimensions(hord, first, p.observation_smoothing, p.leader_support_share, p.relational_conditions_share,
-                         self.smoothed_learning, self.smoothed_participation, s.whole_school_depth, s.participation,
-                         s.reach, s.support, s.distribution, s.leader_engagement, s.focus, s.meeting_time, s.workload,
-                         engagement, openness, relational)
-        health = hord[0]
-        if first:
-            self.stage[:] = stage_of(health, p)  # the designed start's stage, until a year is judged
-        self._update_persistence(model, health)
-        values = dict(zip(_HORD_ROWS, hord, strict=True)) | {
-            "conditions_relational": relational, "knowledge": knowledge, "engagement": engagement,
-            "openness": openness, "trust": relational, "strong_ties": strong_ties, "memory": s.memory,
-            "meeting_time": s.meeting_time, "teacher_leaders": leaders, "bridging_contacts": s.bridging_contacts,
-            "stage": self.stage, "formed": self.formed, "decayed": self.decay.state, "eroded": self.erosion.state,
-            "teachers_left": s.teachers_left, "principals_left": s.principals_left,
-        }
-        if values.keys() != set(SCHOOL_MEASURES):
-            raise RuntimeError(f"SCHOOL_MEASURES and the observed values differ: declared but not computed "
-                               f"{sorted(set(SCHOOL_MEASURES) - values.keys())}, computed but not declared "
-                               f"{sorted(values.keys() - set(SCHOOL_MEASURES))}")
-        self.table = np.stack([np.asarray(values[name], dtype=float) for name in SCHOOL_MEASURES])
-        self.current = dict(zip(SCHOOL_MEASURES, self.table, strict=True))
+        _observe(table, summary, first, counting, p.observation_smoothing, p.leader_support_share,
+                 p.relational_conditions_share, p.teachers_per_school, members_per_school(p), active, m.knowledge,
+                 m.engagement, m.openness, m.is_leader, relational, strong_ties, self.smoothed_learning,
+                 self.smoothed_participation, s.whole_school_depth, s.participation, s.reach, s.support,
+                 s.distribution, s.leader_engagement, s.focus, s.meeting_time, s.workload, s.memory,
+                 s.bridging_contacts, s.teachers_left, s.principals_left, self.health_sum, self.stage,
+                 self.first_formed_tick, self.decay.state, self.erosion.state)
+        if counting:
+            self.health_count += 1
+        year_end = counting and model.steps % TICKS_PER_YEAR == 0
+        if first or year_end:
+            if first:
+                self.stage[:] = stage_of(table[_HEALTH], p)  # the designed start's stage, until a year is judged
+            if year_end:
+                self._judge_year_end(model)
+            _fill_judged(table, self.stage, self.first_formed_tick, self.decay.state, self.erosion.state)
+            _summarize(table, summary, p.teachers_per_school)
+        self.table, self.network_table = table, summary
+        self.series.ticks += 1
         return self.current
 
-    def _update_persistence(self, model, health: np.ndarray) -> None:
-        if model.steps == 0:
-            return  # tick 0 shows the designed start, not a month of the school year
-        self.health_sum += health
-        self.health_count += 1
-        if model.steps % TICKS_PER_YEAR:
-            return
+    def _judge_year_end(self, model) -> None:
         year_mean = self.health_sum / self.health_count
         self.health_sum[:] = 0.0
         self.health_count = 0
@@ -273,25 +274,226 @@ def _hord_dimensions(table, first, smoothing, lead, relational_share, smoothed_l
         table[6, s] = structural
 
 
-_MEAN_ROWS = [SCHOOL_MEASURES.index(name) for name in _SCHOOL_MEANS]
-_FORMED, _DECAYED, _ERODED = (SCHOOL_MEASURES.index(name) for name in _STATES)
+_MEAN_ROWS = np.array([SCHOOL_MEASURES.index(name) for name in _SCHOOL_MEANS])
+_HEALTH, _RELATIONAL = SCHOOL_MEASURES.index("health"), SCHOOL_MEASURES.index("conditions_relational")
+_HORD_AT = np.array([SCHOOL_MEASURES.index(name) for name in _HORD_ROWS])
+_COPIED = ("trust", "knowledge", "engagement", "openness", "strong_ties", "memory", "meeting_time",
+           "teacher_leaders", "bridging_contacts", "teachers_left", "principals_left")
+_COPIED_AT = np.array([SCHOOL_MEASURES.index(name) for name in _COPIED])
 _TEACHERS_LEFT, _PRINCIPALS_LEFT = (SCHOOL_MEASURES.index(name) for name in _COUNTS)
+_JUDGED_AT = np.array([SCHOOL_MEASURES.index(name) for name in ("stage", *_STATES)])
+_FORMED, _DECAYED, _ERODED = (SCHOOL_MEASURES.index(name) for name in _STATES)
+_FILLED = {*_HORD_ROWS, "conditions_relational", *_COPIED, "stage", *_STATES}
+"""The measures :func:`_observe` computes, by name."""
+
+
+def _check_filled() -> None:
+    """Refuse a measure declared in SCHOOL_MEASURES that :func:`_observe` does not fill (its row would be whatever
+    the memory held: version 2 reported 4.67e-310), or the reverse."""
+    declared = set(SCHOOL_MEASURES)
+    if _FILLED != declared:
+        raise RuntimeError(f"SCHOOL_MEASURES and the observed values differ: declared but not computed "
+                           f"{sorted(declared - _FILLED)}, computed but not declared {sorted(_FILLED - declared)}")
+
+
+@njit(cache=True)
+def _observe(table, summary, first, counting, smoothing, lead, relational_share, teachers, size, active,
+             knowledge, engagement, openness, is_leader, relational, strong_ties, smoothed_learning, smoothed_sharing,
+             whole_depth, participation, reach, support, distribution, leader_engagement, focus, meeting_time,
+             workload, memory, bridging_contacts, teachers_left, principals_left, health_sum, stage,
+             first_formed_tick, decayed, eroded):
+    """One tick's measurement in one compiled pass: every row of ``table`` (``SCHOOL_MEASURES`` x schools), the
+    network ``summary`` (``NETWORK_MEASURES``), and, when ``counting``, the year's running sum of health. The
+    trust summary (``relational``, ``strong_ties``) comes in computed.
+
+    The same arithmetic in the same order as the member means, trust summary, Hord dimensions and the numpy
+    reductions it replaced (issue 21), so every run is the same bit for bit (tests/test_run_digests.py).
+    """
+    n = table.shape[1]
+    means, leaders = member_means(knowledge, engagement, openness, is_leader, n, size, active)
+    hord = np.empty((len(_HORD_AT), n))
+    _hord_dimensions(hord, first, smoothing, lead, relational_share, smoothed_learning, smoothed_sharing,
+                     whole_depth, participation, reach, support, distribution, leader_engagement, focus,
+                     meeting_time, workload, means[1], means[2], relational)
+    for row in range(len(_HORD_AT)):
+        table[_HORD_AT[row]] = hord[row]
+    table[_RELATIONAL] = relational
+    copied = (relational, means[0], means[1], means[2], strong_ties, memory, meeting_time, leaders,
+              bridging_contacts, teachers_left, principals_left)  # in the order of _COPIED
+    for row in range(len(_COPIED_AT)):
+        table[_COPIED_AT[row]] = copied[row]
+    if counting:
+        for s in range(n):
+            health_sum[s] += hord[0, s]
+    _fill_judged(table, stage, first_formed_tick, decayed, eroded)
+    _summarize(table, summary, teachers)
+
+
+@njit(cache=True)
+def _fill_judged(table, stage, first_formed_tick, decayed, eroded):
+    """The rows of the year's judgement: stage, formed, decayed, eroded (as 0/1)."""
+    for s in range(table.shape[1]):
+        table[_JUDGED_AT[0], s] = stage[s]
+        table[_JUDGED_AT[1], s] = 1.0 if first_formed_tick[s] >= 0 else 0.0
+        table[_JUDGED_AT[2], s] = 1.0 if decayed[s] else 0.0
+        table[_JUDGED_AT[3], s] = 1.0 if eroded[s] else 0.0
+
+
+@njit(cache=True)
+def _summarize(table, summary, teachers_per_school):
+    """Network-level measures, in the order of ``NETWORK_MEASURES``, from one tick's per-school table."""
+    schools = table.shape[1]
+    for k in range(len(_MEAN_ROWS)):
+        summary[k] = _row_sum(table[_MEAN_ROWS[k]]) / schools
+    tail = len(_MEAN_ROWS)
+    left = _row_sum(table[_TEACHERS_LEFT])
+    summary[tail] = _row_sum(table[_FORMED]) / schools
+    summary[tail + 1] = _row_sum(table[_DECAYED]) / schools
+    summary[tail + 2] = _row_sum(table[_ERODED]) / schools
+    summary[tail + 3] = left
+    summary[tail + 4] = 1.0 - left / (teachers_per_school * schools)
+    summary[tail + 5] = _row_sum(table[_PRINCIPALS_LEFT])
+
+
+@njit(cache=True)
+def _row_sum(values):
+    """``np.add.reduce`` of a contiguous float64 row, bit for bit: numpy starts from its identity 0.0 and sums
+    pairwise (:func:`_pairwise_sum`)."""
+    return 0.0 + _pairwise_sum(values, 0, values.size)
+
+
+@njit(cache=True)
+def _pairwise_sum(a, lo, n):
+    """numpy's pairwise summation of ``a[lo:lo + n]`` (``pairwise_sum`` in numpy's loops_utils): up to 128 values
+    :func:`_block_sum`; above that the two halves (cut at a multiple of 8) summed apart and added. numpy recurses;
+    this walks the same tree with a stack, because numba's cache cannot load a recursive function (it crashed).
+    Tested against numpy over lengths 1-300 and 100,000."""
+    starts, sizes = np.empty(64, np.int64), np.empty(64, np.int64)
+    left_done, left_value = np.zeros(64, np.bool_), np.empty(64)
+    top, starts[0], sizes[0] = 0, lo, n
+    while True:
+        if sizes[top] > 128:  # split: the left half first
+            half = sizes[top] // 2
+            half -= half % 8
+            starts[top + 1], sizes[top + 1], left_done[top + 1] = starts[top], half, False
+            top += 1
+            continue
+        value = _block_sum(a, starts[top], sizes[top])
+        while True:  # hand the value up until a node still needs its right half
+            if top == 0:
+                return value
+            top -= 1
+            if left_done[top]:
+                value = left_value[top] + value
+                continue
+            left_done[top], left_value[top] = True, value
+            half = sizes[top] // 2
+            half -= half % 8
+            starts[top + 1], sizes[top + 1], left_done[top + 1] = starts[top] + half, sizes[top] - half, False
+            top += 1
+            break
+
+
+@njit(cache=True)
+def _block_sum(a, lo, n):
+    """numpy's pairwise sum of at most 128 values: below 8 a plain sum, else eight running sums added as a tree."""
+    if n < 8:
+        total = -0.0
+        for i in range(lo, lo + n):
+            total += a[i]
+        return total
+    r = a[lo:lo + 8].copy()
+    i = 8
+    while i < n - n % 8:
+        for j in range(8):
+            r[j] += a[lo + i + j]
+        i += 8
+    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        total += a[lo + i]
+        i += 1
+    return total
 
 
 def network_summary(table: np.ndarray, teachers_per_school: int) -> np.ndarray:
     """Network-level measures, in the order of ``NETWORK_MEASURES``, from one tick's per-school table."""
-    sums = np.add.reduce(table, axis=1)  # the sums np.mean divides (one reduction: this runs every tick)
-    means, schools = sums / table.shape[1], table.shape[1]
     summary = np.empty(len(NETWORK_MEASURES))
-    summary[:-6] = means[_MEAN_ROWS]
-    summary[-6:] = (means[_FORMED], means[_DECAYED], means[_ERODED], sums[_TEACHERS_LEFT],
-                    1.0 - sums[_TEACHERS_LEFT] / (teachers_per_school * schools), sums[_PRINCIPALS_LEFT])
+    _summarize(np.ascontiguousarray(table, dtype=float), summary, teachers_per_school)
     return summary
+
+
+class Series:
+    """Every observed tick's per-school table and network row, kept in blocks of ``block`` ticks allocated ahead.
+
+    Blocks are never copied when the run grows, so at national scale (17.6 MB a tick at 100,000 schools) memory
+    is what the ticks hold; an unwritten block's pages cost nothing until written (``np.empty``).
+    """
+
+    def __init__(self, n_schools: int, block: int = 64):
+        self.n_schools, self.block, self.ticks = n_schools, block, 0
+        self._schools: list[np.ndarray] = []
+        self._network: list[np.ndarray] = []
+
+    def next_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """The rows the next tick is observed into (a new block when the last is full)."""
+        row = self.ticks % self.block
+        if row == 0:
+            self._schools.append(np.empty((self.block, len(SCHOOL_MEASURES), self.n_schools)))
+            self._network.append(np.empty((self.block, len(NETWORK_MEASURES))))
+        return self._schools[-1][row], self._network[-1][row]
+
+    def school_tables(self) -> np.ndarray:
+        """(ticks, measures, schools), read-only (a copy once the run is longer than one block)."""
+        return _joined(self._schools, self.ticks, (len(SCHOOL_MEASURES), self.n_schools))
+
+    def network_rows(self) -> np.ndarray:
+        """(ticks, network measures), read-only (a copy once the run is longer than one block)."""
+        return _joined(self._network, self.ticks, (len(NETWORK_MEASURES),))
+
+
+def _joined(blocks: list[np.ndarray], ticks: int, row_shape: tuple[int, ...]) -> np.ndarray:
+    if not blocks:
+        return _read_only(np.empty((0, *row_shape)))
+    whole = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+    return _read_only(whole[:ticks])
+
+
+def _read_only(view: np.ndarray) -> np.ndarray:
+    view = view.view()
+    view.flags.writeable = False
+    return view
+
+
+class Measured(Mapping):
+    """This tick's per-school measures by name (``SCHOOL_MEASURES``): rows of the observer's table, which keep
+    their values after later ticks (each tick has its own row)."""
+
+    def __init__(self, observer: Observer):
+        self._observer = observer
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if self._observer.table is None:
+            raise KeyError(name)
+        return self._observer.table[_ROW[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SCHOOL_MEASURES if self._observer.table is not None else ())
+
+    def __len__(self) -> int:
+        return len(SCHOOL_MEASURES) if self._observer.table is not None else 0
+
+
+_ROW = {name: row for row, name in enumerate(SCHOOL_MEASURES)}
+
+
+def school_tables(model) -> np.ndarray:
+    """Every observed tick's per-school table, (ticks, measures in ``SCHOOL_MEASURES`` order, schools), read-only."""
+    return model.observer.series.school_tables()
 
 
 def school_frame(model) -> pd.DataFrame:
     """Tidy per-school time series: one row per (tick, school), one column per measure."""
-    tables = np.stack(model.datacollector.model_vars["schools"])  # (ticks, measures, schools)
+    tables = school_tables(model)
     n_ticks, _, n = tables.shape
     ticks = np.repeat(np.arange(n_ticks), n)
     data = {"tick": ticks, "year": ticks // TICKS_PER_YEAR, "school": np.tile(np.arange(n), n_ticks),
@@ -303,7 +505,7 @@ def school_frame(model) -> pd.DataFrame:
 
 def network_frame(model) -> pd.DataFrame:
     """Tidy network time series: one row per tick, one column per measure."""
-    frame = pd.DataFrame(np.array(model.datacollector.model_vars["network"]), columns=list(NETWORK_MEASURES))
+    frame = pd.DataFrame(model.observer.series.network_rows().copy(), columns=list(NETWORK_MEASURES))
     frame.insert(0, "tick", np.arange(len(frame)))
     frame.insert(1, "year", frame["tick"] // TICKS_PER_YEAR)
     return frame.reset_index(drop=True)

@@ -23,7 +23,7 @@ from simulation.aggregates import trust_in_team
 from simulation.events import Event
 from simulation.interventions import Intervention, start_interventions
 from simulation.invariants import RuleError, call_checked, resolve_rules, state_shapes
-from simulation.measures import NETWORK_MEASURES, Observer, network_summary
+from simulation.measures import NETWORK_MEASURES, Observer
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR, ParameterError, Params, suggest
 from simulation.presets import preset_params
 from simulation.shocks import SHOCKS_BY_NAME
@@ -99,7 +99,7 @@ class PLCModel(mesa.Model):
         baseline_rules.leadership(self)
         self.rules["dialogue"](self)  # a first month's talk, so that tick 0 observes the starting community
         self.observer = Observer(params.n_schools)
-        self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
+        self.datacollector = SeriesCollector(self.observer.series, self._reporters())
         self._measure()
 
     def _init_masks(self) -> None:
@@ -138,7 +138,7 @@ class PLCModel(mesa.Model):
 
     def _measure(self) -> None:
         self.observer.observe(self)
-        self.network_table = network_summary(self.observer.table, self.p.teachers_per_school)
+        self.network_table = self.observer.network_table
         self.datacollector.collect(self)
 
     # --- live shocks (the app's buttons) -----------------------------------
@@ -212,6 +212,54 @@ class PLCModel(mesa.Model):
         """Log an :class:`~simulation.events.Event` of ``kind`` for ``schools`` (school numbers) at this tick."""
         if len(schools):
             self.events.append(Event(self.steps, kind, tuple(map(int, schools)), **counts))
+
+
+class SeriesCollector(mesa.DataCollector):
+    """Mesa's DataCollector over the observer's series: ``model_vars`` (and so ``get_model_vars_dataframe`` and
+    ``mesa.batch_run``) read the same values a reporter per measure would have collected, but the values are
+    written once, by the observer's compiled pass, into arrays (:class:`simulation.measures.Series`) instead of
+    being copied out of the model by some 30 reporters every tick (a tenth of a tick at the default size)."""
+
+    def __init__(self, series, model_reporters: dict[str, Callable]):
+        super().__init__()
+        self.model_reporters = dict(model_reporters)  # what each column is; collect does not call them
+        self._series = series
+
+    @property
+    def model_vars(self) -> dict[str, list]:
+        """Every collected tick by reporter: ``network`` and ``schools`` as read-only arrays per tick, each named
+        network measure as floats."""
+        network = self._series.network_rows()
+        return {"network": list(network), "schools": list(self._series.school_tables()),
+                **{reporter_name(name): network[:, i].tolist() for i, name in enumerate(NETWORK_MEASURES)}}
+
+    @model_vars.setter
+    def model_vars(self, value) -> None:
+        if value:  # Mesa's __init__ sets an empty dict; anything else would be lost
+            raise AttributeError("SeriesCollector.model_vars is read from the observer's series")
+
+    def collect(self, model) -> None:
+        """Note the time of the tick the observer has just written into the series."""
+        self._collection_steps.append(model.time)
+
+
+_kernels_loaded = False
+
+
+def load_kernels() -> None:
+    """Load every compiled kernel into this process (from numba's cache, or compiling it) by running a small model
+    for a year, once per process.
+
+    A process that starts workers calls it first, so that workers forked from it start with the kernels loaded:
+    otherwise each worker of each pool loads them on its first run, about a second (validation starts one pool per
+    pattern).
+    """
+    global _kernels_loaded
+    if not _kernels_loaded:
+        model = PLCModel(rng=0, n_schools=2, teachers_per_school=6)
+        for _ in range(TICKS_PER_YEAR + 1):
+            model.step()
+        _kernels_loaded = True
 
 
 PARALLEL_VARIABLE = "PLC_SIM_PARALLEL_SCHOOLS"

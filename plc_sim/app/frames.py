@@ -21,7 +21,7 @@ from plc_sim.app.settings import CONTROL_NAMES, change_mark, change_words
 from plc_sim.app.whatif import BREAKDOWN, points
 from simulation.calendar import in_sentence, school_time
 from simulation.events import LogLine, describe_events
-from simulation.measures import DIMENSIONS, SCHOOL_MEASURES
+from simulation.measures import DIMENSIONS, SCHOOL_MEASURES, school_tables
 from simulation.parameters import TICKS_PER_YEAR
 from simulation.presets import PRESETS
 
@@ -72,7 +72,7 @@ class History:
 
     def update(self) -> None:
         """Read the months recorded since the last update."""
-        tables = self.model.datacollector.model_vars["schools"]
+        tables = school_tables(self.model)
         teachers = self.model.p.teachers_per_school
         for table in tables[len(self.values["health"]):]:
             for name in ("health", "trust", "knowledge"):

@@ -21,7 +21,7 @@ from plc_sim.validation.figures import check_panel, decorate, new_figure
 from plc_sim.validation.stats import share_ratio
 from simulation import PLCModel
 from simulation.attribution import attribute_decays, attribution_shares
-from simulation.measures import SCHOOL_MEASURES
+from simulation.measures import SCHOOL_MEASURES, school_tables
 
 CAUSE_YEARS, CAUSE_BURN_IN = 30, 8
 SWITCHED_OFF = {
@@ -43,7 +43,7 @@ _FORMED, _DECAYED = SCHOOL_MEASURES.index("formed"), SCHOOL_MEASURES.index("deca
 
 def summarize_causes(model: PLCModel) -> dict:
     """Decays after the burn-in, the formed community-years at risk of them, and each decay's causes."""
-    tables = np.stack(model.datacollector.model_vars["schools"])
+    tables = school_tables(model)
     starts = np.arange(CAUSE_BURN_IN * YEAR, model.steps, YEAR)  # each judged year's first tick (its eve)
     at_risk = int(((tables[starts, _FORMED] > 0) & (tables[starts, _DECAYED] == 0)).sum())
     decays = attribute_decays(model.events, model.p)

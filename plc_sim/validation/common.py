@@ -10,7 +10,7 @@ from plc_sim.validation.core import Check, Expected
 from plc_sim.validation.figures import decorate
 from plc_sim.validation.stats import recovery_spells
 from simulation import PLCModel
-from simulation.measures import SCHOOL_MEASURES
+from simulation.measures import SCHOOL_MEASURES, school_tables
 from simulation.parameters import TICKS_PER_YEAR
 
 YEAR = TICKS_PER_YEAR
@@ -40,13 +40,13 @@ RECOVERY_DEFINITION = (
 
 def yearly_means(model: PLCModel, measure: str) -> np.ndarray:
     """(years, schools): each school's mean of ``measure`` over each school year (ticks 1-10, 11-20, ...)."""
-    tables = np.stack(model.datacollector.model_vars["schools"])[1:, SCHOOL_MEASURES.index(measure), :]
+    tables = school_tables(model)[1:, SCHOOL_MEASURES.index(measure), :]
     return tables[: tables.shape[0] // YEAR * YEAR].reshape(-1, YEAR, tables.shape[1]).mean(axis=1)
 
 
 def summarize_schools(model: PLCModel) -> dict:
     """Every school's health and decayed flag at every tick (small arrays: ticks x schools)."""
-    tables = np.stack(model.datacollector.model_vars["schools"])
+    tables = school_tables(model)
     return {"health": tables[:, _HEALTH, :].astype(np.float32), "decayed": tables[:, _DECAYED, :] > 0}
 
 

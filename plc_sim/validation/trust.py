@@ -21,7 +21,7 @@ from plc_sim.validation.core import Expected, PatternResult, Runner, Setting, ar
 from plc_sim.validation.figures import check_panel, decorate, new_figure
 from plc_sim.validation.stats import share_ratio
 from simulation import PLCModel
-from simulation.measures import SCHOOL_MEASURES
+from simulation.measures import SCHOOL_MEASURES, school_tables
 
 TRUST_BURN_IN = 8
 TRUST_WINDOW = 6
@@ -52,7 +52,7 @@ def summarize_trust(model: PLCModel) -> dict:
     A community *lasts* a window when it had formed by the window's first year and does not decay in the window.
     """
     trust, knowledge, health = (yearly_means(model, name) for name in ("trust", "knowledge", "health"))
-    decayed = np.stack(model.datacollector.model_vars["schools"])[:, _DECAYED, :] > 0
+    decayed = school_tables(model)[:, _DECAYED, :] > 0
     lasted = np.array([(health[:start + 1] >= model.p.implementing_level).any(axis=0)
                        & ~decayed[start * YEAR:(start + TRUST_WINDOW) * YEAR + 1].any(axis=0)
                        for start in TRUST_STARTS])

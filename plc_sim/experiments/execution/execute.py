@@ -35,6 +35,7 @@ from simulation import PLCModel, persistence_table, preset_params
 from simulation.attribution import CAUSES, NO_CAUSE, attribute_decays
 from simulation.interventions import parse_intervention
 from simulation.invariants import RuleError
+from simulation.model import load_kernels
 from simulation.parameters import TICKS_PER_YEAR
 
 SCHOOL_PERSISTENCE = ("secondary", "first_formed_tick", "first_decay_tick", "first_recovery_tick", "decayed_at_end",
@@ -148,7 +149,7 @@ def _exit_with_parent(lifeline) -> None:
     os._exit(1)
 
 
-PRELOAD = ["plc_sim.experiments.execution.execute"]
+PRELOAD = ["plc_sim.experiments.execution.execute", "plc_sim.core.loaded_kernels"]
 """What a fork server imports once, so the workers it forks start with the model compiled."""
 
 WATCH_SECONDS = 0.2
@@ -165,6 +166,7 @@ class PoolResults:
     """
 
     def __init__(self, tasks: list, workers: int, function=run_one):
+        load_kernels()  # forked workers inherit them (a fork server loads them on import of PRELOAD)
         context = pool_context(PRELOAD)
         self.lifeline, self.parent_end = context.Pipe(duplex=False)
         self.deadlines = Deadlines(context, workers)

@@ -32,7 +32,7 @@ import numpy as np
 from plc_sim.experiments.specs.spec_fields import SpecError, outcomes_field, unknown_key
 from plc_sim.experiments.specs.user_functions import USER_FUNCTION_TIMEOUT, Guard, resolve, spec_folder
 from simulation import network_frame
-from simulation.measures import SCHOOL_MEASURES
+from simulation.measures import SCHOOL_MEASURES, school_tables
 from simulation.parameters import TICKS_PER_YEAR
 
 DEFAULT_OUTCOMES = ("health", "decayed_share")
@@ -173,7 +173,7 @@ def school_series_array(custom: CustomOutcomes, model) -> np.ndarray | None:
     if not custom.school_series:
         return None
     rows = [SCHOOL_MEASURES.index(name) for name in custom.school_series]
-    return np.stack(model.datacollector.model_vars["schools"])[:, rows, :]
+    return school_tables(model)[:, rows, :]
 
 
 def _shown(value) -> str:
