@@ -10,7 +10,6 @@ September to June, as in most of Europe and North America). Tick 0 is the state 
 
 from __future__ import annotations
 
-from simulation.events import LogLine, when
 from simulation.parameters import TICKS_PER_YEAR
 
 FIRST_MONTH = "September"
@@ -39,10 +38,3 @@ def in_sentence(tick: int) -> str:
     """:func:`school_time` inside a sentence: 'year 2, March', 'the start of the run'."""
     return "the start of the run" if tick <= 0 else "y" + school_time(tick)[1:]
 
-
-def log_text(line: LogLine) -> str:
-    """A log sentence with its time as a school year and month (the model's words give the month's number)."""
-    prefix = f"{when(line.tick)}: "
-    if line.text.startswith(prefix):
-        return f"{school_time(line.tick)}: {line.text[len(prefix):]}"
-    return line.text

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import groupby
 
+from simulation.calendar import school_time
 from simulation.parameters import Params
 
 EVENT_KINDS = ("teachers_left", "principal_left", "decay", "recovery", "budget_cut", "policy_focus",
@@ -57,8 +58,6 @@ class LogLine:
 
 def when(tick: int) -> str:
     """'Year 2, November' for a tick: :func:`simulation.calendar.school_time`, the one wording of time."""
-    from simulation.calendar import school_time  # deferred: calendar imports this module
-
     return school_time(tick)
 
 
