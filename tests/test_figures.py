@@ -243,3 +243,16 @@ def test_outputs_report_what_they_wrote(swept):
     lines = outputs.lines()
     assert "communities that never decayed" in lines[0]
     assert len([p for p in outputs.figures if p.suffix == ".svg"]) == 4
+
+
+def test_a_validation_panel_with_nothing_labelled_draws_no_legend_and_warns_nothing(recwarn):
+    """A calibration point with no decays to plot used to print matplotlib's 'No artists with labels' per point."""
+    from plc_sim.validation.figures import decorate, new_figure
+
+    _, (ax,) = new_figure(1, "decays")
+    decorate(ax, "no decays", "years", "share")
+    assert ax.get_legend() is None
+    ax.plot([0, 1], [0, 1], label="measured")
+    decorate(ax, "one line", "years", "share")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["measured"]
+    assert not [w for w in recwarn if "legend" in str(w.message).lower()]

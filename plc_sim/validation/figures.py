@@ -56,8 +56,8 @@ def check_panel(ax, checks: Sequence[Check], title: str, xlabel: str) -> None:
 
 
 def decorate(ax, title: str, xlabel: str, ylabel: str, legend: bool = True) -> None:
-    """Title, axis labels (with units) and a small legend."""
+    """Title, axis labels (with units) and a small legend (none when nothing is labelled, e.g. no decays to plot)."""
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     ax.title.set_fontsize(9)
-    if legend:
+    if legend and ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7)
