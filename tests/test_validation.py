@@ -211,3 +211,19 @@ def test_share_ratio_pools_counts_is_deterministic_and_brackets_the_ratio():
     assert first == second and first[1] < first[0] < first[2]
     assert first[0] == pytest.approx((24 / 43) / (7 / 50))
     assert share_ratio(hits, cases, 0 * other_hits, other_cases)[0] == np.inf
+
+
+@pytest.mark.parametrize("cut_rate, arms", [
+    (0.0, ["principal succession", "teacher turnover", "outside initiative"]),
+    (0.2, ["principal succession", "teacher turnover", "outside initiative", "lost time or budget"]),
+])
+def test_decay_causes_get_an_arm_only_when_they_are_on(cut_rate, arms):
+    """Pattern 9 switches each cause off in turn; a cause already off (recurring cuts of time by default) would give an
+    arm equal to the defaults, whose check passes by construction, so it has none."""
+    from plc_sim.validation.causes import pattern_causes
+
+    setting = dataclasses.replace(TINY, defaults={"time_cut_rate": cut_rate})
+    with Runner(workers=1, progress=False) as runner:
+        result = pattern_causes(runner, setting)
+    plt.close(result.figure)
+    assert [check.name for check in result.checks] == [f"without {cause}" for cause in arms]
