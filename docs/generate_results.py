@@ -7,9 +7,14 @@
     .venv/bin/python docs/generate_results.py results/calibration_region results/validation \\
         results/validation-seed-7 results/validation-seed-11
 
-The block is generated from those result folders, never typed: a table of each pattern's share of the region's
-points where it holds (with a Wilson interval), the share where every pattern holds, and each pattern's verdict at
-each root seed (with the checks that fail).
+    .venv/bin/plc-sim calibrate experiments/decay_causes.toml
+    .venv/bin/python docs/generate_results.py --causes results/decay_causes
+
+The blocks are generated from those result folders, never typed. The region's: a table of each pattern's share of
+the region's points where it holds (with a Wilson interval), the share where every pattern holds, and each pattern's
+verdict at each root seed (with the checks that fail). The decay causes' (Validation 9): how often patterns 8 and 9
+hold over a wide box of the decay causes' settings, and how often each cause can be switched off and leave a third
+of the decay rate.
 """
 
 from __future__ import annotations
@@ -17,15 +22,20 @@ from __future__ import annotations
 import json
 import re
 import sys
+import tomllib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from plc_sim.calibration.report import share_ci
+from plc_sim.validation.causes import CAUSE_SHARE
 from plc_sim.validation.registry import PATTERNS
 
 ODD = Path(__file__).resolve().parent / "ODD.md"
 BLOCK = re.compile(r"(<!-- generated results: begin[^>]*-->\n).*?(<!-- generated results: end -->)", re.S)
+CAUSES_BLOCK = re.compile(r"(<!-- generated decay causes: begin[^>]*-->\n).*?(<!-- generated decay causes: end -->)",
+                          re.S)
 
 
 def region_rows(folder: Path, holding: list[str]) -> list[str]:
@@ -66,14 +76,50 @@ def seed_rows(folders: list[Path]) -> list[str]:
     return rows
 
 
+def causes_rows(folder: Path) -> list[str]:
+    """How often patterns 8 and 9 hold over the decay causes' box, and each cause's arm at a third of the rate or more.
+
+    An arm's share counts the points where decay happened at the point's defaults (a ratio exists) and the arm ran
+    (a cause already off at a point, such as cuts at rate 0, has no arm there).
+    """
+    points, checks = pd.read_csv(folder / "points.csv"), pd.read_csv(folder / "checks.csv")
+    setting = tomllib.loads((folder / "spec.toml").read_text(encoding="utf-8"))["setting"]
+    rows = [f"Decay causes: {len(points)} Latin-hypercube points over a wide box of the decay causes' settings "
+            f"(`{folder.name}`, its `report.md` has the box), each with {setting['replications']} replications per "
+            f"arm on {setting['n_schools']} schools, judged by estimate (the calibration's screen).", "",
+            "| outcome | points [95% CI] |", "|---|---|"]
+    for key, name in (("steady", "8 steady (sustained 3 years in 5/13 to 2/3)"), ("causes", "9 causes")):
+        share, low, high = share_ci(int(points[f"pass_{key}"].sum()), len(points))
+        rows.append(f"| {name} holds | {share:.0%} [{low:.0%}, {high:.0%}] |")
+    share, low, high = share_ci(int(points["accepted"].sum()), len(points))
+    rows.append(f"| **8 and 9 together** | **{share:.0%} [{low:.0%}, {high:.0%}]** |")
+    arms = checks[checks["check"].str.startswith("without ") & np.isfinite(checks["effect"])]
+    for arm, found in arms.groupby("check", sort=False):
+        share, low, high = share_ci(int((found["effect"] > CAUSE_SHARE).sum()), len(found))
+        rows.append(f"| {arm}: above a third of the decay rate ({len(found)} points with decay) | {share:.0%} "
+                    f"[{low:.0%}, {high:.0%}] |")
+    smallest = arms.pivot_table(index="run_id", columns="check", values="effect").dropna().min(axis=1)
+    if len(smallest):
+        rows += ["", f"Over the {len(smallest)} points where every arm ran and decay happened, the largest value of "
+                 f"the smallest arm's ratio is {smallest.max():.2f} (point {smallest.idxmax()})."]
+    return rows
+
+
+def write_block(block: re.Pattern, rows: list[str], name: str) -> None:
+    odd = ODD.read_text(encoding="utf-8")
+    if not block.search(odd):
+        sys.exit(f"docs/ODD.md has lost its '{name}' markers")
+    ODD.write_text(block.sub(lambda m: m.group(1) + "\n".join(rows) + "\n" + m.group(2), odd), encoding="utf-8")
+
+
 def main(region: str, *validations: str) -> None:
+    if region == "--causes":
+        write_block(CAUSES_BLOCK, causes_rows(Path(validations[0])), "generated decay causes")
+        return
     root = pd.read_csv(Path(validations[0]) / "results.csv")
     holding = [key for key, checks in root.groupby("key", sort=False) if checks["passed"].all()]
-    text = "\n".join(region_rows(Path(region), holding) + seed_rows([Path(v) for v in validations])) + "\n"
-    odd = ODD.read_text(encoding="utf-8")
-    if not BLOCK.search(odd):
-        sys.exit("docs/ODD.md has lost its 'generated results' markers")
-    ODD.write_text(BLOCK.sub(lambda m: m.group(1) + text + m.group(2), odd), encoding="utf-8")
+    write_block(BLOCK, region_rows(Path(region), holding) + seed_rows([Path(v) for v in validations]),
+                "generated results")
 
 
 if __name__ == "__main__":
