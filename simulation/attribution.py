@@ -34,6 +34,19 @@ CAUSES = {
 }
 """The causes a decay is attributed to, with what counts as each and its source."""
 NO_CAUSE = "no recorded cause"
+REPORTED = {
+    "principal succession": "Hargreaves & Fink (2006): in the high schools they followed over three decades, frequent "
+                            "and unplanned changes of leader were among the main reasons improvement did not last",
+    "teacher turnover": "Taylor (2006): problems retaining teachers were one of the two strongest of eleven risk "
+                        "factors for a school ending its reform",
+    "outside initiative": "Datnow (2005): the reform ceased in 6 of 13 schools within three years; whether it lasted "
+                          "depended on how each school met changing district and state demands",
+    "lost time or budget": "Taylor (2006): a lack of support for professional development was the other strongest "
+                           "risk factor",
+    NO_CAUSE: "(nothing logged: a slow drift)",
+}
+"""What reform-sustainability studies report of each cause, set beside the model's shares in ``plc-sim validate``
+(pattern 9) and in sweep reports. The studies give reasons and risk factors, not shares of decays."""
 
 
 def cause_of(event: Event) -> str | None:

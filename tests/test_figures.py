@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sweep_helpers import TINY_GRID, write_spec
 
@@ -255,4 +256,42 @@ def test_a_validation_panel_with_nothing_labelled_draws_no_legend_and_warns_noth
     ax.plot([0, 1], [0, 1], label="measured")
     decorate(ax, "one line", "years", "share")
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["measured"]
+    assert not [w for w in recwarn if "legend" in str(w.message).lower()]
+
+
+def test_decays_by_cause_stand_beside_what_the_studies_report():
+    """The sweep's tables/decay_causes.csv and pattern 9's report table: parts pooled into shares, most first, causes
+    with no part left out, and each cause's reported reason from its one declaration (simulation.attribution)."""
+    from plc_sim.experiments.analysis.results import decay_causes_table
+    from plc_sim.validation.causes import reasons_note
+    from simulation.attribution import CAUSES, NO_CAUSE, REPORTED
+
+    table = decay_causes_table({"teacher turnover": 1.5, "outside initiative": 4.5, "principal succession": 0.0,
+                                "lost time or budget": 0.0, NO_CAUSE: 2.0})
+    assert table["cause"].tolist() == ["outside initiative", NO_CAUSE, "teacher turnover"]
+    assert table["share"].tolist() == [0.5625, 0.25, 0.1875]
+    assert table["what the studies report"].tolist() == [REPORTED[c] for c in table["cause"]]
+    assert table.loc[0, "what counts"] == CAUSES["outside initiative"]
+    assert decay_causes_table(dict.fromkeys(CAUSES, 0.0)).empty
+
+    decays = pd.DataFrame({"principal succession": [0.5, 1.0, 0.0], "outside initiative": [0.0, 0.0, 1.0],
+                           "teacher turnover": 0.0, "lost time or budget": 0.0, NO_CAUSE: [0.5, 0.0, 0.0]})
+    (note,) = reasons_note(decays)
+    assert "| principal succession | 1.5 | 50% | Hargreaves & Fink (2006)" in note
+    assert "| outside initiative | 1 | 33% | Datnow (2005)" in note and "teacher turnover" not in note
+    assert f"| {NO_CAUSE} | 0.5 | 17% | {REPORTED[NO_CAUSE]} |" in note
+    assert reasons_note(decays.iloc[:0]) == ()
+
+
+def test_a_survival_figure_with_no_formed_community_says_so(swept, recwarn):
+    """A sweep where no community formed drew an empty chart and matplotlib's 'No artists with labels' warning."""
+    import dataclasses
+
+    from plc_sim.experiments.analysis.figures import survival_figure
+
+    loaded = load_sweep(swept)
+    data = dataclasses.replace(loaded, schools=loaded.schools.assign(never_formed=True, first_formed_tick=-1))
+    for by in (None, "leadership_distribution"):
+        (ax,) = survival_figure(data, by=by).axes
+        assert ax.get_legend() is None and "no community formed" in ax.texts[0].get_text()
     assert not [w for w in recwarn if "legend" in str(w.message).lower()]

@@ -15,12 +15,14 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from plc_sim.core.markdown import markdown_table
+from plc_sim.experiments.analysis.results import decay_causes_table
 from plc_sim.validation.common import YEAR, check, expectations
 from plc_sim.validation.core import Expected, PatternResult, Runner, Setting, arm_tasks, by_arm
 from plc_sim.validation.figures import check_panel, decorate, new_figure
 from plc_sim.validation.stats import share_ratio
 from simulation import Params, PLCModel
-from simulation.attribution import attribute_decays, attribution_shares
+from simulation.attribution import CAUSES, NO_CAUSE, attribute_decays, attribution_shares
 from simulation.measures import SCHOOL_MEASURES, school_tables
 
 CAUSE_YEARS, CAUSE_BURN_IN = 30, 8
@@ -63,6 +65,18 @@ def summarize_causes(model: PLCModel) -> dict:
     return {"decays": decays, "at_risk": at_risk}
 
 
+def reasons_note(decays: pd.DataFrame) -> tuple[str, ...]:
+    """The report's table of what preceded the ``decays`` (rows of ``attribute_decays``), beside what the studies
+    report of each cause; none when nothing decayed."""
+    table = decay_causes_table({cause: float(decays[cause].sum()) for cause in (*CAUSES, NO_CAUSE)})
+    if table.empty:
+        return ()
+    columns = ["cause", "decays", "share", "what the studies report"]
+    table = table[columns].assign(share=table["share"].map("{:.0%}".format))
+    return ("**Why communities decayed at the defaults**, beside what reform-sustainability studies report (they give "
+            "reasons and risk factors, not shares of decays):\n\n" + markdown_table(table, columns),)
+
+
 def pattern_causes(runner: Runner, setting: Setting, expect: Mapping[str, Expected] | None = None) -> PatternResult:
     """Pattern 9: with any one cause of decay switched off, communities still decay at a third of the rate or more."""
     expected = expectations(CAUSES_EXPECTED, expect)
@@ -77,7 +91,8 @@ def pattern_causes(runner: Runner, setting: Setting, expect: Mapping[str, Expect
     checks = tuple(check(arm, share_ratio(*counts[arm], *counts["defaults"]),
                          "decays per formed community-year, cause switched off / defaults", expected[arm])
                    for arm in arms if arm != "defaults")
-    shares = attribution_shares(pd.concat([r["decays"] for r in runs["defaults"]]))
+    decays = pd.concat([r["decays"] for r in runs["defaults"]])
+    shares = attribution_shares(decays)
     rate = {arm: float(hits.sum() / max(cases.sum(), 1)) for arm, (hits, cases) in counts.items()}
     fig, axes = new_figure(2, "Pattern 9: the causes of decay")
     axes[0].barh(range(len(shares)), list(shares.values()), color="tab:red", alpha=0.8)
@@ -102,6 +117,7 @@ def pattern_causes(runner: Runner, setting: Setting, expect: Mapping[str, Expect
         "(a principal left; at least a quarter of the teachers left in a year, or a wave; an initiative or policy "
         "focus arrived; a budget cut or the end of protected time), parts split equally.",
         checks, fig,
+        notes=reasons_note(decays),
         context={f"decays attributed to {cause}": share for cause, share in shares.items()}
         | {f"{arm}: decays per formed community-year": value for arm, value in rate.items()}
         | {"decays at the defaults, all replications": float(counts["defaults"][0].sum())})

@@ -28,8 +28,11 @@ from matplotlib.figure import Figure
 from plc_sim.core.files import Ledger, atomic_path
 from plc_sim.core.stats import few_replications_warning, kaplan_meier, median_survival
 from plc_sim.experiments.analysis.results import (
+    DECAY_CAUSES_TABLE,
     SweepData,
     community_durations,
+    decay_cause_parts,
+    decay_causes_table,
     load_sweep,
     point_summary,
     replication_means,
@@ -38,8 +41,7 @@ from plc_sim.experiments.analysis.results import (
     survival_curves,
 )
 from plc_sim.experiments.execution.store import ResultFolder
-from plc_sim.experiments.specs.spec import PERSISTENCE_MEASURES, Spec, cause_measure
-from simulation.attribution import CAUSES, NO_CAUSE
+from plc_sim.experiments.specs.spec import PERSISTENCE_MEASURES, Spec
 from simulation.measures import MEASURE_LABELS
 from simulation.parameters import PARAMS_BY_NAME, TICKS_PER_YEAR
 
@@ -186,16 +188,20 @@ def survival_figure(data: SweepData, by: str | None = None, where: Mapping[str, 
     curves = survival_curves(data, by, where, levels)
     fig = Figure(figsize=(8, 5.2), layout="constrained")
     ax = fig.subplots()
-    groups = list(curves.groupby(by, sort=True)) if by else [(None, curves)]
-    for (level, km), color in zip(groups, level_colors([g[0] for g in groups]) if by else ["black"], strict=True):
+    groups = list(curves.groupby(by, sort=True)) if by else [(None, curves)] * (not curves.empty)
+    for (level, km), color in zip(groups, level_colors([g[0] for g in groups]) if by else ["black"] * len(groups),
+                                  strict=True):
         label = f"{level_text(level) if by else 'all'} (n={int(km['at_risk'].iloc[0])})"
         ax.step(km["year"], km["survival"], where="post", color=color, lw=1.8, label=label)
         ax.fill_between(km["year"], km["low"], km["high"], step="post", color=color, alpha=0.15, lw=0)
     ax.axhline(0.5, color="0.5", ls=":", lw=1)
     ax.set(xlabel="school year", ylabel="communities not yet decayed (share)", ylim=(0, 1.02),
            xlim=(0, data.spec.ticks / TICKS_PER_YEAR))
-    ax.legend(title=(factor_label(by) if by else None), fontsize=8, title_fontsize=8, loc="best",
-              ncols=2 if len(groups) > 6 else 1)
+    if groups:
+        ax.legend(title=(factor_label(by) if by else None), fontsize=8, title_fontsize=8, loc="best",
+                  ncols=2 if len(groups) > 6 else 1)
+    else:
+        ax.text(0.5, 0.5, "no community formed: none to follow", ha="center", va="center", transform=ax.transAxes)
     ax.set_title("Kaplan-Meier survival with 95% CI (Greenwood variance, log-log); dotted line: median"
                  + _averaged_over(data, [by] if by else [], where), fontsize=9)
     _title(fig, data, "How long communities last before they decay", where)
@@ -358,9 +364,11 @@ def experiment_outputs(folder: str | Path, data: SweepData | None = None) -> Out
         drawn.append((kind, options, stem if stems[stem] == 1 else f"{stem}_{stems[stem]}"))
     grid = [name for name, factor in zip(data.spec.factor_names, data.spec.factors, strict=True) if factor.values]
     summary = point_summary(data)
+    causes = decay_causes_table(decay_cause_parts(data.runs))
     tables = {"tables/points.csv": lambda: summary,
               **{f"tables/by_{name}.csv": lambda name=name: replication_means(data, data.spec.run_measures, [name])
-                 for name in grid}}
+                 for name in grid},
+              **({DECAY_CAUSES_TABLE: lambda: causes} if not causes.empty else {})}
     ledger = ResultFolder(folder).ledger()
     ledger.check_free([f"figures/{stem}.{ext}" for *_, stem in drawn for ext in ("png", "svg")] + list(tables))
     for kind, options, stem in drawn:
@@ -385,12 +393,10 @@ def _share_ci(row: pd.Series, name: str) -> str:
 
 
 def decay_causes_text(runs: pd.DataFrame) -> str:
-    """'; decays attributed to: outside initiative 51%, ...' pooled over every decay of ``runs`` (empty if none)."""
-    parts = runs[[cause_measure(cause) for cause in (*CAUSES, NO_CAUSE)]].sum()
-    if parts.sum() == 0:
+    """'; what preceded the 13 decays: outside initiative 51%, ...' over every decay of ``runs`` (empty if none)."""
+    table = decay_causes_table(decay_cause_parts(runs))
+    if table.empty:
         return ""
-    shares = sorted(((share, cause) for cause, share in zip((*CAUSES, NO_CAUSE), parts / parts.sum(), strict=True)
-                     if share >= 0.005), reverse=True)
-    count = int(round(parts.sum()))
+    count = int(round(table["decays"].sum()))
     return (f"; what preceded the {count} decay{'s' if count != 1 else ''}: "
-            + ", ".join(f"{cause} {share:.0%}" for share, cause in shares))
+            + ", ".join(f"{row.cause} {row.share:.0%}" for row in table.itertuples() if row.share >= 0.005))

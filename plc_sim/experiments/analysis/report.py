@@ -29,7 +29,7 @@ from plc_sim.experiments.analysis.figures import (
     level_text,
     measure_label,
 )
-from plc_sim.experiments.analysis.results import load_sweep
+from plc_sim.experiments.analysis.results import DECAY_CAUSES_TABLE, load_sweep
 from plc_sim.experiments.analysis.sensitivity import sensitivity_outputs
 from plc_sim.experiments.execution.store import MANIFEST, RESULTS_ROOT, ResultFolder
 from plc_sim.experiments.specs.spec import Spec, parse_spec
@@ -95,6 +95,8 @@ def experiment_section(folder: Path, root: Path, refresh: bool = False) -> Secti
     for name in spec.factor_names:
         if f"tables/by_{name}.csv" in owned:
             section.tables.append(_by_factor_table(tables / f"by_{name}.csv"))
+    if DECAY_CAUSES_TABLE in owned:
+        section.tables.append(_decay_causes_table(folder / DECAY_CAUSES_TABLE))
     for kind in ("morris", "sobol"):
         if f"tables/{kind}.csv" in owned:
             section.tables.append(_sensitivity_table(tables / f"{kind}.csv", kind))
@@ -178,6 +180,15 @@ def _by_factor_table(csv: Path) -> Table:
             for _, row in frame.iterrows()]
     return Table(f"Replication means by {factor.replace('_', ' ')} (averaged over the other parameters)",
                  header, rows)
+
+
+def _decay_causes_table(csv: Path) -> Table:
+    frame = pd.read_csv(csv)
+    rows = [[row["cause"], f"{row['decays']:.3g}", f"{row['share']:.0%}", row["what the studies report"]]
+            for _, row in frame.iterrows()]
+    return Table("Why communities decayed: what preceded each decay (a decay with several causes counts a part for "
+                 "each), beside what reform-sustainability studies report (they give reasons, not shares)",
+                 ["cause", "decays", "share", "what the studies report"], rows)
 
 
 def _sensitivity_table(csv: Path, kind: str) -> Table:

@@ -28,6 +28,7 @@ from plc_sim.core.stats import CONFIDENCE, kaplan_meier, mean_ci, median_surviva
 from plc_sim.experiments.execution.datasets import read_tables, run_keys
 from plc_sim.experiments.execution.store import MANIFEST, ResultFolder
 from plc_sim.experiments.specs.spec import PERSISTENCE_MEASURES, Spec, cause_measure, parse_spec
+from simulation.attribution import CAUSES, NO_CAUSE, REPORTED
 from simulation.measures import NETWORK_MEASURES
 from simulation.parameters import TICKS_PER_YEAR
 
@@ -199,3 +200,24 @@ def point_summary(data: SweepData, confidence: float = CONFIDENCE) -> pd.DataFra
         row["median_years_to_decay"] = medians.get(point, np.nan) / TICKS_PER_YEAR
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+DECAY_CAUSES_TABLE = "tables/decay_causes.csv"
+"""Where a sweep keeps its decays by cause beside what the studies report (written when any community decayed)."""
+
+
+def decay_cause_parts(runs: pd.DataFrame) -> dict[str, float]:
+    """The decays of ``runs`` credited to each cause, pooled over runs (the sweep's ``decays_after_*`` measures)."""
+    return {cause: float(runs[cause_measure(cause)].sum()) for cause in (*CAUSES, NO_CAUSE)}
+
+
+def decay_causes_table(parts: Mapping[str, float]) -> pd.DataFrame:
+    """One row per cause of decay with any part of a decay: the decays credited to it (a decay with several causes
+    counts an equal part for each), its share of all decays, what counts as it, and what the studies report
+    (:data:`simulation.attribution.REPORTED`); most decays first."""
+    total = sum(parts.values())
+    rows = [{"cause": cause, "decays": parts.get(cause, 0.0), "share": parts.get(cause, 0.0) / total,
+             "what counts": CAUSES.get(cause, "no cause was logged"), "what the studies report": REPORTED[cause]}
+            for cause in (*CAUSES, NO_CAUSE) if total and parts.get(cause, 0.0) > 0]
+    columns = ["cause", "decays", "share", "what counts", "what the studies report"]
+    return pd.DataFrame(rows, columns=columns).sort_values("decays", ascending=False, kind="stable", ignore_index=True)
