@@ -33,6 +33,18 @@ def batchable(model) -> bool:
     return not model.interventions and not model.replaced_rules
 
 
+BATCH_SCHOOLS = 64
+"""The most schools a batch joins, and so the most runs of one school: the gain is the fixed cost per rule call
+shared among runs, and it shrinks as a run's own arithmetic grows; past about this many schools the joined trust
+arrays (12.8 kB a school of 40) leave the processor's cache and a batch is slower than its runs alone
+(``benchmarks/README.md``, "Batched replications")."""
+
+
+def batch_size(p) -> int:
+    """How many runs of parameters ``p`` to batch together (:data:`BATCH_SCHOOLS` schools, up to 64 runs)."""
+    return max(1, min(64, BATCH_SCHOOLS // p.n_schools))
+
+
 def step_models(models: Iterable, ticks: int, batch_size: int = 64) -> None:
     """Step every model ``ticks`` ticks: those that can batch (:func:`batchable`, same parameters, same tick, same
     kernel setting) in batches of up to ``batch_size``, the others one at a time; results as if each ran alone."""
