@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
+from simulation.measures import NETWORK_MEASURES, Observer, _summarize
 from simulation.parameters import TICKS_PER_YEAR
 from simulation.shocks import SHOCKS
 from simulation.state import Meetings, active_per_school, members_per_school
@@ -111,7 +112,9 @@ class Batch:
         self.links = np.concatenate([m.links + r * n for r, m in enumerate(self.models)]).reshape(-1, 2)
         self.link_counts = np.array([m.links.shape[0] for m in self.models])
         self.meetings = self._joined_meetings()
-        self.observer = _Observers(self.models)
+        self.observer, self._observer_views = _joined_observer([m.observer for m in self.models])
+        self._table = self.observer.table  # the joined measures of the last tick
+        self._summary = np.empty(len(NETWORK_MEASURES))  # the compiled pass's summary of them all (not used)
         self.rng = _Draws([m.rng for m in self.models], self)
         self.time_cut_stream = _Draws([m.time_cut_stream for m in self.models], self, layout=_per_school)
         self._settled = self.meetings  # the joined conversations each model holds its own part of
@@ -154,8 +157,25 @@ class Batch:
                 self.rng.rule = None
         _take_up(self.members, self._members_joined)
         _take_up(self.schools, self._schools_joined)
-        for model in self.models:
-            model._measure()
+        self._measure()
+
+    def _measure(self) -> None:
+        """Every run's measures in one compiled pass over the joined state, then each run takes its rows (its
+        network summary computed from them alone, as alone) and, at a year end, judges its year."""
+        n, counting = self.n_schools, self.steps > 0
+        self.observer.measure(self, self._table, self._summary, False, counting)
+        year_end = counting and self.steps % TICKS_PER_YEAR == 0
+        teachers = self.p.teachers_per_school
+        for run, model in enumerate(self.models):
+            observer = model.observer
+            table, summary = observer.series.next_rows()
+            table[...] = self._table[:, run * n:(run + 1) * n]
+            _summarize(table, summary, teachers)
+            observer.observed(model, table, summary, False, counting)
+            model._measured()
+            if year_end:  # the judged rows, as each run's observer filled them
+                self._table[:, run * n:(run + 1) * n] = table
+                _take_back_paths(observer, self._observer_views[run])
 
     def rules_alone(self, tick: int) -> frozenset[str]:
         """The rules each model runs alone at ``tick``: turnover at a year end (movers are matched within their own
@@ -269,25 +289,43 @@ def _take_back(state, views: dict[str, np.ndarray]) -> None:
             setattr(state, name, view)
 
 
-class _Observers:
-    """The runs' observers as the rules read them: this tick's measures of every school, run after run."""
+def _joined_observer(observers: list) -> tuple[Observer, list[dict[str, np.ndarray]]]:
+    """An observer of all the runs' schools whose arrays (``Observer.KEPT``) are joined, each run's observer's
+    arrays made views of its block; its table is the runs' last tables side by side."""
+    joined = Observer(sum(o.smoothed_learning.size for o in observers))
+    views: list[dict[str, np.ndarray]] = [{} for _ in observers]
+    for path in Observer.KEPT:
+        parts = [_get(o, path) for o in observers]
+        whole = np.concatenate(parts)
+        _set(joined, path, whole)
+        start = 0
+        for run, (observer, part) in enumerate(zip(observers, parts, strict=True)):
+            view = whole[start:start + part.size]
+            start += part.size
+            _set(observer, path, view)
+            views[run][path] = view
+    joined.table = np.concatenate([o.table for o in observers], axis=1)
+    return joined, views
 
-    def __init__(self, models: list):
-        self.current = _JoinedMeasures(models)
+
+def _get(owner, path: str):
+    for name in path.split("."):
+        owner = getattr(owner, name)
+    return owner
 
 
-class _JoinedMeasures(Mapping):
-    def __init__(self, models: list):
-        self._models = models
+def _set(owner, path: str, value) -> None:
+    *parents, name = path.split(".")
+    setattr(_get(owner, ".".join(parents)) if parents else owner, name, value)
 
-    def __getitem__(self, name: str) -> np.ndarray:
-        return np.concatenate([m.observer.current[name] for m in self._models])
 
-    def __iter__(self):
-        return iter(self._models[0].observer.current)
-
-    def __len__(self) -> int:
-        return len(self._models[0].observer.current)
+def _take_back_paths(owner, views: dict[str, np.ndarray]) -> None:
+    """:func:`_take_back` for an observer's arrays (``Observer.KEPT``)."""
+    for path, view in views.items():
+        current = _get(owner, path)
+        if current is not view:
+            view[...] = current
+            _set(owner, path, view)
 
 
 def _dialogue(batch: Batch) -> np.ndarray:
