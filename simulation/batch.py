@@ -175,7 +175,7 @@ class Batch:
             model._measured()
             if year_end:  # the judged rows, as each run's observer filled them
                 self._table[:, run * n:(run + 1) * n] = table
-                _take_back_paths(observer, self._observer_views[run])
+                _take_back(observer, self._observer_views[run])
 
     def rules_alone(self, tick: int) -> frozenset[str]:
         """The rules each model runs alone at ``tick``: turnover at a year end (movers are matched within their own
@@ -245,25 +245,31 @@ class _BatchParams:
 
 
 def _join(owners: list, offsets: Mapping[str, int] | None = None) -> tuple:
-    """One state object of ``owners``' type with every field joined along its first axis, and each owner's field
-    made a view of its block (returned per owner). A field in ``offsets`` holds school numbers: the joined field
-    adds ``run * offset``, and each owner keeps its own."""
+    """One state object of ``owners``' type with every field joined (:func:`_joined_arrays`), and the views."""
+    joined, views = _joined_arrays(owners, [field.name for field in dataclasses.fields(owners[0])], offsets)
+    return type(owners[0])(**joined), views
+
+
+def _joined_arrays(owners: list, paths, offsets: Mapping[str, int] | None = None) -> tuple:
+    """The arrays at ``paths`` (attribute paths, ``"decay.state"``) of ``owners`` joined along their first axis,
+    by path, with each owner's array made a view of its block (returned per owner). An array in ``offsets`` holds
+    school numbers: the joined one adds ``run * offset``, and each owner keeps its own."""
     offsets = offsets or {}
     joined, views = {}, [{} for _ in owners]
-    for field in dataclasses.fields(owners[0]):
-        parts = [getattr(owner, field.name) for owner in owners]
-        if field.name in offsets:
-            joined[field.name] = np.concatenate([part + run * offsets[field.name] for run, part in enumerate(parts)])
+    for path in paths:
+        parts = [_get(owner, path) for owner in owners]
+        if path in offsets:
+            joined[path] = np.concatenate([part + run * offsets[path] for run, part in enumerate(parts)])
             continue
         whole = np.concatenate(parts)
-        joined[field.name] = whole
+        joined[path] = whole
         start = 0
         for run, (owner, part) in enumerate(zip(owners, parts, strict=True)):
             view = whole[start:start + len(part)]
             start += len(part)
-            setattr(owner, field.name, view)
-            views[run][field.name] = view
-    return type(owners[0])(**joined), views
+            _set(owner, path, view)
+            views[run][path] = view
+    return joined, views
 
 
 def _fields(state) -> dict[str, np.ndarray]:
@@ -280,30 +286,23 @@ def _take_up(state, joined: dict[str, np.ndarray]) -> None:
             setattr(state, name, array)
 
 
-def _take_back(state, views: dict[str, np.ndarray]) -> None:
-    """The same after a model stepped alone: a field it replaced goes into its block of the joined array."""
-    for name, view in views.items():
-        current = getattr(state, name)
+def _take_back(owner, views: dict[str, np.ndarray]) -> None:
+    """The same after a model stepped alone: an array it replaced (at a path of ``views``) goes into its block of
+    the joined array."""
+    for path, view in views.items():
+        current = _get(owner, path)
         if current is not view:
             view[...] = current
-            setattr(state, name, view)
+            _set(owner, path, view)
 
 
 def _joined_observer(observers: list) -> tuple[Observer, list[dict[str, np.ndarray]]]:
     """An observer of all the runs' schools whose arrays (``Observer.KEPT``) are joined, each run's observer's
     arrays made views of its block; its table is the runs' last tables side by side."""
+    arrays, views = _joined_arrays(observers, Observer.KEPT)
     joined = Observer(sum(o.smoothed_learning.size for o in observers))
-    views: list[dict[str, np.ndarray]] = [{} for _ in observers]
-    for path in Observer.KEPT:
-        parts = [_get(o, path) for o in observers]
-        whole = np.concatenate(parts)
+    for path, whole in arrays.items():
         _set(joined, path, whole)
-        start = 0
-        for run, (observer, part) in enumerate(zip(observers, parts, strict=True)):
-            view = whole[start:start + part.size]
-            start += part.size
-            _set(observer, path, view)
-            views[run][path] = view
     joined.table = np.concatenate([o.table for o in observers], axis=1)
     return joined, views
 
@@ -317,15 +316,6 @@ def _get(owner, path: str):
 def _set(owner, path: str, value) -> None:
     *parents, name = path.split(".")
     setattr(_get(owner, ".".join(parents)) if parents else owner, name, value)
-
-
-def _take_back_paths(owner, views: dict[str, np.ndarray]) -> None:
-    """:func:`_take_back` for an observer's arrays (``Observer.KEPT``)."""
-    for path, view in views.items():
-        current = _get(owner, path)
-        if current is not view:
-            view[...] = current
-            _set(owner, path, view)
 
 
 def _dialogue(batch: Batch) -> np.ndarray:
