@@ -111,6 +111,9 @@ class Batch:
         self.active_mask = np.concatenate([m.active_mask for m in self.models])
         self.links = np.concatenate([m.links + r * n for r, m in enumerate(self.models)]).reshape(-1, 2)
         self.link_counts = np.array([m.links.shape[0] for m in self.models])
+        # A run without links skips the networking rule; joined with runs that have links it would have zeros
+        # added to its arrays instead, which can flip the sign of a zero: such a batch networks run by run.
+        self._links_apart = bool(self.link_counts.min() == 0 < self.link_counts.max())
         self.meetings = self._joined_meetings()
         self.observer, self._observer_views = _joined_observer([m.observer for m in self.models])
         self._table = self.observer.table  # the joined measures of the last tick
@@ -180,8 +183,10 @@ class Batch:
     def rules_alone(self, tick: int) -> frozenset[str]:
         """The rules each model runs alone at ``tick``: turnover at a year end (movers are matched within their own
         network, successors drawn from each school's own stream, Mesa agents made), the shocks at a scheduled
-        shock's tick."""
+        shock's tick; networking in a batch where some runs have links and some none."""
         alone = {"turnover"} if tick % TICKS_PER_YEAR == 0 else set()
+        if self._links_apart:
+            alone.add("networking")
         if any(getattr(self.p, shock.tick_param) == tick for shock in SHOCKS):
             alone.add("shocks")
         return frozenset(alone)

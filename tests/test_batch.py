@@ -73,12 +73,14 @@ VARIANTS = {
     "primary": {"school_type": "primary"},
     "protocols-staff": {"memory_rule": "protocols", "include_support_staff": True},
     "parallel": {"parallel_schools": True},
+    "some-runs-without-links": {"n_schools": 3, "network_type": "random", "network_degree": 1,
+                                "network_facilitator": True},  # seed 5: no link
 }
 
 
 @pytest.mark.parametrize("name", VARIANTS)
 def test_rule_variants_batched_are_the_same_as_alone(name):
-    _assert_batched_as_alone(lambda seed: PLCModel(rng=seed, n_schools=5, **VARIANTS[name]), [3, 4, 5], 50)
+    _assert_batched_as_alone(lambda seed: PLCModel(rng=seed, **{"n_schools": 5, **VARIANTS[name]}), [3, 4, 5], 50)
 
 
 @pytest.mark.parametrize("batch_size", [1, 3, 64])
