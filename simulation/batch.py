@@ -41,14 +41,15 @@ arrays (12.8 kB a school of 40) leave the processor's cache and a batch is slowe
 (``benchmarks/README.md``, "Batched replications")."""
 
 
-def batch_size(p) -> int:
+def runs_per_batch(p) -> int:
     """How many runs of parameters ``p`` to batch together (:data:`BATCH_SCHOOLS` schools, up to 64 runs)."""
     return max(1, min(64, BATCH_SCHOOLS // p.n_schools))
 
 
-def step_models(models: Iterable, ticks: int, batch_size: int = 64) -> None:
+def step_models(models: Iterable, ticks: int, batch_size: int | None = None) -> None:
     """Step every model ``ticks`` ticks: those that can batch (:func:`batchable`, same parameters, same tick, same
-    kernel setting) in batches of up to ``batch_size``, the others one at a time; results as if each ran alone."""
+    kernel setting) in batches of up to ``batch_size`` (default :func:`runs_per_batch`), the others one at a time;
+    results as if each ran alone."""
     for group in batch_groups(models, batch_size):
         if len(group) == 1:
             for _ in range(ticks):
@@ -60,9 +61,9 @@ def step_models(models: Iterable, ticks: int, batch_size: int = 64) -> None:
             batch.settle()
 
 
-def batch_groups(models: Iterable, batch_size: int = 64) -> Iterator[list]:
-    """``models`` in groups that can step together (in their order), each of at most ``batch_size``; a model that
-    cannot batch is a group of its own."""
+def batch_groups(models: Iterable, batch_size: int | None = None) -> Iterator[list]:
+    """``models`` in groups that can step together (in their order), each of at most ``batch_size`` (default
+    :func:`runs_per_batch` of the group's parameters); a model that cannot batch is a group of its own."""
     open_groups: list[list] = []
     for model in models:
         if not batchable(model):
@@ -73,7 +74,7 @@ def batch_groups(models: Iterable, batch_size: int = 64) -> Iterator[list]:
             group = []
             open_groups.append(group)
         group.append(model)
-        if len(group) == batch_size:
+        if len(group) == (batch_size or runs_per_batch(model.p)):
             open_groups.remove(group)
             yield group
     yield from open_groups

@@ -22,7 +22,7 @@ from plc_sim.core.progress import progress_bar
 from plc_sim.core.seeds import replication_seed, replication_seeds
 from plc_sim.experiments.execution.execute import local_results
 from simulation import Params, PLCModel
-from simulation.batch import batch_size, step_models
+from simulation.batch import runs_per_batch, step_models
 from simulation.parameters import make_params
 from simulation.presets import PRESETS
 
@@ -173,13 +173,13 @@ def run_indexed(items: tuple[tuple[int, Task], ...]) -> list[tuple[int, Any]]:
 
 def batched(tasks: Sequence[Task]) -> list[tuple[tuple[int, Task], ...]]:
     """``(index, task)`` pairs in the batches a worker runs together: runs of one arm (same parameters and ticks),
-    up to ``simulation.batch.batch_size`` of them, in the order of their first task."""
+    up to ``simulation.batch.runs_per_batch`` of them, in the order of their first task."""
     arms: dict[tuple[Params, int], list[tuple[int, Task]]] = {}
     for index, task in enumerate(tasks):
         arms.setdefault((task.params, task.ticks), []).append((index, task))
     units = []
     for (params, _), items in arms.items():
-        size = batch_size(params)
+        size = runs_per_batch(params)
         units.extend(tuple(items[start:start + size]) for start in range(0, len(items), size))
     return units
 

@@ -33,7 +33,7 @@ from plc_sim.experiments.specs.spec import PERSISTENCE_MEASURES, RunTask, cause_
 from plc_sim.experiments.specs.user_functions import Deadlines, Guard, UserFunctionError, post_deadlines
 from simulation import PLCModel, persistence_table, preset_params
 from simulation.attribution import CAUSES, NO_CAUSE, attribute_decays
-from simulation.batch import batch_size, step_models
+from simulation.batch import runs_per_batch, step_models
 from simulation.interventions import parse_intervention
 from simulation.invariants import RuleError
 from simulation.measures import NETWORK_MEASURES
@@ -107,7 +107,7 @@ def _result(task: RunTask, model: PLCModel, series: np.ndarray, custom: dict | N
 def batches_of_runs(tasks: list[RunTask]) -> list[tuple[RunTask, ...]]:
     """``tasks`` in the units a worker runs: the replications of one point that can step as a batch
     (:mod:`simulation.batch`: no interventions, no replaced rules; and no outcome functions or stop condition,
-    whose time limits are per run) together, up to ``simulation.batch.batch_size`` of them; every other run alone.
+    whose time limits are per run) together, up to ``simulation.batch.runs_per_batch`` of them; every other run alone.
     Each run's result is the same either way."""
     units: list[tuple[RunTask, ...]] = []
     group: list[RunTask] = []
@@ -120,7 +120,7 @@ def batches_of_runs(tasks: list[RunTask]) -> list[tuple[RunTask, ...]]:
             units.append((task,))
             continue
         if not group:
-            limit = batch_size(preset_params(task.preset, dict(task.overrides)))
+            limit = runs_per_batch(preset_params(task.preset, dict(task.overrides)))
         group.append(task)
     if group:
         units.append(tuple(group))
