@@ -9,11 +9,13 @@ numbers from its own ``model.rng`` in the order it would alone, and the batch la
 that run's schools (:data:`DRAW_LAYOUTS`). So a batched run is the same bit for bit as the run alone, whatever the
 batch size (``tests/test_batch.py``).
 
-What stays per run: Mesa's clock and the measurement (each model's observer and series, on its views), and every
-tick whose work reaches beyond the joined arrays: year ends (turnover: movers are matched within their own
-network, successors come from each school's own stream, Mesa agents are made and removed) and scheduled shocks;
-there each model steps alone on its views and the batch takes up what it changed. A model with interventions or
-replaced rules does not batch: :func:`step_models` steps it alone.
+The measurement is one compiled pass over the joined state too (the observers' per-school arrays joined the same
+way); each run then takes its rows, sums its own network summary from them and judges its own year. What stays
+per run: Mesa's clock, and the rules whose work at a tick reaches beyond the joined arrays (:meth:`Batch.rules_alone`:
+turnover at a year end, where movers are matched within their own network, successors come from each school's own
+stream and Mesa agents are made; a scheduled shock), which each model runs on its views in their place in the
+schedule while the batch takes up what they changed. A model with interventions or replaced rules does not batch:
+:func:`step_models` steps it alone.
 """
 
 from __future__ import annotations
