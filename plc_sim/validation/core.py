@@ -171,15 +171,17 @@ def run_indexed(items: tuple[tuple[int, Task], ...]) -> list[tuple[int, Any]]:
     return [(index, task.summarize(model)) for (index, task), model in zip(items, models, strict=True)]
 
 
-def batched(tasks: Sequence[Task]) -> list[tuple[tuple[int, Task], ...]]:
+def batched(tasks: Sequence[Task], workers: int = 1) -> list[tuple[tuple[int, Task], ...]]:
     """``(index, task)`` pairs in the batches a worker runs together: runs of one arm (same parameters and ticks),
-    up to ``simulation.batch.runs_per_batch`` of them, in the order of their first task."""
+    up to ``simulation.batch.runs_per_batch`` of them and no more than an even share of ``workers``, in the order
+    of their first task."""
     arms: dict[tuple[Params, int], list[tuple[int, Task]]] = {}
     for index, task in enumerate(tasks):
         arms.setdefault((task.params, task.ticks), []).append((index, task))
+    share = max(1, -(-len(tasks) // workers))
     units = []
     for (params, _), items in arms.items():
-        size = runs_per_batch(params)
+        size = min(share, runs_per_batch(params))
         units.extend(tuple(items[start:start + size]) for start in range(0, len(items), size))
     return units
 
@@ -205,7 +207,7 @@ class Runner:
     def run(self, tasks: Sequence[Task], desc: str) -> list[Any]:
         """Summaries of ``tasks``, in the order given."""
         summaries: list[Any] = [None] * len(tasks)
-        results = executor_results(batched(tasks), self.workers, run_indexed)
+        results = executor_results(batched(tasks, self.workers), self.workers, run_indexed)
         try:
             bar = progress_bar(total=len(tasks), unit="run", desc=desc) if self.progress else tqdm(disable=True)
             with bar:

@@ -104,14 +104,15 @@ def _result(task: RunTask, model: PLCModel, series: np.ndarray, custom: dict | N
                      school_series_array(task.custom, model))
 
 
-def batches_of_runs(tasks: list[RunTask]) -> list[tuple[RunTask, ...]]:
+def batches_of_runs(tasks: list[RunTask], workers: int = 1) -> list[tuple[RunTask, ...]]:
     """``tasks`` in the units a worker runs: the replications of one point that can step as a batch
     (:mod:`simulation.batch`: no interventions, no replaced rules; and no outcome functions or stop condition,
-    whose time limits are per run) together, up to ``simulation.batch.runs_per_batch`` of them; every other run alone.
+    whose time limits are per run) together, up to ``simulation.batch.runs_per_batch`` of them and no more than
+    an even share of ``workers`` (so that none waits while another steps one big batch); every other run alone.
     Each run's result is the same either way."""
     units: list[tuple[RunTask, ...]] = []
     group: list[RunTask] = []
-    limit = 1
+    limit, share = 1, max(1, -(-len(tasks) // max(workers, 1)))
     for task in tasks:
         if group and (task.point != group[0].point or len(group) == limit):
             units.append(tuple(group))
@@ -120,7 +121,7 @@ def batches_of_runs(tasks: list[RunTask]) -> list[tuple[RunTask, ...]]:
             units.append((task,))
             continue
         if not group:
-            limit = runs_per_batch(preset_params(task.preset, dict(task.overrides)))
+            limit = min(share, runs_per_batch(preset_params(task.preset, dict(task.overrides))))
         group.append(task)
     if group:
         units.append(tuple(group))
@@ -264,7 +265,7 @@ def dask_results(tasks: list[RunTask], client, token: str) -> Iterator[RunResult
         return
     from distributed.comm.core import CommClosedError
 
-    units = batches_of_runs(tasks)
+    units = batches_of_runs(tasks, sum(client.nthreads().values()))
     futures = client.map(run_batch, units, key=[f"plc-sim-{token}-run-{unit[0].run_id}" for unit in units])
     try:
         for future in dask_completed(futures):

@@ -138,7 +138,8 @@ class _Running:
             self.results = dask_results(tasks, client, spec.digest[:12])
             self.stream = iter(self.results)
         else:  # replications of a point run as one batch (simulation.batch), each result as it would be alone
-            self.results = local_results(batches_of_runs(tasks), workers, run_batch, watched=spec.user_functions)
+            units = batches_of_runs(tasks, workers)
+            self.results = local_results(units, workers, run_batch, watched=spec.user_functions)
             self.stream = (result for results in self.results for result in results)
         self.ahead: list = []
 
