@@ -50,8 +50,8 @@ def _case(options: dict):
     return lambda seed: PLCModel(rng=seed, **options)
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_the_digest_cases_batched_are_the_same_as_alone(name):
+@pytest.mark.parametrize("name", [name for name in CASES if name != "baseline-parallel"])  # the "parallel" variant
+def test_the_digest_cases_batched_are_the_same_as_alone(name):  # below runs those kernels on a smaller network
     case = dict(CASES[name])
     ticks = case.pop("ticks", 60)
     _assert_batched_as_alone(_case(case), [case["rng"] + k for k in range(3)], ticks)
