@@ -6,6 +6,9 @@ for BoltzmannWealth, its 800 agents.
 
     .venv/bin/python benchmarks/bench_model.py            # speed ratio, and memory of 200 x 60 over 240 ticks
     .venv/bin/python benchmarks/bench_model.py --no-memory
+
+Beside the default network: one school of 40 teachers stepped alone, and 64 replications of it stepped as one batch
+(``simulation.batch``; each run as it would be alone).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ import time
 from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth
 
 from simulation import PLCModel
+from simulation.batch import Batch
+
+BATCH = 64
 
 
 def steps_per_second(model, ticks: int) -> float:
@@ -29,22 +35,41 @@ def steps_per_second(model, ticks: int) -> float:
     return ticks / (time.perf_counter() - start)
 
 
+def batch_steps_per_second(batch: Batch, ticks: int) -> float:
+    """Ticks per second of every run of ``batch`` together over ``ticks`` steps."""
+    start = time.perf_counter()
+    for _ in range(ticks):
+        batch.step()
+    return ticks / (time.perf_counter() - start)
+
+
 def speed(rounds: int, ticks: int) -> None:
     plc = PLCModel(preset="baseline", rng=1)  # the default networked scenario: 20 schools x 40 teachers
     plc_agents = plc.active_slots.size  # teachers (and support staff only when they take part)
+    one = PLCModel(preset="baseline", rng=1, n_schools=1)  # one school of 40 teachers, alone
+    batch = Batch([PLCModel(preset="baseline", rng=seed, n_schools=1) for seed in range(BATCH)])  # and 64 of them
+    one_agents = one.active_slots.size
     boltzmann = BoltzmannWealth(BoltzmannScenario(n=800, width=28, height=28, rng=1))
     steps_per_second(plc, 10)  # warm-up: numba kernels load, caches fill
+    steps_per_second(one, 10)
+    batch_steps_per_second(batch, 10)
     steps_per_second(boltzmann, 10)
-    ours, theirs = [], []
+    ours, alone, batched, theirs = [], [], [], []
     for _ in range(rounds):
         ours.append(plc_agents * steps_per_second(plc, ticks))
+        alone.append(one_agents * steps_per_second(one, ticks))
+        batched.append(BATCH * one_agents * batch_steps_per_second(batch, ticks))
         theirs.append(800 * steps_per_second(boltzmann, ticks // 4))
-    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
-    print(f"plc-sim default network ({plc.p.n_schools} schools x {plc.p.teachers_per_school} teachers, "
-          f"{plc_agents} active member agents): median {statistics.median(ours):,.0f} agent-steps/s")
     print(f"Mesa BoltzmannWealth (800 agents):                  median {statistics.median(theirs):,.0f} agent-steps/s")
-    print(f"ratio per agent-step (median of {rounds} interleaved rounds): {statistics.median(ratios):.1f}x "
-          f"(min {min(ratios):.1f}x, max {max(ratios):.1f}x; bar >= 10x)")
+    for label, rates, bar in ((f"plc-sim default network ({plc.p.n_schools} schools x {plc.p.teachers_per_school} "
+                               f"teachers, {plc_agents} active member agents)", ours, "bar >= 10x"),
+                              (f"one school of {one_agents} teachers", alone, "no bar"),
+                              (f"one school of {one_agents} teachers as a batch of {BATCH} replications", batched,
+                               "bar >= 20x")):
+        ratios = [a / b for a, b in zip(rates, theirs, strict=True)]
+        print(f"{label}: median {statistics.median(rates):,.0f} agent-steps/s; ratio per agent-step (median of "
+              f"{rounds} interleaved rounds): {statistics.median(ratios):.1f}x (min {min(ratios):.1f}x, "
+              f"max {max(ratios):.1f}x; {bar})")
 
 
 def _big_run(ticks: int) -> None:

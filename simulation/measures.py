@@ -104,6 +104,11 @@ class Observer:
     ``erosion_recovery_drop``): a secondary measure, relative to the school's own past.
     """
 
+    KEPT = ("smoothed_learning", "smoothed_participation", "health_sum", "stage", "first_formed_tick", "decay.state",
+            "erosion.state")
+    """The per-school arrays the compiled pass (:meth:`measure`) reads and writes, by attribute path: a batch of runs
+    joins them (:mod:`simulation.batch`)."""
+
     def __init__(self, n: int):
         _check_filled()
         self.smoothed_learning = np.empty(n)
@@ -151,9 +156,16 @@ class Observer:
         One compiled pass (:func:`_observe`) computes every measure and the network summary; the year's judgement,
         once in ``TICKS_PER_YEAR`` ticks, is Python, after which the judged rows and the summary are filled again.
         """
-        m, s, p = model.members, model.schools, model.p
         table, summary = self.series.next_rows()
         first, counting = self.series.ticks == 0, model.steps > 0  # tick 0 shows the designed start
+        self.measure(model, table, summary, first, counting)
+        return self.observed(model, table, summary, first, counting)
+
+    def measure(self, model, table: np.ndarray, summary: np.ndarray, first: bool, counting: bool) -> None:
+        """The compiled pass of :meth:`observe`: every school's measures of ``model`` into ``table`` and the
+        network summary into ``summary``, with this observer's smoothing and year sums. A batch of runs
+        (:mod:`simulation.batch`) calls it once on its joined state and observer arrays."""
+        m, s, p = model.members, model.schools, model.p
         active = active_per_school(p)
         # Called apart: inlined into _observe, its SIMD sum (fastmath) was vectorized differently, changing the
         # last bit of the mean trust; on its own it is compiled as it always was.
@@ -165,6 +177,11 @@ class Observer:
                  s.distribution, s.leader_engagement, s.focus, s.meeting_time, s.workload, s.memory,
                  s.bridging_contacts, s.teachers_left, s.principals_left, self.health_sum, self.stage,
                  self.first_formed_tick, self.decay.state, self.erosion.state)
+
+    def observed(self, model, table: np.ndarray, summary: np.ndarray, first: bool, counting: bool) -> Measured:
+        """Take ``table`` and ``summary`` (the next rows of :attr:`series`, measured) as this tick's: count the
+        tick into the year and, at a year end, judge the year and fill the judged rows and the summary again."""
+        p = model.p
         if counting:
             self.health_count += 1
         year_end = counting and model.steps % TICKS_PER_YEAR == 0

@@ -138,6 +138,10 @@ class PLCModel(mesa.Model):
 
     def _measure(self) -> None:
         self.observer.observe(self)
+        self._measured()
+
+    def _measured(self) -> None:
+        """Take the observer's rows of this tick as the model's (the network row, the collector's tick)."""
         self.network_table = self.observer.network_table
         self.datacollector.collect(self)
 

@@ -47,14 +47,19 @@ def _bytes(frame: pd.DataFrame) -> bytes:
 
 
 def digests(case: dict) -> dict[str, str]:
-    """The digest of each output of one run of ``case``: both series, the Mesa DataCollector's frame (its named
-    columns), the persistence table, the events and the final trust."""
+    """The digest of each output of one run of ``case`` (:func:`outputs`)."""
     options = dict(case)
     ticks = options.pop("ticks", 60)
     model = PLCModel(**options)
     for _ in range(ticks):
         model.step()
-    outputs = {
+    return {name: hashlib.sha256(data).hexdigest() for name, data in outputs(model).items()}
+
+
+def outputs(model: PLCModel) -> dict[str, bytes]:
+    """A finished run's outputs as bytes: both series, the Mesa DataCollector's frame (its named columns), the
+    persistence table, the events and the final trust."""
+    return {
         "network": _bytes(network_frame(model)),
         "schools": _bytes(school_frame(model)),
         "collector": _bytes(model.datacollector.get_model_vars_dataframe().drop(columns=["network", "schools"])),
@@ -62,7 +67,6 @@ def digests(case: dict) -> dict[str, str]:
         "events": repr(model.events).encode(),
         "trust": np.ascontiguousarray(model.members.trust).tobytes(),
     }
-    return {name: hashlib.sha256(data).hexdigest() for name, data in outputs.items()}
 
 
 def main() -> None:

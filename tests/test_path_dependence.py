@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation import PLCModel, network_frame
+from simulation.batch import step_models
 from simulation.parameters import TICKS_PER_YEAR as YEAR
 
 SCHOOLS = {"n_schools": 8}
@@ -24,19 +25,20 @@ SETTLE, HOLD = 10 * YEAR, 100 * YEAR
 SEEDS = range(12)
 
 
-def held_health(seed: int, first: float, then: float = 0.6) -> tuple[float, float, float]:
-    """Mean health in the last settling year at meeting time ``first``, then in the first and last 20 years held
-    at ``then``."""
-    model = PLCModel(rng=seed, meeting_time=first, **SCHOOLS)
-    for _ in range(SETTLE):
-        model.step()
-    model.schools.meeting_time[:] = then
-    for _ in range(HOLD):
-        model.step()
-    health = network_frame(model)["health"].to_numpy()
-    held = health[SETTLE + 1:]
-    return (float(health[SETTLE - YEAR:SETTLE].mean()), float(held[:20 * YEAR].mean()),
-            float(held[-20 * YEAR:].mean()))
+def held_health(first: float, then: float = 0.6) -> np.ndarray:
+    """Per seed: mean health in the last settling year at meeting time ``first``, then in the first and last 20
+    years held at ``then``. The seeds' runs step as one batch (``simulation.batch``; each as it would alone)."""
+    models = [PLCModel(rng=seed, meeting_time=first, **SCHOOLS) for seed in SEEDS]
+    step_models(models, SETTLE)
+    for model in models:
+        model.schools.meeting_time[:] = then
+    step_models(models, HOLD)
+    rows = []
+    for model in models:
+        health = network_frame(model)["health"].to_numpy()
+        held = health[SETTLE + 1:]
+        rows.append((health[SETTLE - YEAR:SETTLE].mean(), held[:20 * YEAR].mean(), held[-20 * YEAR:].mean()))
+    return np.array(rows)
 
 
 def test_opposite_histories_converge_when_held_at_the_same_conditions():
@@ -46,8 +48,7 @@ def test_opposite_histories_converge_when_held_at_the_same_conditions():
     of the
     settled gap is left after 100 years (version 2, without socialization, kept a tenth); a tipping point would keep
     the gap from closing at all."""
-    low = np.array([held_health(seed, 0.1) for seed in SEEDS])
-    high = np.array([held_health(seed, 0.95) for seed in SEEDS])
+    low, high = held_health(0.1), held_health(0.95)
     settled_gap, early_gap, late_gap = (high - low).T
     assert settled_gap.mean() > 0.1, "the opposite conditions must first drive the schools far apart"
     closing = early_gap - late_gap
@@ -58,17 +59,15 @@ def test_opposite_histories_converge_when_held_at_the_same_conditions():
 
 def test_the_designed_start_is_forgotten():
     """Initial trust 0.05 vs 0.95 (same seeds): a large early gap, gone after a century (no lasting effect)."""
-    gaps_early, gaps_late = [], []
-    for seed in SEEDS:
-        runs = [network_frame(_run(seed, trust))["health"].to_numpy() for trust in (0.05, 0.95)]
-        gaps_early.append(runs[1][1:YEAR + 1].mean() - runs[0][1:YEAR + 1].mean())
-        gaps_late.append(runs[1][-5 * YEAR:].mean() - runs[0][-5 * YEAR:].mean())
+    low, high = (_runs(trust) for trust in (0.05, 0.95))
+    gaps_early = [h[1:YEAR + 1].mean() - lo[1:YEAR + 1].mean() for lo, h in zip(low, high, strict=True)]
+    gaps_late = [h[-5 * YEAR:].mean() - lo[-5 * YEAR:].mean() for lo, h in zip(low, high, strict=True)]
     assert np.mean(gaps_early) > 0.03
     assert abs(np.mean(gaps_late)) < 0.25 * np.mean(gaps_early)
 
 
-def _run(seed: int, trust: float) -> PLCModel:
-    model = PLCModel(rng=seed, initial_trust=trust, **SCHOOLS)
-    for _ in range(SETTLE + HOLD):
-        model.step()
-    return model
+def _runs(trust: float) -> list[np.ndarray]:
+    """Each seed's health series at initial trust ``trust``, the seeds' runs stepped as one batch."""
+    models = [PLCModel(rng=seed, initial_trust=trust, **SCHOOLS) for seed in SEEDS]
+    step_models(models, SETTLE + HOLD)
+    return [network_frame(model)["health"].to_numpy() for model in models]

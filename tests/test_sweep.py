@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sweep_helpers import TINY_GRID, assert_same_tables, write_spec
+from sweep_helpers import TINY_GRID, TINY_NETWORK, assert_same_tables, write_spec
 
 from plc_sim.cli import main
 from plc_sim.experiments.execution.datasets import read_tables
-from plc_sim.experiments.execution.execute import RunResult, run_measures
+from plc_sim.experiments.execution.execute import RunResult, batches_of_runs, run_batch, run_measures, run_one
 from plc_sim.experiments.execution.sweep import run_sweep
 from plc_sim.experiments.specs.spec import parse_spec
 
@@ -55,6 +55,42 @@ def test_two_workers_give_the_same_data_value_for_value(tiny_reference, tmp_path
     assert summary.complete and summary.ran_now == 12
     assert len(list((tmp_path / "two" / "batches").glob("batch-*"))) == 6
     assert_same_tables(reference, read_tables(tmp_path / "two"))
+
+
+BATCHED = """
+name = "batched"
+ticks = 30
+replications = 5
+master_seed = 3
+
+[outcomes]
+measures = ["health", "trust"]
+school_series = ["health", "decayed"]
+""" + TINY_NETWORK
+
+
+def test_a_points_replications_run_as_a_batch_give_each_run_the_result_it_has_alone():
+    spec = parse_spec(BATCHED + "[vary]\ninitial_trust = [0.1, 0.6]\n")
+    units = batches_of_runs(spec.tasks())
+    assert [len(unit) for unit in units] == [5, 5]  # 3 schools a run: up to 21 runs of a point batch
+    assert [len(unit) for unit in batches_of_runs(spec.tasks()[:5], workers=2)] == [3, 2]  # both workers busy
+    for unit in units:
+        for batched, task in zip(run_batch(unit), unit, strict=True):
+            alone = run_one(task)
+            assert batched.run_id == alone.run_id
+            np.testing.assert_array_equal(batched.series, alone.series, strict=True)
+            np.testing.assert_array_equal(batched.school_series, alone.school_series, strict=True)
+            assert batched.decay_causes == alone.decay_causes and batched.custom == alone.custom
+            assert batched.schools.keys() == alone.schools.keys()
+            for name, values in alone.schools.items():
+                np.testing.assert_array_equal(batched.schools[name], values, strict=True)
+
+
+def test_runs_with_interventions_are_units_of_one():
+    spec = parse_spec(BATCHED + "[levers]\ninduction = [false, true]\n")
+    units = batches_of_runs(spec.tasks())
+    assert sorted(len(unit) for unit in units) == [1] * 5 + [5]
+    assert all(unit[0].interventions for unit in units if len(unit) == 1)
 
 
 def test_a_dask_local_cluster_gives_the_same_data(tiny_reference, tmp_path):

@@ -13,6 +13,7 @@ is kept true when a mechanism changes.
 from __future__ import annotations
 
 import dataclasses
+import pickle
 import subprocess
 import sys
 
@@ -23,7 +24,7 @@ import pytest
 
 from plc_sim.cli.main import build_parser
 from plc_sim.validation import command as validation
-from plc_sim.validation.core import FULL, Expected, Runner, Setting
+from plc_sim.validation.core import FULL, Expected, Runner, Setting, batched, run_indexed, run_task
 from plc_sim.validation.stats import median_with_ci, share_ratio, years_to_regain
 from simulation.parameters import TICKS_PER_YEAR
 
@@ -164,6 +165,17 @@ def test_replication_k_shares_its_seed_across_arms():
     assert len({task.arm for task in runner.tasks}) == 3
     assert all(len(arm_seeds) == 1 for arm_seeds in seeds.values()), "common random numbers across arms"
     assert len({next(iter(s)) for s in seeds.values()}) == TINY.replications, "replications draw different seeds"
+
+
+def test_an_arms_runs_batched_give_each_run_the_summary_it_has_alone():
+    with RecordingRunner() as runner:
+        validation.select_patterns(["inquiry"])[0].measure(runner, TINY)
+    units = batched(runner.tasks)
+    assert sorted(len(unit) for unit in units) == [TINY.replications] * 3  # one batch per arm
+    for unit in units:
+        for (index, summary), (same_index, task) in zip(run_indexed(unit), unit, strict=True):
+            assert index == same_index
+            assert pickle.dumps(summary) == pickle.dumps(run_task(task))
 
 
 # --- statistics ----------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from plc_sim.core.progress import progress_bar
 from plc_sim.core.seeds import replication_seed, replication_seeds
 from plc_sim.experiments.execution.execute import local_results
 from simulation import Params, PLCModel
+from simulation.batch import runs_per_batch, step_models
 from simulation.parameters import make_params
 from simulation.presets import PRESETS
 
@@ -162,10 +163,27 @@ def run_task(task: Task) -> Any:
     return task.summarize(model)
 
 
-def run_indexed(item: tuple[int, Task]) -> tuple[int, Any]:
-    """Run one ``(index, task)`` pair and return ``(index, summary)``: the executor yields runs as they finish."""
-    index, task = item
-    return index, run_task(task)
+def run_indexed(items: tuple[tuple[int, Task], ...]) -> list[tuple[int, Any]]:
+    """Run ``(index, task)`` pairs of one arm as one batch (:mod:`simulation.batch`; each run as it would be alone)
+    and return their ``(index, summary)`` pairs: the executor yields batches as they finish."""
+    models = [PLCModel(params=task.params, rng=task.seed) for _, task in items]
+    step_models(models, items[0][1].ticks, batch_size=len(items))
+    return [(index, task.summarize(model)) for (index, task), model in zip(items, models, strict=True)]
+
+
+def batched(tasks: Sequence[Task], workers: int = 1) -> list[tuple[tuple[int, Task], ...]]:
+    """``(index, task)`` pairs in the batches a worker runs together: runs of one arm (same parameters and ticks),
+    up to ``simulation.batch.runs_per_batch`` of them and no more than an even share of ``workers``, in the order
+    of their first task."""
+    arms: dict[tuple[Params, int], list[tuple[int, Task]]] = {}
+    for index, task in enumerate(tasks):
+        arms.setdefault((task.params, task.ticks), []).append((index, task))
+    share = max(1, -(-len(tasks) // workers))
+    units = []
+    for (params, _), items in arms.items():
+        size = min(share, runs_per_batch(params))
+        units.extend(tuple(items[start:start + size]) for start in range(0, len(items), size))
+    return units
 
 
 class Runner:
@@ -189,13 +207,14 @@ class Runner:
     def run(self, tasks: Sequence[Task], desc: str) -> list[Any]:
         """Summaries of ``tasks``, in the order given."""
         summaries: list[Any] = [None] * len(tasks)
-        results = executor_results(list(enumerate(tasks)), self.workers, run_indexed)
+        results = executor_results(batched(tasks, self.workers), self.workers, run_indexed)
         try:
             bar = progress_bar(total=len(tasks), unit="run", desc=desc) if self.progress else tqdm(disable=True)
             with bar:
-                for index, summary in results:
-                    summaries[index] = summary
-                    bar.update(1)
+                for pairs in results:
+                    for index, summary in pairs:
+                        summaries[index] = summary
+                    bar.update(len(pairs))
         finally:
             results.close()
         return summaries

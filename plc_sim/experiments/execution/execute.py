@@ -33,8 +33,10 @@ from plc_sim.experiments.specs.spec import PERSISTENCE_MEASURES, RunTask, cause_
 from plc_sim.experiments.specs.user_functions import Deadlines, Guard, UserFunctionError, post_deadlines
 from simulation import PLCModel, persistence_table, preset_params
 from simulation.attribution import CAUSES, NO_CAUSE, attribute_decays
+from simulation.batch import runs_per_batch, step_models
 from simulation.interventions import parse_intervention
 from simulation.invariants import RuleError
+from simulation.measures import NETWORK_MEASURES
 from simulation.model import load_kernels
 from simulation.parameters import TICKS_PER_YEAR
 
@@ -91,12 +93,53 @@ def run_one(task: RunTask) -> RunResult:
                       strict=True))
     if task.custom.stop is not None:
         custom[STOP_TICK] = stop_tick
+    return _result(task, model, series[:model.steps + 1], custom or None, time.process_time() - started)
+
+
+def _result(task: RunTask, model: PLCModel, series: np.ndarray, custom: dict | None, cpu_seconds: float) -> RunResult:
     persistence = persistence_table(model)
     causes = attribute_decays(model.events, model.p).drop(columns=["tick", "school"]).sum()
-    return RunResult(task.run_id, series[:model.steps + 1],
-                     {name: persistence[name].to_numpy() for name in SCHOOL_PERSISTENCE},
-                     {cause: float(parts) for cause, parts in causes.items()},
-                     time.process_time() - started, custom or None, school_series_array(task.custom, model))
+    return RunResult(task.run_id, series, {name: persistence[name].to_numpy() for name in SCHOOL_PERSISTENCE},
+                     {cause: float(parts) for cause, parts in causes.items()}, cpu_seconds, custom,
+                     school_series_array(task.custom, model))
+
+
+def batches_of_runs(tasks: list[RunTask], workers: int = 1) -> list[tuple[RunTask, ...]]:
+    """``tasks`` in the units a worker runs: the replications of one point that can step as a batch
+    (:mod:`simulation.batch`: no interventions, no replaced rules; and no outcome functions or stop condition,
+    whose time limits are per run) together, up to ``simulation.batch.runs_per_batch`` of them and no more than
+    an even share of ``workers`` (so that none waits while another steps one big batch); every other run alone.
+    Each run's result is the same either way."""
+    units: list[tuple[RunTask, ...]] = []
+    group: list[RunTask] = []
+    limit, share = 1, max(1, -(-len(tasks) // max(workers, 1)))
+    for task in tasks:
+        if group and (task.point != group[0].point or len(group) == limit):
+            units.append(tuple(group))
+            group = []
+        if task.interventions or task.rules or task.custom.functions or task.custom.stop is not None:
+            units.append((task,))
+            continue
+        if not group:
+            limit = min(share, runs_per_batch(preset_params(task.preset, dict(task.overrides))))
+        group.append(task)
+    if group:
+        units.append(tuple(group))
+    return units
+
+
+def run_batch(unit: tuple[RunTask, ...]) -> list[RunResult]:
+    """The results of a unit of :func:`batches_of_runs`: its runs stepped as one batch (module level, so every
+    executor can pickle it); a unit of one run is :func:`run_one`."""
+    if len(unit) == 1:
+        return [run_one(unit[0])]
+    started = time.process_time()
+    models = [PLCModel(params=preset_params(task.preset, dict(task.overrides)), rng=task.seed) for task in unit]
+    step_models(models, unit[0].ticks, batch_size=len(unit))
+    columns = [NETWORK_MEASURES.index(name) for name in unit[0].outcomes]
+    cpu_seconds = (time.process_time() - started) / len(unit)  # for the summary only: the batch's time, shared
+    return [_result(task, model, model.observer.series.network_rows()[:, columns], None, cpu_seconds)
+            for task, model in zip(unit, models, strict=True)]
 
 
 def run_measures(result: RunResult, outcomes: tuple[str, ...]) -> dict[str, float]:
@@ -222,10 +265,11 @@ def dask_results(tasks: list[RunTask], client, token: str) -> Iterator[RunResult
         return
     from distributed.comm.core import CommClosedError
 
-    futures = client.map(run_one, tasks, key=[f"plc-sim-{token}-run-{task.run_id}" for task in tasks])
+    units = batches_of_runs(tasks, sum(client.nthreads().values()))
+    futures = client.map(run_batch, units, key=[f"plc-sim-{token}-run-{unit[0].run_id}" for unit in units])
     try:
         for future in dask_completed(futures):
-            yield future.result()
+            yield from future.result()
             future.release()
     except (CancelledError, CommClosedError, OSError, TimeoutError) as error:
         status = getattr(client, "status", "?")

@@ -32,7 +32,7 @@ from plc_sim.core.progress import progress_bar
 from plc_sim.core.provenance import provenance
 from plc_sim.experiments.execution.batches import BatchWriter
 from plc_sim.experiments.execution.datasets import write_datasets
-from plc_sim.experiments.execution.execute import connect, dask_results, local_results
+from plc_sim.experiments.execution.execute import batches_of_runs, connect, dask_results, local_results, run_batch
 from plc_sim.experiments.execution.store import ResultFolder, default_out, open_result_folder
 from plc_sim.experiments.specs.spec import Spec
 
@@ -134,9 +134,13 @@ class _Running:
 
     def __init__(self, tasks: list, spec: Spec, workers: int, client):
         self.tasks, self.started = tasks, time.perf_counter()
-        self.results = (dask_results(tasks, client, spec.digest[:12]) if client is not None
-                        else local_results(tasks, workers, watched=spec.user_functions))
-        self.stream = iter(self.results)
+        if client is not None:
+            self.results = dask_results(tasks, client, spec.digest[:12])
+            self.stream = iter(self.results)
+        else:  # replications of a point run as one batch (simulation.batch), each result as it would be alone
+            units = batches_of_runs(tasks, workers)
+            self.results = local_results(units, workers, run_batch, watched=spec.user_functions)
+            self.stream = (result for results in self.results for result in results)
         self.ahead: list = []
 
     def __iter__(self):

@@ -1,0 +1,376 @@
+"""Batched replications: many runs of one parameter point stepped together, each as it would run alone.
+
+A tick of a small network is mostly fixed Python cost per rule call, not arithmetic (``benchmarks/README.md``,
+"Where a tick goes"). :class:`Batch` pays it once for many runs: the runs' state arrays are joined into one state
+of ``runs x n_schools`` schools (each model's arrays become views of its block), and the baseline rules run once
+on the joined state. Every kernel works school by school (and conversation by conversation in school order), so
+each run's arithmetic is the same as alone. Random numbers stay per run: when a rule draws, each run draws its own
+numbers from its own ``model.rng`` in the order it would alone, and the batch lays them out where the kernel reads
+that run's schools (:data:`DRAW_LAYOUTS`). So a batched run is the same bit for bit as the run alone, whatever the
+batch size (``tests/test_batch.py``).
+
+The measurement is one compiled pass over the joined state too (the observers' per-school arrays joined the same
+way); each run then takes its rows, sums its own network summary from them and judges its own year. What stays
+per run: Mesa's clock, and the rules whose work at a tick reaches beyond the joined arrays (:meth:`Batch.rules_alone`:
+turnover at a year end, where movers are matched within their own network, successors come from each school's own
+stream and Mesa agents are made; a scheduled shock), which each model runs on its views in their place in the
+schedule while the batch takes up what they changed. A model with interventions or replaced rules does not batch:
+:func:`step_models` steps it alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator, Mapping
+
+import numpy as np
+
+from simulation.measures import NETWORK_MEASURES, Observer, _summarize
+from simulation.parameters import TICKS_PER_YEAR
+from simulation.shocks import SHOCKS
+from simulation.state import Meetings, active_per_school, members_per_school
+
+
+def batchable(model) -> bool:
+    """Whether ``model`` can step in a batch: it runs the baseline rules and no interventions."""
+    return not model.interventions and not model.replaced_rules
+
+
+BATCH_SCHOOLS = 64
+"""The most schools a batch joins, and so the most runs of one school: the gain is the fixed cost per rule call
+shared among runs, and it shrinks as a run's own arithmetic grows; past about this many schools the joined trust
+arrays (12.8 kB a school of 40) leave the processor's cache and a batch is slower than its runs alone
+(``benchmarks/README.md``, "Batched replications")."""
+
+
+def runs_per_batch(p) -> int:
+    """How many runs of parameters ``p`` to batch together (:data:`BATCH_SCHOOLS` schools, up to 64 runs)."""
+    return max(1, min(64, BATCH_SCHOOLS // p.n_schools))
+
+
+def step_models(models: Iterable, ticks: int, batch_size: int | None = None) -> None:
+    """Step every model ``ticks`` ticks: those that can batch (:func:`batchable`, same parameters, same tick, same
+    kernel setting) in batches of up to ``batch_size`` (default :func:`runs_per_batch`), the others one at a time;
+    results as if each ran alone."""
+    for group in batch_groups(models, batch_size):
+        if len(group) == 1:
+            for _ in range(ticks):
+                group[0].step()
+        else:
+            batch = Batch(group)
+            for _ in range(ticks):
+                batch.step()
+            batch.settle()
+
+
+def batch_groups(models: Iterable, batch_size: int | None = None) -> Iterator[list]:
+    """``models`` in groups that can step together (in their order), each of at most ``batch_size`` (default
+    :func:`runs_per_batch` of the group's parameters); a model that cannot batch is a group of its own."""
+    open_groups: list[list] = []
+    for model in models:
+        if not batchable(model):
+            yield [model]
+            continue
+        group = next((g for g in open_groups if _same_point(g[0], model)), None)
+        if group is None:
+            group = []
+            open_groups.append(group)
+        group.append(model)
+        if len(group) == (batch_size or runs_per_batch(model.p)):
+            open_groups.remove(group)
+            yield group
+    yield from open_groups
+
+
+def _same_point(first, model) -> bool:
+    return (model.p == first.p and model.steps == first.steps and model.parallel_schools == first.parallel_schools
+            and type(model) is type(first))
+
+
+class Batch:
+    """Models of one parameter point stepped together (see the module's words); :meth:`step` steps every one of
+    them one tick, :meth:`settle` leaves each model complete (its month's conversations) after the last.
+
+    The batch is a model to the baseline rules: ``members``, ``schools``, ``links``, ``meetings``, ``p`` (with
+    ``n_schools`` the batch's), ``rng`` and ``time_cut_stream`` (each run's own numbers), ``steps``,
+    ``record_event`` (to the run a school belongs to) and the observer's ``current`` measures.
+    """
+
+    def __init__(self, models: Iterable):
+        self.models = list(models)
+        first = self.models[0]
+        if not all(batchable(m) and _same_point(first, m) for m in self.models):
+            raise ValueError("Batch: every model must run the baseline rules without interventions, at one "
+                             "parameter point, tick and kernel setting (simulation.batch.batch_groups)")
+        runs, n = len(self.models), first.p.n_schools
+        self.n_schools, self.size = n, members_per_school(first.p)
+        self.p = _BatchParams(first.p, runs)
+        self.rules = first.rules
+        self.parallel_schools = first.parallel_schools
+        self.members, self._member_views = _join([m.members for m in self.models], offsets={"school": n})
+        self.schools, self._school_views = _join([m.schools for m in self.models])
+        self._members_joined = _fields(self.members)
+        self._schools_joined = _fields(self.schools)
+        self.active_mask = np.concatenate([m.active_mask for m in self.models])
+        self.links = np.concatenate([m.links + r * n for r, m in enumerate(self.models)]).reshape(-1, 2)
+        self.link_counts = np.array([m.links.shape[0] for m in self.models])
+        # A run without links skips the networking rule; joined with runs that have links it would have zeros
+        # added to its arrays instead, which can flip the sign of a zero: such a batch networks run by run.
+        self._links_apart = bool(self.link_counts.min() == 0 < self.link_counts.max())
+        self.meetings = self._joined_meetings()
+        self.observer, self._observer_views = _joined_observer([m.observer for m in self.models])
+        self._table = self.observer.table  # the joined measures of the last tick
+        self._summary = np.empty(len(NETWORK_MEASURES))  # the compiled pass's summary of them all (not used)
+        self.rng = _Draws([m.rng for m in self.models], self)
+        self.time_cut_stream = _Draws([m.time_cut_stream for m in self.models], self, layout=_per_school)
+        self._settled = self.meetings  # the joined conversations each model holds its own part of
+
+    # --- what the rules read ---------------------------------------------------------------------------------
+    @property
+    def steps(self) -> int:
+        return self.models[0].steps
+
+    def record_event(self, kind: str, schools, **counts) -> None:
+        """Log ``kind`` for ``schools`` (batch numbers) in the runs they belong to, in their order."""
+        schools = np.asarray(schools, dtype=np.int64)
+        for run in np.unique(schools // self.n_schools).tolist():
+            own = schools[schools // self.n_schools == run] - run * self.n_schools
+            self.models[run].record_event(kind, own, **counts)
+
+    # --- stepping ------------------------------------------------------------------------------------------
+    def step(self) -> None:
+        """One tick of every model: the rules batched, except those that reach beyond the joined state this tick
+        (:meth:`rules_alone`), which each model runs on its own views in their place in the schedule."""
+        alone = self.rules_alone(self.steps + 1)
+        for model in self.models:  # Mesa's clock: steps and time, as model.step() moves them, without the rules
+            user_step, model._user_step = model._user_step, _nothing
+            try:
+                model.step()
+            finally:
+                model._user_step = user_step
+        for name, rule in self.rules.items():
+            try:
+                if name in alone:
+                    self._each_alone(rule)
+                else:
+                    self.rng.rule = name
+                    rule(self)
+            except Exception as error:
+                error.add_note(f"(raised in rule {name!r} at tick {self.steps}, stepping a batch of "
+                               f"{len(self.models)} runs)")
+                raise
+            finally:
+                self.rng.rule = None
+        _take_up(self.members, self._members_joined)
+        _take_up(self.schools, self._schools_joined)
+        self._measure()
+
+    def _measure(self) -> None:
+        """Every run's measures in one compiled pass over the joined state, then each run takes its rows (its
+        network summary computed from them alone, as alone) and, at a year end, judges its year."""
+        n, counting = self.n_schools, self.steps > 0
+        self.observer.measure(self, self._table, self._summary, False, counting)
+        year_end = counting and self.steps % TICKS_PER_YEAR == 0
+        teachers = self.p.teachers_per_school
+        for run, model in enumerate(self.models):
+            observer = model.observer
+            table, summary = observer.series.next_rows()
+            table[...] = self._table[:, run * n:(run + 1) * n]
+            _summarize(table, summary, teachers)
+            observer.observed(model, table, summary, False, counting)
+            model._measured()
+            if year_end:  # the judged rows, as each run's observer filled them
+                self._table[:, run * n:(run + 1) * n] = table
+                _take_back(observer, self._observer_views[run])
+
+    def rules_alone(self, tick: int) -> frozenset[str]:
+        """The rules each model runs alone at ``tick``: turnover at a year end (movers are matched within their own
+        network, successors drawn from each school's own stream, Mesa agents made), the shocks at a scheduled
+        shock's tick; networking in a batch where some runs have links and some none."""
+        alone = {"turnover"} if tick % TICKS_PER_YEAR == 0 else set()
+        if self._links_apart:
+            alone.add("networking")
+        if any(getattr(self.p, shock.tick_param) == tick for shock in SHOCKS):
+            alone.add("shocks")
+        return frozenset(alone)
+
+    def _each_alone(self, rule) -> None:
+        _take_up(self.members, self._members_joined)
+        _take_up(self.schools, self._schools_joined)
+        self.settle()
+        given = [model.meetings for model in self.models]
+        for run, model in enumerate(self.models):
+            rule(model)
+            _take_back(model.members, self._member_views[run])
+            _take_back(model.schools, self._school_views[run])
+        if any(model.meetings is not talk for model, talk in zip(self.models, given, strict=True)):
+            self.meetings = self._settled = self._joined_meetings()
+
+    def settle(self) -> None:
+        """Give each model its own month's conversations (the batch keeps them joined while it steps)."""
+        if self.meetings is self._settled:
+            return
+        n, size, talk = self.n_schools, self.size, self.meetings
+        bounds = np.searchsorted(talk.school, np.arange(len(self.models) + 1) * n)
+        for run, model in enumerate(self.models):
+            lo, hi = bounds[run], bounds[run + 1]
+            model.meetings = Meetings(
+                a=talk.a[lo:hi] - run * n * size, b=talk.b[lo:hi] - run * n * size,
+                school=talk.school[lo:hi] - run * n, depth=talk.depth[lo:hi].copy(),
+                attending=talk.attending[run * n:(run + 1) * n].copy(),
+                within=None if talk.within is None else talk.within[lo:hi].copy())
+        self._settled = talk
+
+    def _joined_meetings(self) -> Meetings:
+        n, size, parts = self.n_schools, self.size, [m.meetings for m in self.models]
+        within = None if any(t.within is None for t in parts) else np.concatenate([t.within for t in parts])
+        return Meetings(a=np.concatenate([t.a + r * n * size for r, t in enumerate(parts)]),
+                        b=np.concatenate([t.b + r * n * size for r, t in enumerate(parts)]),
+                        school=np.concatenate([t.school + r * n for r, t in enumerate(parts)]),
+                        depth=np.concatenate([t.depth for t in parts]),
+                        attending=np.concatenate([t.attending for t in parts]), within=within)
+
+    # --- each run's share of a rule's random numbers -----------------------------------------------------
+    def per_school(self) -> np.ndarray:
+        return np.full((len(self.models), 1), self.n_schools)
+
+    def conversations_per_run(self) -> np.ndarray:
+        return np.bincount(self.meetings.school // self.n_schools, minlength=len(self.models))
+
+
+def _nothing() -> None:
+    """Mesa's user step while a batch steps a model's clock: the batch runs the rules."""
+
+
+class _BatchParams:
+    """The point's parameters, with ``n_schools`` the batch's (every rule sizes its arrays by it)."""
+
+    def __init__(self, p, runs: int):
+        self._p, self.n_schools = p, p.n_schools * runs
+
+    def __getattr__(self, name: str):
+        return getattr(self._p, name)
+
+
+def _join(owners: list, offsets: Mapping[str, int] | None = None) -> tuple:
+    """One state object of ``owners``' type with every field joined (:func:`_joined_arrays`), and the views."""
+    joined, views = _joined_arrays(owners, [field.name for field in dataclasses.fields(owners[0])], offsets)
+    return type(owners[0])(**joined), views
+
+
+def _joined_arrays(owners: list, paths, offsets: Mapping[str, int] | None = None) -> tuple:
+    """The arrays at ``paths`` (attribute paths, ``"decay.state"``) of ``owners`` joined along their first axis,
+    by path, with each owner's array made a view of its block (returned per owner). An array in ``offsets`` holds
+    school numbers: the joined one adds ``run * offset``, and each owner keeps its own."""
+    offsets = offsets or {}
+    joined, views = {}, [{} for _ in owners]
+    for path in paths:
+        parts = [_get(owner, path) for owner in owners]
+        if path in offsets:
+            joined[path] = np.concatenate([part + run * offsets[path] for run, part in enumerate(parts)])
+            continue
+        whole = np.concatenate(parts)
+        joined[path] = whole
+        start = 0
+        for run, (owner, part) in enumerate(zip(owners, parts, strict=True)):
+            view = whole[start:start + len(part)]
+            start += len(part)
+            _set(owner, path, view)
+            views[run][path] = view
+    return joined, views
+
+
+def _fields(state) -> dict[str, np.ndarray]:
+    return {field.name: getattr(state, field.name) for field in dataclasses.fields(state)}
+
+
+def _take_up(state, joined: dict[str, np.ndarray]) -> None:
+    """Copy a field a batched rule replaced (rather than wrote in place) into the joined array, which every
+    model's view shares, and put the joined array back."""
+    for name, array in joined.items():
+        current = getattr(state, name)
+        if current is not array:
+            array[...] = current
+            setattr(state, name, array)
+
+
+def _take_back(owner, views: dict[str, np.ndarray]) -> None:
+    """The same after a model stepped alone: an array it replaced (at a path of ``views``) goes into its block of
+    the joined array."""
+    for path, view in views.items():
+        current = _get(owner, path)
+        if current is not view:
+            view[...] = current
+            _set(owner, path, view)
+
+
+def _joined_observer(observers: list) -> tuple[Observer, list[dict[str, np.ndarray]]]:
+    """An observer of all the runs' schools whose arrays (``Observer.KEPT``) are joined, each run's observer's
+    arrays made views of its block; its table is the runs' last tables side by side."""
+    arrays, views = _joined_arrays(observers, Observer.KEPT)
+    joined = Observer(sum(o.smoothed_learning.size for o in observers))
+    for path, whole in arrays.items():
+        _set(joined, path, whole)
+    joined.table = np.concatenate([o.table for o in observers], axis=1)
+    return joined, views
+
+
+def _get(owner, path: str):
+    for name in path.split("."):
+        owner = getattr(owner, name)
+    return owner
+
+
+def _set(owner, path: str, value) -> None:
+    *parents, name = path.split(".")
+    setattr(_get(owner, ".".join(parents)) if parents else owner, name, value)
+
+
+def _dialogue(batch: Batch) -> np.ndarray:
+    """Two per sought conversation, then one per active member (``rules.dialogue``)."""
+    p, n = batch.p, batch.n_schools
+    active = active_per_school(p)
+    return np.tile([2 * n * active * p.conversations_per_tick, n * active], (len(batch.models), 1))
+
+
+def _trust(batch: Batch) -> np.ndarray:
+    """Two per conversation of the month (``rules.trust``)."""
+    return 2 * batch.conversations_per_run()[:, None]
+
+
+def _networking(batch: Batch) -> np.ndarray:
+    """One per link (``rules.networking``)."""
+    return batch.link_counts[:, None]
+
+
+def _per_school(batch: Batch) -> np.ndarray:
+    """One per school (``rules.policy_churn``, ``rules.time_cuts``)."""
+    return batch.per_school()
+
+
+DRAW_LAYOUTS: dict[str, Callable[[Batch], np.ndarray]] = {
+    "shocks": _per_school, "dialogue": _dialogue, "trust": _trust, "networking": _networking,
+}
+"""How many uniforms each run draws when a batched rule draws, by rule: (runs, parts) counts. A run draws the sum
+of its row in one call, as alone; the batch's array holds part 0 of every run, then part 1 of every run, ... (the
+order the rule's kernel reads its schools in). A rule not named here draws nothing in a batched tick."""
+
+
+class _Draws:
+    """``model.rng`` of a batch: uniforms from each run's own generator, laid out by :data:`DRAW_LAYOUTS`."""
+
+    def __init__(self, generators: list, batch: Batch, layout: Callable[[Batch], np.ndarray] | None = None):
+        self.generators, self.batch, self.layout, self.rule = generators, batch, layout, None
+
+    def random(self, size: int) -> np.ndarray:
+        layout = self.layout or DRAW_LAYOUTS.get(self.rule)
+        counts = layout(self.batch) if layout is not None else np.zeros((len(self.generators), 1), np.int64)
+        if int(counts.sum()) != size:
+            raise RuntimeError(f"batch: rule {self.rule!r} drew {size} uniforms where its runs' layout in "
+                               f"simulation.batch.DRAW_LAYOUTS gives {int(counts.sum())}; update the layout")
+        drawn = [g.random(count) for g, count in zip(self.generators, counts.sum(axis=1).tolist(), strict=True)]
+        if counts.shape[1] == 1:
+            return np.concatenate(drawn)
+        cuts = np.cumsum(counts, axis=1)
+        return np.concatenate([d[cut - count:cut] for part in range(counts.shape[1])
+                               for d, cut, count in zip(drawn, cuts[:, part], counts[:, part], strict=True)])
