@@ -88,6 +88,9 @@ class PLCModel(mesa.Model):
         # Budget cuts come from outside the school, whatever happens in it: their own stream, so the arms of an
         # experiment meet the same cuts in the same years.
         self.time_cut_stream = self.rng.spawn(1)[0]
+        # Whether a successor dismantles her predecessor's work is drawn apart from who she is, so the k-th successor
+        # of a school is the same person whether or not dismantling is switched on.
+        self.dismantling_stream = self.rng.spawn(1)[0]
         self.meetings = Meetings.none(params)
         self._init_masks()
         self._next_person = self.members.knowledge.size

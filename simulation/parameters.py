@@ -73,6 +73,17 @@ PARAMETERS: tuple[Param, ...] = (
     _p("successor_adoption_rate", float, 0.05, "How fast a principal in her first years takes up her teacher "
        "leaders' shared focus when it is stronger than her own", "leadership", unit="per tick", low=0.0, high=1.0,
        source="Hart 1993 (the group socializes its new leader); assumption for the value"),
+    _p("dismantling_share", float, 0.0, "Chance that a successor dismantles her predecessor's collaborative work "
+       "(discontinuous succession): she takes away meeting time, routines and shared focus, and staff disengage",
+       "leadership", unit="share", low=0.0, high=1.0,
+       source="Hargreaves & Fink 2006, Fink & Brayman 2006 (successors who undo their predecessors' improvements); "
+              "off by default until calibrated with every pattern (ODD, Validation 9)"),
+    _p("dismantling_loss", float, 0.9, "Share of the school's meeting time, codified routines and shared focus that "
+       "a dismantling successor takes away", "leadership", unit="share", low=0.0, high=1.0,
+       source="assumption; acts only with dismantling_share (ODD, Validation 9)"),
+    _p("dismantling_disengagement", float, 0.6, "Share of each staff member's engagement lost when a successor "
+       "dismantles the community's work", "leadership", unit="share", low=0.0, high=1.0,
+       source="assumption; acts only with dismantling_share (ODD, Validation 9)"),
     _p("principal_trait_sd", float, 0.21, "Spread of drawn principal traits around their means", "leadership",
        unit="share", low=0.0, high=0.5,
        source="Branch, Hanushek & Rivkin 2012; Grissom, Egalite & Lindsay 2021 (principals differ widely in "

@@ -156,7 +156,7 @@ def replace_members(model, slots: np.ndarray, cause: str, movers: np.ndarray | N
 
 @declare_rule(
     part_of="leadership", called_by="`turnover`, `principal_leaves`",
-    reads=("principal_support", "inquiry_focus", "leadership_distribution", "principal_trait_sd"),
+    reads=("principal_support", "inquiry_focus", "leadership_distribution", "principal_trait_sd", "dismantling_share"),
     state_written="schools.principal_support, principal_focus, distribution, principal_tenure, principal_months, "
                   "principals_left; the Principal agents",
     models="Successors are drawn like the sitting principals and start with low standing; the leaving principal "
@@ -183,3 +183,35 @@ def succeed_principals(model, schools: np.ndarray) -> None:
     s.principal_months[schools] = 0.0
     s.principals_left[schools] += 1
     model.principals_replaced(schools)
+    if p.dismantling_share > 0:
+        schools = np.asarray(schools)
+        dismantle_predecessors_work(model, schools[model.dismantling_stream.random(len(schools)) < p.dismantling_share])
+
+
+@declare_rule(
+    part_of="leadership", called_by="`succeed_principals`",
+    reads=("dismantling_share", "dismantling_loss", "dismantling_disengagement"),
+    state_written="schools.meeting_time, memory, shared_focus; members.engagement",
+    models="With chance `dismantling_share` a successor dismantles her predecessor's collaborative work: she takes "
+           "away `dismantling_loss` of the meeting time, codified routines and shared focus, and staff lose "
+           "`dismantling_disengagement` of their engagement (Hargreaves & Fink 2006; Fink & Brayman 2006). Off by "
+           "default.")
+def dismantle_predecessors_work(model, schools: np.ndarray) -> None:
+    """A successor undoes her predecessor's collaborative work in ``schools``: meeting time, codified routines and the
+    teacher leaders' shared focus lose ``dismantling_loss``, and every member of the staff loses
+    ``dismantling_disengagement`` of her engagement.
+
+    Successors who bring their own agenda and dismantle what their predecessors built are, in Hargreaves & Fink's
+    (2006) study of schools over three decades and in Fink & Brayman (2006), a main reason improvement does not
+    outlast its leader. A cause of decay that can end a community alone (ODD, Validation 9); the sizes are
+    assumptions, and ``dismantling_share`` is 0 by default. Time taken away returns only through ``time_cuts``'
+    restoration or an intervention.
+    """
+    if len(schools) == 0:
+        return
+    s, m, p = model.schools, model.members, model.p
+    kept = 1.0 - p.dismantling_loss
+    s.meeting_time[schools] *= kept
+    s.memory[schools] *= kept
+    s.shared_focus[schools] *= kept
+    m.engagement[np.isin(m.school, schools)] *= 1.0 - p.dismantling_disengagement

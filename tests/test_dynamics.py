@@ -83,6 +83,27 @@ def test_each_school_meets_the_same_successors_in_runs_that_differ_in_anything_e
     assert len({trait for sequence in base.values() for trait in sequence}) == sum(map(len, base.values()))
 
 
+def test_a_dismantling_successor_takes_away_time_routines_and_focus_and_the_staff_disengage():
+    """Hargreaves & Fink (2006): a successor who undoes her predecessor's work. With dismantling_share 1 every
+    succession is one; the successors themselves are the same people as without dismantling (its own stream)."""
+    params = {**SMALL, "dismantling_loss": 0.9, "dismantling_disengagement": 0.6}
+    plain, dismantled = PLCModel(rng=3, **params), PLCModel(rng=3, **params, dismantling_share=1.0)
+    before = {name: getattr(plain.schools, name).copy() for name in ("meeting_time", "memory", "shared_focus")}
+    engagement = plain.members.engagement.copy()
+    hit = np.array([0, 2])
+    succeed_principals(plain, hit)
+    succeed_principals(dismantled, hit)
+    s = dismantled.schools
+    for name, values in before.items():
+        np.testing.assert_allclose(getattr(s, name)[hit], 0.1 * values[hit])
+        np.testing.assert_array_equal(getattr(s, name)[[1, 3]], values[[1, 3]])
+    in_hit = np.isin(dismantled.members.school, hit)
+    np.testing.assert_allclose(dismantled.members.engagement[in_hit], 0.4 * engagement[in_hit])
+    np.testing.assert_array_equal(dismantled.members.engagement[~in_hit], engagement[~in_hit])
+    np.testing.assert_array_equal(s.principal_support, plain.schools.principal_support)  # the same successors
+    np.testing.assert_array_equal(plain.schools.meeting_time, before["meeting_time"])  # off by default
+
+
 def test_a_new_principal_builds_her_standing_and_takes_up_a_stronger_shared_focus():
     model = PLCModel(rng=2, **SMALL, principal_turnover_rate=0.0, succession_ramp_years=2.0,
                      successor_initial_standing=0.4, successor_adoption_rate=0.1, principal_trait_sd=0.0,
