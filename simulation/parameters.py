@@ -81,8 +81,8 @@ PARAMETERS: tuple[Param, ...] = (
     _p("dismantling_loss", float, 0.9, "Share of the school's meeting time, codified routines and shared focus that "
        "a dismantling successor takes away", "leadership", unit="share", low=0.0, high=1.0,
        source="assumption; acts only with dismantling_share (ODD, Validation 9)"),
-    _p("dismantling_disengagement", float, 0.6, "Share of each staff member's engagement lost when a successor "
-       "dismantles the community's work", "leadership", unit="share", low=0.0, high=1.0,
+    _p("dismantling_disengagement", float, 0.6, "Share of engagement lost by each member of a year or more at the "
+       "school when a successor dismantles the community's work", "leadership", unit="share", low=0.0, high=1.0,
        source="assumption; acts only with dismantling_share (ODD, Validation 9)"),
     _p("principal_trait_sd", float, 0.21, "Spread of drawn principal traits around their means", "leadership",
        unit="share", low=0.0, high=0.5,

@@ -193,13 +193,14 @@ def succeed_principals(model, schools: np.ndarray) -> None:
     reads=("dismantling_share", "dismantling_loss", "dismantling_disengagement"),
     state_written="schools.meeting_time, memory, shared_focus; members.engagement",
     models="With chance `dismantling_share` a successor dismantles her predecessor's collaborative work: she takes "
-           "away `dismantling_loss` of the meeting time, codified routines and shared focus, and staff lose "
-           "`dismantling_disengagement` of their engagement (Hargreaves & Fink 2006; Fink & Brayman 2006). Off by "
-           "default.")
+           "away `dismantling_loss` of the meeting time, codified routines and shared focus, and staff of a year or "
+           "more lose `dismantling_disengagement` of their engagement (Hargreaves & Fink 2006; Fink & Brayman 2006). "
+           "Off by default.")
 def dismantle_predecessors_work(model, schools: np.ndarray) -> None:
     """A successor undoes her predecessor's collaborative work in ``schools``: meeting time, codified routines and the
-    teacher leaders' shared focus lose ``dismantling_loss``, and every member of the staff loses
-    ``dismantling_disengagement`` of her engagement.
+    teacher leaders' shared focus lose ``dismantling_loss``, and every member who has been at the school a year or
+    more (who built what she undoes; not the newcomers arriving with her) loses ``dismantling_disengagement`` of her
+    engagement.
 
     Successors who bring their own agenda and dismantle what their predecessors built are, in Hargreaves & Fink's
     (2006) study of schools over three decades and in Fink & Brayman (2006), a main reason improvement does not
@@ -214,4 +215,5 @@ def dismantle_predecessors_work(model, schools: np.ndarray) -> None:
     s.meeting_time[schools] *= kept
     s.memory[schools] *= kept
     s.shared_focus[schools] *= kept
-    m.engagement[np.isin(m.school, schools)] *= 1.0 - p.dismantling_disengagement
+    built_it = np.isin(m.school, schools) & (m.tenure >= 1)  # newcomers lose nothing they built
+    m.engagement[built_it] *= 1.0 - p.dismantling_disengagement
