@@ -114,6 +114,9 @@ def write_block(block: re.Pattern, rows: list[str], name: str) -> None:
 
 def main(region: str, *validations: str) -> None:
     if region == "--causes":
+        if len(validations) != 1:
+            sys.exit("usage: docs/generate_results.py --causes RESULTS_FOLDER (of plc-sim calibrate "
+                     "experiments/decay_causes.toml)")
         write_block(CAUSES_BLOCK, causes_rows(Path(validations[0])), "generated decay causes")
         return
     root = pd.read_csv(Path(validations[0]) / "results.csv")

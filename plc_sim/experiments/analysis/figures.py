@@ -188,7 +188,7 @@ def survival_figure(data: SweepData, by: str | None = None, where: Mapping[str, 
     curves = survival_curves(data, by, where, levels)
     fig = Figure(figsize=(8, 5.2), layout="constrained")
     ax = fig.subplots()
-    groups = list(curves.groupby(by, sort=True)) if by else [(None, curves)] * (not curves.empty)
+    groups = list(curves.groupby(by, sort=True)) if by else ([] if curves.empty else [(None, curves)])
     for (level, km), color in zip(groups, level_colors([g[0] for g in groups]) if by else ["black"] * len(groups),
                                   strict=True):
         label = f"{level_text(level) if by else 'all'} (n={int(km['at_risk'].iloc[0])})"
