@@ -385,6 +385,8 @@ def _pairwise_sum(a, lo, n):
     :func:`_block_sum`; above that the two halves (cut at a multiple of 8) summed apart and added. numpy recurses;
     this walks the same tree with a stack, because numba's cache cannot load a recursive function (it crashed).
     Tested against numpy over lengths 1-300 and 100,000."""
+    if n <= 128:  # one block (every row of a network up to 128 schools): no stack to allocate
+        return _block_sum(a, lo, n)
     starts, sizes = np.empty(64, np.int64), np.empty(64, np.int64)
     left_done, left_value = np.zeros(64, np.bool_), np.empty(64)
     top, starts[0], sizes[0] = 0, lo, n
@@ -419,13 +421,15 @@ def _block_sum(a, lo, n):
         for i in range(lo, lo + n):
             total += a[i]
         return total
-    r = a[lo:lo + 8].copy()
+    # eight scalars, not an array of eight: the same sums without an allocation per call (a tick sums some 25 rows)
+    r0, r1, r2, r3, r4, r5, r6, r7 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3], a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
     i = 8
     while i < n - n % 8:
-        for j in range(8):
-            r[j] += a[lo + i + j]
+        j = lo + i
+        r0, r1, r2, r3 = r0 + a[j], r1 + a[j + 1], r2 + a[j + 2], r3 + a[j + 3]
+        r4, r5, r6, r7 = r4 + a[j + 4], r5 + a[j + 5], r6 + a[j + 6], r7 + a[j + 7]
         i += 8
-    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
         total += a[lo + i]
         i += 1
