@@ -109,6 +109,11 @@ class Observer:
     """The per-school arrays the compiled pass (:meth:`measure`) reads and writes, by attribute path: a batch of runs
     joins them (:mod:`simulation.batch`)."""
 
+    JUDGED = ("established", "decay.run", "decay.first_change", "decay.first_return", "erosion.run",
+              "erosion.first_change", "erosion.first_return")
+    """The per-school arrays the year's judgement (:meth:`judge_year`) reads and writes beside :attr:`KEPT`: a batch
+    joins them too and judges every run's year at once (every step of the judgement is school by school)."""
+
     def __init__(self, n: int):
         _check_filled()
         self.smoothed_learning = np.empty(n)
@@ -178,9 +183,11 @@ class Observer:
                  s.bridging_contacts, s.teachers_left, s.principals_left, self.health_sum, self.stage,
                  self.first_formed_tick, self.decay.state, self.erosion.state)
 
-    def observed(self, model, table: np.ndarray, summary: np.ndarray, first: bool, counting: bool) -> Measured:
+    def observed(self, model, table: np.ndarray, summary: np.ndarray, first: bool, counting: bool,
+                 year_judged: bool = False) -> Measured:
         """Take ``table`` and ``summary`` (the next rows of :attr:`series`, measured) as this tick's: count the
-        tick into the year and, at a year end, judge the year and fill the judged rows and the summary again."""
+        tick into the year and, at a year end, judge the year and fill the judged rows and the summary again
+        (``year_judged``: a batch has judged this year for its runs together, only the count starts again)."""
         p = model.p
         if counting:
             self.health_count += 1
@@ -188,7 +195,9 @@ class Observer:
         if first or year_end:
             if first:
                 self.stage[:] = stage_of(table[_HEALTH], p)  # the designed start's stage, until a year is judged
-            if year_end:
+            if year_end and year_judged:
+                self.health_count = 0
+            elif year_end:
                 self._judge_year_end(model)
             _fill_judged(table, self.stage, self.first_formed_tick, self.decay.state, self.erosion.state)
             _summarize(table, summary, p.teachers_per_school)
