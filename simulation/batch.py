@@ -36,16 +36,21 @@ def batchable(model) -> bool:
     return not model.interventions and not model.replaced_rules
 
 
-BATCH_SCHOOLS = 64
-"""The most schools a batch joins, and so the most runs of one school: the gain is the fixed cost per rule call
-shared among runs, and it shrinks as a run's own arithmetic grows; past about this many schools the joined trust
-arrays (12.8 kB a school of 40) leave the processor's cache and a batch is slower than its runs alone
-(``benchmarks/README.md``, "Batched replications")."""
+BATCH_SCHOOLS = 160
+"""The most schools a batch joins: the gain is the fixed cost per rule call shared among runs, and it shrinks as a
+run's own arithmetic grows. Measured (``benchmarks/README.md``, "Batched replications"), the gain is largest at
+about 100-300 schools a batch (runs of 20 schools: 1.05x in batches of 3, 1.17-1.28x in batches of 8, 1.14x in
+batches of 16; runs of 6 schools: 1.57x in batches of 10, 1.78x in batches of 16-32); far beyond (64 runs of 20
+schools, 1,280 schools) the joined trust arrays leave the processor's cache and a batch is slower than its runs."""
+
+MAX_RUNS = 64
+"""The most runs a batch joins (runs of one school: 64 and 128 in a batch are about as fast)."""
 
 
 def runs_per_batch(p) -> int:
-    """How many runs of parameters ``p`` to batch together (:data:`BATCH_SCHOOLS` schools, up to 64 runs)."""
-    return max(1, min(64, BATCH_SCHOOLS // p.n_schools))
+    """How many runs of parameters ``p`` to batch together: :data:`BATCH_SCHOOLS` schools, up to :data:`MAX_RUNS`
+    runs."""
+    return max(1, min(MAX_RUNS, BATCH_SCHOOLS // p.n_schools))
 
 
 def step_models(models: Iterable, ticks: int, batch_size: int | None = None) -> None:
