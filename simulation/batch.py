@@ -253,7 +253,9 @@ class Batch:
         return np.full((len(self.models), 1), self.n_schools)
 
     def conversations_per_run(self) -> np.ndarray:
-        return np.bincount(self.meetings.school // self.n_schools, minlength=len(self.models))
+        """How many of the month's conversations are each run's: they are in school order (as :meth:`settle` reads
+        them), so each run's are the range between its first school and the next run's."""
+        return np.diff(np.searchsorted(self.meetings.school, np.arange(len(self.models) + 1) * self.n_schools))
 
 
 def _nothing() -> None:
@@ -380,22 +382,13 @@ class _Draws:
         if int(counts.sum()) != size:
             raise RuntimeError(f"batch: rule {self.rule!r} drew {size} uniforms where its runs' layout in "
                                f"simulation.batch.DRAW_LAYOUTS gives {int(counts.sum())}; update the layout")
-        # Each run fills its place with one call, as alone (``random(out=...)`` draws the numbers ``random(count)``
-        # would): no per-run arrays to join afterwards.
-        if counts.shape[1] == 1:
-            drawn, start = np.empty(size), 0
-            for generator, count in zip(self.generators, counts[:, 0].tolist(), strict=True):
-                generator.random(out=drawn[start:start + count])
-                start += count
-            return drawn
-        if (counts == counts[0]).all():  # every run draws the same parts (dialogue): one row each, parts by columns
-            rows = np.empty((len(self.generators), int(counts[0].sum())))
-            for generator, row in zip(self.generators, rows, strict=True):
-                generator.random(out=row)
-            cuts = np.cumsum(counts[0]).tolist()
-            return np.concatenate([rows[:, cut - count:cut].ravel()
-                                   for cut, count in zip(cuts, counts[0].tolist(), strict=True)])
-        drawn = [g.random(count) for g, count in zip(self.generators, counts.sum(axis=1).tolist(), strict=True)]
-        cuts = np.cumsum(counts, axis=1)
-        return np.concatenate([d[cut - count:cut] for part in range(counts.shape[1])
-                               for d, cut, count in zip(drawn, cuts[:, part], counts[:, part], strict=True)])
+        # Each run fills its places straight from its generator, part after part: ``random(out=...)`` of the parts
+        # draws the numbers one ``random(count)`` would (a double carries nothing from one call to the next), so
+        # nothing is drawn into per-run arrays and copied into place afterwards.
+        parts = counts.sum(axis=0)
+        starts = np.cumsum(parts) - parts + np.cumsum(counts, axis=0) - counts  # (runs, parts): where each begins
+        drawn = np.empty(size)
+        for generator, run_starts, run_counts in zip(self.generators, starts.tolist(), counts.tolist(), strict=True):
+            for begin, count in zip(run_starts, run_counts, strict=True):
+                generator.random(out=drawn[begin:begin + count])
+        return drawn
