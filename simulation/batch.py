@@ -10,7 +10,8 @@ that run's schools (:data:`DRAW_LAYOUTS`). So a batched run is the same bit for 
 batch size (``tests/test_batch.py``).
 
 The measurement is one compiled pass over the joined state too (the observers' per-school arrays joined the same
-way); each run then takes its rows, sums its own network summary from them and judges its own year. What stays
+way); each run then takes its rows and sums its own network summary from them; at a year end every run's year is
+judged at once on the joined arrays (the judgement is school by school) and logged to each run. What stays
 per run: Mesa's clock, and the rules whose work at a tick reaches beyond the joined arrays (:meth:`Batch.rules_alone`:
 turnover at a year end, where movers are matched within their own network, successors come from each school's own
 stream and Mesa agents are made; a scheduled shock), which each model runs on its views in their place in the
