@@ -10,7 +10,8 @@ that run's schools (:data:`DRAW_LAYOUTS`). So a batched run is the same bit for 
 batch size (``tests/test_batch.py``).
 
 The measurement is one compiled pass over the joined state too (the observers' per-school arrays joined the same
-way); each run then takes its rows, sums its own network summary from them and judges its own year. What stays
+way); each run then takes its rows and sums its own network summary from them; at a year end every run's year is
+judged at once on the joined arrays (the judgement is school by school) and logged to each run. What stays
 per run: Mesa's clock, and the rules whose work at a tick reaches beyond the joined arrays (:meth:`Batch.rules_alone`:
 turnover at a year end, where movers are matched within their own network, successors come from each school's own
 stream and Mesa agents are made; a scheduled shock), which each model runs on its views in their place in the
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from simulation.measures import NETWORK_MEASURES, Observer, _summarize
+from simulation.measures import DECAYED, NETWORK_MEASURES, Observer, _summarize
 from simulation.parameters import TICKS_PER_YEAR
 from simulation.shocks import SHOCKS
 from simulation.state import Meetings, active_per_school, members_per_school
@@ -36,16 +37,21 @@ def batchable(model) -> bool:
     return not model.interventions and not model.replaced_rules
 
 
-BATCH_SCHOOLS = 64
-"""The most schools a batch joins, and so the most runs of one school: the gain is the fixed cost per rule call
-shared among runs, and it shrinks as a run's own arithmetic grows; past about this many schools the joined trust
-arrays (12.8 kB a school of 40) leave the processor's cache and a batch is slower than its runs alone
-(``benchmarks/README.md``, "Batched replications")."""
+BATCH_SCHOOLS = 160
+"""The most schools a batch joins: the gain is the fixed cost per rule call shared among runs, and it shrinks as a
+run's own arithmetic grows. Measured (``benchmarks/README.md``, "Batched replications"), the gain is largest at
+about 100-300 schools a batch (runs of 20 schools: 1.05x in batches of 3, 1.17-1.28x in batches of 8, 1.14x in
+batches of 16; runs of 6 schools: 1.57x in batches of 10, 1.78x in batches of 16-32); far beyond (64 runs of 20
+schools, 1,280 schools) the joined trust arrays leave the processor's cache and a batch is slower than its runs."""
+
+MAX_RUNS = 64
+"""The most runs a batch joins (runs of one school: 64 and 128 in a batch are about as fast)."""
 
 
 def runs_per_batch(p) -> int:
-    """How many runs of parameters ``p`` to batch together (:data:`BATCH_SCHOOLS` schools, up to 64 runs)."""
-    return max(1, min(64, BATCH_SCHOOLS // p.n_schools))
+    """How many runs of parameters ``p`` to batch together: :data:`BATCH_SCHOOLS` schools, up to :data:`MAX_RUNS`
+    runs."""
+    return max(1, min(MAX_RUNS, BATCH_SCHOOLS // p.n_schools))
 
 
 def step_models(models: Iterable, ticks: int, batch_size: int | None = None) -> None:
@@ -118,7 +124,7 @@ class Batch:
         # added to its arrays instead, which can flip the sign of a zero: such a batch networks run by run.
         self._links_apart = bool(self.link_counts.min() == 0 < self.link_counts.max())
         self.meetings = self._joined_meetings()
-        self.observer, self._observer_views = _joined_observer([m.observer for m in self.models])
+        self.observer, self._observer_joined, self._observer_views = _joined_observer([m.observer for m in self.models])
         self._table = self.observer.table  # the joined measures of the last tick
         self._summary = np.empty(len(NETWORK_MEASURES))  # the compiled pass's summary of them all (not used)
         self.rng = _Draws([m.rng for m in self.models], self)
@@ -161,8 +167,8 @@ class Batch:
                 raise
             finally:
                 self.rng.rule = None
-        _take_up(self.members, self._members_joined)
-        _take_up(self.schools, self._schools_joined)
+        _take_back(self.members, self._members_joined)
+        _take_back(self.schools, self._schools_joined)
         self._measure()
 
     def _measure(self) -> None:
@@ -171,17 +177,30 @@ class Batch:
         n, counting = self.n_schools, self.steps > 0
         self.observer.measure(self, self._table, self._summary, False, counting)
         year_end = counting and self.steps % TICKS_PER_YEAR == 0
+        if year_end:
+            self._judge_years()
         teachers = self.p.teachers_per_school
         for run, model in enumerate(self.models):
             observer = model.observer
             table, summary = observer.series.next_rows()
             table[...] = self._table[:, run * n:(run + 1) * n]
             _summarize(table, summary, teachers)
-            observer.observed(model, table, summary, False, counting)
+            observer.observed(model, table, summary, False, counting, year_judged=True)
             model._measured()
             if year_end:  # the judged rows, as each run's observer filled them
                 self._table[:, run * n:(run + 1) * n] = table
-                _take_back(observer, self._observer_views[run])
+
+    def _judge_years(self) -> None:
+        """Every run's school year judged at once on the joined observer arrays (``Observer.KEPT`` and
+        ``JUDGED``): each step of the judgement is school by school, so each run's is as alone; each run's decays
+        and recoveries are logged to it in school order, as its own observer would."""
+        counts = np.repeat([model.observer.health_count + 1 for model in self.models], self.n_schools)
+        year_mean = self.observer.health_sum / counts  # the count this tick's observation brings the year to
+        self.observer.health_sum[:] = 0.0
+        changes = self.observer.judge_year(year_mean, self.p, self.steps)
+        _take_back(self.observer, self._observer_joined)  # the judgement replaced its runs' counts
+        for school in np.flatnonzero(changes).tolist():
+            self.record_event("decay" if changes[school] == DECAYED else "recovery", (school,))
 
     def rules_alone(self, tick: int) -> frozenset[str]:
         """The rules each model runs alone at ``tick``: turnover at a year end (movers are matched within their own
@@ -195,8 +214,8 @@ class Batch:
         return frozenset(alone)
 
     def _each_alone(self, rule) -> None:
-        _take_up(self.members, self._members_joined)
-        _take_up(self.schools, self._schools_joined)
+        _take_back(self.members, self._members_joined)
+        _take_back(self.schools, self._schools_joined)
         self.settle()
         given = [model.meetings for model in self.models]
         for run, model in enumerate(self.models):
@@ -235,7 +254,9 @@ class Batch:
         return np.full((len(self.models), 1), self.n_schools)
 
     def conversations_per_run(self) -> np.ndarray:
-        return np.bincount(self.meetings.school // self.n_schools, minlength=len(self.models))
+        """How many of the month's conversations are each run's: they are in school order (as :meth:`settle` reads
+        them), so each run's are the range between its first school and the next run's."""
+        return np.diff(np.searchsorted(self.meetings.school, np.arange(len(self.models) + 1) * self.n_schools))
 
 
 def _nothing() -> None:
@@ -284,19 +305,10 @@ def _fields(state) -> dict[str, np.ndarray]:
     return {field.name: getattr(state, field.name) for field in dataclasses.fields(state)}
 
 
-def _take_up(state, joined: dict[str, np.ndarray]) -> None:
-    """Copy a field a batched rule replaced (rather than wrote in place) into the joined array, which every
-    model's view shares, and put the joined array back."""
-    for name, array in joined.items():
-        current = getattr(state, name)
-        if current is not array:
-            array[...] = current
-            setattr(state, name, array)
-
-
 def _take_back(owner, views: dict[str, np.ndarray]) -> None:
-    """The same after a model stepped alone: an array it replaced (at a path of ``views``) goes into its block of
-    the joined array."""
+    """Copy an array that a rule replaced (rather than wrote in place) at a path of ``views`` back into the array
+    there before: after a batched rule, into the joined array every model's view shares; after a model stepped
+    alone, into its block of the joined array."""
     for path, view in views.items():
         current = _get(owner, path)
         if current is not view:
@@ -304,18 +316,21 @@ def _take_back(owner, views: dict[str, np.ndarray]) -> None:
             _set(owner, path, view)
 
 
-def _joined_observer(observers: list) -> tuple[Observer, list[dict[str, np.ndarray]]]:
-    """An observer of all the runs' schools whose arrays (``Observer.KEPT``) are joined, each run's observer's
-    arrays made views of its block; its table is the runs' last tables side by side."""
-    arrays, views = _joined_arrays(observers, Observer.KEPT)
+def _joined_observer(observers: list) -> tuple[Observer, dict[str, np.ndarray], list[dict[str, np.ndarray]]]:
+    """An observer of all the runs' schools whose arrays (``Observer.KEPT`` and ``JUDGED``) are joined, each run's
+    observer's arrays made views of its block; its table is the runs' last tables side by side. Also the joined
+    arrays by path, and each run's views."""
+    arrays, views = _joined_arrays(observers, Observer.KEPT + Observer.JUDGED)
     joined = Observer(sum(o.smoothed_learning.size for o in observers))
     for path, whole in arrays.items():
         _set(joined, path, whole)
     joined.table = np.concatenate([o.table for o in observers], axis=1)
-    return joined, views
+    return joined, arrays, views
 
 
 def _get(owner, path: str):
+    if "." not in path:  # most paths (every state field): the year end takes back some 60 a run
+        return getattr(owner, path)
     for name in path.split("."):
         owner = getattr(owner, name)
     return owner
@@ -368,9 +383,24 @@ class _Draws:
         if int(counts.sum()) != size:
             raise RuntimeError(f"batch: rule {self.rule!r} drew {size} uniforms where its runs' layout in "
                                f"simulation.batch.DRAW_LAYOUTS gives {int(counts.sum())}; update the layout")
-        drawn = [g.random(count) for g, count in zip(self.generators, counts.sum(axis=1).tolist(), strict=True)]
-        if counts.shape[1] == 1:
-            return np.concatenate(drawn)
-        cuts = np.cumsum(counts, axis=1)
-        return np.concatenate([d[cut - count:cut] for part in range(counts.shape[1])
-                               for d, cut, count in zip(drawn, cuts[:, part], counts[:, part], strict=True)])
+        # ``random(out=...)`` fills an array with the numbers ``random(count)`` would return, and a double carries
+        # nothing from one call to the next, so a run may draw its count in parts.
+        drawn = np.empty(size)
+        if counts.shape[1] > 1 and (counts == counts[0]).all():
+            # Every run draws the same parts (dialogue): one call a run into a row, then each part copied into
+            # place for all runs at once (for runs of one school, half the cost of a call per part).
+            rows = np.empty((len(self.generators), int(counts[0].sum())))
+            for generator, row in zip(self.generators, rows, strict=True):
+                generator.random(out=row)
+            begin = column = 0
+            for count in counts[0].tolist():
+                drawn[begin:begin + rows.shape[0] * count].reshape(rows.shape[0], count)[...] = \
+                    rows[:, column:column + count]
+                begin, column = begin + rows.shape[0] * count, column + count
+            return drawn
+        parts = counts.sum(axis=0)  # otherwise each run draws each part straight into its place
+        starts = np.cumsum(parts) - parts + np.cumsum(counts, axis=0) - counts  # (runs, parts): where each begins
+        for generator, run_starts, run_counts in zip(self.generators, starts.tolist(), counts.tolist(), strict=True):
+            for begin, count in zip(run_starts, run_counts, strict=True):
+                generator.random(out=drawn[begin:begin + count])
+        return drawn

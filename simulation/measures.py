@@ -109,6 +109,11 @@ class Observer:
     """The per-school arrays the compiled pass (:meth:`measure`) reads and writes, by attribute path: a batch of runs
     joins them (:mod:`simulation.batch`)."""
 
+    JUDGED = ("established", "decay.run", "decay.first_change", "decay.first_return", "erosion.run",
+              "erosion.first_change", "erosion.first_return")
+    """The per-school arrays the year's judgement (:meth:`judge_year`) reads and writes beside :attr:`KEPT`: a batch
+    joins them too and judges every run's year at once (every step of the judgement is school by school)."""
+
     def __init__(self, n: int):
         _check_filled()
         self.smoothed_learning = np.empty(n)
@@ -178,9 +183,11 @@ class Observer:
                  s.bridging_contacts, s.teachers_left, s.principals_left, self.health_sum, self.stage,
                  self.first_formed_tick, self.decay.state, self.erosion.state)
 
-    def observed(self, model, table: np.ndarray, summary: np.ndarray, first: bool, counting: bool) -> Measured:
+    def observed(self, model, table: np.ndarray, summary: np.ndarray, first: bool, counting: bool,
+                 year_judged: bool = False) -> Measured:
         """Take ``table`` and ``summary`` (the next rows of :attr:`series`, measured) as this tick's: count the
-        tick into the year and, at a year end, judge the year and fill the judged rows and the summary again."""
+        tick into the year and, at a year end, judge the year and fill the judged rows and the summary again
+        (``year_judged``: a batch has judged this year for its runs together, only the count starts again)."""
         p = model.p
         if counting:
             self.health_count += 1
@@ -188,7 +195,9 @@ class Observer:
         if first or year_end:
             if first:
                 self.stage[:] = stage_of(table[_HEALTH], p)  # the designed start's stage, until a year is judged
-            if year_end:
+            if year_end and year_judged:
+                self.health_count = 0
+            elif year_end:
                 self._judge_year_end(model)
             _fill_judged(table, self.stage, self.first_formed_tick, self.decay.state, self.erosion.state)
             _summarize(table, summary, p.teachers_per_school)
@@ -385,6 +394,8 @@ def _pairwise_sum(a, lo, n):
     :func:`_block_sum`; above that the two halves (cut at a multiple of 8) summed apart and added. numpy recurses;
     this walks the same tree with a stack, because numba's cache cannot load a recursive function (it crashed).
     Tested against numpy over lengths 1-300 and 100,000."""
+    if n <= 128:  # one block (every row of a network up to 128 schools): no stack to allocate
+        return _block_sum(a, lo, n)
     starts, sizes = np.empty(64, np.int64), np.empty(64, np.int64)
     left_done, left_value = np.zeros(64, np.bool_), np.empty(64)
     top, starts[0], sizes[0] = 0, lo, n
@@ -419,13 +430,15 @@ def _block_sum(a, lo, n):
         for i in range(lo, lo + n):
             total += a[i]
         return total
-    r = a[lo:lo + 8].copy()
+    # eight scalars, not an array of eight: the same sums without an allocation per call (a tick sums some 25 rows)
+    r0, r1, r2, r3, r4, r5, r6, r7 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3], a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
     i = 8
     while i < n - n % 8:
-        for j in range(8):
-            r[j] += a[lo + i + j]
+        j = lo + i
+        r0, r1, r2, r3 = r0 + a[j], r1 + a[j + 1], r2 + a[j + 2], r3 + a[j + 3]
+        r4, r5, r6, r7 = r4 + a[j + 4], r5 + a[j + 5], r6 + a[j + 6], r7 + a[j + 7]
         i += 8
-    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
         total += a[lo + i]
         i += 1
