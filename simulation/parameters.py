@@ -78,9 +78,14 @@ PARAMETERS: tuple[Param, ...] = (
        "leadership", unit="share", low=0.0, high=1.0,
        source="Hargreaves & Fink 2006, Fink & Brayman 2006 (successors who undo their predecessors' improvements); "
               "off by default until calibrated with every pattern (ODD, Validation 9)"),
-    _p("dismantling_loss", float, 0.9, "Share of the school's meeting time, codified routines and shared focus that "
+    _p("dismantling_loss", float, 0.9, "Share of the school's meeting time and the teacher leaders' shared focus that "
        "a dismantling successor takes away", "leadership", unit="share", low=0.0, high=1.0,
        source="assumption; acts only with dismantling_share (ODD, Validation 9)"),
+    _p("dismantling_memory_loss", float, 0.9, "Share of the school's codified routines (organizational memory) that a "
+       "dismantling successor takes away; 0: practice written into routines outlives her", "leadership",
+       unit="share", low=0.0, high=1.0,
+       source="assumption; Taylor 2006 (practice can outlive the dropped reform); acts only with dismantling_share "
+              "(ODD, Validation 9)"),
     _p("dismantling_disengagement", float, 0.6, "Share of engagement lost by each member of a year or more at the "
        "school when a successor dismantles the community's work", "leadership", unit="share", low=0.0, high=1.0,
        source="assumption; acts only with dismantling_share (ODD, Validation 9)"),

@@ -190,30 +190,31 @@ def succeed_principals(model, schools: np.ndarray) -> None:
 
 @declare_rule(
     part_of="leadership", called_by="`succeed_principals`",
-    reads=("dismantling_share", "dismantling_loss", "dismantling_disengagement"),
+    reads=("dismantling_share", "dismantling_loss", "dismantling_memory_loss", "dismantling_disengagement"),
     state_written="schools.meeting_time, memory, shared_focus; members.engagement",
     models="With chance `dismantling_share` a successor dismantles her predecessor's collaborative work: she takes "
-           "away `dismantling_loss` of the meeting time, codified routines and shared focus, and staff of a year or "
-           "more lose `dismantling_disengagement` of their engagement (Hargreaves & Fink 2006; Fink & Brayman 2006). "
-           "Off by default.")
+           "away `dismantling_loss` of the meeting time and shared focus and `dismantling_memory_loss` of the codified "
+           "routines, and staff of a year or more lose `dismantling_disengagement` of their engagement (Hargreaves & "
+           "Fink 2006; Fink & Brayman 2006). Off by default.")
 def dismantle_predecessors_work(model, schools: np.ndarray) -> None:
-    """A successor undoes her predecessor's collaborative work in ``schools``: meeting time, codified routines and the
-    teacher leaders' shared focus lose ``dismantling_loss``, and every member who has been at the school a year or
-    more (who built what she undoes; not the newcomers arriving with her) loses ``dismantling_disengagement`` of her
-    engagement.
+    """A successor undoes her predecessor's collaborative work in ``schools``: meeting time and the teacher leaders'
+    shared focus lose ``dismantling_loss``, codified routines ``dismantling_memory_loss``, and every member who has
+    been at the school a year or more (who built what she undoes; not the newcomers arriving with her) loses
+    ``dismantling_disengagement`` of her engagement.
 
     Successors who bring their own agenda and dismantle what their predecessors built are, in Hargreaves & Fink's
     (2006) study of schools over three decades and in Fink & Brayman (2006), a main reason improvement does not
     outlast its leader. A cause of decay that can end a community alone (ODD, Validation 9); the sizes are
     assumptions, and ``dismantling_share`` is 0 by default. Time taken away returns only through ``time_cuts``'
-    restoration or an intervention.
+    restoration or an intervention. Routines are sized apart because practice written into them can outlive the
+    reform that built it (Taylor 2006), and memory's buffer against turnover (pattern 7) depends on what survives.
     """
     if len(schools) == 0:
         return
     s, m, p = model.schools, model.members, model.p
     kept = 1.0 - p.dismantling_loss
     s.meeting_time[schools] *= kept
-    s.memory[schools] *= kept
     s.shared_focus[schools] *= kept
+    s.memory[schools] *= 1.0 - p.dismantling_memory_loss
     built_it = np.isin(m.school, schools) & (m.tenure >= 1)  # newcomers lose nothing they built
     m.engagement[built_it] *= 1.0 - p.dismantling_disengagement
