@@ -153,11 +153,14 @@ def test_a_folder_that_is_not_a_result_folder_is_refused(tmp_path, capsys):
 
 
 HELD_SWEEP = """
-import sys, time
+import signal, sys, time
 from pathlib import Path
 from plc_sim.cli.main import main
 from plc_sim.experiments.execution.batches import BatchWriter
 
+# Ctrl-C at a terminal reaches a program whose SIGINT is at Python's default. A process started in the background
+# by a non-interactive shell (as make test may be) ignores SIGINT, and its children inherit that.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 stored, held = int(sys.argv[1]), Path(sys.argv[2])
 add = BatchWriter.add
 
