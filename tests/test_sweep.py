@@ -22,7 +22,7 @@ from plc_sim.experiments.specs.spec import parse_spec
 
 pytestmark = pytest.mark.timeout(180)
 
-# Enough small runs that a sweep is still going when the test interrupts it after a few batches.
+# Runs in several units per worker, so that what is left after a hold (below) spans more than one unit.
 INTERRUPTIBLE = (TINY_GRID.replace("ticks = 20", "ticks = 40").replace("replications = 3", "replications = 40")
                  .replace('name = "tiny"', 'name = "interruptible"'))
 
@@ -152,20 +152,44 @@ def test_a_folder_that_is_not_a_result_folder_is_refused(tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == ["thesis.docx"], "not even a .lock"
 
 
-def _start_sweep(spec_path: Path, out: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "plc_sim.cli", "sweep", str(spec_path), "--out", str(out), "--workers", "2",
-               "--batch-size", "4", "--no-figures"]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+HELD_SWEEP = """
+import signal, sys, time
+from pathlib import Path
+from plc_sim.cli.main import main
+from plc_sim.experiments.execution.batches import BatchWriter
+
+# Ctrl-C at a terminal reaches a program whose SIGINT is at Python's default. A process started in the background
+# by a non-interactive shell (as make test may be) ignores SIGINT, and its children inherit that.
+signal.signal(signal.SIGINT, signal.default_int_handler)
+stored, held = int(sys.argv[1]), Path(sys.argv[2])
+add = BatchWriter.add
+
+def add_then_hold(writer, result):
+    add(writer, result)
+    if writer.written >= stored and not held.exists():
+        held.touch()
+        time.sleep(120)  # the test's signal ends this; past it, the sweep goes on and the test fails
+
+BatchWriter.add = add_then_hold
+sys.exit(main(sys.argv[3:]))
+"""
+"""The command line's ``main`` with one change: once ``stored`` runs are on disk, the sweep holds still between two
+results (where a Ctrl-C most often lands). Tiny runs can all finish between a test seeing the first batch and its
+signal (they did, under load), so the hold, not the sweep's size, makes sure runs remain when the signal comes."""
 
 
-def _wait_for_batches(out: Path, count: int, process: subprocess.Popen, limit: float = 60.0) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if len(list((out / "batches").glob("batch-*"))) >= count:
-            return
+def _start_held_sweep(spec_path: Path, out: Path, held: Path, stored: int) -> subprocess.Popen:
+    """Start the sweep of ``spec_path`` into ``out`` with two workers and batches of 4; return once it holds with
+    ``stored`` runs written (it touches ``held`` then)."""
+    command = [sys.executable, "-c", HELD_SWEEP, str(stored), str(held), "sweep", str(spec_path), "--out", str(out),
+               "--workers", "2", "--batch-size", "4", "--no-figures"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not held.exists():
         assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the sweep stored no runs in time"
         time.sleep(0.01)
-    raise AssertionError("the sweep wrote no batches in time")
+    return process
 
 
 @pytest.fixture(scope="module")
@@ -180,12 +204,11 @@ def interruptible(tmp_path_factory):
 def test_a_sweep_killed_outright_resumes_to_the_same_data(interruptible, tmp_path):
     path, reference = interruptible
     out = tmp_path / "killed"
-    process = _start_sweep(path, out)
-    _wait_for_batches(out, 2, process)
+    process = _start_held_sweep(path, out, tmp_path / "held", stored=8)
     process.send_signal(signal.SIGKILL)
     process.communicate()
     done = read_tables(out)["runs"]
-    assert 0 < len(done) < len(reference["runs"]), "killed mid-sweep"
+    assert 8 <= len(done) < len(reference["runs"]), "killed mid-sweep"
     assert not done["run_id"].duplicated().any()
     assert main(["sweep", str(path), "--out", str(out), "--workers", "2", "--no-figures"]) == 0
     assert_same_tables(reference, read_tables(out))
@@ -195,8 +218,7 @@ def test_a_sweep_killed_outright_resumes_to_the_same_data(interruptible, tmp_pat
 def test_ctrl_c_saves_finished_runs_exits_130_and_resumes(interruptible, tmp_path):
     path, reference = interruptible
     out = tmp_path / "interrupted"
-    process = _start_sweep(path, out)
-    _wait_for_batches(out, 1, process)
+    process = _start_held_sweep(path, out, tmp_path / "held", stored=4)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
@@ -205,6 +227,7 @@ def test_ctrl_c_saves_finished_runs_exits_130_and_resumes(interruptible, tmp_pat
     assert manifest["status"] == "interrupted" and manifest["sessions"][-1]["interrupted"]
     assert not list((out / "batches").glob(".staging-*"))
     saved = len(read_tables(out)["runs"])
+    assert 4 <= saved < len(reference["runs"]), "interrupted mid-sweep"
     summary = run_sweep(parse_spec(path.read_text(), str(path), "interruptible"), out, workers=1, progress=False)
     assert summary.done_before == saved and summary.complete
     assert_same_tables(reference, read_tables(out))
@@ -238,7 +261,7 @@ def test_persistence_measures_of_a_run_where_nothing_formed_are_missing_not_zero
 
 
 def test_the_command_line_entry_point_runs_as_a_module():
-    # The kill and Ctrl-C tests start `python -m plc_sim.cli`; make sure that form exists.
+    # Tests and users without the plc-sim script on their PATH start `python -m plc_sim.cli`.
     out = subprocess.run([sys.executable, "-m", "plc_sim.cli", "--help"], capture_output=True, text=True,
                          env={**os.environ}, timeout=60)
     assert out.returncode == 0 and "sweep" in out.stdout
