@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from simulation.measures import DECAYED, NETWORK_MEASURES, Observer, _summarize
+from simulation.measures import NETWORK_MEASURES, Observer, _summarize, record_changes
 from simulation.parameters import TICKS_PER_YEAR
 from simulation.shocks import SHOCKS
 from simulation.state import Meetings, active_per_school, members_per_school
@@ -199,8 +199,7 @@ class Batch:
         self.observer.health_sum[:] = 0.0
         changes = self.observer.judge_year(year_mean, self.p, self.steps)
         _take_back(self.observer, self._observer_joined)  # the judgement replaced its runs' counts
-        for school in np.flatnonzero(changes).tolist():
-            self.record_event("decay" if changes[school] == DECAYED else "recovery", (school,))
+        record_changes(self, changes)
 
     def rules_alone(self, tick: int) -> frozenset[str]:
         """The rules each model runs alone at ``tick``: turnover at a year end (movers are matched within their own

@@ -209,9 +209,7 @@ class Observer:
         year_mean = self.health_sum / self.health_count
         self.health_sum[:] = 0.0
         self.health_count = 0
-        changes = self.judge_year(year_mean, model.p, model.steps)
-        for school in np.flatnonzero(changes).tolist():
-            model.record_event("decay" if changes[school] == DECAYED else "recovery", (school,))
+        record_changes(model, self.judge_year(year_mean, model.p, model.steps))
 
     def judge_year(self, year_mean: np.ndarray, p, tick: int) -> np.ndarray:
         """Judge one school year's means (stage, formation, decay, erosion); return DECAYED / RECOVERED per school
@@ -229,6 +227,13 @@ class Observer:
         keeps_level = formed & ~self.erosion.state & ~eroding
         self.established[keeps_level] += p.establishing_rate * (year_mean - self.established)[keeps_level]
         return changes
+
+
+def record_changes(recorder, changes: np.ndarray) -> None:
+    """Log each school's decay or recovery of a judged year (:meth:`Observer.judge_year`) to ``recorder`` (a model,
+    or a batch that logs to its runs), in school order."""
+    for school in np.flatnonzero(changes).tolist():
+        recorder.record_event("decay" if changes[school] == DECAYED else "recovery", (school,))
 
 
 def stage_of(health: np.ndarray, p) -> np.ndarray:
