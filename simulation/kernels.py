@@ -509,7 +509,8 @@ def codify(state, size, active, rates):
 
     The code learns from the members who know more than it: memory rises by ``codification * depth *
     participation`` times the mean of ``max(k - memory, 0)`` over the staff (March 1991: the code adapts to
-    its superior members).
+    its superior members). Members are socialized toward the code through the routines they take part in:
+    ``socialization * participation`` (a staff that does not meet is not taught by a code it does not use).
     """
     knowledge, openness, tenure, memory, talk_depth, participation = state
     for s in range(memory.size):
@@ -522,8 +523,9 @@ def codify(state, size, active, rates):
                   - rates.decay * (1.0 - participation[s]) * level)
         memory[s] = min(max(level, 0.0), 1.0)
         staff_openness = open_total / active
+        socialization = rates.socialization * participation[s]
         for g in range(s * size, s * size + active):
-            k = knowledge[g] + rates.socialization * (memory[s] - knowledge[g])
+            k = knowledge[g] + socialization * (memory[s] - knowledge[g])
             if tenure[g] < rates.catchup_years:
                 k += rates.catchup * max(memory[s] - k, 0.0)
                 if rates.induct:

@@ -351,10 +351,11 @@ def memory(model, kernel=kernels.codify) -> None:
     Memory rises by ``codification_rate * depth * participation`` times the staff's mean lead over it
     (``max(knowledge - memory, 0)``: the code learns from its superior members, March 1991) and loses
     ``memory_decay_rate * (1 - participation)`` of itself: routines and artefacts outlast people but fade
-    when unused (Kruse & Louis). Every member moves ``socialization_rate`` toward it (March's
-    socialization); members in their first ``catchup_years`` close ``memory_catchup_rate`` of any gap up to
-    it. Under the ``protocols`` rule (``memory_rule``), induction routines also bring newcomers'
-    openness toward the staff's (Little & Horn), and the dialogue rule lets protocols stand in for trust.
+    when unused (Kruse & Louis). Every member moves ``socialization_rate * participation`` toward it
+    (March's socialization, through the routines in use: a code nobody uses teaches nobody); members in
+    their first ``catchup_years`` close ``memory_catchup_rate`` of any gap up to it. Under the ``protocols``
+    rule (``memory_rule``), induction routines also bring newcomers' openness toward the staff's (Little &
+    Horn), and the dialogue rule lets protocols stand in for trust.
     """
     m, s, p = model.members, model.schools, model.p
     rates = MemoryRates(p.codification_rate, p.memory_decay_rate, p.memory_catchup_rate, float(p.catchup_years),

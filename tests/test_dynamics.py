@@ -518,3 +518,17 @@ def test_both_memory_rules_run_and_differ(rule):
     a = network_frame(run(40, rng=2, **SMALL, memory_rule=rule))
     b = network_frame(run(40, rng=2, **SMALL, memory_rule=other))
     assert not a["health"].equals(b["health"])
+
+
+def test_a_staff_that_does_not_meet_is_not_socialized_toward_its_code():
+    """Socialization works through the routines a staff takes part in (March 1991; Kruse & Louis): teachers who
+    never talk are not pulled toward a code nobody uses, so with no conversations the socialization rate cannot
+    change what they know. Pulled toward an unused code, which fades toward nothing, lone teachers would lose
+    knowledge to it: pattern 5's "alone" arm lost three times its obsolescence that way."""
+    alone = {**SMALL, "conversations_per_tick": 0, "rng": 3}
+    knowledge = [network_frame(run(36, socialization_rate=rate, **alone))["knowledge"].to_numpy()
+                 for rate in (0.0, 0.2)]
+    np.testing.assert_array_equal(knowledge[0], knowledge[1])
+    meeting = [network_frame(run(36, rng=3, **SMALL, socialization_rate=rate))["knowledge"].to_numpy()
+               for rate in (0.0, 0.2)]
+    assert not np.array_equal(meeting[0], meeting[1])

@@ -26,12 +26,12 @@ VARIANTS = {
 }
 
 DIGESTS = {
-    "baseline": "5fce7dd9efc54f001c76167d7895d80a3de4cb871ee490cc86abea0fe6b5c8d0",
-    "champion-leaves": "1c8f9f57a5d1c7252a6552adb0938af88e419b3447533f7f6bed5b910a8d3501",
-    "networked-schools": "26e0c963d4e3743c118ae47afa9c9a4491ca4ffd03206875a9907a4f667e3b02",
-    "high-turnover-secondary": "e292bd58d9106615bdbd2059d8d9dc107c5ed20c6904ce80e577fa1aca414e87",
-    "protocols-with-staff": "3d42738caa801b52878a8341a4c81311beda25c066201ddfb51b890d446be992",
-    "parallel-schools": "5fce7dd9efc54f001c76167d7895d80a3de4cb871ee490cc86abea0fe6b5c8d0",
+    "baseline": "e44003dc4d222d101696adb47d9520dc43529d38fefa66ce5e1f6da7121ad5a6",
+    "champion-leaves": "4850b1738915fcfc7b1fc6577ea1849e79b644652ef17a5158a7d60b67f3c321",
+    "networked-schools": "7ae0cfdab5c0c832ca9bdc550fe63d97c1ae19dc851b6feea7c2655656e1fe85",
+    "high-turnover-secondary": "b3ae7fd4e44a16bd551ad0aab46da36a8e41add440af434ada1f0d13b8ed1924",
+    "protocols-with-staff": "c71e1740e7bc06ce5720bae421302985365a9c7e12a41ce733b510fb6183a22d",
+    "parallel-schools": "e44003dc4d222d101696adb47d9520dc43529d38fefa66ce5e1f6da7121ad5a6",
 }
 
 
