@@ -48,6 +48,30 @@ __all__ = ["LIVE_SHOCKS", "SCHEDULE", "assign_leader_roles", "dialogue", "engage
            "trust", "turnover"]
 
 
+def once_per_params(build):
+    """``build(p)``, made once per parameter set and then reused: a rule's rates are constants of a run (``Params``
+    is frozen; a changed run gets a new one), while building their named tuple and scaling them by social capital
+    every tick cost as much as some kernels' arithmetic at the default network.
+
+    Kept by the parameter object itself (``is``), so equal but distinct parameter sets each build their own; the
+    store is emptied when it holds many (a sweep makes one parameter set per point).
+    """
+    kept: dict[int, tuple] = {}
+
+    def cached(p):
+        hit = kept.get(id(p))
+        if hit is not None and hit[0] is p:
+            return hit[1]
+        if len(kept) >= 256:
+            kept.clear()
+        value = build(p)
+        kept[id(p)] = (p, value)  # holding p keeps its id from being reused while the entry lives
+        return value
+
+    cached.__doc__, cached.__name__, cached.__wrapped__ = build.__doc__, build.__name__, build
+    return cached
+
+
 # --- shocks --------------------------------------------------------------------
 
 @declare_rule(
@@ -68,10 +92,9 @@ def shocks(model) -> None:
     :data:`simulation.shocks.SHOCKS`). Then :func:`policy_churn` and :func:`time_cuts`.
     """
     p = model.p
-    hit = np.arange(round(p.shock_share * p.n_schools))
     for shock in SHOCKS:
         if getattr(p, shock.tick_param) == model.steps:
-            shock.apply(model, hit)
+            shock.apply(model, np.arange(round(p.shock_share * p.n_schools)))
     policy_churn(model)
     time_cuts(model)
 
@@ -163,14 +186,20 @@ def leadership(model, kernel=kernels.share_leadership) -> None:
     if model.steps % TICKS_PER_YEAR == 1:
         assign_leader_roles(model)
     s.principal_months += 1
-    rates = LeadershipRates(p.teacher_leader_share * p.teachers_per_school, p.vision_internalization_rate,
-                            p.shared_focus_decay, p.succession_ramp_years * TICKS_PER_YEAR,
-                            p.successor_initial_standing, p.successor_adoption_rate)
-    attention = np.clip(1.0 - p.initiative_diversion * np.maximum(s.workload - p.workload, 0.0), 0.0, 1.0)
+    rates = leadership_rates(p)
+    attention = (1.0 - p.initiative_diversion * np.maximum(s.workload - p.workload, 0.0)).clip(0.0, 1.0)
     kernel(LeadershipState(
         m.is_leader, m.engagement, m.school, s.distribution, s.principal_support, s.principal_focus, attention,
         s.principal_months, s.principal_standing, s.memory, s.shared_focus, s.support, s.focus, s.leader_engagement),
         rates)
+
+
+@once_per_params
+def leadership_rates(p) -> LeadershipRates:
+    """The leadership kernel's rates of parameter set ``p``."""
+    return LeadershipRates(p.teacher_leader_share * p.teachers_per_school, p.vision_internalization_rate,
+                           p.shared_focus_decay, p.succession_ramp_years * TICKS_PER_YEAR,
+                           p.successor_initial_standing, p.successor_adoption_rate)
 
 
 @declare_rule(
@@ -232,15 +261,21 @@ def dialogue(model, kernel=kernels.converse) -> None:
     seeking = n_schools * active * p.conversations_per_tick
     draws = model.rng.random(2 * seeking + n_schools * active)
     protocol = p.protocol_strength * s.memory if p.memory_rule == "protocols" else np.zeros(n_schools)
-    rates = DialogueRates(p.trust_contact_weight, p.focus_depth_weight, p.vulnerability_threshold,
-                          p.vulnerability_width)
     converse = kernels.over_schools(kernel, model.parallel_schools)
     state = DialogueState(s.cross_contact, m.group_start, m.group_size, m.trust, s.meeting_time, m.engagement,
                           m.openness, s.focus, protocol)
-    a, b, school, depth, within, attending = converse(draws, state, rates, p.conversations_per_tick, active, size)
+    a, b, school, depth, within, attending = converse(draws, state, dialogue_rates(p), p.conversations_per_tick,
+                                                      active, size)
     model.meetings = Meetings(a=a, b=b, school=school, depth=depth, attending=attending, within=within)
     s.participation, s.talk_depth, s.whole_school_depth, s.reach = kernels.school_talk(
         Talk(a, b, school, depth, within), m.school, n_schools, active, p.subgroup_discount)
+
+
+@once_per_params
+def dialogue_rates(p) -> DialogueRates:
+    """The dialogue kernel's rates of parameter set ``p``."""
+    return DialogueRates(p.trust_contact_weight, p.focus_depth_weight, p.vulnerability_threshold,
+                         p.vulnerability_width)
 
 
 # --- learning ------------------------------------------------------------------
@@ -267,10 +302,15 @@ def learning(model, kernel=kernels.learn) -> None:
     ``individual_learning_rate * openness`` of the room left, and practice loses ``knowledge_obsolescence``.
     """
     m, s, p, talk = model.members, model.schools, model.p, model.meetings
-    rates = LearningRates(p.transfer_rate, p.inquiry_creation_rate, p.congenial_averaging_rate,
-                          p.deprivatization_rate, p.complacency_rate, p.collegial_norm, p.individual_learning_rate,
-                          p.knowledge_obsolescence)
-    kernel(Talk.of(talk), s.focus[talk.school], LearningState(m.knowledge, m.openness), rates)
+    kernel(Talk.of(talk), s.focus[talk.school], LearningState(m.knowledge, m.openness), learning_rates(p))
+
+
+@once_per_params
+def learning_rates(p) -> LearningRates:
+    """The learning kernel's rates of parameter set ``p``."""
+    return LearningRates(p.transfer_rate, p.inquiry_creation_rate, p.congenial_averaging_rate,
+                         p.deprivatization_rate, p.complacency_rate, p.collegial_norm, p.individual_learning_rate,
+                         p.knowledge_obsolescence)
 
 
 # --- trust ---------------------------------------------------------------------
@@ -302,11 +342,16 @@ def trust(model, kernel=kernels.update_trust) -> None:
     """
     m, p, talk = model.members, model.p, model.meetings
     draws = model.rng.random(2 * talk.a.size)
-    rates = TrustRates(scaled(p, "trust_decay_rate"), scaled(p, "meeting_trust_rate"), p.trust_growth_rate,
-                       p.breach_chance, p.breach_loss)
     update_trust = kernels.over_schools(kernel, model.parallel_schools)
     update_trust(Talk.of(talk), m.local[talk.a], m.local[talk.b], draws,
-                 TrustState(m.trust, talk.attending, m.same_team, m.knowledge, m.engagement), rates)
+                 TrustState(m.trust, talk.attending, m.same_team, m.knowledge, m.engagement), trust_rates(p))
+
+
+@once_per_params
+def trust_rates(p) -> TrustRates:
+    """The trust kernel's rates of parameter set ``p``, social capital's scaling included."""
+    return TrustRates(scaled(p, "trust_decay_rate"), scaled(p, "meeting_trust_rate"), p.trust_growth_rate,
+                      p.breach_chance, p.breach_loss)
 
 
 # --- engagement ----------------------------------------------------------------
@@ -329,7 +374,13 @@ def engagement(model, kernel=kernels.engage) -> None:
     """
     m, s, p = model.members, model.schools, model.p
     kernel(Talk.of(model.meetings), EngagementState(m.school, model.active_mask, s.support, s.workload, m.engagement),
-           EngagementRates(p.engagement_base, p.value_weight, p.support_weight, p.overload_weight, p.engagement_rate))
+           engagement_rates(p))
+
+
+@once_per_params
+def engagement_rates(p) -> EngagementRates:
+    """The engagement kernel's rates of parameter set ``p``."""
+    return EngagementRates(p.engagement_base, p.value_weight, p.support_weight, p.overload_weight, p.engagement_rate)
 
 
 # --- memory --------------------------------------------------------------------
@@ -357,10 +408,15 @@ def memory(model, kernel=kernels.codify) -> None:
     openness toward the staff's (Little & Horn), and the dialogue rule lets protocols stand in for trust.
     """
     m, s, p = model.members, model.schools, model.p
-    rates = MemoryRates(p.codification_rate, p.memory_decay_rate, p.memory_catchup_rate, float(p.catchup_years),
-                        p.socialization_rate, p.memory_rule == "protocols")
     kernel(MemoryState(m.knowledge, m.openness, m.tenure, s.memory, s.talk_depth, s.participation),
-           members_per_school(p), active_per_school(p), rates)
+           members_per_school(p), active_per_school(p), memory_rates(p))
+
+
+@once_per_params
+def memory_rates(p) -> MemoryRates:
+    """The memory kernel's rates of parameter set ``p``."""
+    return MemoryRates(p.codification_rate, p.memory_decay_rate, p.memory_catchup_rate, float(p.catchup_years),
+                       p.socialization_rate, p.memory_rule == "protocols")
 
 
 # --- networking ----------------------------------------------------------------
@@ -399,11 +455,17 @@ def networking(model, kernel=kernels.bridge) -> None:
         links, draws, members_per_school(p), active_per_school(p),
         BridgeState(model.observer.current["trust"], m.openness, m.knowledge, m.engagement, s.support,
                     s.shared_focus, s.memory),
-        BridgeRates(scaled(p, "bridging_rate"), p.bonding_insularity, p.bridging_transfer))
+        bridge_rates(p))
     if p.network_facilitator:
         linked = np.bincount(links.ravel(), minlength=p.n_schools) > 0
         s.shared_focus += p.facilitator_rate * (p.facilitator_focus - s.shared_focus) * linked
         np.clip(s.shared_focus, 0.0, 1.0, out=s.shared_focus)
+
+
+@once_per_params
+def bridge_rates(p) -> BridgeRates:
+    """The networking kernel's rates of parameter set ``p``, social capital's scaling included."""
+    return BridgeRates(scaled(p, "bridging_rate"), p.bonding_insularity, p.bridging_transfer)
 
 
 # --- turnover: simulation.turnover ---------------------------------------------
