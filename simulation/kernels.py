@@ -40,6 +40,8 @@ class LeadershipRates(NamedTuple):
     ramp_ticks: float  # succession_ramp_years * TICKS_PER_YEAR (0 = a new principal has full standing at once)
     initial_standing: float  # successor_initial_standing
     adoption: float  # successor_adoption_rate, per tick
+    diversion: float  # initiative_diversion, per unit of workload above its base
+    base_workload: float  # workload (the base level)
 
 
 class DialogueRates(NamedTuple):
@@ -134,7 +136,7 @@ class LeadershipState(NamedTuple):
     distribution: np.ndarray
     principal_support: np.ndarray
     principal_focus: np.ndarray
-    attention: np.ndarray
+    workload: np.ndarray
     principal_months: np.ndarray
     principal_standing: np.ndarray
     memory: np.ndarray
@@ -226,15 +228,15 @@ def share_leadership(state, rates):
         is_leader, engagement, school_of: per slot (bool, 0..1, school number); read.
         distribution, principal_support, memory: per school; read.
         principal_focus: per school; a principal in her first years moves it toward a stronger shared focus.
-        attention: per school, the share of her focus the principal can give to inquiry (outside demands divert
-            the rest); read.
+        workload: per school; read: outside demands above the base divert the principal, who gives
+            ``1 - diversion * (workload - base_workload)`` (0 to 1) of her focus to inquiry.
         principal_months: per school, ticks in post; read (the rule counts them).
         principal_standing: per school; written: the share of her support she can give.
         shared_focus: per school; written: teacher leaders take up a stronger principal focus, it fades uncodified.
         support, focus, leader_engagement: per school; written: the effective blends.
         rates: :class:`LeadershipRates`.
     """
-    (is_leader, engagement, school_of, distribution, principal_support, principal_focus, attention, principal_months,
+    (is_leader, engagement, school_of, distribution, principal_support, principal_focus, workload, principal_months,
      principal_standing, memory, shared_focus, support, focus, leader_engagement) = state
     count, total = np.zeros(distribution.size), np.zeros(distribution.size)
     for g in range(is_leader.size):
@@ -246,7 +248,8 @@ def share_leadership(state, rates):
         leader_engagement[s] = total[s] / count[s] if count[s] > 0 else 0.0
         presence = min(count[s] / max(rates.full_roles * d, 1.0), 1.0)
         held = shared_focus[s]
-        pushed = principal_focus[s] * attention[s]
+        attention = min(max(1.0 - rates.diversion * max(workload[s] - rates.base_workload, 0.0), 0.0), 1.0)
+        pushed = principal_focus[s] * attention
         held += (rates.internalization * d * presence * max(pushed - held, 0.0)
                  - rates.focus_decay * (1.0 - memory[s]) * held)
         shared_focus[s] = min(max(held, 0.0), 1.0)

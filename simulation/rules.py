@@ -147,7 +147,8 @@ def time_cuts(model) -> None:
     experiment meet the same cuts (common random numbers).
     """
     s, p = model.schools, model.p
-    s.meeting_time += p.time_restoration_rate * np.maximum(p.meeting_time - s.meeting_time, 0.0)
+    if p.time_restoration_rate > 0:  # at 0 (the default) it would add zeros: four numpy calls a month saved
+        s.meeting_time += p.time_restoration_rate * np.maximum(p.meeting_time - s.meeting_time, 0.0)
     if p.time_cut_rate > 0 and model.steps % TICKS_PER_YEAR == 1:
         budget_cut(model, np.flatnonzero(model.time_cut_stream.random(p.n_schools) < p.time_cut_rate))
 
@@ -187,9 +188,8 @@ def leadership(model, kernel=kernels.share_leadership) -> None:
         assign_leader_roles(model)
     s.principal_months += 1
     rates = leadership_rates(p)
-    attention = (1.0 - p.initiative_diversion * np.maximum(s.workload - p.workload, 0.0)).clip(0.0, 1.0)
     kernel(LeadershipState(
-        m.is_leader, m.engagement, m.school, s.distribution, s.principal_support, s.principal_focus, attention,
+        m.is_leader, m.engagement, m.school, s.distribution, s.principal_support, s.principal_focus, s.workload,
         s.principal_months, s.principal_standing, s.memory, s.shared_focus, s.support, s.focus, s.leader_engagement),
         rates)
 
@@ -199,7 +199,7 @@ def leadership_rates(p) -> LeadershipRates:
     """The leadership kernel's rates of parameter set ``p``."""
     return LeadershipRates(p.teacher_leader_share * p.teachers_per_school, p.vision_internalization_rate,
                            p.shared_focus_decay, p.succession_ramp_years * TICKS_PER_YEAR,
-                           p.successor_initial_standing, p.successor_adoption_rate)
+                           p.successor_initial_standing, p.successor_adoption_rate, p.initiative_diversion, p.workload)
 
 
 @declare_rule(
