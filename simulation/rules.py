@@ -57,16 +57,19 @@ def once_per_params(build):
     store is emptied when it holds many (a sweep makes one parameter set per point).
     """
     kept: dict[int, tuple] = {}
+    last: tuple = (None, None)  # a run asks for the same parameter set every tick: checked first
 
     def cached(p):
+        nonlocal last
+        if last[0] is p:
+            return last[1]
         hit = kept.get(id(p))
-        if hit is not None and hit[0] is p:
-            return hit[1]
-        if len(kept) >= 256:
-            kept.clear()
-        value = build(p)
-        kept[id(p)] = (p, value)  # holding p keeps its id from being reused while the entry lives
-        return value
+        if hit is None or hit[0] is not p:
+            if len(kept) >= 256:
+                kept.clear()
+            hit = kept[id(p)] = (p, build(p))  # holding p keeps its id from being reused while the entry lives
+        last = hit
+        return hit[1]
 
     cached.__doc__, cached.__name__, cached.__wrapped__ = build.__doc__, build.__name__, build
     return cached
