@@ -6,7 +6,10 @@ numbers: the rule draws them from ``model.rng`` and passes them in, so a run is 
 its arrays and its rates in small named tuples (``*State``, ``*Rates``; ``Talk`` for this month's conversations),
 so a call reads by name: ``learn(Talk(a=..., ...), focus, LearningState(knowledge=..., openness=...),
 LearningRates(transfer=..., ...))``. A kernel that shares schools among threads (``prange``) unpacks its tuples
-before the parallel loop: numba (0.68) drops writes made through a tuple's field inside ``prange``.
+before the parallel loop: numba (0.68) drops writes made through a tuple's field inside ``prange``. The rules call
+the model's kernels through :func:`call`, which hands them the same tuples unnamed (numba matches a named tuple's
+type more slowly at every call); a kernel that reads a tuple by field names it again on its first line
+(``rates = TrustRates(*rates)``), so it can be called either way. A kernel of your own gets the named tuples.
 
 Indexing, as in :mod:`simulation.state`: a *slot* ``g`` is global over the network (``school = g // size``,
 ``local = g % size``, with ``size`` posts per school, teachers first); ``trust[s, i, j]`` uses *local*
@@ -236,6 +239,7 @@ def share_leadership(state, rates):
         support, focus, leader_engagement: per school; written: the effective blends.
         rates: :class:`LeadershipRates`.
     """
+    rates = LeadershipRates(*rates)  # named again: see call
     (is_leader, engagement, school_of, distribution, principal_support, principal_focus, workload, principal_months,
      principal_standing, memory, shared_focus, support, focus, leader_engagement) = state
     count, total = np.zeros(distribution.size), np.zeros(distribution.size)
@@ -282,6 +286,7 @@ def _converse(draws, state, rates, conversations, active, size):
     draws), so schools are independent and ``prange`` can share them among threads; the blocks are then
     packed in school order, the order one thread would have found them in.
     """
+    rates = DialogueRates(*rates)  # named again: see call
     cross_contact, group_start, group_size, trust, meeting_time, engagement, openness, focus, protocol = state
     n_schools, per_school = meeting_time.size, active * conversations
     n = n_schools * per_school
@@ -384,6 +389,7 @@ def learn(talk, focus, state, rates):
         state: :class:`LearningState`, knowledge and openness per slot; written.
         rates: :class:`LearningRates`.
     """
+    talk, rates = Talk(*talk), LearningRates(*rates)  # named again: see call
     a, b, depth = talk.a, talk.b, talk.depth
     knowledge, openness = state
     gain, opening = np.zeros(knowledge.size), np.zeros(knowledge.size)
@@ -420,6 +426,7 @@ def _update_trust(talk, local_a, local_b, draws, state, rates):
     meetings, then its conversations in their order) independently of the others, which ``prange`` can share
     among threads with the same result as one thread.
     """
+    talk, rates = Talk(*talk), TrustRates(*rates)  # named again: see call
     a, b, school, depth = talk.a, talk.b, talk.school, talk.depth
     trust, attending, same_team, knowledge, engagement = state
     n_schools, size = attending.shape
@@ -482,6 +489,7 @@ def engage(talk, state, rates):
             school, read; engagement per slot, written.
         rates: :class:`EngagementRates`.
     """
+    talk = Talk(*talk)  # named again: see call
     a, b, depth = talk.a, talk.b, talk.depth
     school_of, active, support, workload, engagement = state
     base, value_weight, support_weight, overload_weight, rate = rates
@@ -514,6 +522,7 @@ def codify(state, size, active, rates):
     participation`` times the mean of ``max(k - memory, 0)`` over the staff (March 1991: the code adapts to
     its superior members).
     """
+    rates = MemoryRates(*rates)  # named again: see call
     knowledge, openness, tenure, memory, talk_depth, participation = state
     for s in range(memory.size):
         ahead, open_total = 0.0, 0.0
@@ -625,6 +634,23 @@ update_trust = njit(cache=True)(_update_trust)
 _PARALLEL = {converse: njit(parallel=True)(_converse), update_trust: njit(parallel=True)(_update_trust)}
 
 
+_NAMED_ON_ENTRY = {share_leadership, converse, school_talk, learn, update_trust, engage, codify, leave, bridge,
+                   *_PARALLEL.values()}
+"""The kernels that name their tuples again on entry, so :func:`call` may pass them unnamed: the model's own, their
+parallel twins and their variants (:func:`variant` adds each)."""
+
+
+def call(kernel, *args):
+    """``kernel(*args)``, where a kernel of the model's own source (:data:`_NAMED_ON_ENTRY`) gets each named tuple
+    of ``args`` as a plain tuple and names it again on entry: numba matches a named tuple's type about 1.5 us
+    slower than a plain tuple's on every call (it looks up the class and each field name), some 30 us a tick over
+    the 18 a default tick passes, a tenth of the tick. Any other kernel (a copy of one, say) gets ``args`` as
+    they are. The values, and so every result, are the same either way."""
+    if kernel in _NAMED_ON_ENTRY:
+        return kernel(*[tuple(arg) if isinstance(arg, tuple) else arg for arg in args])
+    return kernel(*args)
+
+
 def over_schools(kernel, parallel: bool):
     """``kernel`` (``converse`` or ``update_trust``), or its twin that shares schools among threads
     (``prange``; same results) when ``parallel``; another kernel (a :func:`variant`) runs as it is."""
@@ -656,4 +682,7 @@ def variant(kernel, **replaced):
     function = types.FunctionType(source.__code__, {**source.__globals__, **replaced}, source.__name__,
                                   source.__defaults__, source.__closure__)
     function.__doc__ = f"{source.__name__} with {', '.join(f'{k}={v.__name__}' for k, v in replaced.items())}."
-    return njit(function)
+    compiled = njit(function)
+    if kernel in _NAMED_ON_ENTRY:  # the same source: it names its tuples again on entry too
+        _NAMED_ON_ENTRY.add(compiled)
+    return compiled

@@ -36,7 +36,7 @@ from simulation.kernels import (
     TrustRates,
     TrustState,
 )
-from simulation.parameters import TICKS_PER_YEAR
+from simulation.parameters import TICKS_PER_YEAR, once_per_params
 from simulation.rule_declaration import declare_rule, document
 from simulation.shocks import SHOCKS, budget_cut
 from simulation.social_capital import scaled
@@ -46,33 +46,6 @@ from simulation.turnover import replace_members, succeed_principals, turnover
 __all__ = ["LIVE_SHOCKS", "SCHEDULE", "assign_leader_roles", "dialogue", "engagement", "learning", "leadership",
            "memory", "networking", "policy_churn", "replace_members", "shocks", "succeed_principals", "time_cuts",
            "trust", "turnover"]
-
-
-def once_per_params(build):
-    """``build(p)``, made once per parameter set and then reused: a rule's rates are constants of a run (``Params``
-    is frozen; a changed run gets a new one), while building their named tuple and scaling them by social capital
-    every tick cost as much as some kernels' arithmetic at the default network.
-
-    Kept by the parameter object itself (``is``), so equal but distinct parameter sets each build their own; the
-    store is emptied when it holds many (a sweep makes one parameter set per point).
-    """
-    kept: dict[int, tuple] = {}
-    last: tuple = (None, None)  # a run asks for the same parameter set every tick: checked first
-
-    def cached(p):
-        nonlocal last
-        if last[0] is p:
-            return last[1]
-        hit = kept.get(id(p))
-        if hit is None or hit[0] is not p:
-            if len(kept) >= 256:
-                kept.clear()
-            hit = kept[id(p)] = (p, build(p))  # holding p keeps its id from being reused while the entry lives
-        last = hit
-        return hit[1]
-
-    cached.__doc__, cached.__name__, cached.__wrapped__ = build.__doc__, build.__name__, build
-    return cached
 
 
 # --- shocks --------------------------------------------------------------------
@@ -190,15 +163,15 @@ def leadership(model, kernel=kernels.share_leadership) -> None:
     if model.steps % TICKS_PER_YEAR == 1:
         assign_leader_roles(model)
     s.principal_months += 1
-    rates = leadership_rates(p)
-    kernel(LeadershipState(
+    rates = _leadership_rates(p)
+    kernels.call(kernel, LeadershipState(
         m.is_leader, m.engagement, m.school, s.distribution, s.principal_support, s.principal_focus, s.workload,
         s.principal_months, s.principal_standing, s.memory, s.shared_focus, s.support, s.focus, s.leader_engagement),
         rates)
 
 
 @once_per_params
-def leadership_rates(p) -> LeadershipRates:
+def _leadership_rates(p) -> LeadershipRates:
     """The leadership kernel's rates of parameter set ``p``."""
     return LeadershipRates(p.teacher_leader_share * p.teachers_per_school, p.vision_internalization_rate,
                            p.shared_focus_decay, p.succession_ramp_years * TICKS_PER_YEAR,
@@ -267,15 +240,15 @@ def dialogue(model, kernel=kernels.converse) -> None:
     converse = kernels.over_schools(kernel, model.parallel_schools)
     state = DialogueState(s.cross_contact, m.group_start, m.group_size, m.trust, s.meeting_time, m.engagement,
                           m.openness, s.focus, protocol)
-    a, b, school, depth, within, attending = converse(draws, state, dialogue_rates(p), p.conversations_per_tick,
-                                                      active, size)
+    a, b, school, depth, within, attending = kernels.call(converse, draws, state, _dialogue_rates(p),
+                                                          p.conversations_per_tick, active, size)
     model.meetings = Meetings(a=a, b=b, school=school, depth=depth, attending=attending, within=within)
-    s.participation, s.talk_depth, s.whole_school_depth, s.reach = kernels.school_talk(
-        Talk(a, b, school, depth, within), m.school, n_schools, active, p.subgroup_discount)
+    s.participation, s.talk_depth, s.whole_school_depth, s.reach = kernels.call(
+        kernels.school_talk, Talk(a, b, school, depth, within), m.school, n_schools, active, p.subgroup_discount)
 
 
 @once_per_params
-def dialogue_rates(p) -> DialogueRates:
+def _dialogue_rates(p) -> DialogueRates:
     """The dialogue kernel's rates of parameter set ``p``."""
     return DialogueRates(p.trust_contact_weight, p.focus_depth_weight, p.vulnerability_threshold,
                          p.vulnerability_width)
@@ -305,11 +278,12 @@ def learning(model, kernel=kernels.learn) -> None:
     ``individual_learning_rate * openness`` of the room left, and practice loses ``knowledge_obsolescence``.
     """
     m, s, p, talk = model.members, model.schools, model.p, model.meetings
-    kernel(Talk.of(talk), s.focus[talk.school], LearningState(m.knowledge, m.openness), learning_rates(p))
+    kernels.call(kernel, Talk.of(talk), s.focus[talk.school], LearningState(m.knowledge, m.openness),
+                 _learning_rates(p))
 
 
 @once_per_params
-def learning_rates(p) -> LearningRates:
+def _learning_rates(p) -> LearningRates:
     """The learning kernel's rates of parameter set ``p``."""
     return LearningRates(p.transfer_rate, p.inquiry_creation_rate, p.congenial_averaging_rate,
                          p.deprivatization_rate, p.complacency_rate, p.collegial_norm, p.individual_learning_rate,
@@ -346,12 +320,12 @@ def trust(model, kernel=kernels.update_trust) -> None:
     m, p, talk = model.members, model.p, model.meetings
     draws = model.rng.random(2 * talk.a.size)
     update_trust = kernels.over_schools(kernel, model.parallel_schools)
-    update_trust(Talk.of(talk), m.local[talk.a], m.local[talk.b], draws,
-                 TrustState(m.trust, talk.attending, m.same_team, m.knowledge, m.engagement), trust_rates(p))
+    kernels.call(update_trust, Talk.of(talk), m.local[talk.a], m.local[talk.b], draws,
+                 TrustState(m.trust, talk.attending, m.same_team, m.knowledge, m.engagement), _trust_rates(p))
 
 
 @once_per_params
-def trust_rates(p) -> TrustRates:
+def _trust_rates(p) -> TrustRates:
     """The trust kernel's rates of parameter set ``p``, social capital's scaling included."""
     return TrustRates(scaled(p, "trust_decay_rate"), scaled(p, "meeting_trust_rate"), p.trust_growth_rate,
                       p.breach_chance, p.breach_loss)
@@ -376,12 +350,13 @@ def engagement(model, kernel=kernels.engage) -> None:
     month. The loss of trusted colleagues is applied at turnover.
     """
     m, s, p = model.members, model.schools, model.p
-    kernel(Talk.of(model.meetings), EngagementState(m.school, model.active_mask, s.support, s.workload, m.engagement),
-           engagement_rates(p))
+    kernels.call(kernel, Talk.of(model.meetings),
+                 EngagementState(m.school, model.active_mask, s.support, s.workload, m.engagement),
+                 _engagement_rates(p))
 
 
 @once_per_params
-def engagement_rates(p) -> EngagementRates:
+def _engagement_rates(p) -> EngagementRates:
     """The engagement kernel's rates of parameter set ``p``."""
     return EngagementRates(p.engagement_base, p.value_weight, p.support_weight, p.overload_weight, p.engagement_rate)
 
@@ -411,12 +386,12 @@ def memory(model, kernel=kernels.codify) -> None:
     openness toward the staff's (Little & Horn), and the dialogue rule lets protocols stand in for trust.
     """
     m, s, p = model.members, model.schools, model.p
-    kernel(MemoryState(m.knowledge, m.openness, m.tenure, s.memory, s.talk_depth, s.participation),
-           members_per_school(p), active_per_school(p), memory_rates(p))
+    kernels.call(kernel, MemoryState(m.knowledge, m.openness, m.tenure, s.memory, s.talk_depth, s.participation),
+                 members_per_school(p), active_per_school(p), _memory_rates(p))
 
 
 @once_per_params
-def memory_rates(p) -> MemoryRates:
+def _memory_rates(p) -> MemoryRates:
     """The memory kernel's rates of parameter set ``p``."""
     return MemoryRates(p.codification_rate, p.memory_decay_rate, p.memory_catchup_rate, float(p.catchup_years),
                        p.socialization_rate, p.memory_rule == "protocols")
@@ -454,11 +429,11 @@ def networking(model, kernel=kernels.bridge) -> None:
         s.bridging_contacts = np.zeros(p.n_schools)
         return
     draws = model.rng.random(links.shape[0])
-    s.bridging_contacts = kernel(
-        links, draws, members_per_school(p), active_per_school(p),
+    s.bridging_contacts = kernels.call(
+        kernel, links, draws, members_per_school(p), active_per_school(p),
         BridgeState(model.observer.current["trust"], m.openness, m.knowledge, m.engagement, s.support,
                     s.shared_focus, s.memory),
-        bridge_rates(p))
+        _bridge_rates(p))
     if p.network_facilitator:
         linked = np.bincount(links.ravel(), minlength=p.n_schools) > 0
         s.shared_focus += p.facilitator_rate * (p.facilitator_focus - s.shared_focus) * linked
@@ -466,7 +441,7 @@ def networking(model, kernel=kernels.bridge) -> None:
 
 
 @once_per_params
-def bridge_rates(p) -> BridgeRates:
+def _bridge_rates(p) -> BridgeRates:
     """The networking kernel's rates of parameter set ``p``, social capital's scaling included."""
     return BridgeRates(scaled(p, "bridging_rate"), p.bonding_insularity, p.bridging_transfer)
 
