@@ -202,10 +202,15 @@ def public_functions() -> dict:
 
 
 def parameters_read_by(function) -> set[str]:
-    """Parameters that ``function``'s own body reads as ``p.NAME`` or ``model.p.NAME`` (sizes left out)."""
+    """Parameters that ``function``'s own body reads as ``p.NAME`` or ``model.p.NAME`` (sizes left out), and the
+    private functions of its module that it calls by name (a rule's rates, built once per parameter set)."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
     names = set()
+    module = inspect.getmodule(function)
     for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("_")
+                and inspect.isfunction(helper := getattr(module, node.func.id, None))):
+            names |= parameters_read_by(inspect.unwrap(helper))
         if isinstance(node, ast.Attribute) and node.attr in PARAMS_BY_NAME:
             owner = node.value
             if (isinstance(owner, ast.Name) and owner.id == "p") or (isinstance(owner, ast.Attribute)

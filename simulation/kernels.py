@@ -6,7 +6,10 @@ numbers: the rule draws them from ``model.rng`` and passes them in, so a run is 
 its arrays and its rates in small named tuples (``*State``, ``*Rates``; ``Talk`` for this month's conversations),
 so a call reads by name: ``learn(Talk(a=..., ...), focus, LearningState(knowledge=..., openness=...),
 LearningRates(transfer=..., ...))``. A kernel that shares schools among threads (``prange``) unpacks its tuples
-before the parallel loop: numba (0.68) drops writes made through a tuple's field inside ``prange``.
+before the parallel loop: numba (0.68) drops writes made through a tuple's field inside ``prange``. The rules call
+the model's kernels through :func:`call`, which hands them the same tuples unnamed (numba matches a named tuple's
+type more slowly at every call); a kernel that reads a tuple by field names it again on its first line
+(``rates = TrustRates(*rates)``), so it can be called either way. A kernel of your own gets the named tuples.
 
 Indexing, as in :mod:`simulation.state`: a *slot* ``g`` is global over the network (``school = g // size``,
 ``local = g % size``, with ``size`` posts per school, teachers first); ``trust[s, i, j]`` uses *local*
@@ -40,6 +43,8 @@ class LeadershipRates(NamedTuple):
     ramp_ticks: float  # succession_ramp_years * TICKS_PER_YEAR (0 = a new principal has full standing at once)
     initial_standing: float  # successor_initial_standing
     adoption: float  # successor_adoption_rate, per tick
+    diversion: float  # initiative_diversion, per unit of workload above its base
+    base_workload: float  # workload (the base level)
 
 
 class DialogueRates(NamedTuple):
@@ -134,7 +139,7 @@ class LeadershipState(NamedTuple):
     distribution: np.ndarray
     principal_support: np.ndarray
     principal_focus: np.ndarray
-    attention: np.ndarray
+    workload: np.ndarray
     principal_months: np.ndarray
     principal_standing: np.ndarray
     memory: np.ndarray
@@ -226,15 +231,16 @@ def share_leadership(state, rates):
         is_leader, engagement, school_of: per slot (bool, 0..1, school number); read.
         distribution, principal_support, memory: per school; read.
         principal_focus: per school; a principal in her first years moves it toward a stronger shared focus.
-        attention: per school, the share of her focus the principal can give to inquiry (outside demands divert
-            the rest); read.
+        workload: per school; read: outside demands above the base divert the principal, who gives
+            ``1 - diversion * (workload - base_workload)`` (0 to 1) of her focus to inquiry.
         principal_months: per school, ticks in post; read (the rule counts them).
         principal_standing: per school; written: the share of her support she can give.
         shared_focus: per school; written: teacher leaders take up a stronger principal focus, it fades uncodified.
         support, focus, leader_engagement: per school; written: the effective blends.
         rates: :class:`LeadershipRates`.
     """
-    (is_leader, engagement, school_of, distribution, principal_support, principal_focus, attention, principal_months,
+    rates = LeadershipRates(*rates)  # named again: see call
+    (is_leader, engagement, school_of, distribution, principal_support, principal_focus, workload, principal_months,
      principal_standing, memory, shared_focus, support, focus, leader_engagement) = state
     count, total = np.zeros(distribution.size), np.zeros(distribution.size)
     for g in range(is_leader.size):
@@ -246,7 +252,8 @@ def share_leadership(state, rates):
         leader_engagement[s] = total[s] / count[s] if count[s] > 0 else 0.0
         presence = min(count[s] / max(rates.full_roles * d, 1.0), 1.0)
         held = shared_focus[s]
-        pushed = principal_focus[s] * attention[s]
+        attention = min(max(1.0 - rates.diversion * max(workload[s] - rates.base_workload, 0.0), 0.0), 1.0)
+        pushed = principal_focus[s] * attention
         held += (rates.internalization * d * presence * max(pushed - held, 0.0)
                  - rates.focus_decay * (1.0 - memory[s]) * held)
         shared_focus[s] = min(max(held, 0.0), 1.0)
@@ -279,6 +286,7 @@ def _converse(draws, state, rates, conversations, active, size):
     draws), so schools are independent and ``prange`` can share them among threads; the blocks are then
     packed in school order, the order one thread would have found them in.
     """
+    rates = DialogueRates(*rates)  # named again: see call
     cross_contact, group_start, group_size, trust, meeting_time, engagement, openness, focus, protocol = state
     n_schools, per_school = meeting_time.size, active * conversations
     n = n_schools * per_school
@@ -381,6 +389,7 @@ def learn(talk, focus, state, rates):
         state: :class:`LearningState`, knowledge and openness per slot; written.
         rates: :class:`LearningRates`.
     """
+    talk, rates = Talk(*talk), LearningRates(*rates)  # named again: see call
     a, b, depth = talk.a, talk.b, talk.depth
     knowledge, openness = state
     gain, opening = np.zeros(knowledge.size), np.zeros(knowledge.size)
@@ -417,6 +426,7 @@ def _update_trust(talk, local_a, local_b, draws, state, rates):
     meetings, then its conversations in their order) independently of the others, which ``prange`` can share
     among threads with the same result as one thread.
     """
+    talk, rates = Talk(*talk), TrustRates(*rates)  # named again: see call
     a, b, school, depth = talk.a, talk.b, talk.school, talk.depth
     trust, attending, same_team, knowledge, engagement = state
     n_schools, size = attending.shape
@@ -479,6 +489,7 @@ def engage(talk, state, rates):
             school, read; engagement per slot, written.
         rates: :class:`EngagementRates`.
     """
+    talk = Talk(*talk)  # named again: see call
     a, b, depth = talk.a, talk.b, talk.depth
     school_of, active, support, workload, engagement = state
     base, value_weight, support_weight, overload_weight, rate = rates
@@ -512,6 +523,7 @@ def codify(state, size, active, rates):
     its superior members). Members are socialized toward the code through the routines they take part in:
     ``socialization * participation`` (a staff that does not meet is not taught by a code it does not use).
     """
+    rates = MemoryRates(*rates)  # named again: see call
     knowledge, openness, tenure, memory, talk_depth, participation = state
     for s in range(memory.size):
         ahead, open_total = 0.0, 0.0
@@ -624,6 +636,23 @@ update_trust = njit(cache=True)(_update_trust)
 _PARALLEL = {converse: njit(parallel=True)(_converse), update_trust: njit(parallel=True)(_update_trust)}
 
 
+_NAMED_ON_ENTRY = {share_leadership, converse, school_talk, learn, update_trust, engage, codify, leave, bridge,
+                   *_PARALLEL.values()}
+"""The kernels that name their tuples again on entry, so :func:`call` may pass them unnamed: the model's own, their
+parallel twins and their variants (:func:`variant` adds each)."""
+
+
+def call(kernel, *args):
+    """``kernel(*args)``, where a kernel of the model's own source (:data:`_NAMED_ON_ENTRY`) gets each named tuple
+    of ``args`` as a plain tuple and names it again on entry: numba matches a named tuple's type about 1.5 us
+    slower than a plain tuple's on every call (it looks up the class and each field name), some 30 us a tick over
+    the 18 a default tick passes, a tenth of the tick. Any other kernel (a copy of one, say) gets ``args`` as
+    they are. The values, and so every result, are the same either way."""
+    if kernel in _NAMED_ON_ENTRY:
+        return kernel(*[tuple(arg) if isinstance(arg, tuple) else arg for arg in args])
+    return kernel(*args)
+
+
 def over_schools(kernel, parallel: bool):
     """``kernel`` (``converse`` or ``update_trust``), or its twin that shares schools among threads
     (``prange``; same results) when ``parallel``; another kernel (a :func:`variant`) runs as it is."""
@@ -655,4 +684,7 @@ def variant(kernel, **replaced):
     function = types.FunctionType(source.__code__, {**source.__globals__, **replaced}, source.__name__,
                                   source.__defaults__, source.__closure__)
     function.__doc__ = f"{source.__name__} with {', '.join(f'{k}={v.__name__}' for k, v in replaced.items())}."
-    return njit(function)
+    compiled = njit(function)
+    if kernel in _NAMED_ON_ENTRY:  # the same source: it names its tuples again on entry too
+        _NAMED_ON_ENTRY.add(compiled)
+    return compiled

@@ -204,9 +204,11 @@ class PLCModel(mesa.Model):
         """Log how many teachers left each school from ``slots``; the newcomers are already in the arrays."""
         teachers = slots[self.members.is_teacher[slots]]
         counts = np.bincount(self.members.school[teachers], minlength=self.p.n_schools)
-        for school in np.flatnonzero(counts).tolist():
-            self.record_event("teachers_left", (school,), count=int(counts[school]), of=self.p.teachers_per_school,
-                              cause=cause)
+        schools = np.flatnonzero(counts)
+        tick, of = self.steps, self.p.teachers_per_school
+        # the events record_event would log, made at once: one by one they were a sixth of a year end's turnover
+        self.events += [Event(tick, "teachers_left", (school,), count, of, cause)
+                        for school, count in zip(schools.tolist(), counts[schools].tolist(), strict=True)]
 
     def principals_replaced(self, schools: np.ndarray) -> None:
         """Swap in a new Principal agent for each school in ``schools`` and log it."""

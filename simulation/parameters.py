@@ -20,7 +20,7 @@ from typing import Any
 from simulation.declaration import TICKS_PER_YEAR, Param, ParameterError, _p, suggest
 
 __all__ = ["PARAMETERS", "PARAMS_BY_NAME", "TICKS_PER_YEAR", "Param", "ParameterError", "Params", "check_names",
-           "make_params", "parse_assignment", "suggest"]
+           "make_params", "once_per_params", "parse_assignment", "suggest"]
 
 NCES_TFS = "NCES Teacher Follow-up Survey 2012-13: 84.3% stay, 8.1% move, 7.7% leave"
 NCES_PFS = "NCES Principal Follow-up Survey 2016-17: 82% stay, 6% move, 10% leave, 2% unknown"
@@ -428,3 +428,30 @@ def parse_assignment(text: str) -> tuple[str, Any]:
         raise ParameterError(f"--set {text!r}: expected name=value, e.g. --set meeting_time=0.4")
     check_names([name])
     return name, PARAMS_BY_NAME[name].coerce(value.strip())
+
+
+def once_per_params(build):
+    """``build(p)``, made once per parameter set and then reused: a rule's rates are constants of a run (``Params``
+    is frozen; a changed run gets a new one), while building their named tuple and scaling them by social capital
+    every tick cost as much as some kernels' arithmetic at the default network (``simulation.rules``).
+
+    Kept by the parameter object itself (``is``), so equal but distinct parameter sets each build their own; the
+    store is emptied when it holds many (a sweep makes one parameter set per point).
+    """
+    kept: dict[int, tuple] = {}
+    last: tuple = (None, None)  # a run asks for the same parameter set every tick: checked first
+
+    def cached(p):
+        nonlocal last
+        if last[0] is p:
+            return last[1]
+        hit = kept.get(id(p))
+        if hit is None or hit[0] is not p:
+            if len(kept) >= 256:
+                kept.clear()
+            hit = kept[id(p)] = (p, build(p))  # holding p keeps its id from being reused while the entry lives
+        last = hit
+        return hit[1]
+
+    cached.__doc__, cached.__name__, cached.__wrapped__ = build.__doc__, build.__name__, build
+    return cached

@@ -36,7 +36,7 @@ from simulation.kernels import (
     TrustRates,
     TrustState,
 )
-from simulation.parameters import TICKS_PER_YEAR
+from simulation.parameters import TICKS_PER_YEAR, once_per_params
 from simulation.rule_declaration import declare_rule, document
 from simulation.shocks import SHOCKS, budget_cut
 from simulation.social_capital import scaled
@@ -68,10 +68,9 @@ def shocks(model) -> None:
     :data:`simulation.shocks.SHOCKS`). Then :func:`policy_churn` and :func:`time_cuts`.
     """
     p = model.p
-    hit = np.arange(round(p.shock_share * p.n_schools))
     for shock in SHOCKS:
         if getattr(p, shock.tick_param) == model.steps:
-            shock.apply(model, hit)
+            shock.apply(model, np.arange(round(p.shock_share * p.n_schools)))
     policy_churn(model)
     time_cuts(model)
 
@@ -124,7 +123,8 @@ def time_cuts(model) -> None:
     experiment meet the same cuts (common random numbers).
     """
     s, p = model.schools, model.p
-    s.meeting_time += p.time_restoration_rate * np.maximum(p.meeting_time - s.meeting_time, 0.0)
+    if p.time_restoration_rate > 0:  # at 0 (the default) it would add zeros: four numpy calls a month saved
+        s.meeting_time += p.time_restoration_rate * np.maximum(p.meeting_time - s.meeting_time, 0.0)
     if p.time_cut_rate > 0 and model.steps % TICKS_PER_YEAR == 1:
         budget_cut(model, np.flatnonzero(model.time_cut_stream.random(p.n_schools) < p.time_cut_rate))
 
@@ -163,14 +163,19 @@ def leadership(model, kernel=kernels.share_leadership) -> None:
     if model.steps % TICKS_PER_YEAR == 1:
         assign_leader_roles(model)
     s.principal_months += 1
-    rates = LeadershipRates(p.teacher_leader_share * p.teachers_per_school, p.vision_internalization_rate,
-                            p.shared_focus_decay, p.succession_ramp_years * TICKS_PER_YEAR,
-                            p.successor_initial_standing, p.successor_adoption_rate)
-    attention = np.clip(1.0 - p.initiative_diversion * np.maximum(s.workload - p.workload, 0.0), 0.0, 1.0)
-    kernel(LeadershipState(
-        m.is_leader, m.engagement, m.school, s.distribution, s.principal_support, s.principal_focus, attention,
+    rates = _leadership_rates(p)
+    kernels.call(kernel, LeadershipState(
+        m.is_leader, m.engagement, m.school, s.distribution, s.principal_support, s.principal_focus, s.workload,
         s.principal_months, s.principal_standing, s.memory, s.shared_focus, s.support, s.focus, s.leader_engagement),
         rates)
+
+
+@once_per_params
+def _leadership_rates(p) -> LeadershipRates:
+    """The leadership kernel's rates of parameter set ``p``."""
+    return LeadershipRates(p.teacher_leader_share * p.teachers_per_school, p.vision_internalization_rate,
+                           p.shared_focus_decay, p.succession_ramp_years * TICKS_PER_YEAR,
+                           p.successor_initial_standing, p.successor_adoption_rate, p.initiative_diversion, p.workload)
 
 
 @declare_rule(
@@ -232,15 +237,21 @@ def dialogue(model, kernel=kernels.converse) -> None:
     seeking = n_schools * active * p.conversations_per_tick
     draws = model.rng.random(2 * seeking + n_schools * active)
     protocol = p.protocol_strength * s.memory if p.memory_rule == "protocols" else np.zeros(n_schools)
-    rates = DialogueRates(p.trust_contact_weight, p.focus_depth_weight, p.vulnerability_threshold,
-                          p.vulnerability_width)
     converse = kernels.over_schools(kernel, model.parallel_schools)
     state = DialogueState(s.cross_contact, m.group_start, m.group_size, m.trust, s.meeting_time, m.engagement,
                           m.openness, s.focus, protocol)
-    a, b, school, depth, within, attending = converse(draws, state, rates, p.conversations_per_tick, active, size)
+    a, b, school, depth, within, attending = kernels.call(converse, draws, state, _dialogue_rates(p),
+                                                          p.conversations_per_tick, active, size)
     model.meetings = Meetings(a=a, b=b, school=school, depth=depth, attending=attending, within=within)
-    s.participation, s.talk_depth, s.whole_school_depth, s.reach = kernels.school_talk(
-        Talk(a, b, school, depth, within), m.school, n_schools, active, p.subgroup_discount)
+    s.participation, s.talk_depth, s.whole_school_depth, s.reach = kernels.call(
+        kernels.school_talk, Talk(a, b, school, depth, within), m.school, n_schools, active, p.subgroup_discount)
+
+
+@once_per_params
+def _dialogue_rates(p) -> DialogueRates:
+    """The dialogue kernel's rates of parameter set ``p``."""
+    return DialogueRates(p.trust_contact_weight, p.focus_depth_weight, p.vulnerability_threshold,
+                         p.vulnerability_width)
 
 
 # --- learning ------------------------------------------------------------------
@@ -267,10 +278,16 @@ def learning(model, kernel=kernels.learn) -> None:
     ``individual_learning_rate * openness`` of the room left, and practice loses ``knowledge_obsolescence``.
     """
     m, s, p, talk = model.members, model.schools, model.p, model.meetings
-    rates = LearningRates(p.transfer_rate, p.inquiry_creation_rate, p.congenial_averaging_rate,
-                          p.deprivatization_rate, p.complacency_rate, p.collegial_norm, p.individual_learning_rate,
-                          p.knowledge_obsolescence)
-    kernel(Talk.of(talk), s.focus[talk.school], LearningState(m.knowledge, m.openness), rates)
+    kernels.call(kernel, Talk.of(talk), s.focus[talk.school], LearningState(m.knowledge, m.openness),
+                 _learning_rates(p))
+
+
+@once_per_params
+def _learning_rates(p) -> LearningRates:
+    """The learning kernel's rates of parameter set ``p``."""
+    return LearningRates(p.transfer_rate, p.inquiry_creation_rate, p.congenial_averaging_rate,
+                         p.deprivatization_rate, p.complacency_rate, p.collegial_norm, p.individual_learning_rate,
+                         p.knowledge_obsolescence)
 
 
 # --- trust ---------------------------------------------------------------------
@@ -302,11 +319,16 @@ def trust(model, kernel=kernels.update_trust) -> None:
     """
     m, p, talk = model.members, model.p, model.meetings
     draws = model.rng.random(2 * talk.a.size)
-    rates = TrustRates(scaled(p, "trust_decay_rate"), scaled(p, "meeting_trust_rate"), p.trust_growth_rate,
-                       p.breach_chance, p.breach_loss)
     update_trust = kernels.over_schools(kernel, model.parallel_schools)
-    update_trust(Talk.of(talk), m.local[talk.a], m.local[talk.b], draws,
-                 TrustState(m.trust, talk.attending, m.same_team, m.knowledge, m.engagement), rates)
+    kernels.call(update_trust, Talk.of(talk), m.local[talk.a], m.local[talk.b], draws,
+                 TrustState(m.trust, talk.attending, m.same_team, m.knowledge, m.engagement), _trust_rates(p))
+
+
+@once_per_params
+def _trust_rates(p) -> TrustRates:
+    """The trust kernel's rates of parameter set ``p``, social capital's scaling included."""
+    return TrustRates(scaled(p, "trust_decay_rate"), scaled(p, "meeting_trust_rate"), p.trust_growth_rate,
+                      p.breach_chance, p.breach_loss)
 
 
 # --- engagement ----------------------------------------------------------------
@@ -328,8 +350,15 @@ def engagement(model, kernel=kernels.engage) -> None:
     month. The loss of trusted colleagues is applied at turnover.
     """
     m, s, p = model.members, model.schools, model.p
-    kernel(Talk.of(model.meetings), EngagementState(m.school, model.active_mask, s.support, s.workload, m.engagement),
-           EngagementRates(p.engagement_base, p.value_weight, p.support_weight, p.overload_weight, p.engagement_rate))
+    kernels.call(kernel, Talk.of(model.meetings),
+                 EngagementState(m.school, model.active_mask, s.support, s.workload, m.engagement),
+                 _engagement_rates(p))
+
+
+@once_per_params
+def _engagement_rates(p) -> EngagementRates:
+    """The engagement kernel's rates of parameter set ``p``."""
+    return EngagementRates(p.engagement_base, p.value_weight, p.support_weight, p.overload_weight, p.engagement_rate)
 
 
 # --- memory --------------------------------------------------------------------
@@ -358,10 +387,15 @@ def memory(model, kernel=kernels.codify) -> None:
     Horn), and the dialogue rule lets protocols stand in for trust.
     """
     m, s, p = model.members, model.schools, model.p
-    rates = MemoryRates(p.codification_rate, p.memory_decay_rate, p.memory_catchup_rate, float(p.catchup_years),
-                        p.socialization_rate, p.memory_rule == "protocols")
-    kernel(MemoryState(m.knowledge, m.openness, m.tenure, s.memory, s.talk_depth, s.participation),
-           members_per_school(p), active_per_school(p), rates)
+    kernels.call(kernel, MemoryState(m.knowledge, m.openness, m.tenure, s.memory, s.talk_depth, s.participation),
+                 members_per_school(p), active_per_school(p), _memory_rates(p))
+
+
+@once_per_params
+def _memory_rates(p) -> MemoryRates:
+    """The memory kernel's rates of parameter set ``p``."""
+    return MemoryRates(p.codification_rate, p.memory_decay_rate, p.memory_catchup_rate, float(p.catchup_years),
+                       p.socialization_rate, p.memory_rule == "protocols")
 
 
 # --- networking ----------------------------------------------------------------
@@ -396,15 +430,21 @@ def networking(model, kernel=kernels.bridge) -> None:
         s.bridging_contacts = np.zeros(p.n_schools)
         return
     draws = model.rng.random(links.shape[0])
-    s.bridging_contacts = kernel(
-        links, draws, members_per_school(p), active_per_school(p),
+    s.bridging_contacts = kernels.call(
+        kernel, links, draws, members_per_school(p), active_per_school(p),
         BridgeState(model.observer.current["trust"], m.openness, m.knowledge, m.engagement, s.support,
                     s.shared_focus, s.memory),
-        BridgeRates(scaled(p, "bridging_rate"), p.bonding_insularity, p.bridging_transfer))
+        _bridge_rates(p))
     if p.network_facilitator:
         linked = np.bincount(links.ravel(), minlength=p.n_schools) > 0
         s.shared_focus += p.facilitator_rate * (p.facilitator_focus - s.shared_focus) * linked
         np.clip(s.shared_focus, 0.0, 1.0, out=s.shared_focus)
+
+
+@once_per_params
+def _bridge_rates(p) -> BridgeRates:
+    """The networking kernel's rates of parameter set ``p``, social capital's scaling included."""
+    return BridgeRates(scaled(p, "bridging_rate"), p.bonding_insularity, p.bridging_transfer)
 
 
 # --- turnover: simulation.turnover ---------------------------------------------

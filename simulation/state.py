@@ -100,7 +100,7 @@ def active_per_school(p: Params) -> int:
 
 def draw_share(rng: np.random.Generator, mean: float, spread: float, size) -> np.ndarray:
     """Normal draws around ``mean`` clipped to 0..1: the shape of every drawn trait."""
-    return np.clip(rng.normal(mean, spread, size), 0.0, 1.0)
+    return rng.normal(mean, spread, size).clip(0.0, 1.0)  # the method np.clip calls, without its wrapper (half)
 
 
 def build_members(p: Params, rng: np.random.Generator, is_secondary: np.ndarray) -> Members:

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from simulation.aggregates import trust_in_colleagues
-from simulation.kernels import LeaveRates, LeaveState, leave
+from simulation.kernels import LeaveRates, LeaveState, call, leave
 from simulation.parameters import TICKS_PER_YEAR
 from simulation.rule_declaration import declare_rule
 from simulation.social_capital import scaled
@@ -140,7 +140,7 @@ def replace_members(model, slots: np.ndarray, cause: str, movers: np.ndarray | N
     m, s, p, rng = model.members, model.schools, model.p, model.rng
     moved_from, moved_to = place_movers(movers if movers is not None else slots[:0], slots, m.school, rng)
     carried = {name: getattr(m, name)[moved_from].copy() for name in ("knowledge", "openness", "person")}
-    leave(slots, members_per_school(p), active_per_school(p),
+    call(leave, slots, members_per_school(p), active_per_school(p),
           LeaveState(m.trust, m.engagement, m.is_leader, s.shared_focus, s.memory),
           LeaveRates(p.colleague_loss_effect, scaled(p, "newcomer_trust")))
     n = slots.size

@@ -84,3 +84,22 @@ def test_a_variant_runs_the_replaced_hook():
 def test_a_hook_the_kernel_does_not_call_is_refused_naming_its_hooks():
     with pytest.raises(ValueError, match=r"variant: learn calls no 'trust_change'; its hooks are openness_change"):
         kernels.variant(kernels.learn, trust_change=kernels.openness_change)
+
+
+def test_call_hands_the_models_kernels_plain_tuples_and_any_other_kernel_the_named_ones():
+    """kernels.call passes the model's own kernels and their variants their tuples unnamed (numba matches a plain
+    tuple's type faster; they name it again on entry), with the same result; any other kernel gets them named."""
+    from numba import njit, types
+
+    def named(signature):
+        return isinstance(signature[0], types.NamedTuple)
+
+    expected = _learn_once(kernels.learn)[1]
+    variant = kernels.variant(kernels.learn, openness_change=kernels.openness_change)
+    for kernel in (kernels.learn, variant):
+        np.testing.assert_array_equal(_learn_once(lambda *args, k=kernel: kernels.call(k, *args))[1], expected)
+        assert any(not named(signature) for signature in kernel.signatures), "call passed the named tuples"
+
+    copied = njit(kernels.learn.py_func)  # a kernel of the user's own, from the model's source
+    np.testing.assert_array_equal(_learn_once(lambda *args: kernels.call(copied, *args))[1], expected)
+    assert copied.signatures and all(named(signature) for signature in copied.signatures)

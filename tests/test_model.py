@@ -501,3 +501,22 @@ def test_every_measure_has_a_label():
     from simulation.measures import MEASURE_LABELS, NETWORK_MEASURES
 
     assert set(SCHOOL_MEASURES) | set(NETWORK_MEASURES) <= set(MEASURE_LABELS)
+
+
+def test_rule_rates_follow_a_replaced_parameter_set():
+    """Each rule's rates are kept per parameter set (simulation.parameters.once_per_params): a model whose
+    parameters are replaced mid-run (the app's sliders) steps on the new values at once, and an equal but distinct
+    set gets its own."""
+    model = PLCModel(rng=3, n_schools=2, teachers_per_school=8)
+    model.step()
+    kept = baseline_rules._trust_rates(model.p)
+    assert baseline_rules._trust_rates(model.p) is kept
+    model.p = model.p.replace(trust_decay_rate=0.5)
+    assert baseline_rules._trust_rates(model.p).decay == scaled(model.p, "trust_decay_rate") != kept.decay
+    model.members.trust[:] = 0.8
+    model.meetings = model.meetings.__class__.none(model.p)  # no talk: only this month's decay moves trust
+    baseline_rules.trust(model)
+    np.testing.assert_allclose(model.members.trust[0, 0, 1], 0.8 * (1.0 - scaled(model.p, "trust_decay_rate")))
+    twin = model.p.replace()
+    assert twin == model.p and twin is not model.p
+    assert baseline_rules._trust_rates(twin) == baseline_rules._trust_rates(model.p)
