@@ -236,7 +236,8 @@ PARAMETERS: tuple[Param, ...] = (
     _p("catchup_years", int, 1, "Years in which a newcomer counts as new (learns from memory, is inducted)",
        "memory", unit="years", low=0, high=10, source="assumption (a first-year induction)"),
     _p("socialization_rate", float, 0.02, "How fast members' knowledge moves toward codified practice, times the "
-       "month's participation (March's socialization, through routines in use)", "memory", unit="per tick", low=0.0, high=1.0,
+       "month's participation (March's socialization, through routines in use)", "memory", unit="per tick",
+       low=0.0, high=1.0,
        source="March 1991 (mutual learning: the code learns from members, members from the code); value set with "
               "Validation 3's predictive check (trust measured first predicts improvement), so that check does "
               "not validate it"),
