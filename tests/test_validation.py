@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from cli_helpers import plc_sim as in_process
 
 from plc_sim.cli.main import build_parser
 from plc_sim.validation import command as validation
@@ -90,7 +91,7 @@ def test_every_pattern_reports_effect_interval_expectation_source_and_figure(ful
 def test_command_exits_nonzero_when_a_pattern_fails(tmp_path):
     """An expectation no model could meet (40-60% annual teacher turnover) must fail the command, through the API."""
     args = build_parser().parse_args(["validate", "--only", "turnover", "--full", "--out", str(tmp_path / "report"),
-                                      "--workers", "1"])
+                                      "--workers", str(WORKERS)])
     impossible = {"turnover": {"teacher turnover": Expected("impossible: 40-60% a year", above=0.4, below=0.6)}}
     with pytest.raises(SystemExit) as exit_info:
         args.func(args, expect=impossible)
@@ -122,7 +123,7 @@ def test_command_writes_report_figures_and_table_and_exits_zero(tmp_path):
     (["--fast", "--full"], "--full"),
 ])
 def test_bad_options_are_one_line_naming_the_field(tmp_path, args, field):
-    done = plc_sim("validate", *args, cwd=tmp_path)
+    done = in_process("validate", *args, cwd=tmp_path)
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and field in done.stderr
     assert not (tmp_path / "results").exists()
@@ -130,7 +131,7 @@ def test_bad_options_are_one_line_naming_the_field(tmp_path, args, field):
 
 def test_an_output_folder_under_a_file_is_refused_before_any_run(tmp_path):
     (tmp_path / "notes.txt").write_text("not a folder")
-    done = plc_sim("validate", "--out", "notes.txt/report", cwd=tmp_path)
+    done = in_process("validate", "--out", "notes.txt/report", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip() == "plc-sim: error: --out: notes.txt exists and is not a folder"
 
