@@ -21,8 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from plc_sim.core.processes import own_group
-
 WORKERS = 2
 """Worker processes, as ``plc-sim validate`` uses by default on two cores."""
 
@@ -38,14 +36,16 @@ def lowest_priority() -> None:
 
 
 class Background:
-    """The script running in ``folder``, in a process group of its own."""
+    """The script measuring in ``folder``: a session of its own, and not a child of the suite's process (tests check
+    that the commands they run leave no child process behind). If the suite is killed outright, the script ends
+    by itself once it has measured every pattern."""
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self.log = open(folder / "background.log", "w")  # noqa: SIM115 - open for the script's whole life
-        self.process = subprocess.Popen([sys.executable, __file__, str(folder)], stdout=self.log,
-                                        stderr=subprocess.STDOUT, env={**os.environ, "MPLBACKEND": "Agg"},
-                                        **own_group())  # ends with the suite, however the suite ends
+        with open(folder / "background.log", "w") as log:
+            starter = subprocess.run([sys.executable, __file__, str(folder)], stdout=subprocess.PIPE, stderr=log,
+                                     env={**os.environ, "MPLBACKEND": "Agg"}, text=True, timeout=60, check=True)
+        self.pid = int(starter.stdout)
 
     def finish(self) -> dict:
         """Stop the script (and its workers) and return the results it wrote, by pattern key."""
@@ -58,10 +58,15 @@ class Background:
         return results
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)  # its own group: the script and its pool's workers
-            self.process.wait()
-        self.log.close()
+        """End the script's process group (the script and its pool's workers), if the script still runs: the
+        group is known by the script's own process id, looked up first so that no other process is touched."""
+        try:
+            ours = Path(__file__).name.encode() in Path(f"/proc/{self.pid}/cmdline").read_bytes() \
+                and os.getpgid(self.pid) == self.pid
+        except OSError:
+            return
+        if ours:
+            os.killpg(self.pid, signal.SIGKILL)
 
 
 BACKGROUND = pytest.StashKey[Background]()
@@ -81,5 +86,11 @@ def measure(folder: Path) -> None:
 
 
 if __name__ == "__main__":
+    measurer = os.fork()
+    if measurer:  # the starter: say who measures, and end, so the measurer is nobody's child in the suite
+        print(measurer, flush=True)
+        os._exit(0)
+    os.setsid()
+    os.dup2(2, 1)  # the log; the starter's stdout is read to its end
     lowest_priority()
     measure(Path(sys.argv[1]))
