@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from calibration_helpers import ALWAYS_PATTERN, WIDE_PATTERN, WIDTH, WINDOW, WINDOW_PATTERN
+from cli_helpers import plc_sim as in_process
 
 from plc_sim.calibration.report import share_ci, write_report
 from plc_sim.calibration.run import run_calibration
@@ -222,7 +223,7 @@ def test_bad_spec_names_the_field(change, field):
 def test_bad_spec_on_the_command_line_is_one_line_exit_2_and_writes_nothing(tmp_path):
     (tmp_path / "bad.toml").write_text(WINDOW_SPEC.replace("trust_growth_rate = {}", "trust_growht = {}")
                                        .replace('patterns = ["window", "always"]\n', ""))
-    done = plc_sim("calibrate", "bad.toml", cwd=tmp_path)
+    done = in_process("calibrate", "bad.toml", cwd=tmp_path)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
     assert "parameters.trust_growht" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
@@ -230,7 +231,7 @@ def test_bad_spec_on_the_command_line_is_one_line_exit_2_and_writes_nothing(tmp_
 
 @pytest.mark.parametrize("name", ["calibration", "calibration_region", "decay_causes"])
 def test_dry_run_shows_the_plan_and_writes_nothing(tmp_path, name):
-    done = plc_sim("calibrate", str(ROOT / "experiments" / f"{name}.toml"), "--dry-run", cwd=tmp_path)
+    done = in_process("calibrate", str(ROOT / "experiments" / f"{name}.toml"), "--dry-run", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "latin hypercube of" in done.stdout and f"results/{name}/" in done.stdout
     assert list(tmp_path.iterdir()) == []

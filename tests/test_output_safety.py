@@ -8,17 +8,14 @@ with ``--overwrite``/``--restart``/``--refresh``, over result folders seeded wit
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import plc_sim
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sweep_helpers import LEVER_DESIGN
@@ -37,11 +34,6 @@ teachers_per_school = 6
 meeting_time = [0.2, 0.6]
 [design.grid]
 """
-
-
-def plc_sim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "plc_sim.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -251,22 +243,14 @@ class Work:
 
     def call(self, args: list[str]) -> tuple[int, str]:
         """Run one command in this process: its exit status and what it wrote on stderr."""
-        from plc_sim.cli import main
         from plc_sim.workshop import record
 
-        err = io.StringIO()
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-            if args == ["workshop-save"]:  # what the workshop server calls after each year and for the debrief
-                folder, refusal = record.save_or_refusal(self.workshop, self.results / "workshops")
-                code = 0 if folder is not None else 2
-                if refusal:
-                    print(f"plc-sim: error: {refusal}", file=sys.stderr)
-            else:
-                try:
-                    code = main(args)
-                except SystemExit as exit_:  # validate: 1 when a pattern fails at this tiny setting
-                    code = exit_.code
-        return code, err.getvalue()
+        if args != ["workshop-save"]:
+            done = plc_sim(*args, cwd=self.root)
+            return done.returncode, done.stderr
+        # what the workshop server calls after each year and for the debrief
+        folder, refusal = record.save_or_refusal(self.workshop, self.results / "workshops")
+        return 0 if folder is not None else 2, f"plc-sim: error: {refusal}\n" if refusal else ""
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,9 @@ depend on the state of the model's patterns)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
+from cli_helpers import plc_sim
 from matplotlib.figure import Figure
 
 from plc_sim.cli.main import build_parser
@@ -122,7 +120,6 @@ def test_set_moves_a_default_under_every_arm():
 @pytest.mark.parametrize("value, field", [("meeting_time=7", "meeting_time"), ("n_schools=3", "--set: n_schools"),
                                           ("meeting_tim=0.2", "meeting_tim")])
 def test_a_bad_set_is_one_line_exit_2_before_any_run(tmp_path, value, field):
-    done = subprocess.run([sys.executable, "-m", "plc_sim.cli", "validate", "--set", value], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    done = plc_sim("validate", "--set", value, cwd=tmp_path)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and field in done.stderr
     assert list(tmp_path.iterdir()) == []

@@ -1,13 +1,14 @@
 """The validation suite: every documented pattern at report strength, the command's exit status and report, and
 the statistics the patterns rely on.
 
-All eight patterns run once per session at report strength (``plc-sim validate --full``: 60 replications on 20
-schools) on two worker processes, about two minutes. The fast setting (12 replications on 10 schools) cannot
-resolve the thinnest effects at the calibrated defaults (memory's buffer, the recovery after a succession: their
-intervals at that setting are three times as wide as the effects), so the verdicts are tested where they are
-reported. A pattern must pass, unless it is a documented disagreement between the model and the literature
-(``KNOWN_DISAGREEMENTS`` below, described in docs/ODD.md): then it must still fail (strict xfail), so the document
-is kept true when a mechanism changes.
+All patterns run once per session at report strength (``plc-sim validate --full``: 60 replications on 20 schools) on
+two worker processes, about two minutes of wall time alone; in a whole-suite run they are measured on the otherwise
+idle core while the other tests run (``tests/background_validation.py``). The fast setting (12 replications on 10
+schools) cannot resolve the thinnest effects at the calibrated defaults (memory's buffer, the recovery after a
+succession: their intervals at that setting are three times as wide as the effects), so the verdicts are tested
+where they are reported. A pattern must pass, unless it is a documented disagreement between the model and the
+literature (``KNOWN_DISAGREEMENTS`` below, described in docs/ODD.md): then it must still fail (strict xfail), so the
+document is kept true when a mechanism changes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from background_validation import BACKGROUND, WORKERS
+from cli_helpers import plc_sim as in_process
 
 from plc_sim.cli.main import build_parser
 from plc_sim.validation import command as validation
@@ -28,7 +31,6 @@ from plc_sim.validation.core import FULL, Expected, Runner, Setting, batched, ru
 from plc_sim.validation.stats import median_with_ci, share_ratio, years_to_regain
 from simulation.parameters import TICKS_PER_YEAR
 
-WORKERS = 2
 TINY = Setting("tiny", replications=3, n_schools=4, description="3 replications on networks of 4 schools")
 """A setting for tests of the machinery (not of the model): seconds, not minutes."""
 
@@ -39,8 +41,15 @@ def plc_sim(*args: str, cwd) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="session")
-def full_results():
-    results = validation.run_patterns(FULL, validation.PATTERNS, workers=WORKERS)
+def full_results(request):
+    """Every pattern at report strength: those the background measurement finished (``tests/conftest.py``), the
+    rest measured here."""
+    background = request.config.stash.get(BACKGROUND, None)
+    done = background.finish() if background is not None else {}
+    rest = [pattern for pattern in validation.PATTERNS if pattern.key not in done]
+    measured = {result.key: result for result in validation.run_patterns(FULL, rest, workers=WORKERS)}
+    results = [done.get(pattern.key) or measured[pattern.key] for pattern in validation.PATTERNS]
+    print(f"report-strength validation: {len(done)} patterns measured in the background, {len(rest)} here")
     yield {result.key: result for result in results}
     for result in results:
         plt.close(result.figure)
@@ -90,7 +99,7 @@ def test_every_pattern_reports_effect_interval_expectation_source_and_figure(ful
 def test_command_exits_nonzero_when_a_pattern_fails(tmp_path):
     """An expectation no model could meet (40-60% annual teacher turnover) must fail the command, through the API."""
     args = build_parser().parse_args(["validate", "--only", "turnover", "--full", "--out", str(tmp_path / "report"),
-                                      "--workers", "1"])
+                                      "--workers", str(WORKERS)])
     impossible = {"turnover": {"teacher turnover": Expected("impossible: 40-60% a year", above=0.4, below=0.6)}}
     with pytest.raises(SystemExit) as exit_info:
         args.func(args, expect=impossible)
@@ -122,7 +131,7 @@ def test_command_writes_report_figures_and_table_and_exits_zero(tmp_path):
     (["--fast", "--full"], "--full"),
 ])
 def test_bad_options_are_one_line_naming_the_field(tmp_path, args, field):
-    done = plc_sim("validate", *args, cwd=tmp_path)
+    done = in_process("validate", *args, cwd=tmp_path)
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and field in done.stderr
     assert not (tmp_path / "results").exists()
@@ -130,7 +139,7 @@ def test_bad_options_are_one_line_naming_the_field(tmp_path, args, field):
 
 def test_an_output_folder_under_a_file_is_refused_before_any_run(tmp_path):
     (tmp_path / "notes.txt").write_text("not a folder")
-    done = plc_sim("validate", "--out", "notes.txt/report", cwd=tmp_path)
+    done = in_process("validate", "--out", "notes.txt/report", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip() == "plc-sim: error: --out: notes.txt exists and is not a folder"
 

@@ -696,7 +696,11 @@ def test_the_readme_facilitator_guide_names_what_the_pages_show_word_for_word(tm
     _, rendered = solara.render(page, handle_error=False)
     shown = words(rendered)  # year 1, before it has run
     w.advance()
+    # The page redraws for the advance from its own thread (use_workshop_version); a click while that redraw runs
+    # can be lost under load, so click once the page shows year 2, and read the page once the debrief is drawn.
+    rendered.find(Countdown).assert_matches_wait(year=2, timeout=30)
     rendered.find(v.Btn, children=["Debrief"]).widget.click()
+    rendered.find(v.Btn, children=["Save and check the replay"]).wait_for(timeout=30)
     shown += words(rendered)
     templates = [Path(widget.template_file).read_text() for widget in (SchoolYear, Countdown)]
     shown.append(inspect.getsource(cmd_workshop))  # the terminal's lines ("facilitator: open ...")
