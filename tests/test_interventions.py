@@ -116,6 +116,14 @@ def test_protected_time_holds_meeting_time_up_through_a_budget_cut_and_ends():
     assert low > 0, "protected time should raise the reached schools' PLC health"
 
 
+def test_a_floor_is_idle_only_where_nothing_can_take_meeting_time_below_it():
+    idle = INTERVENTIONS["protected_time"].idle
+    still = make_params({"time_cut_rate": 0.0, "dismantling_share": 0.0})
+    assert idle(still, {"level": 0.6}, 120) is not None and idle(still, {"level": 0.7}, 120) is None
+    assert idle(still.replace(dismantling_share=0.3), {"level": 0.6}, 120) is None, "a successor can take time away"
+    assert idle(still.replace(dismantling_share=0.3, dismantling_loss=0.0), {"level": 0.6}, 120) is not None
+
+
 def test_teacher_leader_roles_put_more_teachers_in_roles():
     low, high = effect("teacher_leader_roles", lambda m: reached(m.observer.current["teacher_leaders"]),
                        leadership_distribution=0.3)
