@@ -107,7 +107,8 @@ def test_an_intervention_writes_only_to_the_schools_it_reaches(name):
 def test_protected_time_holds_meeting_time_up_through_a_budget_cut_and_ends():
     plan = Intervention("protected_time", {"level": 0.9}, START, END, REACHED)
     model, seen = run(1, [plan], probe=lambda m: m.schools.meeting_time.copy(), budget_cut_tick=25,
-                      time_cut_rate=0.0, time_restoration_rate=0.0)  # the one scheduled cut, kept for good
+                      time_cut_rate=0.0, time_restoration_rate=0.0,  # the one scheduled cut, kept for good,
+                      dismantling_share=0.0)  # and no successor who takes time away in the unprotected schools
     assert np.all(seen[10] == 0.6)
     assert np.all(seen[20][:3] == 0.9) and np.all(seen[20][3:] == 0.6)
     assert np.all(seen[30][:3] == 0.9) and np.all(seen[30][3:] == 0.3)  # cut elsewhere, protected here
