@@ -24,6 +24,10 @@ EVENT_KINDS = ("teachers_left", "principal_left", "decay", "recovery", "budget_c
 CAUSES = {"year_end": "the end of the year", "turnover_wave": "a turnover wave"}
 """Why teachers left, as a cause code and in words."""
 
+RECURRING_CUT = "time_cuts"
+"""The cause of a ``budget_cut`` event that one of the recurring cuts of ``time_cut_rate`` logged (the rule's name);
+the budget-cut shock logs none. The two have sizes of their own (``time_cut_size``, ``budget_cut_size``)."""
+
 
 @dataclass(frozen=True)
 class Event:
@@ -31,7 +35,8 @@ class Event:
 
     For ``teachers_left`` (one event per school), ``count`` teachers of ``of`` left because of ``cause``
     (a key of :data:`CAUSES`); for ``intervention_start`` and ``intervention_end``, ``cause`` names the
-    intervention; other kinds leave them at their defaults.
+    intervention; for ``budget_cut``, ``cause`` is :data:`RECURRING_CUT` for a recurring cut and empty for the
+    shock; other kinds leave them at their defaults.
     """
 
     tick: int
@@ -73,7 +78,7 @@ def school_phrase(schools: Iterable[int], n_schools: int) -> str:
     return f"{len(numbers)} schools"
 
 
-_BY_CAUSE = ("intervention_start", "intervention_end")
+_BY_CAUSE = ("intervention_start", "intervention_end", "budget_cut")
 """Kinds worded once per cause: two interventions starting in one month are two sentences, each with its schools."""
 
 
@@ -105,8 +110,9 @@ def _sentence(kind: str, group: list[Event], p: Params) -> str:
                f"{_years(p.decay_span)}"
         return (f"the communities of {where} re-formed (each: {rule})" if many
                 else f"the community of {where} re-formed ({rule})")
-    if kind == "budget_cut":
-        return f"a budget cut removed {100 * p.budget_cut_size:.0f}% of the meeting time in {where}"
+    if kind == "budget_cut":  # one cause per sentence (describe_events): a shock and a recurring cut differ in size
+        size = p.time_cut_size if group[0].cause == RECURRING_CUT else p.budget_cut_size
+        return f"a budget cut removed {100 * size:.0f}% of the meeting time in {where}"
     if kind in ("intervention_start", "intervention_end"):  # cause: the intervention's name
         from simulation.interventions import INTERVENTIONS
         label = INTERVENTIONS[group[0].cause].label  # one intervention per sentence (describe_events)

@@ -99,11 +99,15 @@ def protect_time(model, run: Running) -> None:
 
 
 def _protected_time_idle(p, args, ticks: int) -> str | None:
-    """Only budget cuts (``shocks.budget_cut``) lower meeting time, so a floor at or below its lowest is idle; recurring
-    cuts (``time_cut_rate``) can follow one another, so with them no floor above 0 is idle."""
+    """Only cuts and dismantling successors lower meeting time, so a floor at or below its lowest is idle: the
+    scheduled budget-cut shock (``shocks.budget_cut``, of ``budget_cut_size``) takes it once; recurring cuts
+    (``time_cut_rate``, of ``time_cut_size``) and dismantling successors (``dismantling_share``, taking
+    ``dismantling_loss``) can follow one another, so with either no floor above 0 is idle."""
     cut = 1 <= p.budget_cut_tick <= ticks and round(p.shock_share * p.n_schools) > 0
     lowest = p.meeting_time * (1.0 - p.budget_cut_size) if cut else p.meeting_time
-    if p.time_cut_rate > 0 and p.budget_cut_size > 0 and ticks > 0:
+    recurring = p.time_cut_rate > 0 and p.time_cut_size > 0
+    dismantling = p.dismantling_share > 0 and p.dismantling_loss > 0
+    if (recurring or dismantling) and ticks > 0:
         lowest = 0.0
     if args["level"] <= lowest:
         return f"it only sets a floor, and meeting time never falls below {lowest:.3g}"

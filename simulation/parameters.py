@@ -131,11 +131,15 @@ PARAMETERS: tuple[Param, ...] = (
     _p("workload_recovery_rate", float, 0.03, "Share of the workload above its base level that fades each month as "
        "an initiative's demands are dropped (0 = added workload stays)", "conditions", unit="per tick",
        low=0.0, high=1.0, source="Hess 1999 (initiatives are adopted and abandoned); assumption"),
-    _p("time_cut_rate", float, 0.0, "Annual chance that a school loses budget_cut_size of its meeting time at a "
+    _p("time_cut_rate", float, 0.0, "Annual chance that a school loses time_cut_size of its meeting time at a "
        "year start (professional-development time or funds cut)", "conditions", unit="per year", low=0.0, high=1.0,
        source="Taylor 2006 (lack of professional-development support, with faculty retention the strongest of "
               "eleven risk factors); Datnow 2005 (resources and district demands); off by default until calibrated "
               "with every pattern (ODD, Validation 9)"),
+    _p("time_cut_size", float, 0.5, "Share of its meeting time a school loses in each recurring cut of "
+       "time_cut_rate (the budget-cut shock has its own size, budget_cut_size)", "conditions", unit="share",
+       low=0.0, high=1.0,
+       source="assumption; acts only with time_cut_rate, to be calibrated with it (ODD, Validation 9)"),
     _p("time_restoration_rate", float, 0.0, "Share of the meeting time lost to cuts below its declared level that "
        "returns each month as budgets are restored (0 = a cut is for good)", "conditions", unit="per tick",
        low=0.0, high=1.0, source="assumption; off by default with time_cut_rate (ODD, Validation 9)"),
@@ -339,9 +343,9 @@ PARAMETERS: tuple[Param, ...] = (
        unit="tick", low=-1, high=100000, source="Hargreaves (leader succession)"),
     _p("budget_cut_tick", int, -1, "Tick at which a budget cut removes meeting time", "shocks",
        unit="tick", low=-1, high=100000),
-    _p("budget_cut_size", float, 0.5, "Share of meeting time a budget cut removes (the shock and the recurring "
-       "cuts of time_cut_rate)", "shocks", unit="share", low=0.0, high=1.0,
-       source="assumption"),
+    _p("budget_cut_size", float, 0.5, "Share of meeting time the budget-cut shock removes, scheduled or live (the "
+       "recurring cuts of time_cut_rate have their own size, time_cut_size)", "shocks", unit="share", low=0.0,
+       high=1.0, source="assumption"),
     _p("turnover_wave_tick", int, -1, "Tick at which a wave of teachers leaves", "shocks",
        unit="tick", low=-1, high=100000),
     _p("turnover_wave_share", float, 0.3, "Chance that each teacher leaves in a turnover wave", "shocks",

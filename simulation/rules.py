@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation import kernels
+from simulation.events import RECURRING_CUT
 from simulation.kernels import (
     BridgeRates,
     BridgeState,
@@ -38,7 +39,7 @@ from simulation.kernels import (
 )
 from simulation.parameters import TICKS_PER_YEAR, once_per_params
 from simulation.rule_declaration import declare_rule, document
-from simulation.shocks import SHOCKS, budget_cut
+from simulation.shocks import SHOCKS, cut_meeting_time
 from simulation.social_capital import scaled
 from simulation.state import Meetings, active_per_school, members_per_school
 from simulation.turnover import replace_members, succeed_principals, turnover
@@ -105,28 +106,31 @@ def policy_churn(model) -> None:
 
 @declare_rule(
     part_of="shocks", called_by="`shocks`, every month",
-    reads=("time_cut_rate", "time_restoration_rate", "budget_cut_size", "meeting_time"),
+    reads=("time_cut_rate", "time_cut_size", "time_restoration_rate", "meeting_time"),
     state_written="schools.meeting_time",
-    models="At each year start a school loses `budget_cut_size` of its meeting time with chance `time_cut_rate` (the "
-           "budget-cut shock); each month `time_restoration_rate` of the time below its declared level returns "
-           "(Taylor 2006: a lack of professional-development support, a strongest risk factor; Datnow 2005).")
+    models="At each year start a school loses `time_cut_size` of its meeting time with chance `time_cut_rate`; each "
+           "month `time_restoration_rate` of the time below its declared level returns (Taylor 2006: a lack of "
+           "professional-development support, a strongest risk factor; Datnow 2005).")
 def time_cuts(model) -> None:
-    """Time for collaboration is cut and restored: at each year start a school loses ``budget_cut_size`` of its meeting
+    """Time for collaboration is cut and restored: at each year start a school loses ``time_cut_size`` of its meeting
     time with chance ``time_cut_rate``; each month ``time_restoration_rate`` of the time below its declared level
     returns.
 
     Funded professional-development time ends when budgets or grants do, and a lack of support for professional
     learning is, with faculty retention, the strongest of the risk factors for dropping a reform (Taylor 2006;
-    Datnow 2005: resources). A cut is the budget-cut shock (:func:`simulation.shocks.budget_cut`); restoration
-    also brings back time a scheduled or live cut took, unless ``time_restoration_rate`` is 0. The draws come from
-    ``model.time_cut_stream``, not ``model.rng``: cuts do not depend on what happens in the school, so the arms of an
-    experiment meet the same cuts (common random numbers).
+    Datnow 2005: resources). A cut is logged as a budget cut (:func:`simulation.shocks.cut_meeting_time`), but its
+    size is its own: the one-off budget-cut shock keeps ``budget_cut_size``, so a regime of recurring cuts does not
+    change what a scheduled or live shock does. Restoration also brings back time a scheduled or live cut took,
+    unless ``time_restoration_rate`` is 0. The draws come from ``model.time_cut_stream``, not ``model.rng``: cuts do
+    not depend on what happens in the school, so the arms of an experiment meet the same cuts (common random
+    numbers).
     """
     s, p = model.schools, model.p
     if p.time_restoration_rate > 0:  # at 0 (the default) it would add zeros: four numpy calls a month saved
         s.meeting_time += p.time_restoration_rate * np.maximum(p.meeting_time - s.meeting_time, 0.0)
     if p.time_cut_rate > 0 and model.steps % TICKS_PER_YEAR == 1:
-        budget_cut(model, np.flatnonzero(model.time_cut_stream.random(p.n_schools) < p.time_cut_rate))
+        hit = np.flatnonzero(model.time_cut_stream.random(p.n_schools) < p.time_cut_rate)
+        cut_meeting_time(model, hit, p.time_cut_size, cause=RECURRING_CUT)
 
 
 # --- leadership ----------------------------------------------------------------

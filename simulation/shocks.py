@@ -32,8 +32,19 @@ def principal_leaves(model, schools: np.ndarray) -> None:
 def budget_cut(model, schools: np.ndarray) -> None:
     """Shock: a budget cut removes ``budget_cut_size`` of the meeting time of ``schools`` (the ``time_cuts`` rule
     restores ``time_restoration_rate`` of the lost time each month)."""
-    model.schools.meeting_time[schools] *= 1.0 - model.p.budget_cut_size
-    model.record_event("budget_cut", schools)
+    cut_meeting_time(model, schools, model.p.budget_cut_size)
+
+
+@declare_rule(
+    part_of="shocks", called_by="`budget_cut`, `time_cuts`", state_written="schools.meeting_time",
+    models="Removes a given share of the hit schools' meeting time and logs a `budget_cut` event.")
+def cut_meeting_time(model, schools: np.ndarray, size: float, cause: str = "") -> None:
+    """Remove ``size`` of the meeting time of ``schools`` and log a ``budget_cut`` event with ``cause``.
+
+    The shock and the recurring cuts of ``time_cut_rate`` have sizes of their own (``budget_cut_size``,
+    ``time_cut_size``); the event's cause tells them apart, so its sentence names the size that was cut."""
+    model.schools.meeting_time[schools] *= 1.0 - size
+    model.record_event("budget_cut", schools, cause=cause)
 
 
 @declare_rule(

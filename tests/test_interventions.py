@@ -107,13 +107,22 @@ def test_an_intervention_writes_only_to_the_schools_it_reaches(name):
 def test_protected_time_holds_meeting_time_up_through_a_budget_cut_and_ends():
     plan = Intervention("protected_time", {"level": 0.9}, START, END, REACHED)
     model, seen = run(1, [plan], probe=lambda m: m.schools.meeting_time.copy(), budget_cut_tick=25,
-                      time_cut_rate=0.0, time_restoration_rate=0.0)  # the one scheduled cut, kept for good
+                      time_cut_rate=0.0, time_restoration_rate=0.0,  # the one scheduled cut, kept for good,
+                      dismantling_share=0.0)  # and no successor who takes time away in the unprotected schools
     assert np.all(seen[10] == 0.6)
     assert np.all(seen[20][:3] == 0.9) and np.all(seen[20][3:] == 0.6)
     assert np.all(seen[30][:3] == 0.9) and np.all(seen[30][3:] == 0.3)  # cut elsewhere, protected here
     assert np.all(seen[41][:3] == 0.6)  # back to the time it had before
     low, high = effect("protected_time", lambda m: reached(m.observer.current["health"]))
     assert low > 0, "protected time should raise the reached schools' PLC health"
+
+
+def test_a_floor_is_idle_only_where_nothing_can_take_meeting_time_below_it():
+    idle = INTERVENTIONS["protected_time"].idle
+    still = make_params({"time_cut_rate": 0.0, "dismantling_share": 0.0})
+    assert idle(still, {"level": 0.6}, 120) is not None and idle(still, {"level": 0.7}, 120) is None
+    assert idle(still.replace(dismantling_share=0.3), {"level": 0.6}, 120) is None, "a successor can take time away"
+    assert idle(still.replace(dismantling_share=0.3, dismantling_loss=0.0), {"level": 0.6}, 120) is not None
 
 
 def test_teacher_leader_roles_put_more_teachers_in_roles():

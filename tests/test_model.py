@@ -299,6 +299,41 @@ def test_live_budget_cut_removes_meeting_time_in_the_chosen_schools():
     assert [(e.tick, e.schools) for e in events_of(model, "budget_cut")] == [(3, (0,))]
 
 
+def test_recurring_cuts_take_time_cut_size_and_the_budget_cut_shock_budget_cut_size():
+    """The recurring cuts of time_cut_rate have their own size (issue 20): a regime of large recurring cuts must not
+    make the scheduled, live or workshop budget cut wipe out time, nor the shock's size change the recurring cuts."""
+    from simulation.events import describe_events
+    from simulation.interventions import INTERVENTIONS
+
+    def cut_every_year(**sizes) -> PLCModel:  # rate 1: every school is cut at the starts of years 1 and 2
+        # no restoration and no dismantling successors: only the cuts move meeting time, whatever the defaults
+        return run(12, rng=5, n_schools=3, teachers_per_school=8, time_cut_rate=1.0, time_restoration_rate=0.0,
+                   dismantling_share=0.0, **sizes)
+
+    model = cut_every_year(time_cut_size=0.3, budget_cut_size=0.5)
+    np.testing.assert_allclose(model.schools.meeting_time, model.p.meeting_time * 0.7 ** 2)
+    assert network_frame(model).equals(network_frame(cut_every_year(time_cut_size=0.3, budget_cut_size=0.9)))
+    larger = cut_every_year(time_cut_size=0.6, budget_cut_size=0.5)
+    np.testing.assert_allclose(larger.schools.meeting_time, larger.p.meeting_time * 0.4 ** 2)
+
+    shocked = cut_every_year(time_cut_size=0.3, budget_cut_size=0.5, budget_cut_tick=11, shock_share=0.34)
+    np.testing.assert_allclose(shocked.schools.meeting_time, model.p.meeting_time * 0.7 ** 2 * np.array([0.5, 1, 1]))
+    before = shocked.schools.meeting_time.copy()
+    shocked.trigger_shock("budget_cut", [1])
+    np.testing.assert_allclose(shocked.schools.meeting_time, before * [1, 0.5, 1])
+    said = [line.text for line in describe_events(shocked.events, shocked.p) if line.kind == "budget_cut"]
+    assert said == ["Year 1, September: a budget cut removed 30% of the meeting time in all 3 schools",
+                    "Year 2, September: a budget cut removed 50% of the meeting time in School 1",
+                    "Year 2, September: a budget cut removed 30% of the meeting time in all 3 schools",
+                    "Year 2, October: a budget cut removed 50% of the meeting time in School 2"], said
+
+    idle = INTERVENTIONS["protected_time"].idle
+    cuts = make_params({"time_cut_rate": 0.5, "time_cut_size": 0.0, "budget_cut_size": 0.5,
+                        "dismantling_share": 0.0})  # no successor who takes time away either
+    assert idle(cuts, {"level": 0.6}, 120) is not None, "recurring cuts of size 0 lower nothing"
+    assert idle(cuts.replace(time_cut_size=0.5, budget_cut_size=0.0), {"level": 0.6}, 120) is None
+
+
 def test_live_policy_focus_replaces_the_principals_focus_and_adds_workload():
     model = small_model(policy_focus_level=0.15, policy_workload=0.9)
     shared_before, workload_before = model.schools.shared_focus.copy(), model.schools.workload.copy()

@@ -32,6 +32,7 @@ def held_health(first: float, then: float = 0.6) -> np.ndarray:
     step_models(models, SETTLE)
     for model in models:
         model.schools.meeting_time[:] = then
+        model.p = model.p.replace(meeting_time=then)  # the declared time too: restoration after cuts returns to it
     step_models(models, HOLD)
     rows = []
     for model in models:

@@ -26,7 +26,9 @@ ticks = 30
 replications = 2
 master_seed = 5
 outcomes = ["health", "meeting_time"]
-""" + TINY_NETWORK + """
+""" + TINY_NETWORK + """time_cut_rate = 0.0        # no recurring cuts and no dismantling successors: only the levers
+dismantling_share = 0.0    # move meeting time, so the final meeting time shows whether protected time acted
+
 [levers]
 protected_time = ["off", "level=0.9@2"]
 induction = [false, true]

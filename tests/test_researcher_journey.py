@@ -83,7 +83,8 @@ outcomes = ["health"]
 [fixed]
 n_schools = 3
 teachers_per_school = 8
-time_cut_rate = 0.0         # no recurring cuts: only then is a floor below the declared time idle
+time_cut_rate = 0.0         # no recurring cuts and no dismantling successors: only then is a floor below the
+dismantling_share = 0.0     # declared time idle
 
 [levers]
 protected_time = ["off", "level=0.4", "level=0.9"]
@@ -109,7 +110,8 @@ def test_an_intervention_that_changes_nothing_says_so_and_ties_with_off(tmp_path
     # The note is true: the same seed gives the same run with the idle floor as without it, and not with 0.9.
     def health(*interventions: str) -> pd.Series:
         model = PLCModel(params=preset_params("baseline", {"n_schools": 3, "teachers_per_school": 8,
-                                                                    "time_cut_rate": 0.0}), rng=5,
+                                                                    "time_cut_rate": 0.0, "dismantling_share": 0.0}),
+                         rng=5,
                          interventions=[parse_intervention(text) for text in interventions])
         for _ in range(40):
             model.step()

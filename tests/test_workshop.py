@@ -489,7 +489,7 @@ def test_a_schools_pages_share_one_snapshot_per_change():
 
 def test_a_phone_shows_its_schools_health_trend_the_healthy_line_and_why_in_a_sentence():
     from plc_sim.workshop.participant import SchoolViews
-    from plc_sim.workshop.why import MEASURE_WORDS
+    from plc_sim.workshop.why import MEASURE_WORDS, _amount
 
     w = room()
     views = SchoolViews(w)
@@ -506,13 +506,16 @@ def test_a_phone_shows_its_schools_health_trend_the_healthy_line_and_why_in_a_se
     # One sentence naming the three measures that moved most over the last year, with their direction.
     moved = {name: 100 * (health.loc[20, name] - health.loc[10, name]) for name in MEASURE_WORDS}
     top = sorted(moved, key=lambda name: -abs(moved[name]))[:3]
-    assert view["why"].count(".") == 1 and view["why"].endswith(".") and "\n" not in view["why"]
+    # a move below one point is said with one decimal ("rose 0.8 points"): that point is a number's, not a full stop
+    sentence_ends = re.sub(r"\b0\.\d\b", "0", view["why"]).count(".")
+    assert sentence_ends == 1 and view["why"].endswith(".") and "\n" not in view["why"]
     assert [view["why"].index(MEASURE_WORDS[name]) for name in top] == sorted(
         view["why"].index(MEASURE_WORDS[name]) for name in top)
     for name in top:
         assert f"{MEASURE_WORDS[name]} {'rose' if moved[name] > 0 else 'fell'}" in view["why"]
     change = 100 * (health.loc[20, "health"] - health.loc[10, "health"])
-    assert view["why"].startswith(f"Your school's health {'rose' if change >= 0 else 'fell'}")
+    assert view["why"].startswith(f"Your school's health {'rose' if change >= 0 else 'fell'} {_amount(change)} points "
+                                  "over the last year: ")
 
 
 def test_the_room_table_reads_each_teams_choices_as_its_form_does_in_percent():
