@@ -29,10 +29,10 @@ PRESETS: dict[str, Preset] = {
                "moderately shared leadership: the reference case."),
         Preset("champion-leaves", "Champion principals, stronger in support and focus than the system's "
                "principals, leave in year 6 (tick 60) and are replaced by successors drawn like any principal. "
-               "Routine principal turnover and the churn of outside initiatives "
-               "are switched off so that the succession is the only change.",
+               "Routine principal turnover, the churn of outside initiatives and recurring cuts of meeting "
+               "time are switched off so that the succession is the only change.",
                {"champion_boost": 0.3, "principal_turnover_rate": 0.0, "policy_churn_rate": 0.0,
-                "principal_leaves_tick": 60}),
+                "time_cut_rate": 0.0, "principal_leaves_tick": 60}),
         Preset("distributed-leadership", "Principals share most leadership with teacher leaders, so the "
                "community's focus lives in many people rather than one.",
                {"leadership_distribution": 0.9, "teacher_leader_share": 0.3}),
