@@ -1,6 +1,7 @@
 """Profile of ``plc-sim validate``: where its wall time goes, pattern by pattern, and how busy the workers are.
 
-Runs the patterns as the command does (``run_patterns``, then ``write_report`` into a temporary folder) with timers
+Runs the patterns as the command does (``run_patterns``, then ``write_report`` into a temporary folder; it runs
+against the tree before one queue too, ``PYTHONPATH=that/tree``) with timers
 around each worker batch (building the models, stepping them, summarizing them, pickling the summaries) and around
 each pattern's statistics and figure in this process, and the report. Batches are told apart by their seeds (each
 pattern draws its own).
@@ -21,9 +22,9 @@ import time
 from pathlib import Path
 
 from plc_sim.validation import core
+from plc_sim.validation import report as report_module
 from plc_sim.validation.core import SETTINGS
 from plc_sim.validation.registry import run_patterns, select_patterns
-from plc_sim.validation.report import write_report
 from simulation import PLCModel
 from simulation.batch import step_models
 
@@ -85,9 +86,15 @@ def main() -> None:
     patterns = [timed(pattern, calls, seeds) for pattern in select_patterns(args.only)]
     load = os.getloadavg()[0]
     began = time.perf_counter()
-    results = run_patterns(setting, patterns, args.workers, progress=False)
+    figures: dict[str, bytes] = {}
+    if hasattr(report_module, "figure_png"):  # as the command does: each figure drawn as its pattern finishes
+        results = run_patterns(setting, patterns, args.workers, progress=False,
+                               done=lambda result: figures.setdefault(result.key, report_module.figure_png(result)))
+    else:  # the tree before: every figure drawn by write_report
+        results = run_patterns(setting, patterns, args.workers, progress=False)
     measured = time.perf_counter()
-    write_report(results, setting, LOG.parent / "report")
+    drawn = {"figures": figures} if figures else {}
+    report_module.write_report(results, setting, LOG.parent / "report", **drawn)
     ended = time.perf_counter()
     batches = [json.loads(line) for line in LOG.read_text().splitlines()]
     print(f"{setting.name}, {args.workers} workers, load {load:.1f} -> {os.getloadavg()[0]:.1f}, "

@@ -1,11 +1,12 @@
 """The pieces every validation pattern shares: settings, expectations, results, seeds and the runner.
 
 A pattern (see :mod:`plc_sim.validation.patterns`) describes its runs as :class:`Task` objects, hands them to a
-:class:`Runner` (which runs them on the sweep's executor), and turns the small summaries that come back into
-:class:`Check` objects: a measured effect, its 95% confidence interval and the expectation from the literature it
-is held to. Replication ``k`` of a pattern uses the same seed in every arm (common random numbers), so arms are
-compared replication by replication (paired differences). A :class:`Setting` says how hard to look and, for a
-calibration, which point of parameter space to look at (its ``defaults``).
+:class:`Runner` (which runs them on the sweep's executor; :func:`measure_together` puts several patterns' runs in
+one queue), and turns the small summaries that come back into :class:`Check` objects: a measured effect, its
+95% confidence interval and the expectation from the literature it is held to. Replication ``k`` of a pattern
+uses the same seed in every arm (common random numbers), so arms are compared replication by replication (paired
+differences). A :class:`Setting` says how hard to look and, for a calibration, which point of parameter space to
+look at (its ``defaults``).
 """
 
 from __future__ import annotations
