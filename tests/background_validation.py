@@ -4,10 +4,10 @@ Most of the suite runs in one process on one core. ``tests/test_validation.py``'
 ``plc-sim validate --full``, about 150 s of CPU) is the suite's biggest single cost, so when it is among the
 collected tests, ``tests/conftest.py`` starts this file as a script as soon as collection ends. It runs at the
 lowest CPU priority (``SCHED_IDLE``: only when a core would otherwise be idle, so the timed tests keep their
-cores) and writes each pattern's result as it finishes. When the fixture is first needed, it stops the script and
-measures in-process only the patterns not yet written. Every pattern draws from its own seeds whatever runs before
-it, and the summaries are the same on any number of workers, so the results are those of one
-``run_patterns(FULL, PATTERNS)`` call.
+cores) and writes each pattern's result as it finishes (the patterns' runs in one queue, in pattern order). When
+the fixture is first needed, it stops the script and measures in-process only the patterns not yet written. Every
+pattern draws from its own seeds whatever runs before it, and the summaries are the same on any number of workers,
+so the results are those of one ``run_patterns(FULL, PATTERNS)`` call.
 """
 
 from __future__ import annotations
@@ -78,11 +78,12 @@ def measure(folder: Path) -> None:
     from plc_sim.validation import command as validation
     from plc_sim.validation.core import FULL
 
-    for pattern in validation.PATTERNS:
-        (result,) = validation.run_patterns(FULL, [pattern], workers=WORKERS, progress=False)
-        part = folder / f".{pattern.key}.part"
+    def write(result) -> None:
+        part = folder / f".{result.key}.part"
         part.write_bytes(pickle.dumps(result))
-        os.replace(part, folder / f"{pattern.number}-{pattern.key}{SUFFIX}")
+        os.replace(part, folder / f"{result.number}-{result.key}{SUFFIX}")
+
+    validation.run_patterns(FULL, validation.PATTERNS, workers=WORKERS, progress=False, done=write)
 
 
 if __name__ == "__main__":

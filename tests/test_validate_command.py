@@ -4,6 +4,8 @@ depend on the state of the model's patterns)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 from cli_helpers import plc_sim
@@ -11,7 +13,7 @@ from matplotlib.figure import Figure
 
 from plc_sim.cli.main import build_parser
 from plc_sim.validation import command
-from plc_sim.validation.core import Check, Expected, PatternResult, Runner, Setting, arm_tasks
+from plc_sim.validation.core import Check, Expected, PatternResult, Runner, Setting, arm_tasks, measure_together
 from plc_sim.validation.registry import Pattern
 from plc_sim.validation.report import text_table, verdict
 from simulation.parameters import PARAMS_BY_NAME
@@ -34,6 +36,32 @@ def test_runner_gives_the_same_summaries_in_task_order_on_one_and_two_workers():
     again = Runner(1, progress=False).run(list(reversed(tasks)), "reversed")
     assert again == serial[::-1], "summaries follow the order of the tasks"
     assert len(set(serial)) > 1, "different seeds and arms give different runs"
+
+
+def two_arms(runner, seed: int = 1) -> list:
+    arms = {"a": TINY.params(), "b": TINY.params(overrides={"meeting_time": 0.1})}
+    tasks = arm_tasks(arms, TINY.seeds(seed), 5, final_trust)
+    return runner.run(tasks, f"arms {seed}")
+
+
+def run_twice(runner) -> tuple:
+    return two_arms(runner, 1), two_arms(runner, 2)
+
+
+def no_runs(runner) -> str:
+    return "measured without a run"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_measurements_in_one_queue_give_what_a_runner_of_their_own_gives(workers):
+    """Every measurement's first run goes to one queue (planned, then replayed); a second run runs when called, and
+    a measurement without runs is called once."""
+    measures = [two_arms, no_runs, run_twice, partial(two_arms, seed=3)]
+    finished = []
+    together = measure_together(measures, workers, progress=False, done=lambda i, r: finished.append(i))
+    assert together == [measure(Runner(1, progress=False)) for measure in measures]
+    assert together[0] != together[3] and together[2][0] != together[2][1]
+    assert sorted(finished) == [0, 1, 2, 3]
 
 
 def test_setting_params_layers_defaults_under_presets_and_arms():

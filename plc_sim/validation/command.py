@@ -32,7 +32,7 @@ from plc_sim.core.limits import MAX_SEED
 from plc_sim.core.options import bounded_int
 from plc_sim.validation.core import FAST, ROOT_SEED, SETTINGS, Expected, PatternResult
 from plc_sim.validation.registry import PATTERNS, Pattern, run_patterns, select_patterns
-from plc_sim.validation.report import table_rows, text_table, write_report
+from plc_sim.validation.report import figure_png, table_rows, text_table, write_report
 from simulation.parameters import make_params, parse_assignment
 
 __all__ = ["DEFAULT_OUT", "PATTERNS", "Pattern", "PatternResult", "cmd_validate", "register", "run_patterns",
@@ -84,8 +84,10 @@ def cmd_validate(args, expect: Mapping[str, Mapping[str, Expected]] | None = Non
     patterns = select_patterns(args.only)
     overwrite = args.overwrite or args.out == DEFAULT_OUT  # the default folder is plc-sim's own to refresh
     claim_folder(args.out, "validate", overwrite)  # fail before minutes of work, not after
-    results = run_patterns(setting, patterns, args.workers, expect)
-    report = write_report(results, setting, args.out, overwrite)
+    figures: dict[str, bytes] = {}
+    results = run_patterns(setting, patterns, args.workers, expect,
+                           done=lambda result: figures.setdefault(result.key, figure_png(result)))
+    report = write_report(results, setting, args.out, overwrite, figures)
     print(text_table(table_rows(results)))
     failed = [r for r in results if not r.passed]
     print(f"{len(results) - len(failed)} of {len(results)} patterns pass; report: {report}")

@@ -1,11 +1,12 @@
 """The pieces every validation pattern shares: settings, expectations, results, seeds and the runner.
 
 A pattern (see :mod:`plc_sim.validation.patterns`) describes its runs as :class:`Task` objects, hands them to a
-:class:`Runner` (which runs them on the sweep's executor), and turns the small summaries that come back into
-:class:`Check` objects: a measured effect, its 95% confidence interval and the expectation from the literature it
-is held to. Replication ``k`` of a pattern uses the same seed in every arm (common random numbers), so arms are
-compared replication by replication (paired differences). A :class:`Setting` says how hard to look and, for a
-calibration, which point of parameter space to look at (its ``defaults``).
+:class:`Runner` (which runs them on the sweep's executor; :func:`measure_together` puts several patterns' runs in
+one queue), and turns the small summaries that come back into :class:`Check` objects: a measured effect, its
+95% confidence interval and the expectation from the literature it is held to. Replication ``k`` of a pattern
+uses the same seed in every arm (common random numbers), so arms are compared replication by replication (paired
+differences). A :class:`Setting` says how hard to look and, for a calibration, which point of parameter space to
+look at (its ``defaults``).
 """
 
 from __future__ import annotations
@@ -218,6 +219,93 @@ class Runner:
         finally:
             results.close()
         return summaries
+
+
+# --- every pattern's runs in one queue ----------------------------------------------------------------------------
+
+class _Planned(Exception):
+    """Stops a measurement at its first ``run``: the :class:`_Planner` it was given holds the tasks."""
+
+
+class _Planner(Runner):
+    """A runner that keeps the tasks of a measurement's first ``run`` and stops the measurement there."""
+
+    def __init__(self):
+        super().__init__(workers=1, progress=False)
+        self.tasks: list[Task] = []
+
+    def run(self, tasks: Sequence[Task], desc: str) -> list[Any]:
+        self.tasks = list(tasks)
+        raise _Planned
+
+
+class _Replay(Runner):
+    """A runner whose first ``run`` of the planned tasks returns their summaries, run before; any other ``run``
+    runs its tasks as :class:`Runner` does."""
+
+    def __init__(self, workers: int, progress: bool, tasks: list[Task], summaries: list[Any]):
+        super().__init__(workers, progress)
+        self.planned: tuple[list[Task], list[Any]] | None = (tasks, summaries)
+
+    def run(self, tasks: Sequence[Task], desc: str) -> list[Any]:
+        if self.planned is not None and list(tasks) == self.planned[0]:
+            summaries, self.planned = self.planned[1], None
+            return summaries
+        return super().run(tasks, desc)
+
+
+def run_planned(item: tuple[int, tuple[tuple[int, Task], ...]]) -> tuple[int, list[tuple[int, Any]]]:
+    """Run one batch of measurement ``item[0]``'s tasks (:func:`run_indexed`; module level, so workers receive it)."""
+    plan, unit = item
+    return plan, run_indexed(unit)
+
+
+def measure_together(measures: Sequence[Callable[[Runner], Any]], workers: int = 1, progress: bool = True,
+                     done: Callable[[int, Any], None] | None = None) -> list[Any]:
+    """The results of ``measures`` (each a function of a :class:`Runner`, as a pattern measured at a setting),
+    the same as ``[measure(Runner(workers)) for measure in measures]``, with every run in one queue.
+
+    One runner per measurement leaves workers idle at each measurement's end (its last batch, its statistics and
+    figure, a new pool). Here each measurement is first called with a runner that stops it at its first ``run``
+    and keeps its tasks; every measurement's batches go to one pool, in the order of the measurements; as soon as
+    one measurement's runs are all back, it is called again with a runner that hands it their summaries, while
+    the workers go on with the next. A summary is the same on any batch and worker (:class:`Runner`), so each
+    result is as a runner of its own would give it. A measurement must therefore do nothing before its first
+    ``run`` that it cannot do twice; a second ``run`` of the same measurement runs when it is called.
+    ``done(position, result)`` is called as each measurement finishes (not in order).
+    """
+    results: list[Any] = [None] * len(measures)
+    plans: dict[int, list[Task]] = {}
+    for position, measure in enumerate(measures):
+        planner = _Planner()
+        try:
+            results[position] = measure(planner)
+        except _Planned:
+            plans[position] = planner.tasks
+            continue
+        if done is not None:
+            done(position, results[position])
+    units = [(position, unit) for position, tasks in plans.items() for unit in batched(tasks, workers)]
+    summaries = {position: [None] * len(tasks) for position, tasks in plans.items()}
+    waiting = {position: len(tasks) for position, tasks in plans.items()}
+    total = sum(waiting.values())
+    finished = executor_results(units, workers, run_planned)
+    try:
+        bar = progress_bar(total=total, unit="run", desc="runs") if progress else tqdm(disable=True)
+        with bar:
+            for position, pairs in finished:
+                for index, summary in pairs:
+                    summaries[position][index] = summary
+                bar.update(len(pairs))
+                waiting[position] -= len(pairs)
+                if waiting[position] == 0:
+                    replay = _Replay(workers, progress, plans[position], summaries.pop(position))
+                    results[position] = measures[position](replay)
+                    if done is not None:
+                        done(position, results[position])
+    finally:
+        finished.close()
+    return results
 
 
 def executor_results(tasks: list, workers: int, function: Callable[[Any], Any]):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from plc_sim.core.errors import InputError
 from plc_sim.validation.causes import pattern_causes
-from plc_sim.validation.core import Expected, PatternResult, Runner, Setting
+from plc_sim.validation.core import Expected, PatternResult, Setting, measure_together
 from plc_sim.validation.patterns import (
     pattern_inquiry,
     pattern_memory,
@@ -30,7 +31,8 @@ class Pattern:
     """A registered pattern: its number, key (for ``--only``) and the function that measures it.
 
     ``measure(runner, setting, expect=None)`` returns a :class:`PatternResult`; it must be a module-level
-    function, so a calibration can send it to worker processes.
+    function, so a calibration can send it to worker processes. It is called twice (:func:`measure_together`):
+    once to learn the tasks of its first ``runner.run``, stopped there, and once with their summaries.
     """
 
     number: int
@@ -70,8 +72,14 @@ def select_patterns(only: Sequence[str] | None, field: str = "--only",
 
 def run_patterns(setting: Setting, patterns: Sequence[Pattern], workers: int = 1,
                  expect: Mapping[str, Mapping[str, Expected]] | None = None,
-                 progress: bool = True) -> list[PatternResult]:
-    """Measure ``patterns`` at ``setting``; ``expect`` replaces expectations by pattern key and check name."""
+                 progress: bool = True, done: Callable[[PatternResult], None] | None = None) -> list[PatternResult]:
+    """Measure ``patterns`` at ``setting``, every pattern's runs in one queue (:func:`measure_together`); ``expect``
+    replaces expectations by pattern key and check name; ``done(result)`` is called as each pattern finishes."""
     expect = expect or {}
-    with Runner(workers, progress) as runner:
-        return [pattern.measure(runner, setting, expect=expect.get(pattern.key)) for pattern in patterns]
+    measures = [partial(_measure, pattern, setting, expect.get(pattern.key)) for pattern in patterns]
+    return measure_together(measures, workers, progress,
+                            done=None if done is None else lambda _, result: done(result))
+
+
+def _measure(pattern: Pattern, setting: Setting, expect: Mapping[str, Expected] | None, runner) -> PatternResult:
+    return pattern.measure(runner, setting, expect=expect)

@@ -8,10 +8,11 @@ earlier.
 from __future__ import annotations
 
 import dataclasses
+import io
 import math
 import shutil
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -156,13 +157,26 @@ def report_markdown(results: Sequence[PatternResult], setting: Setting, record: 
     return "\n".join(lines) + "\n"
 
 
-def write_report(results: Sequence[PatternResult], setting: Setting, out: Path, overwrite: bool = False) -> Path:
-    """Write report.md, figures/, results.csv and provenance.json into ``out`` atomically; return report.md."""
-    out = Path(out)
+def figure_png(result: PatternResult) -> bytes:
+    """A pattern's figure as the report's PNG file holds it."""
+    image = io.BytesIO()
+    result.figure.savefig(image, format="png", dpi=110)
+    return image.getvalue()
+
+
+def write_report(results: Sequence[PatternResult], setting: Setting, out: Path, overwrite: bool = False,
+                 figures: Mapping[str, bytes] | None = None) -> Path:
+    """Write report.md, figures/, results.csv and provenance.json into ``out`` atomically; return report.md.
+
+    ``figures``: PNG files already drawn (:func:`figure_png`), by pattern key; the others are drawn here. Drawing
+    each as its pattern finishes, while the workers run the next, takes the figures off the end of the command.
+    """
+    out, figures = Path(out), figures or {}
     with staged_folder(out, "validate", overwrite) as staging:
         (staging / "figures").mkdir()
         for result in results:
-            result.figure.savefig(staging / "figures" / figure_name(result), dpi=110)
+            png = figures[result.key] if result.key in figures else figure_png(result)
+            (staging / "figures" / figure_name(result)).write_bytes(png)
         record = provenance(command="validate", setting=dataclasses.asdict(setting),
                             patterns=[r.key for r in results], passed={r.key: r.passed for r in results})
         results_table(results).to_csv(staging / "results.csv", index=False, float_format="%.6g")
