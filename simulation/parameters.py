@@ -89,6 +89,11 @@ PARAMETERS: tuple[Param, ...] = (
     _p("dismantling_disengagement", float, 0.6, "Share of engagement lost by each member of a year or more at the "
        "school when a successor dismantles the community's work", "leadership", unit="share", low=0.0, high=1.0,
        source="assumption; acts only with dismantling_share (ODD, Validation 9)"),
+    _p("dismantling_withdrawal", float, 0.0, "Share of her support for the community and of her inquiry focus that a "
+       "dismantling successor withholds while she is in post (0: after the blow she leads like any principal)",
+       "leadership", unit="share", low=0.0, high=1.0,
+       source="Hargreaves & Fink 2006, Fink & Brayman 2006 (successors who bring their own agenda keep their "
+              "predecessors' work undone); acts only with dismantling_share (ODD, Validation 9)"),
     _p("principal_trait_sd", float, 0.21, "Spread of drawn principal traits around their means", "leadership",
        unit="share", low=0.0, high=0.5,
        source="Branch, Hanushek & Rivkin 2012; Grissom, Egalite & Lindsay 2021 (principals differ widely in "

@@ -190,17 +190,21 @@ def succeed_principals(model, schools: np.ndarray) -> None:
 
 @declare_rule(
     part_of="leadership", called_by="`succeed_principals`",
-    reads=("dismantling_share", "dismantling_loss", "dismantling_memory_loss", "dismantling_disengagement"),
-    state_written="schools.meeting_time, memory, shared_focus; members.engagement",
+    reads=("dismantling_share", "dismantling_loss", "dismantling_memory_loss", "dismantling_disengagement",
+           "dismantling_withdrawal"),
+    state_written="schools.meeting_time, memory, shared_focus, principal_support, principal_focus; "
+                  "members.engagement",
     models="With chance `dismantling_share` a successor dismantles her predecessor's collaborative work: she takes "
            "away `dismantling_loss` of the meeting time and shared focus and `dismantling_memory_loss` of the codified "
-           "routines, and staff of a year or more lose `dismantling_disengagement` of their engagement (Hargreaves & "
-           "Fink 2006; Fink & Brayman 2006). Off by default.")
+           "routines, and staff of a year or more lose `dismantling_disengagement` of their engagement; while in post "
+           "she withholds `dismantling_withdrawal` of her support and inquiry focus (Hargreaves & Fink 2006; Fink & "
+           "Brayman 2006). Off by default.")
 def dismantle_predecessors_work(model, schools: np.ndarray) -> None:
     """A successor undoes her predecessor's collaborative work in ``schools``: meeting time and the teacher leaders'
     shared focus lose ``dismantling_loss``, codified routines ``dismantling_memory_loss``, and every member who has
     been at the school a year or more (who built what she undoes; not the newcomers arriving with her) loses
-    ``dismantling_disengagement`` of her engagement.
+    ``dismantling_disengagement`` of her engagement. While she is in post she withholds ``dismantling_withdrawal``
+    of the support and inquiry focus she was drawn with, so what she undid does not simply regrow under her.
 
     Successors who bring their own agenda and dismantle what their predecessors built are, in Hargreaves & Fink's
     (2006) study of schools over three decades and in Fink & Brayman (2006), a main reason improvement does not
@@ -218,3 +222,6 @@ def dismantle_predecessors_work(model, schools: np.ndarray) -> None:
     s.memory[schools] *= 1.0 - p.dismantling_memory_loss
     built_it = np.isin(m.school, schools) & (m.tenure >= 1)  # newcomers lose nothing they built
     m.engagement[built_it] *= 1.0 - p.dismantling_disengagement
+    if p.dismantling_withdrawal > 0:  # her own traits: the next successor is drawn afresh (succeed_principals)
+        s.principal_support[schools] *= 1.0 - p.dismantling_withdrawal
+        s.principal_focus[schools] *= 1.0 - p.dismantling_withdrawal

@@ -107,6 +107,24 @@ def test_a_dismantling_successor_takes_away_time_routines_and_focus_and_the_staf
     np.testing.assert_array_equal(plain.schools.meeting_time, before["meeting_time"])  # off by default
 
 
+def test_a_dismantling_successor_withholds_her_support_and_focus():
+    """Hargreaves & Fink (2006): a successor with her own agenda keeps her predecessor's work undone. With
+    dismantling_withdrawal 0.75 she holds a quarter of the support and focus she was drawn with (the same successor
+    as without it), other schools' principals are untouched, and her support stays so while she is in post."""
+    params = {**SMALL, "dismantling_share": 1.0, "principal_turnover_rate": 0.0}
+    plain, withholding = PLCModel(rng=3, **params), PLCModel(rng=3, **params, dismantling_withdrawal=0.75)
+    hit = np.array([0, 2])
+    succeed_principals(plain, hit)
+    succeed_principals(withholding, hit)
+    for name in ("principal_support", "principal_focus"):
+        drawn, held = getattr(plain.schools, name), getattr(withholding.schools, name)
+        np.testing.assert_allclose(held[hit], 0.25 * drawn[hit])
+        np.testing.assert_array_equal(held[[1, 3]], drawn[[1, 3]])
+    for _ in range(12):
+        withholding.step()
+    np.testing.assert_allclose(withholding.schools.principal_support[hit], 0.25 * plain.schools.principal_support[hit])
+
+
 def test_a_new_principal_builds_her_standing_and_takes_up_a_stronger_shared_focus():
     model = PLCModel(rng=2, **SMALL, principal_turnover_rate=0.0, succession_ramp_years=2.0,
                      successor_initial_standing=0.4, successor_adoption_rate=0.1, principal_trait_sd=0.0,
