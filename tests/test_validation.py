@@ -187,6 +187,22 @@ def test_an_arms_runs_batched_give_each_run_the_summary_it_has_alone():
             assert pickle.dumps(summary) == pickle.dumps(run_task(task))
 
 
+
+def test_the_champion_stays_in_the_succession_counterfactual():
+    """The dashed 'champion stays' arm of pattern 2 is the same schools with the same champion, who does not leave
+    within the run: identical to the departure arm until the tick of the departure, healthier after. (Disabling the
+    departure with -1 would also remove the champion: the counterfactual would be schools that never had one.)"""
+    with RecordingRunner() as runner:
+        validation.select_patterns(["succession"])[0].measure(runner, TINY)
+    tasks = {(task.arm, task.replication): task for task in runner.tasks}
+    for label in ("held", "distributed"):
+        leaves, stays = tasks[(f"{label} leaves", 0)], tasks[(f"{label} stays", 0)]
+        assert stays.params.principal_leaves_tick > stays.ticks
+        departure = leaves.params.principal_leaves_tick
+        left, stayed = run_task(leaves)["health"], run_task(stays)["health"]
+        np.testing.assert_array_equal(left[:departure], stayed[:departure])
+        assert stayed[departure:].mean() > left[departure:].mean()
+
 # --- statistics ----------------------------------------------------------------------------------------------
 
 def test_expected_interval_must_hold_the_whole_confidence_interval():

@@ -157,7 +157,8 @@ def pattern_succession(runner: Runner, setting: Setting,
     for label, share in zip(labels, (SUCCESSION_HELD, SUCCESSION_SHARED), strict=True):
         base = {"leadership_distribution": share}
         arms[f"{label} leaves"] = setting.params("champion-leaves", base)
-        arms[f"{label} stays"] = setting.params("champion-leaves", {**base, "principal_leaves_tick": -1})
+        # The champion stays past the horizon: with no departure at all (-1) no school would have a champion.
+        arms[f"{label} stays"] = setting.params("champion-leaves", {**base, "principal_leaves_tick": ticks + 1})
     tasks = arm_tasks(arms, setting.seeds(2), ticks, summarize_schools)
     runs = by_arm(tasks, runner.run(tasks, "2 succession"))
     health = {arm: np.array([r["health"].mean(axis=1) for r in rows]) for arm, rows in runs.items()}
@@ -198,8 +199,8 @@ def pattern_succession(runner: Runner, setting: Setting,
         f"successor, no routine principal turnover), leadership_distribution {SUCCESSION_HELD} (held) vs "
         f"{SUCCESSION_SHARED} (distributed). {setting.replications} replications, {SUCCESSION_HORIZON} years after "
         "the departure. Health kept: mean network health in the second year after the departure as a share of its "
-        f"mean in the year before. {RECOVERY_DEFINITION} Each arm is also run with the champion staying (same "
-        "seeds): the dashed counterfactual in the figure.",
+        f"mean in the year before. {RECOVERY_DEFINITION} Each arm is also run with the champion staying past the "
+        "horizon (same seeds): the dashed counterfactual in the figure.",
         checks, fig, context=spell_context(runs, labels, " leaves", leaves)
         | {f"{label}: share of the counterfactual's health in year 2": float(counterfactual_kept[label].mean())
            for label in labels}
