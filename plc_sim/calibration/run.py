@@ -1,6 +1,6 @@
 """Running a calibration: every sampled point measured against every chosen pattern, stored like a sweep.
 
-A few points are one unit of work (:func:`points_per_unit`): a worker measures all chosen patterns at those
+A few points are one unit of work (:func:`point_units`): a worker measures all chosen patterns at those
 points (with the spec's replications, in the worker's own process; runs of different points that share a
 structure step in one batch, each as alone) and sends back a few numbers per check and point. The parent writes finished
 points in batches into the sweep's result store (``runs`` = one row per point, ``checks`` = one row per point
@@ -12,6 +12,7 @@ The results are the same for any number of workers.
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -65,12 +66,15 @@ def measure_points(unit: tuple[PointTask, ...]) -> list[PointResult]:
             for task, results in zip(unit, measured, strict=True)]
 
 
-def points_per_unit(spec: CalibrationSpec, points: int, workers: int) -> int:
-    """How many points a worker measures together: enough that a pattern's arm of one point (``replications``
-    runs) joins those of other points into a full batch (``simulation.batch.runs_per_batch``), and no more than
-    an even share of ``workers``, so that none waits while another measures."""
+def point_units(spec: CalibrationSpec, tasks: list[PointTask], workers: int) -> list[tuple[PointTask, ...]]:
+    """``tasks`` in the units a worker measures together: each of at most the points whose arms of
+    ``replications`` runs fill a batch (``simulation.batch.runs_per_batch``), as equal as can be, and as many
+    units as a multiple of ``workers``, so that none waits at the end while another measures a big unit."""
     full = max(1, runs_per_batch(spec.setting.params()) // spec.setting.replications)
-    return max(1, min(full, -(-points // max(workers, 1))))
+    workers, needed = max(workers, 1), math.ceil(len(tasks) / full)
+    count = min(len(tasks), math.ceil(needed / workers) * workers)
+    bounds = [len(tasks) * k // count for k in range(count + 1)] if tasks else [0]
+    return [tuple(tasks[start:end]) for start, end in zip(bounds, bounds[1:], strict=False)]
 
 
 def point_frames(spec: CalibrationSpec, results: list[PointResult]) -> dict[str, pd.DataFrame]:
@@ -143,8 +147,7 @@ def _measure_missing(folder: ResultFolder, spec: CalibrationSpec, done: set[int]
                      progress: bool) -> CalibrationSummary:
     tasks = [PointTask(point, dataclasses.replace(spec.setting, defaults=spec.defaults(point)), spec.patterns)
              for point in range(spec.samples) if point not in done]
-    together = points_per_unit(spec, len(tasks), workers)
-    units = [tuple(tasks[start:start + together]) for start in range(0, len(tasks), together)]
+    units = point_units(spec, tasks, workers)
     size = max(1, min(200, -(-spec.samples // 50)))  # about 50 batches
     pending: list[PointResult] = []
     written, interrupted, started, last = 0, False, time.perf_counter(), time.monotonic()
