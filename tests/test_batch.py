@@ -213,3 +213,11 @@ def test_runs_that_differ_in_structure_are_never_joined(name):
     assert [len(group) for group in batch_groups(models)] == [1, 1]
     with pytest.raises(ValueError, match="baseline rules"):
         Batch(models)
+
+
+@pytest.mark.slow  # compiles the parallel kernels for rates per school in the session (about 15 s)
+def test_runs_at_different_points_with_parallel_kernels_batched_are_the_same_as_alone():
+    def make(seed):
+        return PLCModel(rng=seed, n_schools=3, parallel_schools=True, **POINTS[seed % len(POINTS)])
+
+    _assert_batched_as_alone(make, range(3), 26)
