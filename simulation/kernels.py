@@ -21,7 +21,8 @@ argument (``docs/rules.md``, "Change one line of a kernel"). For any other chang
 module, change it and keep ``@njit`` (a plain-Python copy runs about 40 times slower; ``kernel.py_func`` is the
 plain version for debugging). ``converse`` and ``update_trust`` are compiled at the end of the module from
 ``_converse`` and ``_update_trust`` (serial and parallel from one source): copy those and put ``@njit`` on your
-copy.
+copy. Kernels read a rate through :func:`at` (one number in a run alone, one per school where a batch joins runs
+at different parameter points, :mod:`simulation.batch`).
 """
 
 from __future__ import annotations
