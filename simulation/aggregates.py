@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from simulation.kernels import at
+
 
 @njit(cache=True, fastmath=True)
 def trust_summary(trust, active, strong_threshold):
@@ -18,13 +20,13 @@ def trust_summary(trust, active, strong_threshold):
     pairs = max(active * (active - 1), 1)
     mean, strong = np.zeros(n_schools), np.zeros(n_schools)
     for s in range(n_schools):
-        total, count = 0.0, 0
+        total, count, threshold = 0.0, 0, at(strong_threshold, s)
         for i in range(active):
             for j in range(active):
                 tie = trust[s, i, j]
                 total += tie
-                count += tie >= strong_threshold
-        if strong_threshold <= 0.0:
+                count += tie >= threshold
+        if threshold <= 0.0:
             count -= active  # the zero diagonal is no tie
         mean[s] = total / pairs
         strong[s] = count / pairs

@@ -1,4 +1,5 @@
-"""Batched replications: many runs of one parameter point stepped together, each as it would run alone.
+"""Batched runs: many runs stepped together, each as it would run alone, at one parameter point or at points that
+differ only in numeric rates.
 
 A tick of a small network is mostly fixed Python cost per rule call, not arithmetic (``benchmarks/README.md``,
 "Where a tick goes"). :class:`Batch` pays it once for many runs: the runs' state arrays are joined into one state
@@ -9,14 +10,22 @@ numbers from its own ``model.rng`` in the order it would alone, and the batch la
 that run's schools (:data:`DRAW_LAYOUTS`). So a batched run is the same bit for bit as the run alone, whatever the
 batch size (``tests/test_batch.py``).
 
+The runs may be of different parameter points when they differ only in parameters of :data:`VARYING` (the numeric
+rates, shares, weights and sizes); everything else sets the batch's structure (array shapes, how many numbers a rule
+draws, rule variants, the schedule) and is the same for all (:func:`structure`). The batch's ``p`` gives a rate that
+differs between its runs as an array of each school's run's value, the rules' rates (``*Rates``) are each run's own
+joined the same way, and the kernels and rules read a rate through :func:`simulation.kernels.at`: the same
+arithmetic on the same numbers as each run alone. A rule that draws only where a rate is above 0 runs alone where its
+runs differ in that (:data:`DRAW_GATES`), so each draws as many numbers as alone.
+
 The measurement is one compiled pass over the joined state too (the observers' per-school arrays joined the same
 way); each run then takes its rows and sums its own network summary from them; at a year end every run's year is
 judged at once on the joined arrays (the judgement is school by school) and logged to each run. What stays
 per run: Mesa's clock, and the rules whose work at a tick reaches beyond the joined arrays (:meth:`Batch.rules_alone`:
 turnover at a year end, where movers are matched within their own network, successors come from each school's own
-stream and Mesa agents are made; a scheduled shock), which each model runs on its views in their place in the
-schedule while the batch takes up what they changed. A model with interventions or replaced rules does not batch:
-:func:`step_models` steps it alone.
+stream and Mesa agents are made; a scheduled shock; the draws of :data:`DRAW_GATES`), which each model runs on
+its views in their place in the schedule while the batch takes up what they changed. A model with interventions
+or replaced rules does not batch: :func:`step_models` steps it alone.
 """
 
 from __future__ import annotations
@@ -26,8 +35,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
+from simulation.kernels import PER_SLOT
 from simulation.measures import NETWORK_MEASURES, Observer, _summarize, record_changes
-from simulation.parameters import TICKS_PER_YEAR
+from simulation.parameters import PARAMETERS, TICKS_PER_YEAR
 from simulation.shocks import SHOCKS
 from simulation.state import Meetings, active_per_school, members_per_school
 
@@ -35,6 +45,26 @@ from simulation.state import Meetings, active_per_school, members_per_school
 def batchable(model) -> bool:
     """Whether ``model`` can step in a batch: it runs the baseline rules and no interventions."""
     return not model.interventions and not model.replaced_rules
+
+
+VARYING: frozenset[str] = frozenset(param.name for param in PARAMETERS if param.kind is float)
+"""The parameters in which the runs of a batch may differ: every parameter of kind ``float`` (rates, shares, weights,
+sizes, levels). A batched rule or kernel reads each through :func:`simulation.kernels.at` or elementwise, or only a
+rule that runs alone reads it (turnover, a scheduled shock). The others (integers, switches, choices) set array
+shapes, draw counts, rule variants and the schedule: the runs of a batch share them (``tests/test_batch.py`` checks
+that every batched read of a float parameter is per school)."""
+
+_FIXED = tuple(param.name for param in PARAMETERS if param.name not in VARYING)
+
+DRAW_GATES = ("policy_churn_rate", "time_cut_rate")
+"""Rates above 0 at which the shocks rule draws at a year start (policy churn from ``rng``, time cuts from their own
+stream) and at 0 draws nothing: in a batch whose runs differ in whether one is above 0, the shocks rule runs alone at
+a year start (:meth:`Batch.rules_alone`)."""
+
+
+def structure(p) -> tuple:
+    """What runs of parameters ``p`` must share to step in one batch: every parameter outside :data:`VARYING`."""
+    return tuple(getattr(p, name) for name in _FIXED)
 
 
 BATCH_SCHOOLS = 160
@@ -55,8 +85,8 @@ def runs_per_batch(p) -> int:
 
 
 def step_models(models: Iterable, ticks: int, batch_size: int | None = None) -> None:
-    """Step every model ``ticks`` ticks: those that can batch (:func:`batchable`, same parameters, same tick, same
-    kernel setting) in batches of up to ``batch_size`` (default :func:`runs_per_batch`), the others one at a time;
+    """Step every model ``ticks`` ticks: those that can batch (:func:`batchable`, same :func:`structure`, same tick,
+    same kernel setting) in batches of up to ``batch_size`` (default :func:`runs_per_batch`), the others one at a time;
     results as if each ran alone."""
     for group in batch_groups(models, batch_size):
         if len(group) == 1:
@@ -72,29 +102,26 @@ def step_models(models: Iterable, ticks: int, batch_size: int | None = None) -> 
 def batch_groups(models: Iterable, batch_size: int | None = None) -> Iterator[list]:
     """``models`` in groups that can step together (in their order), each of at most ``batch_size`` (default
     :func:`runs_per_batch` of the group's parameters); a model that cannot batch is a group of its own."""
-    open_groups: list[list] = []
+    open_groups: dict[tuple, list] = {}
     for model in models:
         if not batchable(model):
             yield [model]
             continue
-        group = next((g for g in open_groups if _same_point(g[0], model)), None)
-        if group is None:
-            group = []
-            open_groups.append(group)
+        group = open_groups.setdefault(_joinable(model), [])
         group.append(model)
         if len(group) == (batch_size or runs_per_batch(model.p)):
-            open_groups.remove(group)
+            del open_groups[_joinable(model)]
             yield group
-    yield from open_groups
+    yield from open_groups.values()
 
 
-def _same_point(first, model) -> bool:
-    return (model.p == first.p and model.steps == first.steps and model.parallel_schools == first.parallel_schools
-            and type(model) is type(first))
+def _joinable(model) -> tuple:
+    """What the models of one batch share: :func:`structure`, the tick, the kernel setting and the class."""
+    return structure(model.p), model.steps, model.parallel_schools, type(model)
 
 
 class Batch:
-    """Models of one parameter point stepped together (see the module's words); :meth:`step` steps every one of
+    """Models stepped together (see the module's words); :meth:`step` steps every one of
     them one tick, :meth:`settle` leaves each model complete (its month's conversations) after the last.
 
     The batch is a model to the baseline rules: ``members``, ``schools``, ``links``, ``meetings``, ``p`` (with
@@ -105,12 +132,16 @@ class Batch:
     def __init__(self, models: Iterable):
         self.models = list(models)
         first = self.models[0]
-        if not all(batchable(m) and _same_point(first, m) for m in self.models):
-            raise ValueError("Batch: every model must run the baseline rules without interventions, at one "
-                             "parameter point, tick and kernel setting (simulation.batch.batch_groups)")
-        runs, n = len(self.models), first.p.n_schools
+        shared = _joinable(first)
+        if not all(batchable(m) and _joinable(m) == shared for m in self.models):
+            raise ValueError("Batch: every model must run the baseline rules without interventions, with one "
+                             "structure (simulation.batch.structure), tick and kernel setting "
+                             "(simulation.batch.batch_groups)")
+        n = first.p.n_schools
         self.n_schools, self.size = n, members_per_school(first.p)
-        self.p = _BatchParams(first.p, runs)
+        self.p = _BatchParams([m.p for m in self.models], n)
+        # where runs differ in whether a gate is above 0, some draw at a year start and some not: shocks alone then
+        self._gates_apart = any(len({getattr(m.p, gate) > 0 for m in self.models}) > 1 for gate in DRAW_GATES)
         self.rules = first.rules
         self.parallel_schools = first.parallel_schools
         self.members, self._member_views = _join([m.members for m in self.models], offsets={"school": n})
@@ -204,11 +235,14 @@ class Batch:
     def rules_alone(self, tick: int) -> frozenset[str]:
         """The rules each model runs alone at ``tick``: turnover at a year end (movers are matched within their own
         network, successors drawn from each school's own stream, Mesa agents made), the shocks at a scheduled
-        shock's tick; networking in a batch where some runs have links and some none."""
+        shock's tick and, where the runs differ in whether a rate of :data:`DRAW_GATES` is above 0, at a year start;
+        networking in a batch where some runs have links and some none."""
         alone = {"turnover"} if tick % TICKS_PER_YEAR == 0 else set()
         if self._links_apart:
             alone.add("networking")
         if any(getattr(self.p, shock.tick_param) == tick for shock in SHOCKS):
+            alone.add("shocks")
+        if self._gates_apart and tick % TICKS_PER_YEAR == 1:
             alone.add("shocks")
         return frozenset(alone)
 
@@ -263,13 +297,31 @@ def _nothing() -> None:
 
 
 class _BatchParams:
-    """The point's parameters, with ``n_schools`` the batch's (every rule sizes its arrays by it)."""
+    """The runs' parameters as one, with ``n_schools`` the batch's (every rule sizes its arrays by it). A parameter
+    that differs between the runs (one of :data:`VARYING`) is an array of each school's run's value (read through
+    :func:`simulation.kernels.at`); any other is the runs' common value."""
 
-    def __init__(self, p, runs: int):
-        self._p, self.n_schools = p, p.n_schools * runs
+    def __init__(self, runs: list, n_schools: int):
+        self._runs, self._per_run = runs, n_schools
+        for param in PARAMETERS:
+            values = [getattr(p, param.name) for p in runs]
+            same = all(value == values[0] for value in values)
+            setattr(self, param.name, values[0] if same else np.repeat(np.asarray(values, dtype=float), n_schools))
+        self.n_schools = n_schools * len(runs)
 
-    def __getattr__(self, name: str):
-        return getattr(self._p, name)
+    def joined(self, build):
+        """``build`` of each run's parameters (a rule's rates, :func:`simulation.parameters.once_per_params`), as
+        one: the first run's where all are equal, else every rate an array of each school's run's value (each
+        slot's for the rates of :data:`simulation.kernels.PER_SLOT`; a switch, such as ``induct``, is shared)."""
+        parts = [build(p) for p in self._runs]
+        if all(part == parts[0] for part in parts):
+            return parts[0]
+        per_slot = PER_SLOT.get(type(parts[0]), ())
+        slots = members_per_school(self._runs[0])
+        fields = [values[0] if isinstance(values[0], bool) else
+                  np.repeat(np.asarray(values, dtype=float), self._per_run * (slots if name in per_slot else 1))
+                  for name, values in zip(parts[0]._fields, zip(*parts, strict=True), strict=True)]
+        return type(parts[0])(*fields)
 
 
 def _join(owners: list, offsets: Mapping[str, int] | None = None) -> tuple:

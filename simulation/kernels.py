@@ -21,7 +21,8 @@ argument (``docs/rules.md``, "Change one line of a kernel"). For any other chang
 module, change it and keep ``@njit`` (a plain-Python copy runs about 40 times slower; ``kernel.py_func`` is the
 plain version for debugging). ``converse`` and ``update_trust`` are compiled at the end of the module from
 ``_converse`` and ``_update_trust`` (serial and parallel from one source): copy those and put ``@njit`` on your
-copy.
+copy. Kernels read a rate through :func:`at` (one number in a run alone, one per school where a batch joins runs
+at different parameter points, :mod:`simulation.batch`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,32 @@ from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
+from numba.core import types as numba_types
 from numba.core.registry import CPUDispatcher
+from numba.extending import overload
+
+
+def at(rate, index):
+    """The value of ``rate`` at ``index`` (a school, or a member slot for the rates of :data:`PER_SLOT`): the rate
+    itself when it is one number, as in a run alone; its element when it is an array, as a batch of runs at
+    different parameter points gives a rate that differs between them (:mod:`simulation.batch`), each school the
+    value of its own run. The arithmetic is the same either way, so a batched run is the same bit for bit."""
+    return rate[index] if isinstance(rate, np.ndarray) else rate
+
+
+def any_positive(rate) -> bool:
+    """Whether ``rate`` is above 0 (for a rate per school, :func:`at`, at any school): a rule skips what a rate of 0
+    would not change."""
+    return rate > 0 if not isinstance(rate, np.ndarray) else bool((rate > 0).any())
+
+
+@overload(at)
+def _at(rate, index):
+    """:func:`at` in compiled code: chosen by the rate's type when a kernel is compiled, so a run alone (numbers)
+    gets the same machine code as before rates could be per school, and a batch (arrays) its own."""
+    if isinstance(rate, numba_types.Array):
+        return lambda rate, index: rate[index]
+    return lambda rate, index: rate
 
 
 class LeadershipRates(NamedTuple):
@@ -67,6 +93,11 @@ class LearningRates(NamedTuple):
     norm: float  # collegial_norm
     individual: float  # individual_learning_rate
     obsolescence: float  # knowledge_obsolescence
+
+
+PER_SLOT: dict[type, tuple[str, ...]] = {LearningRates: ("individual", "obsolescence")}
+"""The rates a kernel reads by member slot (``at(rate, g)``) rather than by school: where a batch gives rates per
+school (:func:`at`), it gives these one value per slot."""
 
 
 class TrustRates(NamedTuple):
@@ -250,16 +281,18 @@ def share_leadership(state, rates):
     for s in range(distribution.size):
         d = distribution[s]
         leader_engagement[s] = total[s] / count[s] if count[s] > 0 else 0.0
-        presence = min(count[s] / max(rates.full_roles * d, 1.0), 1.0)
+        presence = min(count[s] / max(at(rates.full_roles, s) * d, 1.0), 1.0)
         held = shared_focus[s]
-        attention = min(max(1.0 - rates.diversion * max(workload[s] - rates.base_workload, 0.0), 0.0), 1.0)
+        diversion, base_workload = at(rates.diversion, s), at(rates.base_workload, s)
+        attention = min(max(1.0 - diversion * max(workload[s] - base_workload, 0.0), 0.0), 1.0)
         pushed = principal_focus[s] * attention
-        held += (rates.internalization * d * presence * max(pushed - held, 0.0)
-                 - rates.focus_decay * (1.0 - memory[s]) * held)
+        held += (at(rates.internalization, s) * d * presence * max(pushed - held, 0.0)
+                 - at(rates.focus_decay, s) * (1.0 - memory[s]) * held)
         shared_focus[s] = min(max(held, 0.0), 1.0)
-        settled = min(principal_months[s] / rates.ramp_ticks, 1.0) if rates.ramp_ticks > 0 else 1.0
-        principal_standing[s] = rates.initial_standing + (1.0 - rates.initial_standing) * settled
-        principal_focus[s] += rates.adoption * (1.0 - settled) * max(shared_focus[s] - principal_focus[s], 0.0)
+        ramp_ticks, initial_standing = at(rates.ramp_ticks, s), at(rates.initial_standing, s)
+        settled = min(principal_months[s] / ramp_ticks, 1.0) if ramp_ticks > 0 else 1.0
+        principal_standing[s] = initial_standing + (1.0 - initial_standing) * settled
+        principal_focus[s] += at(rates.adoption, s) * (1.0 - settled) * max(shared_focus[s] - principal_focus[s], 0.0)
         support[s] = (1.0 - d) * principal_support[s] * principal_standing[s] + d * leader_engagement[s]
         focus[s] = (1.0 - d) * pushed + d * shared_focus[s]
 
@@ -296,8 +329,9 @@ def _converse(draws, state, rates, conversations, active, size):
     found_in = np.zeros(n_schools, np.int64)
     # Rates, the school's time, the seeker's engagement and trust row are read once into locals: numba does not
     # tell LLVM that the arrays written below cannot alias them, so it would load them again every conversation.
-    kept, weight = 1.0 - rates.contact_weight, rates.contact_weight
     for s in prange(n_schools):
+        weight = at(rates.contact_weight, s)
+        kept = 1.0 - weight
         cross, found, c = cross_contact[s], s * per_school, s * per_school
         time_s = meeting_time[s]
         for local in range(active):
@@ -327,10 +361,10 @@ def _converse(draws, state, rates, conversations, active, size):
         seeker, partner, s = a[k], b[k], school[k]
         local, partner_local = seeker - s * size, partner - s * size
         tie = trust[s, local, partner_local]
-        quality = (rates.focus_weight * focus[s]
-                   + (1.0 - rates.focus_weight) * 0.5 * (openness[seeker] + openness[partner]))
+        focus_weight = at(rates.focus_weight, s)
+        quality = focus_weight * focus[s] + (1.0 - focus_weight) * 0.5 * (openness[seeker] + openness[partner])
         felt = tie + protocol[s] * (1.0 - tie)
-        depth[k] = quality / (1.0 + np.exp(-(felt - rates.threshold) / rates.width))
+        depth[k] = quality / (1.0 + np.exp(-(felt - at(rates.threshold, s)) / at(rates.width, s)))
         within[k] = group_start[seeker] <= partner_local < group_start[seeker] + group_size[seeker]
     return a[:total], b[:total], school[:total], depth[:total], within[:total], attending
 
@@ -350,7 +384,7 @@ def school_talk(talk, school_of, n_schools, active, discount):
     count, total, whole, weight = np.zeros(n_schools), np.zeros(n_schools), np.zeros(n_schools), np.zeros(n_schools)
     for c in range(a.size):
         talked[a[c]], talked[b[c]] = True, True
-        w = 1.0 - discount if within[c] else 1.0
+        w = 1.0 - at(discount, school[c]) if within[c] else 1.0
         count[school[c]] += 1.0
         total[school[c]] += depth[c]
         whole[school[c]] += w * depth[c]
@@ -390,22 +424,23 @@ def learn(talk, focus, state, rates):
         rates: :class:`LearningRates`.
     """
     talk, rates = Talk(*talk), LearningRates(*rates)  # named again: see call
-    a, b, depth = talk.a, talk.b, talk.depth
+    a, b, depth, school = talk.a, talk.b, talk.depth, talk.school
     knowledge, openness = state
     gain, opening = np.zeros(knowledge.size), np.zeros(knowledge.size)
     for c in range(a.size):
-        i, j, x = a[c], b[c], depth[c]
+        i, j, x, s = a[c], b[c], depth[c], school[c]
         gap = knowledge[j] - knowledge[i]
-        inquiry = rates.creation * x * focus[c]
-        shallow = rates.averaging * (1.0 - x) * gap
-        gain[i] += rates.transfer * x * max(gap, 0.0) * openness[i] + shallow + inquiry * (1.0 - knowledge[i])
-        gain[j] += rates.transfer * x * max(-gap, 0.0) * openness[j] - shallow + inquiry * (1.0 - knowledge[j])
-        opens, closes = rates.deprivatization * max(x - rates.norm, 0.0), rates.complacency * max(rates.norm - x, 0.0)
+        inquiry = at(rates.creation, s) * x * focus[c]
+        shallow = at(rates.averaging, s) * (1.0 - x) * gap
+        transfer, norm = at(rates.transfer, s), at(rates.norm, s)
+        gain[i] += transfer * x * max(gap, 0.0) * openness[i] + shallow + inquiry * (1.0 - knowledge[i])
+        gain[j] += transfer * x * max(-gap, 0.0) * openness[j] - shallow + inquiry * (1.0 - knowledge[j])
+        opens, closes = at(rates.deprivatization, s) * max(x - norm, 0.0), at(rates.complacency, s) * max(norm - x, 0.0)
         opening[i] += openness_change(opens, closes, openness[i], gap)
         opening[j] += openness_change(opens, closes, openness[j], -gap)
     for g in range(knowledge.size):
         k = knowledge[g] + gain[g]
-        k += rates.individual * openness[g] * (1.0 - k) - rates.obsolescence * k
+        k += at(rates.individual, g) * openness[g] * (1.0 - k) - at(rates.obsolescence, g) * k
         knowledge[g] = min(max(k, 0.0), 1.0)
         openness[g] = min(max(openness[g] + opening[g], 0.0), 1.0)
 
@@ -431,15 +466,17 @@ def _update_trust(talk, local_a, local_b, draws, state, rates):
     trust, attending, same_team, knowledge, engagement = state
     n_schools, size = attending.shape
     order, first = _by_school(school, n_schools)
-    kept = 1.0 - rates.decay
     for s in prange(n_schools):
+        kept = 1.0 - at(rates.decay, s)
+        meeting, growth = at(rates.meeting, s), at(rates.growth, s)
+        breach_chance, breach_loss = at(rates.breach_chance, s), at(rates.breach_loss, s)
         for i in range(size):  # row by row: numba's ``trust[s] *= kept`` took five times as long (same products)
             row = trust[s, i]
             for j in range(size):
                 row[j] *= kept
         shown_in_meeting = np.empty(size)
         for j in range(size):
-            shown_in_meeting[j] = rates.meeting * 0.5 * (knowledge[s * size + j] + engagement[s * size + j])
+            shown_in_meeting[j] = meeting * 0.5 * (knowledge[s * size + j] + engagement[s * size + j])
         for i in range(size):
             if not attending[s, i]:
                 continue
@@ -455,10 +492,10 @@ def _update_trust(talk, local_a, local_b, draws, state, rates):
                 trusted = local_b[c] if k == 0 else local_a[c]
                 shown = (knowledge[shown_by] + engagement[shown_by] + x) / 3.0
                 tie = trust[s, truster, trusted]
-                if draws[2 * c + k] < rates.breach_chance * (1.0 - shown):
-                    tie *= 1.0 - rates.breach_loss
+                if draws[2 * c + k] < breach_chance * (1.0 - shown):
+                    tie *= 1.0 - breach_loss
                 else:
-                    tie += rates.growth * shown * (1.0 - tie)
+                    tie += growth * shown * (1.0 - tie)
                 trust[s, truster, trusted] = tie
 
 
@@ -504,8 +541,9 @@ def engage(talk, state, rates):
             continue
         value = total[g] / count[g] if count[g] > 0 else 0.0
         s = school_of[g]
-        target = base + value_weight * value + support_weight * support[s] - overload_weight * workload[s]
-        engagement[g] += rate * (min(max(target, 0.0), 1.0) - engagement[g])
+        target = (at(base, s) + at(value_weight, s) * value + at(support_weight, s) * support[s]
+                  - at(overload_weight, s) * workload[s])
+        engagement[g] += at(rate, s) * (min(max(target, 0.0), 1.0) - engagement[g])
 
 
 @njit(cache=True)
@@ -531,17 +569,18 @@ def codify(state, size, active, rates):
             ahead += max(knowledge[g] - memory[s], 0.0)
             open_total += openness[g]
         level = memory[s]
-        level += (rates.codification * talk_depth[s] * participation[s] * ahead / active
-                  - rates.decay * (1.0 - participation[s]) * level)
+        level += (at(rates.codification, s) * talk_depth[s] * participation[s] * ahead / active
+                  - at(rates.decay, s) * (1.0 - participation[s]) * level)
         memory[s] = min(max(level, 0.0), 1.0)
         staff_openness = open_total / active
-        socialization = rates.socialization * participation[s]
+        socialization = at(rates.socialization, s) * participation[s]
+        catchup, catchup_years = at(rates.catchup, s), at(rates.catchup_years, s)
         for g in range(s * size, s * size + active):
             k = knowledge[g] + socialization * (memory[s] - knowledge[g])
-            if tenure[g] < rates.catchup_years:
-                k += rates.catchup * max(memory[s] - k, 0.0)
+            if tenure[g] < catchup_years:
+                k += catchup * max(memory[s] - k, 0.0)
                 if rates.induct:
-                    openness[g] += rates.catchup * memory[s] * max(staff_openness - openness[g], 0.0)
+                    openness[g] += catchup * memory[s] * max(staff_openness - openness[g], 0.0)
             knowledge[g] = min(max(k, 0.0), 1.0)
 
 
@@ -607,15 +646,15 @@ def bridge(links, draws, size, active, state, rates):
     gains, contacts = np.zeros((4, n_schools)), np.zeros(n_schools)
     for e in range(links.shape[0]):
         x, y = links[e, 0], links[e, 1]
-        capacity_x = support[x] * (1.0 - insularity * trust[x])
-        capacity_y = support[y] * (1.0 - insularity * trust[y])
-        if draws[e] >= rate * np.sqrt(capacity_x * capacity_y):
+        capacity_x = support[x] * (1.0 - at(insularity, x) * trust[x])
+        capacity_y = support[y] * (1.0 - at(insularity, y) * trust[y])
+        if draws[e] >= at(rate, x) * np.sqrt(capacity_x * capacity_y):  # linked schools are of one run
             continue
         contacts[x] += 1.0
         contacts[y] += 1.0
         for q in range(4):
-            gains[q, x] += transfer * max(levels[q, y] - levels[q, x], 0.0)
-            gains[q, y] += transfer * max(levels[q, x] - levels[q, y], 0.0)
+            gains[q, x] += at(transfer, x) * max(levels[q, y] - levels[q, x], 0.0)
+            gains[q, y] += at(transfer, y) * max(levels[q, x] - levels[q, y], 0.0)
     for g in range(knowledge.size):
         s = g // size
         knowledge[g] = min(knowledge[g] + gains[0, s] * openness[g], 1.0)

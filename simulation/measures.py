@@ -15,6 +15,7 @@ import pandas as pd
 from numba import njit
 
 from simulation.aggregates import member_means, trust_summary
+from simulation.kernels import at
 from simulation.parameters import TICKS_PER_YEAR
 from simulation.state import active_per_school, members_per_school
 
@@ -228,9 +229,9 @@ class Observer:
 
 
 @njit(cache=True)
-def _judge_year(year_mean, tick, initiating, implementing, sustaining, erosion_drop, erosion_recovery_drop,
-                establishing_rate, span, stage, first_formed_tick, established, decay_state, decay_run,
-                decay_first_change, decay_first_return, erosion_state, erosion_run, erosion_first_change,
+def _judge_year(year_mean, tick, initiating_levels, implementing_levels, sustaining_levels, erosion_drops,
+                erosion_recovery_drops, establishing_rates, span, stage, first_formed_tick, established, decay_state,
+                decay_run, decay_first_change, decay_first_return, erosion_state, erosion_run, erosion_first_change,
                 erosion_first_return, changes):
     """:meth:`Observer.judge_year` for each school, in place; ``changes`` gets each school's decay or recovery.
 
@@ -238,10 +239,14 @@ def _judge_year(year_mean, tick, initiating, implementing, sustaining, erosion_d
     in numpy's ``searchsorted``). A community forms in its first year at the implementing stage, its mean then its
     established level; a community formed before this year is judged for decay on the fixed scale and for erosion
     against its own level (:class:`_Judgement`), and a formed one neither eroded nor eroding moves its level
-    ``establishing_rate`` of the way to this year's mean.
+    ``establishing_rate`` of the way to this year's mean. The cutpoints, drops and rate (``*_levels``, ``*_drops``,
+    ``establishing_rates``) are one number each, or one per school in a batch of runs at different parameter points
+    (:func:`simulation.kernels.at`).
     """
     for s in range(year_mean.size):
         mean = year_mean[s]
+        initiating, implementing = at(initiating_levels, s), at(implementing_levels, s)
+        sustaining = at(sustaining_levels, s)
         stage[s] = 3 if mean != mean else (mean >= initiating) + (mean >= implementing) + (mean >= sustaining)
         formed = first_formed_tick[s] >= 0  # before this year: a community forming now is not judged yet
         if not formed and mean >= implementing:
@@ -249,11 +254,11 @@ def _judge_year(year_mean, tick, initiating, implementing, sustaining, erosion_d
             established[s] = mean
         changes[s] = _judge(decay_state, decay_run, decay_first_change, decay_first_return, s, formed,
                             mean < initiating, mean >= implementing, span, tick)
-        eroding = mean < established[s] - erosion_drop
+        eroding = mean < established[s] - at(erosion_drops, s)
         _judge(erosion_state, erosion_run, erosion_first_change, erosion_first_return, s, formed, eroding,
-               mean >= established[s] - erosion_recovery_drop, span, tick)
+               mean >= established[s] - at(erosion_recovery_drops, s), span, tick)
         if formed and not erosion_state[s] and not eroding:
-            established[s] += establishing_rate * (mean - established[s])
+            established[s] += at(establishing_rates, s) * (mean - established[s])
 
 
 @njit(cache=True)
@@ -305,9 +310,9 @@ _HORD_ROWS = ("health", *DIMENSIONS, "conditions_structural")
 
 
 @njit(cache=True)
-def _hord_dimensions(table, first, smoothing, lead, relational_share, smoothed_learning, smoothed_sharing, whole_depth,
-                     participation, reach, support, distribution, leader_engagement, focus, meeting_time, workload,
-                     engagement, openness, relational):
+def _hord_dimensions(table, first, smoothings, leads, relational_shares, smoothed_learning, smoothed_sharing,
+                     whole_depth, participation, reach, support, distribution, leader_engagement, focus, meeting_time,
+                     workload, engagement, openness, relational):
     """Fill one tick's health, Hord's five dimensions and the structural conditions per school (rows ``_HORD_ROWS``)
     and the smoothed dialogue measures.
 
@@ -315,9 +320,11 @@ def _hord_dimensions(table, first, smoothing, lead, relational_share, smoothed_l
     leaders' engagement (weight ``lead``); shared vision is ``sqrt(focus * engagement)``; collective learning
     and shared practice use the dialogue measures smoothed with weight ``smoothing`` (set to this month's on
     the ``first`` observation); supportive conditions blend relational trust with structural time
-    (``relational_share``). Health is their mean.
+    (``relational_share``). Health is their mean. ``smoothings``, ``leads`` and ``relational_shares`` are one number
+    each, or one per school in a batch of runs at different parameter points (:func:`simulation.kernels.at`).
     """
     for s in range(table.shape[1]):
+        smoothing, lead, relational_share = at(smoothings, s), at(leads, s), at(relational_shares, s)
         learning_now, sharing_now = whole_depth[s] * participation[s], participation[s] * reach[s]
         if first:
             smoothed_learning[s], smoothed_sharing[s] = learning_now, sharing_now

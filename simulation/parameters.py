@@ -446,7 +446,8 @@ def once_per_params(build):
     every tick cost as much as some kernels' arithmetic at the default network (``simulation.rules``).
 
     Kept by the parameter object itself (``is``), so equal but distinct parameter sets each build their own; the
-    store is emptied when it holds many (a sweep makes one parameter set per point).
+    store is emptied when it holds many (a sweep makes one parameter set per point). The parameters of a batch of
+    runs (:mod:`simulation.batch`) build each run's own and join them (their ``joined``).
     """
     kept: dict[int, tuple] = {}
     last: tuple = (None, None)  # a run asks for the same parameter set every tick: checked first
@@ -459,7 +460,9 @@ def once_per_params(build):
         if hit is None or hit[0] is not p:
             if len(kept) >= 256:
                 kept.clear()
-            hit = kept[id(p)] = (p, build(p))  # holding p keeps its id from being reused while the entry lives
+            joined = getattr(p, "joined", None)
+            built = build(p) if joined is None else joined(build)
+            hit = kept[id(p)] = (p, built)  # holding p keeps its id from being reused while the entry lives
         last = hit
         return hit[1]
 

@@ -36,6 +36,8 @@ from simulation.kernels import (
     Talk,
     TrustRates,
     TrustState,
+    any_positive,
+    at,
 )
 from simulation.parameters import TICKS_PER_YEAR, once_per_params
 from simulation.rule_declaration import declare_rule, document
@@ -96,11 +98,12 @@ def policy_churn(model) -> None:
     """
     s, p = model.schools, model.p
     s.workload -= p.workload_recovery_rate * np.maximum(s.workload - p.workload, 0.0)
-    if p.policy_churn_rate > 0 and model.steps % TICKS_PER_YEAR == 1:
+    if model.steps % TICKS_PER_YEAR == 1 and any_positive(p.policy_churn_rate):
         hit = np.flatnonzero(model.rng.random(p.n_schools) < p.policy_churn_rate)
-        s.workload[hit] = np.minimum(1.0, s.workload[hit] + p.policy_workload)
-        s.memory[hit] *= 1.0 - p.initiative_displacement
-        s.shared_focus[hit] *= 1.0 - p.initiative_displacement
+        s.workload[hit] = np.minimum(1.0, s.workload[hit] + at(p.policy_workload, hit))
+        kept = 1.0 - at(p.initiative_displacement, hit)
+        s.memory[hit] *= kept
+        s.shared_focus[hit] *= kept
         model.record_event("new_initiative", hit)
 
 
@@ -126,11 +129,11 @@ def time_cuts(model) -> None:
     numbers).
     """
     s, p = model.schools, model.p
-    if p.time_restoration_rate > 0:  # at 0 (the default) it would add zeros: four numpy calls a month saved
+    if any_positive(p.time_restoration_rate):  # at 0 (the default) it would add zeros: four numpy calls a month saved
         s.meeting_time += p.time_restoration_rate * np.maximum(p.meeting_time - s.meeting_time, 0.0)
-    if p.time_cut_rate > 0 and model.steps % TICKS_PER_YEAR == 1:
+    if model.steps % TICKS_PER_YEAR == 1 and any_positive(p.time_cut_rate):
         hit = np.flatnonzero(model.time_cut_stream.random(p.n_schools) < p.time_cut_rate)
-        cut_meeting_time(model, hit, p.time_cut_size, cause=RECURRING_CUT)
+        cut_meeting_time(model, hit, at(p.time_cut_size, hit), cause=RECURRING_CUT)
 
 
 # --- leadership ----------------------------------------------------------------

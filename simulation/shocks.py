@@ -38,11 +38,12 @@ def budget_cut(model, schools: np.ndarray) -> None:
 @declare_rule(
     part_of="shocks", called_by="`budget_cut`, `time_cuts`", state_written="schools.meeting_time",
     models="Removes a given share of the hit schools' meeting time and logs a `budget_cut` event.")
-def cut_meeting_time(model, schools: np.ndarray, size: float, cause: str = "") -> None:
+def cut_meeting_time(model, schools: np.ndarray, size: float | np.ndarray, cause: str = "") -> None:
     """Remove ``size`` of the meeting time of ``schools`` and log a ``budget_cut`` event with ``cause``.
 
     The shock and the recurring cuts of ``time_cut_rate`` have sizes of their own (``budget_cut_size``,
-    ``time_cut_size``); the event's cause tells them apart, so its sentence names the size that was cut."""
+    ``time_cut_size``); the event's cause tells them apart, so its sentence names the size that was cut. ``size`` is
+    one number, or one per school of ``schools`` (a batch of runs at different parameter points)."""
     model.schools.meeting_time[schools] *= 1.0 - size
     model.record_event("budget_cut", schools, cause=cause)
 

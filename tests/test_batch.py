@@ -10,8 +10,9 @@ from run_digests import CASES, outputs
 
 from simulation import PLCModel, rules
 from simulation import batch as batching
-from simulation.batch import Batch, batch_groups, step_models
+from simulation.batch import VARYING, Batch, batch_groups, step_models
 from simulation.interventions import Intervention
+from simulation.parameters import PARAMETERS, STAGE_CUTPOINTS
 from simulation.presets import PRESETS
 
 
@@ -101,7 +102,7 @@ def test_runs_that_cannot_batch_step_alone_among_those_that_can():
         if kind == 2:
             return PLCModel(rng=seed, n_schools=3, interventions=[Intervention("induction", start_year=1)])
         if kind == 3:
-            return PLCModel(rng=seed, n_schools=3, meeting_time=0.7)  # another parameter point
+            return PLCModel(rng=seed, n_schools=3, conversations_per_tick=3)  # another structure
         return PLCModel(rng=seed, n_schools=3)
 
     seeds = list(range(12))
@@ -148,3 +149,75 @@ def _source(rule) -> str:
     if rule is rules.shocks:  # its parts draw: policy churn (model.rng) and time cuts (their own stream)
         text += inspect.getsource(rules.policy_churn) + inspect.getsource(rules.time_cuts)
     return text
+
+
+POINTS = (
+    {"policy_churn_rate": 0.7, "initiative_displacement": 0.2, "policy_workload": 0.4, "workload_recovery_rate": 0.1,
+     "time_cut_rate": 0.5, "time_cut_size": 0.3, "time_restoration_rate": 0.05, "codification_rate": 0.2,
+     "dismantling_share": 0.8, "dismantling_loss": 0.5, "dismantling_withdrawal": 0.4, "trust_growth_rate": 0.03,
+     "subgroup_discount": 0.2, "succession_ramp_years": 2.0, "strong_tie_threshold": 0.4,
+     "observation_smoothing": 0.5, "initiating_level": 0.2, "principal_turnover_rate": 0.4},
+    {"policy_churn_rate": 0.0, "initiative_displacement": 0.6, "policy_workload": 0.1, "time_cut_rate": 0.0,
+     "time_cut_size": 0.8, "time_restoration_rate": 0.0, "codification_rate": 0.05, "memory_decay_rate": 0.05,
+     "dismantling_share": 0.3, "dismantling_memory_loss": 0.2, "trust_growth_rate": 0.1, "breach_loss": 0.7,
+     "social_capital": 0.9, "subgroup_discount": 0.7, "initiative_diversion": 4.0, "transfer_rate": 0.3,
+     "knowledge_obsolescence": 0.01, "engagement_rate": 0.2, "bridging_rate": 0.6, "facilitator_rate": 0.1,
+     "erosion_drop": 0.01, "principal_turnover_rate": 0.4},
+    {"policy_churn_rate": 0.3, "time_cut_rate": 0.9, "time_cut_size": 0.1, "time_restoration_rate": 0.2,
+     "protocol_strength": 0.9, "vulnerability_threshold": 0.2, "meeting_trust_rate": 0.4, "leader_support_share": 0.8,
+     "principal_turnover_rate": 0.4},
+)
+"""Parameter points that differ in rates read by kernels and by the rules' own numpy lines (policy churn, time cuts
+and their restoration, initiative sizes, codification, dismantling, the measures' and the year's judgement): the
+second draws nothing for churn and cuts, where the others do; principals leave often, so successors dismantle."""
+
+
+def _at_point(seed: int):
+    return PLCModel(rng=seed, n_schools=4, network_facilitator=True, memory_rule="protocols",
+                    **POINTS[seed % len(POINTS)])
+
+
+@pytest.mark.parametrize("batch_size", [2, 6])
+def test_runs_at_different_points_batched_are_the_same_as_alone(batch_size):
+    seeds = list(range(6))
+    assert [len(group) for group in batch_groups([_at_point(seed) for seed in seeds], batch_size)] == \
+        [batch_size] * (6 // batch_size)  # the points are joined
+    _assert_batched_as_alone(_at_point, seeds, 50, batch_size=batch_size)
+
+
+def _every_rate_drawn(seed: int):
+    """A point where every parameter of VARYING is drawn from its declared range (the stage cutpoints in order)."""
+    draw = np.random.default_rng(1000 + seed)
+    values = {param.name: float(draw.uniform(param.low, param.high)) for param in PARAMETERS if param.name in VARYING}
+    values.update(zip(STAGE_CUTPOINTS, sorted(values[name] for name in STAGE_CUTPOINTS), strict=True))
+    return PLCModel(rng=seed, n_schools=3, network_facilitator=True, school_type="primary", **values)
+
+
+def test_runs_that_differ_in_every_rate_batched_are_the_same_as_alone():
+    """Every batched read of a float parameter is per school: a batch whose runs differ in all of them at once is
+    each run alone."""
+    assert len(next(batch_groups([_every_rate_drawn(seed) for seed in range(3)]))) == 3
+    _assert_batched_as_alone(_every_rate_drawn, range(3), 38)
+
+
+STRUCTURES = {"n_schools": 5, "teachers_per_school": 12, "support_staff": 2, "include_support_staff": True,
+              "school_type": "primary", "memory_rule": "archive", "network_type": "ring", "network_degree": 2,
+              "network_facilitator": True, "conversations_per_tick": 3, "catchup_years": 2, "decay_span": 2,
+              "budget_cut_tick": 30, "principal_leaves_tick": 30, "early_career_years": 1}
+
+
+@pytest.mark.parametrize("name", STRUCTURES)
+def test_runs_that_differ_in_structure_are_never_joined(name):
+    assert name not in VARYING
+    models = [PLCModel(rng=1, n_schools=4), PLCModel(rng=2, **{"n_schools": 4, name: STRUCTURES[name]})]
+    assert [len(group) for group in batch_groups(models)] == [1, 1]
+    with pytest.raises(ValueError, match="baseline rules"):
+        Batch(models)
+
+
+@pytest.mark.slow  # compiles the parallel kernels for rates per school in the session (about 15 s)
+def test_runs_at_different_points_with_parallel_kernels_batched_are_the_same_as_alone():
+    def make(seed):
+        return PLCModel(rng=seed, n_schools=3, parallel_schools=True, **POINTS[seed % len(POINTS)])
+
+    _assert_batched_as_alone(make, range(3), 26)

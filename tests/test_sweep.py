@@ -72,7 +72,9 @@ school_series = ["health", "decayed"]
 def test_a_points_replications_run_as_a_batch_give_each_run_the_result_it_has_alone():
     spec = parse_spec(BATCHED + "[vary]\ninitial_trust = [0.1, 0.6]\n")
     units = batches_of_runs(spec.tasks())
-    assert [len(unit) for unit in units] == [5, 5]  # 3 schools a run: up to 21 runs of a point batch
+    assert [len(unit) for unit in units] == [10]  # two points a rate apart join: 3 schools a run, up to 53 a batch
+    other = parse_spec(BATCHED + "[vary]\nconversations_per_tick = [2, 3]\n")
+    assert [len(unit) for unit in batches_of_runs(other.tasks())] == [5, 5]  # another structure: apart
     assert [len(unit) for unit in batches_of_runs(spec.tasks()[:5], workers=2)] == [3, 2]  # both workers busy
     for unit in units:
         for batched, task in zip(run_batch(unit), unit, strict=True):

@@ -28,6 +28,7 @@ from cli_helpers import plc_sim as in_process
 from plc_sim.cli.main import build_parser
 from plc_sim.validation import command as validation
 from plc_sim.validation.core import FULL, Expected, Runner, Setting, batched, run_indexed, run_task
+from plc_sim.validation.registry import run_patterns, run_points
 from plc_sim.validation.stats import median_with_ci, share_ratio, years_to_regain
 from simulation.parameters import TICKS_PER_YEAR
 
@@ -180,12 +181,12 @@ def test_an_arms_runs_batched_give_each_run_the_summary_it_has_alone():
     with RecordingRunner() as runner:
         validation.select_patterns(["inquiry"])[0].measure(runner, TINY)
     units = batched(runner.tasks)
-    assert sorted(len(unit) for unit in units) == [TINY.replications] * 3  # one batch per arm
+    # "alone" seeks no conversations (another structure); the two talking arms differ in a rate and join
+    assert sorted(len(unit) for unit in units) == [TINY.replications, 2 * TINY.replications]
     for unit in units:
         for (index, summary), (same_index, task) in zip(run_indexed(unit), unit, strict=True):
             assert index == same_index
             assert pickle.dumps(summary) == pickle.dumps(run_task(task))
-
 
 
 def test_the_champion_stays_in_the_succession_counterfactual():
@@ -202,6 +203,22 @@ def test_the_champion_stays_in_the_succession_counterfactual():
         left, stayed = run_task(leaves)["health"], run_task(stays)["health"]
         np.testing.assert_array_equal(left[:departure], stayed[:departure])
         assert stayed[departure:].mean() > left[departure:].mean()
+
+
+def test_points_measured_together_are_each_as_measured_alone():
+    """A calibration's points measured in one queue (their runs in shared batches) give each point's checks as
+    measured alone, to the last bit."""
+    points = [dataclasses.replace(TINY, defaults={"transfer_rate": 0.1, "policy_churn_rate": 0.5}),
+              dataclasses.replace(TINY, defaults={"transfer_rate": 0.3, "policy_churn_rate": 0.0})]
+    patterns = validation.select_patterns(["inquiry", "subcultures"])
+
+    def checks(results):
+        return [repr((c.name, c.effect, c.low, c.high, c.passed)) for r in results for c in r.checks]
+
+    together = run_points(points, patterns)
+    assert [checks(results) for results in together] == \
+        [checks(run_patterns(point, patterns, progress=False)) for point in points]
+
 
 # --- statistics ----------------------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Running a calibration: every sampled point measured against every chosen pattern, stored like a sweep.
 
-One point is one unit of work: a worker measures all chosen patterns at that point (with the spec's
-replications, in the worker's own process) and sends back a few numbers per check. The parent writes finished
+A few points are one unit of work (:func:`point_units`): a worker measures all chosen patterns at those
+points (with the spec's replications, in the worker's own process; runs of different points that share a
+structure step in one batch, each as alone) and sends back a few numbers per check and point. The parent writes finished
 points in batches into the sweep's result store (``runs`` = one row per point, ``checks`` = one row per point
 and check), under the store's lock, so a calibration resumes after an interruption of any kind, and every
 point uses the same replication seeds (common random numbers), so points differ only by their parameters.
@@ -11,6 +12,7 @@ The results are the same for any number of workers.
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -24,7 +26,8 @@ from plc_sim.core.progress import progress_bar
 from plc_sim.experiments.execution.store import ResultFolder, open_result_folder
 from plc_sim.experiments.execution.sweep import _finish_session, _start_session
 from plc_sim.validation.core import Setting, executor_results
-from plc_sim.validation.registry import Pattern, run_patterns
+from plc_sim.validation.registry import Pattern, run_points
+from simulation.batch import runs_per_batch
 
 FLUSH_SECONDS = 30.0
 """Finished points are written at least this often, so an interruption loses little work."""
@@ -48,15 +51,30 @@ class PointResult:
     cpu_seconds: float
 
 
-def measure_point(task: PointTask) -> PointResult:
-    """Measure every pattern of ``task`` at its point (module level, so the executor can send it to workers)."""
+def measure_points(unit: tuple[PointTask, ...]) -> list[PointResult]:
+    """Measure every pattern at each point of ``unit`` (points of one spec: the same patterns), their runs in
+    shared batches (module level, so the executor can send it to workers). Each point's processor time is the
+    unit's, shared."""
     started = time.process_time()
-    results = run_patterns(task.setting, task.patterns, workers=1, progress=False)
-    checks = tuple({"run_id": task.run_id, "pattern": r.key, "number": r.number, "check": c.name,
-                    "effect": c.effect, "ci_low": c.low, "ci_high": c.high, "expected": c.expected.text,
-                    "passed": c.passed, "estimate_inside": c.expected.holds(c.effect, c.effect)}
-                   for r in results for c in r.checks)
-    return PointResult(task.run_id, checks, time.process_time() - started)
+    measured = run_points([task.setting for task in unit], unit[0].patterns)
+    seconds = (time.process_time() - started) / len(unit)
+    return [PointResult(task.run_id, tuple({"run_id": task.run_id, "pattern": r.key, "number": r.number,
+                                            "check": c.name, "effect": c.effect, "ci_low": c.low, "ci_high": c.high,
+                                            "expected": c.expected.text, "passed": c.passed,
+                                            "estimate_inside": c.expected.holds(c.effect, c.effect)}
+                                           for r in results for c in r.checks), seconds)
+            for task, results in zip(unit, measured, strict=True)]
+
+
+def point_units(spec: CalibrationSpec, tasks: list[PointTask], workers: int) -> list[tuple[PointTask, ...]]:
+    """``tasks`` in the units a worker measures together: each of at most the points whose arms of
+    ``replications`` runs fill a batch (``simulation.batch.runs_per_batch``), as equal as can be, and as many
+    units as a multiple of ``workers``, so that none waits at the end while another measures a big unit."""
+    full = max(1, runs_per_batch(spec.setting.params()) // spec.setting.replications)
+    workers, needed = max(workers, 1), math.ceil(len(tasks) / full)
+    count = min(len(tasks), math.ceil(needed / workers) * workers)
+    bounds = [len(tasks) * k // count for k in range(count + 1)] if tasks else [0]
+    return [tuple(tasks[start:end]) for start, end in zip(bounds, bounds[1:], strict=False)]
 
 
 def point_frames(spec: CalibrationSpec, results: list[PointResult]) -> dict[str, pd.DataFrame]:
@@ -129,19 +147,21 @@ def _measure_missing(folder: ResultFolder, spec: CalibrationSpec, done: set[int]
                      progress: bool) -> CalibrationSummary:
     tasks = [PointTask(point, dataclasses.replace(spec.setting, defaults=spec.defaults(point)), spec.patterns)
              for point in range(spec.samples) if point not in done]
+    units = point_units(spec, tasks, workers)
     size = max(1, min(200, -(-spec.samples // 50)))  # about 50 batches
     pending: list[PointResult] = []
     written, interrupted, started, last = 0, False, time.perf_counter(), time.monotonic()
-    results = executor_results(tasks, workers, measure_point)
+    results = executor_results(units, workers, measure_points)
     try:
         bar = progress_bar(total=len(tasks), unit="point", desc=spec.name) if progress else tqdm(disable=True)
         with bar:
-            for result in results:
-                pending.append(result)
-                bar.update(1)
-                if len(pending) >= size or time.monotonic() - last > FLUSH_SECONDS:
-                    batch, pending, last = pending, [], time.monotonic()  # taken out first: never written twice
-                    folder.write_batch(point_frames(spec, batch))
+            for unit_results in results:
+                pending.extend(unit_results)
+                bar.update(len(unit_results))
+                # a unit brings several points: written in batches of ``size`` as they came one by one
+                while len(pending) >= size or (pending and time.monotonic() - last > FLUSH_SECONDS):
+                    batch, pending, last = pending[:size], pending[size:], time.monotonic()  # taken out first:
+                    folder.write_batch(point_frames(spec, batch))  # never written twice
                     written += len(batch)
     except KeyboardInterrupt:
         interrupted = True

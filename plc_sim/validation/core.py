@@ -23,7 +23,7 @@ from plc_sim.core.progress import progress_bar
 from plc_sim.core.seeds import replication_seed, replication_seeds
 from plc_sim.experiments.execution.execute import local_results
 from simulation import Params, PLCModel
-from simulation.batch import runs_per_batch, step_models
+from simulation.batch import runs_per_batch, step_models, structure
 from simulation.parameters import make_params
 from simulation.presets import PRESETS
 
@@ -164,25 +164,27 @@ def run_task(task: Task) -> Any:
     return task.summarize(model)
 
 
-def run_indexed(items: tuple[tuple[int, Task], ...]) -> list[tuple[int, Any]]:
-    """Run ``(index, task)`` pairs of one arm as one batch (:mod:`simulation.batch`; each run as it would be alone)
-    and return their ``(index, summary)`` pairs: the executor yields batches as they finish."""
+def run_indexed(items: tuple[tuple[Any, Task], ...]) -> list[tuple[Any, Any]]:
+    """Run ``(index, task)`` pairs of one structure and tick count as one batch (:mod:`simulation.batch`; each run
+    as it would be alone) and return their ``(index, summary)`` pairs: the executor yields batches as they finish."""
     models = [PLCModel(params=task.params, rng=task.seed) for _, task in items]
     step_models(models, items[0][1].ticks, batch_size=len(items))
     return [(index, task.summarize(model)) for (index, task), model in zip(items, models, strict=True)]
 
 
-def batched(tasks: Sequence[Task], workers: int = 1) -> list[tuple[tuple[int, Task], ...]]:
-    """``(index, task)`` pairs in the batches a worker runs together: runs of one arm (same parameters and ticks),
-    up to ``simulation.batch.runs_per_batch`` of them and no more than an even share of ``workers``, in the order
-    of their first task."""
-    arms: dict[tuple[Params, int], list[tuple[int, Task]]] = {}
-    for index, task in enumerate(tasks):
-        arms.setdefault((task.params, task.ticks), []).append((index, task))
+def batched(tasks: Sequence[Task], workers: int = 1,
+            indices: Sequence[Any] | None = None) -> list[tuple[tuple[Any, Task], ...]]:
+    """``(index, task)`` pairs in the batches a worker runs together: runs of one structure and tick count (arms,
+    and points, that differ only in rates join: ``simulation.batch.structure``), up to
+    ``simulation.batch.runs_per_batch`` of them and no more than an even share of ``workers``, in the order of
+    their first task. ``indices`` name the tasks (default: their positions)."""
+    groups: dict[tuple, list[tuple[Any, Task]]] = {}
+    for index, task in zip(range(len(tasks)) if indices is None else indices, tasks, strict=True):
+        groups.setdefault((structure(task.params), task.ticks), []).append((index, task))
     share = max(1, -(-len(tasks) // workers))
     units = []
-    for (params, _), items in arms.items():
-        size = min(share, runs_per_batch(params))
+    for items in groups.values():
+        size = min(share, runs_per_batch(items[0][1].params))
         units.extend(tuple(items[start:start + size]) for start in range(0, len(items), size))
     return units
 
@@ -254,12 +256,6 @@ class _Replay(Runner):
         return super().run(tasks, desc)
 
 
-def run_planned(item: tuple[int, tuple[tuple[int, Task], ...]]) -> tuple[int, list[tuple[int, Any]]]:
-    """Run one batch of measurement ``item[0]``'s tasks (:func:`run_indexed`; module level, so workers receive it)."""
-    plan, unit = item
-    return plan, run_indexed(unit)
-
-
 def measure_together(measures: Sequence[Callable[[Runner], Any]], workers: int = 1, progress: bool = True,
                      done: Callable[[int, Any], None] | None = None) -> list[Any]:
     """The results of ``measures`` (each a function of a :class:`Runner`, as a pattern measured at a setting),
@@ -267,7 +263,8 @@ def measure_together(measures: Sequence[Callable[[Runner], Any]], workers: int =
 
     One runner per measurement leaves workers idle at each measurement's end (its last batch, its statistics and
     figure, a new pool). Here each measurement is first called with a runner that stops it at its first ``run``
-    and keeps its tasks; every measurement's batches go to one pool, in the order of the measurements; as soon as
+    and keeps its tasks; every measurement's runs go to one pool, in batches that join runs of different
+    measurements where they share a structure and tick count (:func:`batched`); as soon as
     one measurement's runs are all back, it is called again with a runner that hands it their summaries, while
     the workers go on with the next. A summary is the same on any batch and worker (:class:`Runner`), so each
     result is as a runner of its own would give it. A measurement must therefore do nothing before its first
@@ -285,24 +282,25 @@ def measure_together(measures: Sequence[Callable[[Runner], Any]], workers: int =
             continue
         if done is not None:
             done(position, results[position])
-    units = [(position, unit) for position, tasks in plans.items() for unit in batched(tasks, workers)]
+    planned = [(position, index) for position, tasks in plans.items() for index in range(len(tasks))]
+    units = batched([plans[position][index] for position, index in planned], workers, planned)
     summaries = {position: [None] * len(tasks) for position, tasks in plans.items()}
     waiting = {position: len(tasks) for position, tasks in plans.items()}
-    total = sum(waiting.values())
-    finished = executor_results(units, workers, run_planned)
+    finished = executor_results(units, workers, run_indexed)
     try:
-        bar = progress_bar(total=total, unit="run", desc="runs") if progress else tqdm(disable=True)
+        bar = progress_bar(total=len(planned), unit="run", desc="runs") if progress else tqdm(disable=True)
         with bar:
-            for position, pairs in finished:
-                for index, summary in pairs:
+            for pairs in finished:
+                for (position, index), summary in pairs:
                     summaries[position][index] = summary
+                    waiting[position] -= 1
                 bar.update(len(pairs))
-                waiting[position] -= len(pairs)
-                if waiting[position] == 0:
-                    replay = _Replay(workers, progress, plans[position], summaries.pop(position))
-                    results[position] = measures[position](replay)
-                    if done is not None:
-                        done(position, results[position])
+                for position in dict.fromkeys(position for (position, _), _ in pairs):
+                    if waiting[position] == 0:
+                        replay = _Replay(workers, progress, plans[position], summaries.pop(position))
+                        results[position] = measures[position](replay)
+                        if done is not None:
+                            done(position, results[position])
     finally:
         finished.close()
     return results

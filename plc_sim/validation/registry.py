@@ -81,5 +81,14 @@ def run_patterns(setting: Setting, patterns: Sequence[Pattern], workers: int = 1
                             done=None if done is None else lambda _, result: done(result))
 
 
+def run_points(settings: Sequence[Setting], patterns: Sequence[Pattern]) -> list[list[PatternResult]]:
+    """:func:`run_patterns` at each of ``settings`` (a calibration's points), in this process, every point's runs in
+    one queue: runs of points that differ only in rates step in shared batches
+    (:func:`plc_sim.validation.core.batched`), each as it would alone."""
+    measures = [partial(_measure, pattern, setting, None) for setting in settings for pattern in patterns]
+    results = measure_together(measures, workers=1, progress=False)
+    return [results[k * len(patterns):(k + 1) * len(patterns)] for k in range(len(settings))]
+
+
 def _measure(pattern: Pattern, setting: Setting, expect: Mapping[str, Expected] | None, runner) -> PatternResult:
     return pattern.measure(runner, setting, expect=expect)

@@ -33,7 +33,7 @@ from plc_sim.experiments.specs.spec import PERSISTENCE_MEASURES, RunTask, cause_
 from plc_sim.experiments.specs.user_functions import Deadlines, Guard, UserFunctionError, post_deadlines
 from simulation import PLCModel, persistence_table, preset_params
 from simulation.attribution import CAUSES, NO_CAUSE, attribute_decays
-from simulation.batch import runs_per_batch, step_models
+from simulation.batch import runs_per_batch, step_models, structure
 from simulation.interventions import parse_intervention
 from simulation.invariants import RuleError
 from simulation.measures import NETWORK_MEASURES
@@ -105,23 +105,26 @@ def _result(task: RunTask, model: PLCModel, series: np.ndarray, custom: dict | N
 
 
 def batches_of_runs(tasks: list[RunTask], workers: int = 1) -> list[tuple[RunTask, ...]]:
-    """``tasks`` in the units a worker runs: the replications of one point that can step as a batch
-    (:mod:`simulation.batch`: no interventions, no replaced rules; and no outcome functions or stop condition,
-    whose time limits are per run) together, up to ``simulation.batch.runs_per_batch`` of them and no more than
-    an even share of ``workers`` (so that none waits while another steps one big batch); every other run alone.
-    Each run's result is the same either way."""
+    """``tasks`` in the units a worker runs: consecutive runs that can step as a batch (:mod:`simulation.batch`: no
+    interventions, no replaced rules; and no outcome functions or stop condition, whose time limits are per run)
+    and share a structure (a point's replications, and points that differ only in rates:
+    ``simulation.batch.structure``), ticks and outcomes together, up to ``simulation.batch.runs_per_batch`` of
+    them and no more than an even share of ``workers`` (so that none waits while another steps one big batch);
+    every other run alone. Each run's result is the same either way."""
     units: list[tuple[RunTask, ...]] = []
     group: list[RunTask] = []
-    limit, share = 1, max(1, -(-len(tasks) // max(workers, 1)))
+    limit, share, joined = 1, max(1, -(-len(tasks) // max(workers, 1))), None
     for task in tasks:
-        if group and (task.point != group[0].point or len(group) == limit):
+        params = preset_params(task.preset, dict(task.overrides))
+        joins = (structure(params), task.ticks, task.outcomes)
+        if group and (joins != joined or len(group) == limit):
             units.append(tuple(group))
             group = []
         if task.interventions or task.rules or task.custom.functions or task.custom.stop is not None:
             units.append((task,))
             continue
         if not group:
-            limit = min(share, runs_per_batch(preset_params(task.preset, dict(task.overrides))))
+            limit, joined = min(share, runs_per_batch(params)), joins
         group.append(task)
     if group:
         units.append(tuple(group))
