@@ -16,7 +16,7 @@ from sweep_helpers import TINY_GRID, assert_same_tables, write_spec
 from plc_sim.cli import main
 from plc_sim.core.errors import InputError
 from plc_sim.experiments.analysis.results import load_sweep
-from plc_sim.experiments.execution import batches, store
+from plc_sim.experiments.execution import batches, execute, store
 from plc_sim.experiments.execution.datasets import read_tables
 from plc_sim.experiments.execution.sweep import run_sweep
 from plc_sim.experiments.specs.spec import parse_spec
@@ -285,6 +285,9 @@ def test_a_lost_scheduler_is_one_line_and_the_finished_runs_are_kept(tmp_path, c
             cluster.close()
 
     monkeypatch.setattr(batches.BatchWriter, "add", add_then_lose_the_scheduler)
+    # One run a unit: the grid's points differ only in rates, so on one worker thread they would all be one batch
+    # and every result would be back before the scheduler goes.
+    monkeypatch.setattr(execute, "runs_per_batch", lambda params: 1)
     try:
         code = main(["sweep", str(path), "--out", str(out), "--scheduler", cluster.scheduler_address,
                      "--batch-size", "4", "--no-figures"])
