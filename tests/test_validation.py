@@ -242,6 +242,21 @@ def test_years_to_regain_counts_from_the_trough_and_caps_at_the_horizon():
     assert years[2] <= 1.0 + 1e-9, "a shock that costs nothing is recovered at once"
 
 
+def test_half_the_loss_regained_is_read_from_the_trough_toward_the_old_level():
+    """A permanent loss (pattern 2): a school that settles between its trough and its old level has recovered half
+    its loss once it is past the midpoint, though it never gets back; one that stays at its trough never has."""
+    y = TICKS_PER_YEAR
+    health = np.full((16 * y, 3), 0.5)
+    health[5 * y:, :] = 0.3                                            # trough 0.3, old level 0.5: midpoint 0.4
+    health[8 * y:, 0] = 0.45                                           # settles above the midpoint, below 0.5
+    health[8 * y:, 1] = 0.38                                           # settles below the midpoint
+    half = years_to_regain(health, 5 * y, 10 * y, share=0.5)
+    full = years_to_regain(health, 5 * y, 10 * y)
+    assert 3.0 < half[0] < 4.0, "past the midpoint within the year the trailing mean needs to climb there"
+    assert half[1] == 10.0 and half[2] == 10.0, "settling below the midpoint, or at the trough, is not half"
+    assert full[0] == 10.0, "the full reading never counts a school that did not get back"
+
+
 def test_median_interval_brackets_the_median():
     rng = np.random.default_rng(1)
     durations = rng.geometric(0.18, 400).astype(float)

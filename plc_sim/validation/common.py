@@ -62,13 +62,20 @@ def spell_context(runs: Mapping[str, list], labels, suffix: str, shock_tick: int
     return context
 
 
-def regain_panel(ax, regain: Mapping[str, np.ndarray], colors: Mapping[str, str], horizon: int, xlabel: str) -> None:
-    """Share of replications whose schools are back at their pre-shock level, by years since the shock, per arm."""
+def regain_panel(ax, regain: Mapping[str, np.ndarray], colors: Mapping[str, str], horizon: int, xlabel: str,
+                 title: str = "Back at the pre-shock health level (after the trough)",
+                 dashed: Mapping[str, np.ndarray] | None = None, dashed_label: str = "") -> None:
+    """Share of replications that have recovered (``regain``: years each took), by years since the shock, per arm;
+    ``dashed`` adds a second reading of the same arms (e.g. full return beside half the loss regained)."""
     grid = np.linspace(0, horizon, 8 * horizon + 1)
+
+    def curve(years: np.ndarray) -> list[float]:
+        return [float(((years < horizon) & (years <= t)).mean()) for t in grid]
+
     for label, years in regain.items():
-        back = [float(((years < horizon) & (years <= t)).mean()) for t in grid]
-        ax.step(grid, back, where="post", color=colors[label], label=f"{label} ({years.size} replications)")
+        ax.step(grid, curve(years), where="post", color=colors[label], label=f"{label} ({years.size} replications)")
+        if dashed is not None:
+            ax.step(grid, curve(dashed[label]), where="post", color=colors[label], ls="--",
+                    label=f"{label}, {dashed_label}")
     ax.set_ylim(0, 1.02)
-    decorate(ax, "Back at the pre-shock health level (after the trough)", xlabel, "share of replications")
-
-
+    decorate(ax, title, xlabel, "share of replications")

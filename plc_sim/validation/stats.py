@@ -121,16 +121,17 @@ TROUGH_YEARS = 3
 """Years after a shock in which its worst effect (the trough) is looked for."""
 
 
-def years_to_regain(health: np.ndarray, shock_tick: int, horizon_ticks: int) -> np.ndarray:
-    """Per school, years from a shock until its health is back at the pre-shock level after the shock's trough.
+def years_to_regain(health: np.ndarray, shock_tick: int, horizon_ticks: int, share: float = 1.0) -> np.ndarray:
+    """Per school, years from a shock until it has regained ``share`` of its loss, counted from the shock's trough.
 
     ``health`` is (ticks, schools), row t measured at the end of tick t; the shock acts during tick
     ``shock_tick``. Health is read as a one-year trailing mean (one month's health is noisy and follows the
     school year). The pre-shock level is the mean of the year before the shock; the trough is the lowest
     trailing mean in the first ``TROUGH_YEARS`` years after it (windows holding no pre-shock month); recovery
-    is the first time after the trough that the trailing mean is back at the pre-shock level (the usual
-    resilience-curve reading: from the worst impact back to the original performance). A school that does not
-    get back within ``horizon_ticks`` counts the horizon (a restricted time). Reading from the trough means a
+    is the first time after the trough that the trailing mean has climbed ``share`` of the way from the trough
+    back to the pre-shock level: Henry & Ramirez-Marquez's (2012) resilience ratio, recovery over loss, reaching
+    ``share`` (1: back at the original performance, the usual resilience-curve reading). A school that does not
+    get there within ``horizon_ticks`` counts the horizon (a restricted time). Reading from the trough means a
     school whose health only slides slowly is not counted as recovered because it has not yet slid far.
     """
     health = np.asarray(health, dtype=float)
@@ -139,7 +140,10 @@ def years_to_regain(health: np.ndarray, shock_tick: int, horizon_ticks: int) -> 
     trough = np.argmin(after[:(TROUGH_YEARS - 1) * TICKS_PER_YEAR + 1], axis=0)
     years = np.full(health.shape[1], horizon_ticks / TICKS_PER_YEAR)
     for school, low in enumerate(trough):
-        back = np.flatnonzero(after[low:, school] >= before[school])
+        lowest = after[low, school]
+        # share 1 compares with the pre-shock level itself, not a sum that may round below it
+        target = before[school] if share == 1.0 else lowest + share * (before[school] - lowest)
+        back = np.flatnonzero(after[low:, school] >= target)
         if back.size:
             years[school] = (low + back[0] + TICKS_PER_YEAR) / TICKS_PER_YEAR
     return years
