@@ -69,7 +69,7 @@ def wait_for_http(url: str, server: subprocess.Popen, seconds: float = 120) -> N
 class Server:
     """``plc-sim app`` on a free port, with its log and the CPU time and memory of its server process."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, *options: str):
         from plc_sim.app.assets import cache_dir, missing, needed_packages
 
         absent = missing(needed_packages(), cache_dir())
@@ -80,7 +80,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = OUTPUT / f"app-server-{name}.log"
         with open(self.log_path, "w") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "plc_sim.cli", "app", "--port", str(self.port)],
+            self.process = subprocess.Popen([sys.executable, "-m", "plc_sim.cli", "app", "--port", str(self.port),
+                                             *options],
                                             stdout=log, stderr=subprocess.STDOUT,
                                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
         deadline = time.monotonic() + 120
@@ -150,15 +151,23 @@ def browser(playwright):
 
 
 def open_app(browser, url: str, width: int = 1280, height: int = 720, load_ms: int = 90_000):
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.problems = []
-    page.on("console", lambda message: page.problems.append(f"console {message.type}: {message.text}")
-            if message.type == "error" else None)
-    page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
-    page.goto(url, timeout=load_ms)
-    page.locator(".plc-when").wait_for(timeout=load_ms)
-    page.locator(".plc-live svg").first.wait_for(timeout=WAIT_MS)
-    return page
+    return open_apps(browser, url, 1, width, height, load_ms)[0]
+
+
+def open_apps(browser, url: str, tabs: int, width: int = 1280, height: int = 720, load_ms: int = 90_000) -> list:
+    """``tabs`` pages of the app, opened together (one by one, each waits for the one before to be drawn)."""
+    pages = [browser.new_page(viewport={"width": width, "height": height}) for _ in range(tabs)]
+    for page in pages:
+        page.problems = []
+        page.on("console", lambda message, page=page: page.problems.append(
+            f"console {message.type}: {message.text}") if message.type == "error" else None)
+        page.on("pageerror", lambda error, page=page: page.problems.append(f"page error: {error}"))
+        page.goto(url, wait_until="commit", timeout=load_ms)
+    for page in pages:
+        page.wait_for_load_state(timeout=load_ms)
+        page.locator(".plc-when").wait_for(timeout=load_ms)
+        page.locator(".plc-live svg").first.wait_for(timeout=WAIT_MS)
+    return pages
 
 
 def month(page) -> int:
@@ -543,12 +552,16 @@ def launch_killable_chromium() -> tuple[subprocess.Popen, int]:
     return process, port
 
 
+DISCONNECT_S = 2
+"""The killed-browser test's ``--disconnect-timeout``: the sessions' end is waited for, not the default's 15 s."""
+
+
 def test_a_killed_browser_frees_the_server_which_then_stops_at_once(playwright):
-    running = Server("killed-browser")
+    running = Server("killed-browser", "--disconnect-timeout", str(DISCONNECT_S))
     chromium, port = launch_killable_chromium()
     try:
         browser = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
-        pages = [open_app(browser, running.url) for _ in range(5)]
+        pages = open_apps(browser, running.url, 5)
         for page in pages:
             button(page, "fast").click()
             button(page, "Play").click()
