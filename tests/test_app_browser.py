@@ -178,7 +178,7 @@ def open_app(browser, url: str, width: int = 1280, height: int = 720, load_ms: i
 
 
 def open_apps(browser, url: str, tabs: int, width: int = 1280, height: int = 720, load_ms: int = 90_000) -> list:
-    """``tabs`` pages of the app, opened together (one by one, each waits for the one before to be drawn)."""
+    """``tabs`` pages of the app, asked for together, then each waited for until drawn (not one after another)."""
     pages = [browser.new_page(viewport={"width": width, "height": height}) for _ in range(tabs)]
     for page in pages:
         page.problems = []
