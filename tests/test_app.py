@@ -843,6 +843,7 @@ def test_the_app_command_serves_on_localhost_by_default_and_warns_for_a_room(cap
     assert command[command.index("run"):] == ["run", "plc_sim.app.page:page", "--host", "127.0.0.1", "--port", "8765",
                                                "--production", "--no-open"]
     assert server_environment()["SOLARA_KERNEL_CULL_TIMEOUT"] == "15s"
+    assert server_environment(2)["SOLARA_KERNEL_CULL_TIMEOUT"] == "2s"  # --disconnect-timeout 2
     assert server_environment()["PYTHONMALLOC"] == "malloc"  # so closed tabs' memory can be handed back
     from plc_sim.app.page import TITLE
 
@@ -851,11 +852,13 @@ def test_the_app_command_serves_on_localhost_by_default_and_warns_for_a_room(cap
     assert "WARNING" not in announce("127.0.0.1", 8765)
     room = announce("0.0.0.0", 8765)
     assert "WARNING: anyone who can reach this machine" in room and "http://127.0.0.1:8765" in room
-    for bad in (["app", "--port", "80"], ["app", "--host", "everyone"]):
+    for bad in (["app", "--port", "80"], ["app", "--host", "everyone"], ["app", "--disconnect-timeout", "0"]):
         with pytest.raises(SystemExit) as stopped:
             main(bad)
         assert stopped.value.code == 2
-    assert "--host: 'everyone' is not allowed" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--host: 'everyone' is not allowed" in err
+    assert "--disconnect-timeout: 0 is not allowed; expected an integer from 1 to 86400" in err
 
 
 def test_the_server_keeps_each_tabs_latest_record_for_a_reload():

@@ -67,9 +67,10 @@ def wait_for_http(url: str, server: subprocess.Popen, seconds: float = 120) -> N
 
 
 class Server:
-    """``plc-sim app`` on a free port, with its log and the CPU time and memory of its server process."""
+    """``plc-sim app`` on a free port, with its log and the CPU time and memory of its server process (launched;
+    :meth:`serving` waits until it answers)."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, *options: str):
         from plc_sim.app.assets import cache_dir, missing, needed_packages
 
         absent = missing(needed_packages(), cache_dir())
@@ -80,9 +81,13 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = OUTPUT / f"app-server-{name}.log"
         with open(self.log_path, "w") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "plc_sim.cli", "app", "--port", str(self.port)],
+            self.process = subprocess.Popen([sys.executable, "-m", "plc_sim.cli", "app", "--port", str(self.port),
+                                             *options],
                                             stdout=log, stderr=subprocess.STDOUT,
                                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+    def serving(self) -> Server:
+        """Wait until the server answers; return it."""
         deadline = time.monotonic() + 120
         while "open http" not in self.log_path.read_text() and self.process.poll() is None \
                 and time.monotonic() < deadline:
@@ -90,6 +95,7 @@ class Server:
         with urllib.request.urlopen(self.url, timeout=5) as answer:  # printed only once the server answers
             assert answer.status == 200
         self.solara = int(Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()[0])
+        return self
 
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.solara}/stat").read_text().rsplit(")", 1)[1].split()
@@ -126,9 +132,27 @@ class Server:
         return time.monotonic() - start
 
 
+DISCONNECT_S = 2
+"""The killed-browser test's ``--disconnect-timeout``: the sessions' end is waited for, not the default's 15 s."""
+KILLED_BROWSER_TEST = "test_a_killed_browser_frees_the_server_which_then_stops_at_once"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def killed_browser_server(request):
+    """The killed-browser test's own server, launched with the module's first test when that test is to run: its
+    start (imports, the model warmed) runs beside the shared server's, not after the other tests."""
+    if not any(item.name == KILLED_BROWSER_TEST for item in request.session.items):
+        yield None
+        return
+    running = Server("killed-browser", "--disconnect-timeout", str(DISCONNECT_S))
+    yield running
+    if running.process.poll() is None:
+        running.stop()
+
+
 @pytest.fixture(scope="module")
 def server():
-    running = Server("main")
+    running = Server("main").serving()
     yield running
     running.stop()
 
@@ -150,15 +174,23 @@ def browser(playwright):
 
 
 def open_app(browser, url: str, width: int = 1280, height: int = 720, load_ms: int = 90_000):
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.problems = []
-    page.on("console", lambda message: page.problems.append(f"console {message.type}: {message.text}")
-            if message.type == "error" else None)
-    page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
-    page.goto(url, timeout=load_ms)
-    page.locator(".plc-when").wait_for(timeout=load_ms)
-    page.locator(".plc-live svg").first.wait_for(timeout=WAIT_MS)
-    return page
+    return open_apps(browser, url, 1, width, height, load_ms)[0]
+
+
+def open_apps(browser, url: str, tabs: int, width: int = 1280, height: int = 720, load_ms: int = 90_000) -> list:
+    """``tabs`` pages of the app, asked for together, then each waited for until drawn (not one after another)."""
+    pages = [browser.new_page(viewport={"width": width, "height": height}) for _ in range(tabs)]
+    for page in pages:
+        page.problems = []
+        page.on("console", lambda message, page=page: page.problems.append(
+            f"console {message.type}: {message.text}") if message.type == "error" else None)
+        page.on("pageerror", lambda error, page=page: page.problems.append(f"page error: {error}"))
+        page.goto(url, wait_until="commit", timeout=load_ms)
+    for page in pages:
+        page.wait_for_load_state(timeout=load_ms)
+        page.locator(".plc-when").wait_for(timeout=load_ms)
+        page.locator(".plc-live svg").first.wait_for(timeout=WAIT_MS)
+    return pages
 
 
 def month(page) -> int:
@@ -250,6 +282,7 @@ def test_a_facilitator_session(server, browser):
     assert month(other) == 0 and month(page) >= 14
     other.close()
 
+    button(page, "fast").click()  # the months between presses come sooner; the pauses are timed in seconds
     press_shocks_during_play(page, presses=2)
     wait_text(page, ".plc-log", "a budget cut removed")
 
@@ -321,7 +354,8 @@ def test_a_hundred_rapid_clicks_give_no_front_end_error(server, browser):
     button(page, "Play").click()
     targets = [f".plc-shock-{shock}" for shock in SHOCKS] + [".plc-reset"]
     for k in range(100):
-        page.locator(targets[k % len(targets)]).click(delay=0, no_wait_after=True)
+        # forced: real clicks where the control is, without waiting for it to hold still between them
+        page.locator(targets[k % len(targets)]).click(delay=0, no_wait_after=True, force=True)
     button(page, "Pause").click()
     wait_still(page, 0.8)
     page.wait_for_timeout(1000)
@@ -543,12 +577,12 @@ def launch_killable_chromium() -> tuple[subprocess.Popen, int]:
     return process, port
 
 
-def test_a_killed_browser_frees_the_server_which_then_stops_at_once(playwright):
-    running = Server("killed-browser")
+def test_a_killed_browser_frees_the_server_which_then_stops_at_once(playwright, killed_browser_server):
+    running = killed_browser_server.serving()
     chromium, port = launch_killable_chromium()
     try:
         browser = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
-        pages = [open_app(browser, running.url) for _ in range(5)]
+        pages = open_apps(browser, running.url, 5)
         for page in pages:
             button(page, "fast").click()
             button(page, "Play").click()
@@ -572,7 +606,7 @@ ELEVENTH_TAB_S = 5.0
 
 @pytest.mark.slow  # about 70 s on a shared 2-core machine: the server's start, ten tabs, three openings
 def test_an_eleventh_tab_appears_within_five_seconds_while_ten_play(browser):
-    running = Server("eleventh-tab")
+    running = Server("eleventh-tab").serving()
     try:
         pages = [browser.new_page(viewport={"width": 1280, "height": 720}) for _ in range(10)]
         for page in pages:  # the ten open together (one by one would take a minute)
@@ -602,7 +636,7 @@ def test_an_eleventh_tab_appears_within_five_seconds_while_ten_play(browser):
 @pytest.mark.slow
 @pytest.mark.timeout(1800)  # opening 30 tabs one by one on a shared 2-core machine takes minutes
 def test_thirty_playing_tabs_leave_a_fresh_tab_usable_and_memory_returns(browser):
-    running = Server("thirty-tabs")
+    running = Server("thirty-tabs").serving()
     try:
         warm = open_app(browser, running.url)
         warm.close()

@@ -3,8 +3,9 @@
 The server runs as a child process that this command watches: Ctrl+C or a
 supervisor's SIGTERM stops it within a few seconds whatever it is doing (a
 server that does not stop in :data:`STOP_GRACE` seconds is killed), and it dies
-with this command. A tab's session ends :data:`DISCONNECT_TIMEOUT` after its
-browser went away (Solara's default keeps it a day).
+with this command. A tab's session ends ``--disconnect-timeout`` seconds
+(:data:`DISCONNECT_TIMEOUT` by default) after its browser went away (Solara's
+default keeps it a day).
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ APP_TITLE = "PLC-sim: learning communities in schools"
 
 DEFAULT_PORT = 8765
 DEFAULT_HOST = "127.0.0.1"
-DISCONNECT_TIMEOUT = "15s"
-"""How long a tab's simulation outlives a lost connection (a reload reconnects well within it)."""
+DISCONNECT_TIMEOUT = 15
+"""Seconds a tab's simulation outlives a lost connection (a reload reconnects well within it)."""
+LONGEST_DISCONNECT = 86_400
+"""The longest ``--disconnect-timeout``: Solara's own default, a day."""
 STOP_GRACE = 1.5
 """Seconds the server gets to stop on SIGINT/SIGTERM before it is killed."""
 
@@ -39,6 +42,10 @@ def register(subparsers) -> None:
     app.add_argument("--host", type=host_address, default=DEFAULT_HOST,
                      help="address to listen on: 127.0.0.1 (default, this machine only) or 0.0.0.0 (every "
                           "network this machine is on: anyone there can connect)")
+    app.add_argument("--disconnect-timeout", type=bounded_int("--disconnect-timeout", 1, LONGEST_DISCONNECT),
+                     default=DISCONNECT_TIMEOUT, metavar="SECONDS",
+                     help=f"seconds a tab's simulation runs on after its browser went away without closing the tab "
+                          f"(default {DISCONNECT_TIMEOUT}; a reload within it keeps the tab's run)")
     app.set_defaults(func=cmd_app)
 
 
@@ -61,14 +68,14 @@ def server_command(port: int, host: str = DEFAULT_HOST) -> list[str]:
             "--production", "--no-open"]
 
 
-def server_environment() -> dict[str, str]:
-    """The server's environment: sessions end soon after their browser goes away; the app's own title and no
-    framework banner or branding, also while the page loads;
+def server_environment(disconnect: int = DISCONNECT_TIMEOUT) -> dict[str, str]:
+    """The server's environment: sessions end ``disconnect`` seconds after their browser goes away; the app's own
+    title and no framework banner or branding, also while the page loads;
     Python's objects in the C allocator, in few arenas, so the memory closed tabs freed can go back to the system
     (glibc's ``malloc_trim`` returns free pages anywhere in its heaps, while Python's own small-object arenas stay
     as long as one object in them lives)."""
     return {"MALLOC_ARENA_MAX": "2", "PYTHONMALLOC": "malloc", **os.environ,
-            "SOLARA_KERNEL_CULL_TIMEOUT": DISCONNECT_TIMEOUT, "SOLARA_THEME_SHOW_BANNER": "false",
+            "SOLARA_KERNEL_CULL_TIMEOUT": f"{disconnect}s", "SOLARA_THEME_SHOW_BANNER": "false",
             "SOLARA_THEME_TITLE": APP_TITLE, "SOLARA_THEME_LOADER": "plain"}
 
 
@@ -105,7 +112,8 @@ def _raise_stopped(signum, _frame) -> None:
 
 def cmd_app(args) -> None:
     print("plc-sim app: starting the server...", flush=True)
-    server = subprocess.Popen(server_command(args.port, args.host), env=server_environment(),
+    server = subprocess.Popen(server_command(args.port, args.host),
+                              env=server_environment(args.disconnect_timeout),
                               **own_group())
     signal.signal(signal.SIGTERM, _raise_stopped)
     signal.signal(signal.SIGINT, _raise_stopped)
