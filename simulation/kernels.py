@@ -668,11 +668,20 @@ def bridge(links, draws, size, active, state, rates):
 
 # --- the kernels that loop over schools, compiled twice -------------------------------------------------------
 # One source each: without ``parallel`` numba runs ``prange`` as ``range``, so the serial and parallel kernels are
-# the same loops. The parallel ones are not cached on disk: numba's cache keys on the source, not on ``parallel``,
-# so the two compilations of one function would overwrite each other's entry.
+# the same loops. numba's disk cache names its entries by the function's qualified name, not by ``parallel``, so the
+# parallel twin is the same code under its own name (else the two compilations would overwrite each other's entry,
+# and the parallel one, some 18 s, would be compiled again in every process).
+def _parallel_twin(py_func):
+    """``py_func``'s code as a function named ``<name>_parallel``, so numba caches its parallel build apart."""
+    twin = types.FunctionType(py_func.__code__, py_func.__globals__, f"{py_func.__name__}_parallel",
+                              py_func.__defaults__, py_func.__closure__)
+    twin.__qualname__ = f"{py_func.__qualname__}_parallel"
+    return njit(cache=True, parallel=True)(twin)
+
+
 converse = njit(cache=True)(_converse)
 update_trust = njit(cache=True)(_update_trust)
-_PARALLEL = {converse: njit(parallel=True)(_converse), update_trust: njit(parallel=True)(_update_trust)}
+_PARALLEL = {converse: _parallel_twin(_converse), update_trust: _parallel_twin(_update_trust)}
 
 
 _NAMED_ON_ENTRY = {share_leadership, converse, school_talk, learn, update_trust, engage, codify, leave, bridge,
