@@ -9,6 +9,14 @@ so each pair of blocks meets the same load. Reported: the median over pairs of t
 second's (above 1: the second is faster), in wall time and in the process's CPU time (which leaves out the time the
 machine gave to other work), and each tree's median CPU time a tick. ``bench_model.py``'s ratio to BoltzmannWealth
 moves by 2x from run to run at a load of 4 or more; this pairing moved by about 3%.
+
+``--pattern KEY`` compares what ``plc-sim validate`` spends its time on instead: each tree plans that validation
+pattern at report strength and groups its runs into batches as its own ``validation.core.batched`` does; a block
+is one batch of 8 runs (``validation.core.run_indexed``: building, stepping and summarizing them), the batches
+taken in turn. The trees' batches need not hold the same runs (a tree may join arms that another keeps apart), so
+the figure is each tree's CPU time per run-tick (summed over its blocks) and their ratio.
+
+    .venv/bin/python benchmarks/compare_ticks.py /tmp/before . --pattern causes --pairs 16
 """
 
 from __future__ import annotations
@@ -32,26 +40,47 @@ for _ in sys.stdin:
     wall, cpu = time.perf_counter(), time.thread_time()
     for _ in range(ticks):
         model.step()
-    print(time.perf_counter() - wall, time.thread_time() - cpu, flush=True)
+    print(time.perf_counter() - wall, time.thread_time() - cpu, ticks, flush=True)
+"""
+
+VALIDATION_WORKER = """
+import sys, time
+from plc_sim.validation import core
+from plc_sim.validation.registry import _measure, select_patterns
+planner = core._Planner()
+try:
+    _measure(select_patterns([sys.argv[1]])[0], core.SETTINGS["full"], None, planner)
+except core._Planned:
+    pass
+units = [unit for unit in core.batched(planner.tasks, 2) if len(unit) == 8]
+core.run_indexed(units[0][:2])
+print("ready", flush=True)
+for block, _ in enumerate(sys.stdin):
+    unit = units[block % len(units)]
+    wall, cpu = time.perf_counter(), time.thread_time()
+    core.run_indexed(unit)
+    print(time.perf_counter() - wall, time.thread_time() - cpu, len(unit) * unit[0][1].ticks, flush=True)
 """
 
 
-def start(tree: Path, ticks: int) -> subprocess.Popen:
-    """A process stepping the default network of ``tree``'s ``simulation``, one block of ``ticks`` per line read."""
+def start(tree: Path, ticks: int, pattern: str | None = None) -> subprocess.Popen:
+    """A process stepping the default network of ``tree``'s ``simulation``, one block of ``ticks`` per line read (or,
+    with ``pattern``, one batch of that validation pattern's runs a block)."""
     environment = dict(os.environ, PYTHONPATH=str(tree))
-    worker = subprocess.Popen([sys.executable, "-c", WORKER, str(ticks)], cwd=tree, env=environment,
+    code, argument = (WORKER, str(ticks)) if pattern is None else (VALIDATION_WORKER, pattern)
+    worker = subprocess.Popen([sys.executable, "-c", code, argument], cwd=tree, env=environment,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     if worker.stdout.readline().strip() != "ready":
         raise SystemExit(f"compare_ticks: the model of {tree} did not start")
     return worker
 
 
-def block(worker: subprocess.Popen) -> tuple[float, float]:
-    """Wall and CPU seconds of one block."""
+def block(worker: subprocess.Popen) -> tuple[float, float, int]:
+    """Wall and CPU seconds of one block, and its run-ticks."""
     worker.stdin.write("go\n")
     worker.stdin.flush()
-    wall, cpu = worker.stdout.readline().split()
-    return float(wall), float(cpu)
+    wall, cpu, run_ticks = worker.stdout.readline().split()
+    return float(wall), float(cpu), int(run_ticks)
 
 
 def main() -> None:
@@ -60,26 +89,28 @@ def main() -> None:
     parser.add_argument("second", type=Path, help="another source tree (the one after)")
     parser.add_argument("--pairs", type=int, default=400)
     parser.add_argument("--ticks", type=int, default=20, help="ticks a block (20: two year ends in each)")
+    parser.add_argument("--pattern", help="blocks of this validation pattern's batches instead (a key: causes, ...)")
     args = parser.parse_args()
     for tree in (args.first, args.second):
         if not (tree / "simulation" / "model.py").is_file():
             raise SystemExit(f"compare_ticks: {tree} is not a plc-sim source tree (no simulation/model.py)")
-    first, second = start(args.first.resolve(), args.ticks), start(args.second.resolve(), args.ticks)
-    wall, cpu, cpu_first, cpu_second = [], [], [], []
+    first, second = (start(tree.resolve(), args.ticks, args.pattern) for tree in (args.first, args.second))
+    blocks: dict[subprocess.Popen, list[tuple[float, float, int]]] = {first: [], second: []}
     for pair in range(args.pairs):
-        order = (first, second) if pair % 2 == 0 else (second, first)
-        times = {worker: block(worker) for worker in order}
-        wall.append(times[first][0] / times[second][0])
-        cpu.append(times[first][1] / times[second][1])
-        cpu_first.append(1e6 * times[first][1] / args.ticks)
-        cpu_second.append(1e6 * times[second][1] / args.ticks)
+        for worker in (first, second) if pair % 2 == 0 else (second, first):
+            blocks[worker].append(block(worker))
     for worker in (first, second):
         worker.stdin.close()
         worker.wait()
-    print(f"{args.pairs} pairs of blocks of {args.ticks} ticks; first / second, median over pairs: "
+    # each block's times per run-tick (a tick of the one run, or of a batch's runs), so blocks of other sizes pair
+    wall, cpu = ([(a[k] / a[2]) / (b[k] / b[2]) for a, b in zip(blocks[first], blocks[second], strict=True)]
+                 for k in (0, 1))
+    what = f"one batch of {args.pattern}" if args.pattern else f"{args.ticks} ticks"
+    print(f"{args.pairs} pairs of blocks of {what}; first / second a run-tick, median over pairs: "
           f"wall {statistics.median(wall):.3f}, CPU {statistics.median(cpu):.3f}")
-    print(f"CPU us a tick, median: first {statistics.median(cpu_first):.1f}, "
-          f"second {statistics.median(cpu_second):.1f}")
+    print("CPU us a run-tick, median over blocks: " + ", ".join(
+        f"{name} {statistics.median(1e6 * b[1] / b[2] for b in blocks[worker]):.1f}"
+        for name, worker in (("first", first), ("second", second))))
 
 
 if __name__ == "__main__":

@@ -437,7 +437,15 @@ class _Draws:
         # ``random(out=...)`` fills an array with the numbers ``random(count)`` would return, and a double carries
         # nothing from one call to the next, so a run may draw its count in parts.
         drawn = np.empty(size)
-        if counts.shape[1] > 1 and (counts == counts[0]).all():
+        if counts.shape[1] == 1:
+            # One part (trust, networking, shocks): each run's numbers are one block, in run order. Drawn straight
+            # into place without the general case's offsets per part, which cost as much as drawing the numbers.
+            begin = 0
+            for generator, end in zip(self.generators, np.cumsum(counts[:, 0]).tolist(), strict=True):
+                generator.random(out=drawn[begin:end])
+                begin = end
+            return drawn
+        if (counts == counts[0]).all():
             # Every run draws the same parts (dialogue): one call a run into a row, then each part copied into
             # place for all runs at once (for runs of one school, half the cost of a call per part).
             rows = np.empty((len(self.generators), int(counts[0].sum())))
