@@ -32,6 +32,8 @@ import pandas as pd
 from plc_sim.calibration.report import share_ci
 from plc_sim.validation.causes import CAUSE_SHARE
 from plc_sim.validation.registry import PATTERNS
+from plc_sim.validation.resilience import MEMORY_REPLICATION_FACTOR
+from plc_sim.validation.trust import TRUST_REPLICATION_FACTOR
 
 ODD = Path(__file__).resolve().parent / "ODD.md"
 BLOCK = re.compile(r"(<!-- generated results: begin[^>]*-->\n).*?(<!-- generated results: end -->)", re.S)
@@ -51,7 +53,9 @@ def region_rows(folder: Path, holding: list[str]) -> list[str]:
     by_estimate = checks.groupby(["run_id", "pattern"])["estimate_inside"].all().unstack()
     rows = [f"Region: {len(points)} Latin-hypercube points within +-10% of every calibrated value "
             f"(`{folder.name}`, its `report.md` has the design), each measured with {spec['setting']['replications']} "
-            f"replications per arm on {spec['setting']['n_schools']} schools and accepted when {rule}.", "",
+            f"replications per arm (patterns 3 and 7, whose effects are thin or rare, {TRUST_REPLICATION_FACTOR} and "
+            f"{MEMORY_REPLICATION_FACTOR} times as many) on {spec['setting']['n_schools']} schools and accepted when "
+            f"{rule}.", "",
             "| pattern | points where it holds [95% CI] | by the estimates alone |", "|---|---|---|"]
 
     def cell(held) -> str:
