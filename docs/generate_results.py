@@ -53,9 +53,9 @@ def region_rows(folder: Path, holding: list[str]) -> list[str]:
     by_estimate = checks.groupby(["run_id", "pattern"])["estimate_inside"].all().unstack()
     rows = [f"Region: {len(points)} Latin-hypercube points within +-10% of every calibrated value "
             f"(`{folder.name}`, its `report.md` has the design), each measured with {spec['setting']['replications']} "
-            f"replications per arm (patterns 3 and 7, whose effects are thin or rare, {TRUST_REPLICATION_FACTOR} and "
-            f"{MEMORY_REPLICATION_FACTOR} times as many) on {spec['setting']['n_schools']} schools and accepted when "
-            f"{rule}.", "",
+            f"replications per arm ({TRUST_REPLICATION_FACTOR} times as many for pattern 3 and "
+            f"{MEMORY_REPLICATION_FACTOR} for pattern 7, whose effects are rare or thin) on "
+            f"{spec['setting']['n_schools']} schools and accepted when {rule}.", "",
             "| pattern | points where it holds [95% CI] | by the estimates alone |", "|---|---|---|"]
 
     def cell(held) -> str:
