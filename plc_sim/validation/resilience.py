@@ -233,8 +233,9 @@ def pattern_memory(runner: Runner, setting: Setting, expect: Mapping[str, Expect
         "Kruse & Louis (2007), organizational memory in professional learning communities",
         f"2x2 on the defaults: teacher_turnover_rate {MEMORY_TURNOVER['low']} (low) vs {MEMORY_TURNOVER['high']} "
         f"(high) x memory off (codification_rate 0, initial_memory 0, socialization_rate 0: no code to be "
-        f"socialized into) vs on (defaults). {MEMORY_YEARS} years, {len(seeds)} replications (three times the "
-        "setting's: the buffer is thin, and fewer would miss it for want of power). Outcome: "
+        f"socialized into) vs on (defaults). {MEMORY_YEARS} years, {len(seeds)} replications "
+        f"({MEMORY_REPLICATION_FACTOR} times the setting's: the buffer is thin, and fewer would miss it for want of "
+        "power). Outcome: "
         f"mean network health (and knowledge) in years {MEMORY_FROM_YEAR}-{MEMORY_YEARS}. Buffer: the interaction, "
         "(high - low | memory on) - (high - low | memory off); positive means turnover costs less where memory is "
         "kept.",
