@@ -738,3 +738,21 @@ def test_the_readme_facilitator_guide_names_what_the_pages_show_word_for_word(tm
         templates[0].split())
     assert "Year {{ year }} runs in" in " ".join(templates[1].split()) and '"Year 2 runs in 1:45"' in guide
     assert '"Replay: the room at the start of year 3"' in guide and "Replay: the room at the start of year" in screen
+
+
+def test_the_rooms_and_the_apps_pages_show_no_framework_branding_even_while_loading():
+    """Solara's own loader says "Made with Solara" until the page is mounted; both servers choose one that does not,
+    and turn the banner off."""
+    from pathlib import Path
+
+    import solara.server
+
+    from plc_sim.app.command import server_environment as app_environment
+    from plc_sim.workshop.command import server_environment as room_environment
+
+    templates = Path(solara.server.__file__).parent / "templates"
+    assert "Solara" in (templates / "loader-solara.html").read_text(encoding="utf-8")  # what the default shows
+    for environment in (room_environment({}), app_environment()):
+        loader = templates / f"loader-{environment['SOLARA_THEME_LOADER']}.html"
+        assert "Solara" not in loader.read_text(encoding="utf-8")
+        assert environment["SOLARA_THEME_SHOW_BANNER"] == "false"

@@ -19,7 +19,7 @@ import sys
 
 from plc_sim.core.options import bounded_int
 from plc_sim.core.processes import kill_group, own_group
-from plc_sim.workshop.command import probe_url, wait_until_serving
+from plc_sim.workshop.command import UNBRANDED, probe_url, wait_until_serving
 
 APP_TITLE = "PLC-sim: learning communities in schools"
 """The browser tab's title, from the first byte the server sends (the framework's own title never shows)."""
@@ -75,8 +75,7 @@ def server_environment(disconnect: int = DISCONNECT_TIMEOUT) -> dict[str, str]:
     (glibc's ``malloc_trim`` returns free pages anywhere in its heaps, while Python's own small-object arenas stay
     as long as one object in them lives)."""
     return {"MALLOC_ARENA_MAX": "2", "PYTHONMALLOC": "malloc", **os.environ,
-            "SOLARA_KERNEL_CULL_TIMEOUT": f"{disconnect}s", "SOLARA_THEME_SHOW_BANNER": "false",
-            "SOLARA_THEME_TITLE": APP_TITLE, "SOLARA_THEME_LOADER": "plain"}
+            "SOLARA_KERNEL_CULL_TIMEOUT": f"{disconnect}s", **UNBRANDED, "SOLARA_THEME_TITLE": APP_TITLE}
 
 
 def addresses(host: str, port: int) -> list[str]:

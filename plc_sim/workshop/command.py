@@ -105,10 +105,15 @@ def server_command(host: str, port: int) -> list[str]:
             "--production", "--no-open"]
 
 
+UNBRANDED = {"SOLARA_THEME_SHOW_BANNER": "false", "SOLARA_THEME_LOADER": "plain"}
+"""Solara's settings for no framework banner or branding on a server's pages, also while a page loads (Solara's
+own loader says "Made with Solara" until the app is mounted)."""
+
+
 def server_environment(config: dict) -> dict:
-    """The server's environment: the session's settings (JSON in :data:`ENVIRONMENT`)."""
-    return {**os.environ, ENVIRONMENT: json.dumps(config), "SOLARA_THEME_SHOW_BANNER": "false",
-            "SOLARA_THEME_TITLE": "plc-sim workshop"}  # no framework footer or branding on the room's screens
+    """The server's environment: the session's settings (JSON in :data:`ENVIRONMENT`), the room's own title and no
+    framework branding on its screens."""
+    return {**os.environ, ENVIRONMENT: json.dumps(config), **UNBRANDED, "SOLARA_THEME_TITLE": "plc-sim workshop"}
 
 
 def probe_url(host: str, port: int) -> str:
