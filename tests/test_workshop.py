@@ -8,6 +8,7 @@ import re
 import threading
 import time
 import types
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -743,8 +744,6 @@ def test_the_readme_facilitator_guide_names_what_the_pages_show_word_for_word(tm
 def test_the_rooms_and_the_apps_pages_show_no_framework_branding_even_while_loading():
     """Solara's own loader says "Made with Solara" until the page is mounted; both servers choose one that does not,
     and turn the banner off."""
-    from pathlib import Path
-
     import solara.server
 
     from plc_sim.app.command import server_environment as app_environment
