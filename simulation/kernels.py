@@ -4,8 +4,8 @@ A rule in :mod:`simulation.rules` gathers state arrays and parameters and calls 
 in place on the arrays they are given (they write, they do not return new state) and never draw random
 numbers: the rule draws them from ``model.rng`` and passes them in, so a run is reproducible. A kernel takes
 its arrays and its rates in small named tuples (``*State``, ``*Rates``; ``Talk`` for this month's conversations),
-so a call reads by name: ``learn(Talk(a=..., ...), focus, LearningState(knowledge=..., openness=...),
-LearningRates(transfer=..., ...))``. A kernel that shares schools among threads (``prange``) unpacks its tuples
+so a call reads by name: ``learn(Talk(a=..., ...), focus, LearningState(knowledge=..., openness=..., trust=...),
+active, LearningRates(transfer=..., ...))``. A kernel that shares schools among threads (``prange``) unpacks its tuples
 before the parallel loop: numba (0.68) drops writes made through a tuple's field inside ``prange``. The rules call
 the model's kernels through :func:`call`, which hands them the same tuples unnamed (numba matches a named tuple's
 type more slowly at every call); a kernel that reads a tuple by field names it again on its first line
@@ -83,7 +83,7 @@ class DialogueRates(NamedTuple):
 
 
 class LearningRates(NamedTuple):
-    """Rates of the learning kernel (all per conversation except the last two, per tick)."""
+    """Rates of the learning kernel (per conversation, then per tick, then the felt-safety curve's)."""
 
     transfer: float  # transfer_rate
     creation: float  # inquiry_creation_rate
@@ -93,6 +93,9 @@ class LearningRates(NamedTuple):
     norm: float  # collegial_norm
     individual: float  # individual_learning_rate
     obsolescence: float  # knowledge_obsolescence
+    safety_weight: float  # felt_safety_weight: the share of learning alone that waits on felt safety
+    threshold: float  # vulnerability_threshold: the trust at which a teacher feels half safe to experiment
+    width: float  # vulnerability_width
 
 
 PER_SLOT: dict[type, tuple[str, ...]] = {LearningRates: ("individual", "obsolescence")}
@@ -195,10 +198,11 @@ class DialogueState(NamedTuple):
 
 
 class LearningState(NamedTuple):
-    """The arrays the learning kernel writes (see :func:`learn`)."""
+    """The arrays of the learning kernel (see :func:`learn`): knowledge and openness, written; trust, read."""
 
     knowledge: np.ndarray
     openness: np.ndarray
+    trust: np.ndarray
 
 
 class TrustState(NamedTuple):
@@ -415,17 +419,42 @@ def openness_change(opens, closes, openness, gap):
 
 
 @njit(cache=True)
-def learn(talk, focus, state, rates):
+def felt_safety(mean_trust, threshold, width):
+    """How safe a teacher feels to try new practice, from 0 to 1 (a hook of :func:`learn`, see :func:`variant`).
+
+    ``mean_trust``: her mean trust in her colleagues. The same logistic as the dialogue's vulnerability curve: half
+    safe at ``threshold``, steeper the smaller ``width``. Psychological safety rests on trust and goes with learning
+    behaviour, experimenting among it (Edmondson 1999); trust lowers the vulnerability of taking on new practice
+    (Bryk & Schneider 2002).
+    """
+    return 1.0 / (1.0 + np.exp(-(mean_trust - threshold) / width))
+
+
+@njit(cache=True)
+def mean_trust_in_colleagues(trust, s, i, active):
+    """Member ``i``'s (local position) mean trust in the taking-part members of school ``s`` other than herself."""
+    total, count = 0.0, 0
+    for j in range(active):
+        if j != i:
+            total += trust[s, i, j]
+            count += 1
+    return total / count if count > 0 else 0.0
+
+
+@njit(cache=True)
+def learn(talk, focus, state, active, rates):
     """One month of learning, in place (see ``rules.learning``); changes are summed over conversations.
 
     Args:
         talk: :class:`Talk`, this month's conversations. focus: the inquiry focus of each conversation's school.
-        state: :class:`LearningState`, knowledge and openness per slot; written.
+        state: :class:`LearningState`, knowledge and openness per slot, written; trust (schools, size, size), read.
+        active: members per school who take part (the colleagues whose trust makes a teacher feel safe).
         rates: :class:`LearningRates`.
     """
     talk, rates = Talk(*talk), LearningRates(*rates)  # named again: see call
     a, b, depth, school = talk.a, talk.b, talk.depth, talk.school
-    knowledge, openness = state
+    knowledge, openness, trust = state
+    size = trust.shape[1]
     gain, opening = np.zeros(knowledge.size), np.zeros(knowledge.size)
     for c in range(a.size):
         i, j, x, s = a[c], b[c], depth[c], school[c]
@@ -439,8 +468,14 @@ def learn(talk, focus, state, rates):
         opening[i] += openness_change(opens, closes, openness[i], gap)
         opening[j] += openness_change(opens, closes, openness[j], -gap)
     for g in range(knowledge.size):
+        s = g // size
+        weight, paced = at(rates.safety_weight, s), 1.0
+        if weight > 0.0:  # at 0 her pace is exactly 1 and the tie sum is skipped
+            safety = felt_safety(mean_trust_in_colleagues(trust, s, g % size, active), at(rates.threshold, s),
+                                 at(rates.width, s))
+            paced = 1.0 - weight + weight * safety
         k = knowledge[g] + gain[g]
-        k += at(rates.individual, g) * openness[g] * (1.0 - k) - at(rates.obsolescence, g) * k
+        k += at(rates.individual, g) * paced * openness[g] * (1.0 - k) - at(rates.obsolescence, g) * k
         knowledge[g] = min(max(k, 0.0), 1.0)
         openness[g] = min(max(openness[g] + opening[g], 0.0), 1.0)
 

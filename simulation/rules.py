@@ -266,11 +266,14 @@ def _dialogue_rates(p) -> DialogueRates:
 @declare_rule(
     title="transfer, inquiry, congenial averaging",
     reads=("transfer_rate", "inquiry_creation_rate", "congenial_averaging_rate", "deprivatization_rate",
-           "complacency_rate", "collegial_norm", "individual_learning_rate", "knowledge_obsolescence"),
-    state_read="model.meetings, schools.focus", state_written="members.knowledge, members.openness",
+           "complacency_rate", "collegial_norm", "individual_learning_rate", "knowledge_obsolescence",
+           "felt_safety_weight", "vulnerability_threshold", "vulnerability_width"),
+    state_read="model.meetings, schools.focus, members.trust", state_written="members.knowledge, members.openness",
     models="Deep talk moves know-how from the more to the less knowing (Frank, Penuel & Krause) and creates new "
            "knowledge in focused inquiry; shallow talk only averages; talk below the staff's collegial norm closes "
-           "practice, talk above it opens practice (Katz, Earl & Ben Jaafar; Hord; Little 1990).",
+           "practice, talk above it opens practice (Katz, Earl & Ben Jaafar; Hord; Little 1990); with "
+           "`felt_safety_weight` a teacher experiments on her own as far as trust in her colleagues makes it safe "
+           "(Edmondson 1999; Bryk & Schneider 2002).",
     exercise="The worked kernel edit below: let openness fall only when a teacher talks shallowly with someone "
              "*less* knowing.")
 def learning(model, kernel=kernels.learn) -> None:
@@ -282,11 +285,17 @@ def learning(model, kernel=kernels.learn) -> None:
     pair (``congenial_averaging_rate``), which converges on the status quo. Talk above the staff's
     ``collegial_norm`` opens practice (``deprivatization_rate * (x - norm)``, Hord; Little 1990); talk below
     it closes practice (``complacency_rate * (norm - x)``). Alone, each member learns
-    ``individual_learning_rate * openness`` of the room left, and practice loses ``knowledge_obsolescence``.
+    ``individual_learning_rate * openness * pace`` of the room left, and practice loses ``knowledge_obsolescence``.
+    Her ``pace`` is ``1 - w + w * safety`` with ``w = felt_safety_weight`` (0 by default: the full rate): her felt
+    ``safety`` (``kernels.felt_safety``) is the vulnerability curve of the dialogue rule (``vulnerability_threshold``,
+    ``vulnerability_width``) at her mean trust in her colleagues. Trying new practice exposes a teacher as talk
+    does, so she experiments where she feels safe (psychological safety, Edmondson 1999; trust lowers the
+    vulnerability of taking on new practice, Bryk & Schneider 2002): trust then raises the *rate* of improvement,
+    not only the share of a gap that talk closes.
     """
     m, s, p, talk = model.members, model.schools, model.p, model.meetings
-    kernels.call(kernel, Talk.of(talk), s.focus[talk.school], LearningState(m.knowledge, m.openness),
-                 _learning_rates(p))
+    kernels.call(kernel, Talk.of(talk), s.focus[talk.school], LearningState(m.knowledge, m.openness, m.trust),
+                 active_per_school(p), _learning_rates(p))
 
 
 @once_per_params
@@ -294,7 +303,8 @@ def _learning_rates(p) -> LearningRates:
     """The learning kernel's rates of parameter set ``p``."""
     return LearningRates(p.transfer_rate, p.inquiry_creation_rate, p.congenial_averaging_rate,
                          p.deprivatization_rate, p.complacency_rate, p.collegial_norm, p.individual_learning_rate,
-                         p.knowledge_obsolescence)
+                         p.knowledge_obsolescence, p.felt_safety_weight, p.vulnerability_threshold,
+                         p.vulnerability_width)
 
 
 # --- trust ---------------------------------------------------------------------

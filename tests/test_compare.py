@@ -56,14 +56,14 @@ def _learn_once(kernel) -> tuple[np.ndarray, np.ndarray]:
     n = 40
     talk = Talk(rng.integers(0, 10, n), rng.integers(10, 20, n), np.zeros(n, np.int64), rng.random(n),
                 np.zeros(n, bool))
-    state = LearningState(rng.random(20), rng.random(20))
+    state = LearningState(rng.random(20), rng.random(20), rng.random((1, 20, 20)))
     before = state.openness.copy()
-    kernel(talk, rng.random(n), state, LearningRates(0.1, 0.05, 0.1, 0.05, 0.05, 0.4, 0.01, 0.01))
-    return before, np.concatenate(state)
+    kernel(talk, rng.random(n), state, 20, LearningRates(0.1, 0.05, 0.1, 0.05, 0.05, 0.4, 0.01, 0.01, 1.0, 0.3, 0.1))
+    return before, np.concatenate(state[:2])
 
 
 def test_the_learning_kernel_has_a_hook_and_a_variant_with_the_same_hook_is_the_kernel():
-    assert kernels.hooks(kernels.learn) == ("openness_change",)
+    assert kernels.hooks(kernels.learn) == ("openness_change", "felt_safety", "mean_trust_in_colleagues")
     same = kernels.variant(kernels.learn, openness_change=kernels.openness_change)
     np.testing.assert_array_equal(_learn_once(same)[1], _learn_once(kernels.learn)[1])
 
@@ -82,7 +82,8 @@ def test_a_variant_runs_the_replaced_hook():
 
 
 def test_a_hook_the_kernel_does_not_call_is_refused_naming_its_hooks():
-    with pytest.raises(ValueError, match=r"variant: learn calls no 'trust_change'; its hooks are openness_change"):
+    hooks = "openness_change, felt_safety, mean_trust_in_colleagues"
+    with pytest.raises(ValueError, match=rf"variant: learn calls no 'trust_change'; its hooks are {hooks}$"):
         kernels.variant(kernels.learn, trust_change=kernels.openness_change)
 
 

@@ -330,8 +330,8 @@ def test_primary_teachers_belong_to_grade_teams_and_meet_as_a_whole_staff():
 def _openness_after(depth: float) -> float:
     knowledge, openness = np.full(2, 0.5), np.full(2, 0.5)
     talk = Talk(np.array([0]), np.array([1]), np.array([0]), np.array([depth]), np.array([False]))
-    learn(talk, np.array([0.0]), LearningState(knowledge, openness),
-          LearningRates(0.0, 0.0, 0.0, 0.03, 0.03, 0.3, 0.0, 0.0))
+    learn(talk, np.array([0.0]), LearningState(knowledge, openness, np.full((1, 2, 2), 0.5)), 2,
+          LearningRates(0.0, 0.0, 0.0, 0.03, 0.03, 0.3, 0.0, 0.0, 0.0, 0.3, 0.1))
     return float(openness[0])
 
 
@@ -340,6 +340,41 @@ def test_openness_closes_only_below_the_collegial_norm():
     assert _openness_after(0.1) < 0.5
     assert _openness_after(0.3) == 0.5
     assert _openness_after(0.45) > 0.5
+
+
+def _knowledge_after_a_month_alone(trust_in_colleagues: float, trust_in_self: float = 0.0,
+                                   trust_in_inactive: float = 0.0, weight: float = 1.0) -> float:
+    """Member 0's knowledge (from 0.5, fully open) after a month with no talk, in a school of four slots of which
+    three take part, learning alone at 0.1 with the vulnerability threshold at 0.4 (width 0.1) and ``weight`` of it
+    waiting on her felt safety."""
+    knowledge, openness = np.full(4, 0.5), np.ones(4)
+    trust = np.full((1, 4, 4), trust_in_colleagues)
+    trust[0, 0, 0], trust[0, 0, 3] = trust_in_self, trust_in_inactive
+    no_talk = Talk(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool))
+    learn(no_talk, np.zeros(0), LearningState(knowledge, openness, trust), 3,
+          LearningRates(0.0, 0.0, 0.0, 0.0, 0.0, 0.3, 0.1, 0.0, weight, 0.4, 0.1))
+    return float(knowledge[0])
+
+
+def test_a_teacher_learns_alone_as_fast_as_trust_in_her_colleagues_makes_it_safe():
+    """Experimentation at felt safety (Edmondson 1999; Bryk & Schneider 2002), with all of her learning alone
+    waiting on it: at the vulnerability threshold a teacher learns alone at half the rate, well above it at nearly
+    the full rate, well below it hardly at all. Only her colleagues who take part count, not her own row's diagonal
+    or a post outside the community."""
+    at_threshold = _knowledge_after_a_month_alone(0.4)
+    assert at_threshold == pytest.approx(0.5 + 0.1 * 0.5 * 0.5)
+    low, high = _knowledge_after_a_month_alone(0.1), _knowledge_after_a_month_alone(0.8)
+    assert low - 0.5 < 0.1 * (at_threshold - 0.5) and high - 0.5 > 1.9 * (at_threshold - 0.5)
+    assert _knowledge_after_a_month_alone(0.4, trust_in_self=1.0, trust_in_inactive=1.0) == at_threshold
+
+
+def test_felt_safety_weight_sets_how_much_of_learning_alone_waits_on_trust():
+    """At weight 0 (the default) trust does not pace learning alone: the full rate at any trust; at a half, her pace
+    is halfway between the full rate and her felt safety."""
+    full = 0.5 + 0.1 * 0.5
+    assert _knowledge_after_a_month_alone(0.1, weight=0.0) == _knowledge_after_a_month_alone(0.9, weight=0.0) == full
+    half = _knowledge_after_a_month_alone(0.4, weight=0.5)
+    assert half == pytest.approx(0.5 + 0.1 * 0.75 * 0.5)
 
 
 def _year_end_and_two_years_after(seed: int) -> tuple[float, float]:
