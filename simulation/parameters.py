@@ -174,7 +174,8 @@ PARAMETERS: tuple[Param, ...] = (
     _p("breach_loss", float, 0.4, "Share of trust lost in one breach: trust is lost fast and gained slowly",
        "trust", unit="share", low=0.0, high=1.0, source="Slovic 1993 (the asymmetry principle)"),
     _p("vulnerability_threshold", float, 0.35, "Trust at which colleagues risk exposing their own practice: "
-       "below it, talk stays congenial and a teacher tries little new on her own", "trust", unit="share", low=0.0,
+       "below it, talk stays congenial (and, with felt_safety_weight, a teacher tries little new on her own)", "trust",
+       unit="share", low=0.0,
        high=1.0, source="Bryk & Schneider 2002 (trust as willingness to be vulnerable); Edmondson 1999 "
        "(psychological safety and experimenting); assumption for the value"),
     _p("vulnerability_width", float, 0.08, "How sharply depth and experimenting rise around the vulnerability "
@@ -213,7 +214,7 @@ PARAMETERS: tuple[Param, ...] = (
        "vulnerability curve at her mean trust in her colleagues (0: she learns alone at the full rate whatever her "
        "trust; 1: only as far as she feels safe)", "learning", unit="share", low=0.0, high=1.0,
        source="Edmondson 1999 (psychological safety and experimenting); Bryk & Schneider 2002; off by default: at "
-              "1 it breaks either focused inquiry's gain or the forgetting of a designed start (ODD, Validation 3)"),
+              "1 with the default learning rate focused inquiry no longer raises knowledge (ODD, Validation 3)"),
     _p("knowledge_obsolescence", float, 0.006, "Share of practice quality lost each month as pupils, "
        "curricula and demands change", "learning", unit="per tick", low=0.0, high=1.0),
     _p("initial_knowledge", float, 0.5, "Mean knowledge and practice quality at the start", "learning",
