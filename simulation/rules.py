@@ -286,12 +286,12 @@ def learning(model, kernel=kernels.learn) -> None:
     ``collegial_norm`` opens practice (``deprivatization_rate * (x - norm)``, Hord; Little 1990); talk below
     it closes practice (``complacency_rate * (norm - x)``). Alone, each member learns
     ``individual_learning_rate * openness * pace`` of the room left, and practice loses ``knowledge_obsolescence``.
-    Her ``pace`` is ``1 - w + w * safety`` with ``w = felt_safety_weight`` (0 by default: the full rate): her felt
-    ``safety`` (``kernels.felt_safety``) is the vulnerability curve of the dialogue rule (``vulnerability_threshold``,
-    ``vulnerability_width``) at her mean trust in her colleagues. Trying new practice exposes a teacher as talk
-    does, so she experiments where she feels safe (psychological safety, Edmondson 1999; trust lowers the
-    vulnerability of taking on new practice, Bryk & Schneider 2002): trust then raises the *rate* of improvement,
-    not only the share of a gap that talk closes.
+    Her ``pace`` is ``1 - w + w * safety`` with ``w = felt_safety_weight`` (1 by default; 0 gives the full rate):
+    her felt ``safety`` (``kernels.felt_safety``) is the vulnerability curve of the dialogue rule
+    (``vulnerability_threshold``, ``vulnerability_width``) at her mean trust in her colleagues. Trying new practice
+    exposes a teacher as talk does, so she experiments where she feels safe (psychological safety, Edmondson 1999;
+    trust lowers the vulnerability of taking on new practice, Bryk & Schneider 2002): trust then raises the *rate*
+    of improvement, not only the share of a gap that talk closes.
     """
     m, s, p, talk = model.members, model.schools, model.p, model.meetings
     kernels.call(kernel, Talk.of(talk), s.focus[talk.school], LearningState(m.knowledge, m.openness, m.trust),

@@ -26,12 +26,12 @@ VARIANTS = {
 }
 
 DIGESTS = {
-    "baseline": "e44003dc4d222d101696adb47d9520dc43529d38fefa66ce5e1f6da7121ad5a6",
-    "champion-leaves": "4850b1738915fcfc7b1fc6577ea1849e79b644652ef17a5158a7d60b67f3c321",
-    "networked-schools": "7ae0cfdab5c0c832ca9bdc550fe63d97c1ae19dc851b6feea7c2655656e1fe85",
-    "high-turnover-secondary": "b3ae7fd4e44a16bd551ad0aab46da36a8e41add440af434ada1f0d13b8ed1924",
-    "protocols-with-staff": "c71e1740e7bc06ce5720bae421302985365a9c7e12a41ce733b510fb6183a22d",
-    "parallel-schools": "e44003dc4d222d101696adb47d9520dc43529d38fefa66ce5e1f6da7121ad5a6",
+    "baseline": "e790c2678e42e0adac8f285ba25108d54bade1414ebe28ad981782380ed9f420",
+    "champion-leaves": "81ab0ac7048bcc9ffd967932e217069ff1038ef5e614f15b36df07711ea7e65d",
+    "networked-schools": "da90ec1289dba621993e6d9cf7bc22ce68fc9c7bec81702b8bfe4fdbe8fb3ec2",
+    "high-turnover-secondary": "5d7bb0d0277b7dfb54eafdc40d9e4283e18ab83733d3e90657bf12a2d09265ff",
+    "protocols-with-staff": "62aaaeb6940a5de02a949f6664d158438d2930af227d0f656ec00baa2883bc19",
+    "parallel-schools": "e790c2678e42e0adac8f285ba25108d54bade1414ebe28ad981782380ed9f420",
 }
 
 
