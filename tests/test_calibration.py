@@ -229,7 +229,7 @@ def test_bad_spec_on_the_command_line_is_one_line_exit_2_and_writes_nothing(tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
 
 
-@pytest.mark.parametrize("name", ["calibration", "calibration_region", "decay_causes"])
+@pytest.mark.parametrize("name", ["calibration", "calibration_region", "decay_causes", "region_all_nine"])
 def test_dry_run_shows_the_plan_and_writes_nothing(tmp_path, name):
     done = in_process("calibrate", str(ROOT / "experiments" / f"{name}.toml"), "--dry-run", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
