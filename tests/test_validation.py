@@ -29,7 +29,7 @@ from plc_sim.cli.main import build_parser
 from plc_sim.validation import command as validation
 from plc_sim.validation.core import FULL, Expected, Runner, Setting, batched, run_indexed, run_task
 from plc_sim.validation.registry import run_patterns, run_points
-from plc_sim.validation.stats import median_with_ci, share_ratio, years_to_regain
+from plc_sim.validation.stats import median_with_ci, pooled_share, share_ratio, years_to_regain
 from simulation.parameters import TICKS_PER_YEAR
 
 TINY = Setting("tiny", replications=3, n_schools=4, description="3 replications on networks of 4 schools")
@@ -57,8 +57,6 @@ def full_results(request):
 
 
 KNOWN_DISAGREEMENTS: dict[tuple[str, str], str] = {
-    ("steady", "sustained 3 years"): "communities at a working stage stay at one more often than in Datnow's "
-                                     "and Taylor's schools (docs/ODD.md, Validation 8)",
     ("causes", "without teacher turnover"): "without teacher turnover health settles far above the decay stage "
                                             "(docs/ODD.md, Validation 9)",
     ("causes", "without outside initiative"): "every decay at the defaults follows an outside initiative "
@@ -280,6 +278,38 @@ def test_share_ratio_pools_counts_is_deterministic_and_brackets_the_ratio():
     assert first == second and first[1] < first[0] < first[2]
     assert first[0] == pytest.approx((24 / 43) / (7 / 50))
     assert share_ratio(hits, cases, 0 * other_hits, other_cases)[0] == np.inf
+
+
+def test_pooled_share_pools_counts_and_brackets_the_share():
+    hits, cases = np.array([1, 3, 0, 2, 4]), np.array([2, 4, 0, 5, 5])  # a replication with no case still counts
+    share, low, high = pooled_share(hits, cases)
+    assert pooled_share(hits, cases) == (share, low, high) and low < share < high
+    assert share == pytest.approx(10 / 16)
+    assert np.isnan(pooled_share([0, 0], [0, 0])[0])
+
+
+def test_pattern_8_follows_each_community_from_its_forming():
+    """The three-year share reads communities from the year they form (their first school year at a working stage,
+    or a re-forming after a decay), as reform studies followed schools from their reform: every listed year is at a
+    working stage, every school's first such year is listed, and a decay comes before every later one."""
+    from plc_sim.validation.common import yearly_means
+    from plc_sim.validation.steady import formation_years
+    from simulation import PLCModel
+
+    model = PLCModel(seed=3)
+    for _ in range(30 * TICKS_PER_YEAR):
+        model.step()
+    working = yearly_means(model, "health") >= model.p.implementing_level
+    formed = {tuple(row) for row in formation_years(model)}
+    decays = {(event.tick // TICKS_PER_YEAR - 1, school) for event in model.events if event.kind == "decay"
+              for school in event.schools}
+    assert all(working[year, school] for year, school in formed)
+    firsts = {(int(np.argmax(working[:, school])), school) for school in range(working.shape[1])
+              if working[:, school].any()}
+    assert firsts <= formed
+    for year, school in formed - firsts:
+        assert any(school == s and y < year for y, s in decays), (year, school)
+    assert len(formed - firsts) >= 1, "no community re-formed after a decay in 30 years: the test reads nothing"
 
 
 @pytest.mark.parametrize("cut_rate, arms", [

@@ -25,6 +25,20 @@ def paired_difference(first: Sequence[float], second: Sequence[float]) -> tuple[
     return mean_ci(first - second, CONFIDENCE)
 
 
+def pooled_share(hits: Sequence[float], cases: Sequence[float]) -> tuple[float, float, float]:
+    """The pooled share ``sum hits / sum cases``, with a percentile bootstrap interval that resamples replications
+    whole (each argument holds one count per replication; a replication with no case still counts)."""
+    hits, cases = np.asarray(hits, dtype=float), np.asarray(cases, dtype=float)
+    if cases.sum() == 0:
+        return np.nan, np.nan, np.nan
+    picks = np.random.default_rng(BOOTSTRAP_SEED).integers(0, hits.size, size=(BOOTSTRAP_SAMPLES, hits.size))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = hits[picks].sum(axis=1) / cases[picks].sum(axis=1)
+    tail = (1 - CONFIDENCE) / 2
+    low, high = np.nanquantile(shares, [tail, 1 - tail])
+    return float(hits.sum() / cases.sum()), float(low), float(high)
+
+
 def share_ratio(hits: Sequence[float], cases: Sequence[float], other_hits: Sequence[float],
                 other_cases: Sequence[float]) -> tuple[float, float, float]:
     """Ratio of two pooled shares, ``(sum hits / sum cases) / (sum other_hits / sum other_cases)``, with an interval.
