@@ -25,13 +25,18 @@ def paired_difference(first: Sequence[float], second: Sequence[float]) -> tuple[
     return mean_ci(first - second, CONFIDENCE)
 
 
+def resampled_replications(count: int) -> np.ndarray:
+    """(BOOTSTRAP_SAMPLES, count) indices of replications drawn with replacement, the same for the same count."""
+    return np.random.default_rng(BOOTSTRAP_SEED).integers(0, count, size=(BOOTSTRAP_SAMPLES, count))
+
+
 def pooled_share(hits: Sequence[float], cases: Sequence[float]) -> tuple[float, float, float]:
     """The pooled share ``sum hits / sum cases``, with a percentile bootstrap interval that resamples replications
     whole (each argument holds one count per replication; a replication with no case still counts)."""
     hits, cases = np.asarray(hits, dtype=float), np.asarray(cases, dtype=float)
     if cases.sum() == 0:
         return np.nan, np.nan, np.nan
-    picks = np.random.default_rng(BOOTSTRAP_SEED).integers(0, hits.size, size=(BOOTSTRAP_SAMPLES, hits.size))
+    picks = resampled_replications(hits.size)
     with np.errstate(divide="ignore", invalid="ignore"):
         shares = hits[picks].sum(axis=1) / cases[picks].sum(axis=1)
     tail = (1 - CONFIDENCE) / 2
@@ -49,7 +54,7 @@ def share_ratio(hits: Sequence[float], cases: Sequence[float], other_hits: Seque
     hits, cases, other_hits, other_cases = (np.asarray(a, dtype=float) for a in (hits, cases, other_hits, other_cases))
     if other_hits.sum() == 0 or cases.sum() == 0:
         return (np.inf if hits.sum() > 0 else np.nan, np.nan, np.nan)
-    picks = np.random.default_rng(BOOTSTRAP_SEED).integers(0, hits.size, size=(BOOTSTRAP_SAMPLES, hits.size))
+    picks = resampled_replications(hits.size)
     with np.errstate(divide="ignore", invalid="ignore"):
         top = np.nan_to_num(hits[picks].sum(axis=1) / cases[picks].sum(axis=1))
         bottom = other_hits[picks].sum(axis=1) / other_cases[picks].sum(axis=1)
