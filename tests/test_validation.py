@@ -312,6 +312,40 @@ def test_pattern_8_follows_each_community_from_its_forming():
     assert len(formed - firsts) >= 1, "no community re-formed after a decay in 30 years: the test reads nothing"
 
 
+def test_pattern_8_splits_every_working_school_year_by_its_communitys_age():
+    """The report's context splits the every-school-year share by the community's age: the forming-year class is
+    exactly the communities the check follows (so its share is the check's), and the classes together are every
+    school year at a working stage, each aged from its latest forming, not its first."""
+    from plc_sim.validation.common import yearly_means
+    from plc_sim.validation.steady import (
+        AGE_CLASSES,
+        STEADY_BURN_IN,
+        SUSTAIN_YEARS,
+        community_ages,
+        formation_years,
+        summarize_steady,
+    )
+    from simulation import PLCModel
+
+    model = PLCModel(seed=3)
+    for _ in range(30 * TICKS_PER_YEAR):
+        model.step()
+    summary = summarize_steady(model)
+    (still_new, new), *_ = summary["by age"]
+    assert (still_new, new) == (summary["still"], summary["formed"]) and new > 0
+    working = yearly_means(model, "health") >= model.p.implementing_level
+    steady = working[STEADY_BURN_IN:-SUSTAIN_YEARS]
+    assert summary["by age"][:, 1].sum() == steady.sum()
+    assert summary["by age"][:, 0].sum() / steady.sum() == pytest.approx(summary["every year"])
+    formed = formation_years(model)
+    ages = community_ages(working, formed)
+    assert ((ages >= 0) == working).all()
+    assert (ages[formed[:, 0], formed[:, 1]] == 0).all()
+    reformed = [(year, school) for year, school in formed if working[:year, school].any()]
+    assert reformed, "no community re-formed after it had been at a working stage: the ages are not tested"
+    assert list(AGE_CLASSES) == ["in their forming year", "in their 2nd to 7th year", "older"]
+
+
 @pytest.mark.parametrize("cut_rate, arms", [
     (0.0, ["principal succession", "teacher turnover", "outside initiative"]),
     (0.2, ["principal succession", "teacher turnover", "outside initiative", "lost time or budget"]),

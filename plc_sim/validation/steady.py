@@ -22,6 +22,8 @@ STEADY_YEARS, STEADY_BURN_IN = 30, 8
 SUSTAIN_YEARS = 3
 AROUND = (-2, 5)
 """Years around a principal change that are read: two before the change's year end, five after."""
+AGE_CLASSES = {"in their forming year": (0, 0), "in their 2nd to 7th year": (1, 6), "older": (7, np.inf)}
+"""The community's age, in school years since its latest forming, that the every-school-year share is split by."""
 STEADY_EXPECTED = {
     "succession dip": Expected("health falls in the year after a change (difference < 0; Miller 2013; a "
                                 "direction: her sizes are in test-score units)", below=0.0),
@@ -37,7 +39,8 @@ STEADY_EXPECTED = {
 
 def summarize_steady(model: PLCModel) -> dict:
     """Health around each principal change after the burn-in; of each community that forms after the burn-in, whether
-    it is still at a working stage three years later; and the same of every school year at a working stage."""
+    it is still at a working stage three years later; and the same of every school year at a working stage, in all
+    and by the community's age (``AGE_CLASSES``)."""
     health = yearly_means(model, "health")
     before, after = AROUND
     windows = [health[year + before - 1:year + after, school] - health[year - 1, school]
@@ -48,9 +51,14 @@ def summarize_steady(model: PLCModel) -> dict:
     followed = formed[(formed[:, 0] >= STEADY_BURN_IN) & (formed[:, 0] + SUSTAIN_YEARS < health.shape[0])]
     steady = working[STEADY_BURN_IN:]
     every_year = steady[SUSTAIN_YEARS:][steady[:-SUSTAIN_YEARS]]
+    ages = community_ages(working, formed)[STEADY_BURN_IN:-SUSTAIN_YEARS]
+    still_later = steady[SUSTAIN_YEARS:]
+    by_age = [(int(still_later[in_class].sum()), int(in_class.sum()))
+              for low, high in AGE_CLASSES.values()
+              for in_class in [steady[:-SUSTAIN_YEARS] & (ages >= low) & (ages <= high)]]
     return {"windows": np.array(windows).reshape(-1, after - before + 1),
             "formed": len(followed), "still": int(working[followed[:, 0] + SUSTAIN_YEARS, followed[:, 1]].sum()),
-            "every year": float(every_year.mean()) if every_year.size else np.nan}
+            "every year": float(every_year.mean()) if every_year.size else np.nan, "by age": np.array(by_age)}
 
 
 def formation_years(model: PLCModel) -> np.ndarray:
@@ -60,6 +68,16 @@ def formation_years(model: PLCModel) -> np.ndarray:
     again = [(event.tick // YEAR - 1, school) for event in model.events if event.kind == "recovery"
              for school in event.schools]
     return np.array(first + again, dtype=np.int64).reshape(-1, 2)
+
+
+def community_ages(working: np.ndarray, formed: np.ndarray) -> np.ndarray:
+    """School years since each school's latest forming (0 in its forming year), for every (year, school) at a working
+    stage; -1 where it is not at one. ``formed`` as ``formation_years`` gives it."""
+    ages = np.full(working.shape, -1, dtype=np.int64)
+    for year, school in sorted(map(tuple, formed)):
+        ages[year:, school] = np.arange(working.shape[0] - year)
+    ages[~working] = -1
+    return ages
 
 
 def pattern_steady(runner: Runner, setting: Setting, expect: Mapping[str, Expected] | None = None) -> PatternResult:
@@ -81,6 +99,7 @@ def pattern_steady(runner: Runner, setting: Setting, expect: Mapping[str, Expect
               f"share of communities that formed still at a working stage {SUSTAIN_YEARS} school years later",
               expected["sustained 3 years"]),
     )
+    by_age = np.sum([r["by age"] for r in runs], axis=0)
     fig, axes = new_figure(2, "Pattern 8: persistence at steady state")
     pooled = np.concatenate(windows)
     years = np.arange(AROUND[0], AROUND[1] + 1)
@@ -111,4 +130,8 @@ def pattern_steady(runner: Runner, setting: Setting, expect: Mapping[str, Expect
                  "communities formed after the burn-in per replication, with three years after them":
                      float(np.mean([r["formed"] for r in runs])),
                  "every school year at a working stage, whatever its age: share still at one 3 years later":
-                     float(np.nanmean([r["every year"] for r in runs]))})
+                     float(np.nanmean([r["every year"] for r in runs])),
+                 **{f"the same, of communities {age}": float(still / cases) if cases else np.nan
+                    for age, (still, cases) in zip(AGE_CLASSES, by_age, strict=True)},
+                 "share of those school years whose community is older":
+                     float(by_age[-1, 1] / by_age[:, 1].sum()) if by_age[:, 1].sum() else np.nan})
