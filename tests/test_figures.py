@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -185,6 +187,21 @@ def test_the_html_report_is_the_markdown_rendered(swept):
     assert '<img alt="Kaplan-Meier survival of communities with 95% CI, by initial trust"' in page
     targets = set(re.findall(r'href="#([^"]+)"', page))
     assert "tiny" in targets and targets <= set(re.findall(r'id="([^"]+)"', page))
+
+
+def test_the_report_leaves_out_a_table_the_user_changed_and_keeps_it(swept, tmp_path):
+    """A table of plc-sim's that the user has since changed is theirs: the report does not read it (here it is not
+    even text), says it left it out, and leaves its bytes as they are; the other tables are reported as before."""
+    root = tmp_path / "results"
+    shutil.copytree(swept, root / "tiny")
+    changed = root / "tiny" / "tables" / "by_leadership_distribution.csv"
+    changed.write_bytes(b"\x92x|\xca\xdb")
+    md, _ = write_report(root)
+    text = md.read_text()
+    assert "Replication means by leadership distribution" not in text
+    assert "Replication means by initial trust" in text
+    assert "changed since plc-sim wrote them" in text and "`tables/by_leadership_distribution.csv`" in text
+    assert changed.read_bytes() == b"\x92x|\xca\xdb"
 
 
 def test_the_report_command_fails_clearly_without_results(tmp_path, capsys):

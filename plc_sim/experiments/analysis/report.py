@@ -85,10 +85,15 @@ def experiment_section(folder: Path, root: Path, refresh: bool = False) -> Secti
         f"{len(manifest.get('sessions', []))} session(s); spec `{manifest.get('spec', {}).get('source', '?')}` "
         f"(hash {manifest.get('spec', {}).get('hash', '')[:12]})",
     ]
-    owned = store.ledger().files
-    if complete and (refresh or not any(name.startswith("figures/") for name in owned)):
+    ledger = store.ledger()
+    if complete and (refresh or not any(name.startswith("figures/") for name in ledger.files)):
         _draw(store, spec)
-        owned = store.ledger().files
+        ledger = store.ledger()
+    owned = [name for name in ledger.files if ledger.owns(name)]  # a file changed since plc-sim wrote it is not read
+    changed = sorted(name for name in ledger.files if name not in owned and (folder / name).exists())
+    if changed:
+        section.facts.append("Left out of this report, changed since plc-sim wrote them (kept as they are): "
+                             + ", ".join(f"`{name}`" for name in changed))
     for png in _figures_in_spec_order(folder, spec, owned):
         section.figures.append(_figure(figure_caption(png.stem), png, root))
     tables = folder / "tables"
