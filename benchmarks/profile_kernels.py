@@ -32,9 +32,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation import PLCModel, kernels, rules
+from simulation import ParameterError, PLCModel, kernels, rules
 from simulation.kernels import Talk
 from simulation.measures import NETWORK_MEASURES, _summarize
+from simulation.presets import preset_params
 from simulation.state import active_per_school
 
 RULE_KERNELS = (("leadership", "share_leadership"), ("dialogue", "converse"), ("learning", "learn"),
@@ -91,9 +92,18 @@ def main() -> None:
                         help="add up a tick's compiled work and draws; set it against a tick and BoltzmannWealth")
     parser.add_argument("--runs", type=int, default=1, help="with --ceiling: the schools as this many runs of a batch")
     args = parser.parse_args()
+    if args.runs != 1 and not args.ceiling:
+        parser.error("--runs is read only with --ceiling")
+    if args.runs < 1 or args.schools % args.runs:
+        parser.error(f"--runs: {args.runs} does not split {args.schools} schools into equal runs; expected a "
+                     f"divisor of --schools")
     network = {} if args.network is None else {"network_type": args.network}
+    try:
+        params = preset_params("baseline", {"n_schools": args.schools, **network})
+    except ParameterError as error:
+        parser.error(str(error))
     reference = Reference.measured(args.calls) if args.ceiling else None  # before a big model's heap slows it
-    model = PLCModel(preset="baseline", rng=1, n_schools=args.schools, **network)
+    model = PLCModel(params=params, rng=1)
     for _ in range(args.warmup):
         model.step()
     print(f"{args.schools} schools x {model.p.teachers_per_school} teachers, us per call (fastest of five repeats "
@@ -120,7 +130,7 @@ def main() -> None:
     network_row = np.empty(len(NETWORK_MEASURES))
     timed("_summarize", lambda: _summarize(table, network_row, p.teachers_per_school))
     if args.ceiling:
-        ceiling(model, tick, args.calls, args.runs, reference)
+        ceiling(model, tick, timed, args.calls, args.runs, reference)
 
 
 @dataclass
@@ -146,7 +156,7 @@ class Reference:
         return Reference(min(self.boltzmann, other.boltzmann), min(self.clock, other.clock))
 
 
-def ceiling(model, tick: dict[str, float], calls: int, runs: int, before: Reference) -> None:
+def ceiling(model, tick: dict[str, float], timed, calls: int, runs: int, before: Reference) -> None:
     """Print the sum of a tick's compiled work and draws, a whole tick, and the ratio to BoltzmannWealth per agent-step
     that the sum alone would allow; with ``runs`` above 1, also with one Mesa clock per run. BoltzmannWealth and the
     clock are timed before the model is built and again after; the more generous of the two is used."""
@@ -160,8 +170,7 @@ def ceiling(model, tick: dict[str, float], calls: int, runs: int, before: Refere
     if model.links.shape[0]:
         extra[f"networking draws ({model.links.shape[0]:,})"] = lambda: rng.random(model.links.shape[0])
     for label, call in extra.items():
-        tick[label] = fastest(call, calls)
-        print(f"  {label:<32}{tick[label]:>9.2f}")
+        timed(label, call)
     compiled = sum(tick.values())
     whole = fastest(model.step, max(calls // 20, 1))
     after = Reference.measured(calls)
